@@ -1,0 +1,134 @@
+"""The validated workbook: eight typed pandas frames, whatever they were read from.
+
+A :class:`Workbook` is what flows downstream — to the registry importer, to the exporter and
+to the analysis — whether it came from CSV files, an ``.xlsx`` or the registry database.
+Its frames carry pandas' nullable dtypes, so that "unknown" is ``<NA>`` in every column:
+
+============  ==================
+schema dtype  pandas dtype
+============  ==================
+id, text      ``string``
+category      ``string``
+date          ``datetime64[ns]`` (midnight; ``NaT`` unknown)
+boolean       ``boolean``
+integer       ``Int64``
+number        ``Float64``
+============  ==================
+
+Defaults declared in the schema (``arm`` = MenSC, ``fetuses`` = 1, …) are *not* filled in
+here: a workbook round-trips exactly as it was written. :func:`with_defaults` applies them
+for the analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Column, Table
+
+PANDAS_DTYPES: dict[str, str] = {
+    "id": "string",
+    "text": "string",
+    "category": "string",
+    "date": "datetime64[ns]",
+    "boolean": "boolean",
+    "integer": "Int64",
+    "number": "Float64",
+}
+
+
+def pandas_dtype(column: Column) -> str:
+    """The pandas dtype that holds ``column`` in a typed frame."""
+    return PANDAS_DTYPES[column.dtype]
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    """A frame with no rows and every column of ``table``, typed."""
+    return pd.DataFrame({c.name: pd.Series([], dtype=pandas_dtype(c)) for c in table.columns})
+
+
+def coerce(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with exactly the columns of ``table``, in order, cast to their dtypes.
+
+    Missing columns are added empty; extra columns are dropped. The values must already be
+    valid (this casts, it does not validate).
+    """
+    out = {}
+    for c in table.columns:
+        dtype = pandas_dtype(c)
+        if c.name in frame.columns:
+            values = frame[c.name]
+            if dtype == "datetime64[ns]":
+                values = pd.to_datetime(values).astype(dtype)
+            out[c.name] = values.astype(dtype)
+        else:
+            out[c.name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def with_defaults(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the schema's declared defaults filled into empty cells."""
+    filled = frame.copy()
+    for c in table.columns:
+        if c.default is not None and c.name in filled.columns:
+            default: object = int(c.default) if c.dtype == "integer" else c.default
+            filled[c.name] = filled[c.name].fillna(default)
+    return filled
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """The eight tables of a valid workbook, typed (see the module docstring).
+
+    ``source`` says where it came from (a path or a database URL without password);
+    ``checksums`` maps file names to SHA-256 for provenance lines.
+    """
+
+    frames: Mapping[str, pd.DataFrame]
+    source: str = ""
+    checksums: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        missing = [t.name for t in TABLES if t.name not in self.frames]
+        if missing:
+            raise ValueError(f"a Workbook needs all eight tables; missing {missing}")
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(t.name for t in TABLES)
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table, in schema order."""
+        return {t.name: len(self.frames[t.name]) for t in TABLES}
+
+    @classmethod
+    def from_frames(
+        cls,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        source: str = "",
+        checksums: Mapping[str, str] | None = None,
+    ) -> Workbook:
+        """Build a workbook from (possibly untyped) frames, coercing each to the schema.
+
+        Absent tables become empty tables. The index is reset to 0..n-1.
+        """
+        typed = {}
+        for table in TABLES:
+            frame = frames.get(table.name)
+            if frame is None:
+                typed[table.name] = empty_frame(table)
+            else:
+                typed[table.name] = coerce(table, frame.reset_index(drop=True))
+        return cls(typed, source, dict(checksums or {}))
+
+
+def table(name: str) -> Table:
+    """The schema of the table called ``name``."""
+    return TABLES_BY_NAME[name]

@@ -1,0 +1,520 @@
+"""The study workbook, declared once.
+
+Every other view of the format derives from the tables below: the CSV/XLSX reader
+(:mod:`follicle.workbook.read`), the validator (:mod:`follicle.workbook.validate`), the
+registry's database tables (:mod:`follicle.store.tables`), ``follicle dictionary`` and the
+REDCap data dictionary (:mod:`follicle.workbook.dictionary`), and the de-identified export.
+Tests hold each of those to this module.
+
+The human-readable contract is ``shared/spec/workbook.md``; ``docs/workbook.md`` in this
+repository is generated from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+DType = Literal["id", "text", "date", "boolean", "integer", "number", "category"]
+
+#: Accepted spellings of a boolean cell (compared case-insensitively), and their value.
+BOOLEAN_SPELLINGS: dict[str, bool] = {
+    "yes": True,
+    "no": False,
+    "true": True,
+    "false": False,
+    "1": True,
+    "0": False,
+    "y": True,
+    "n": False,
+}
+
+#: Ages at first injection outside this closed interval (completed years) are errors.
+AGE_AT_FIRST_INJECTION = (18, 55)
+
+#: An infant's birth date may differ from its pregnancy's outcome date by this many days.
+BIRTH_OUTCOME_TOLERANCE_DAYS = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a workbook table.
+
+    ``minimum`` bounds numbers and integers from below; ``exclusive_minimum`` makes the
+    bound strict (``> 0`` rather than ``>= 0``). ``references`` names the ``table.column``
+    that every non-empty value must match. ``identifying`` marks the columns that the
+    de-identified export transforms or drops.
+    """
+
+    name: str
+    dtype: DType
+    description: str
+    required: bool = False
+    vocabulary: tuple[str, ...] | None = None
+    minimum: float | None = None
+    exclusive_minimum: bool = False
+    references: str | None = None
+    default: str | None = None
+    unit: str | None = None
+    free_text: bool = False
+
+    @property
+    def is_date(self) -> bool:
+        """Whether the column holds calendar dates (ISO ``YYYY-MM-DD``)."""
+        return self.dtype == "date"
+
+    @property
+    def constraint_text(self) -> str:
+        """The column's value rule in plain words, for dictionaries and error messages."""
+        if self.vocabulary is not None:
+            return "one of " + ", ".join(self.vocabulary)
+        if self.dtype in ("integer", "number"):
+            kind = "whole number" if self.dtype == "integer" else "number"
+            if self.minimum is None:
+                return kind
+            op = ">" if self.exclusive_minimum else "≥"
+            return f"{kind} {op} {self.minimum:g}"
+        return {
+            "id": "identifier (text; leading zeros kept)",
+            "text": "text",
+            "date": "date YYYY-MM-DD",
+            "boolean": "yes / no",
+            "category": "category",
+        }[self.dtype]
+
+
+@dataclass(frozen=True)
+class Table:
+    """One workbook table: a CSV file ``{name}.csv`` or an ``.xlsx`` sheet ``{name}``.
+
+    ``key`` is the column that identifies a row (unique within the table), or ``None`` for
+    tables whose rows have no identifier of their own. ``owner`` is how a row reaches its
+    woman: the column holding her ``participant_id`` directly, or a chain through a parent
+    table (``("pregnancy_id", "pregnancies")``) for infants and their conditions.
+    """
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: str | None = None
+    owner: tuple[str, str] = ("participant_id", "participants")
+
+    @property
+    def filename(self) -> str:
+        """The CSV file name of the table in a workbook folder."""
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """The declared column names, in order."""
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """Columns that must be present in the file and non-empty in every row."""
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (``KeyError`` if the table has none)."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A consistency rule across rows or tables.
+
+    ``code`` is stable (it appears in ``--json`` output and in docs); ``text`` is the rule in
+    the words a coordinator reads in an error message.
+    """
+
+    code: str
+    text: str
+    tables: tuple[str, ...] = field(default_factory=tuple)
+
+
+MENSES_BASELINE = ("regular", "irregular", "amenorrhea")
+MENSES_FOLLOWUP = ("regular", "irregular", "amenorrhea", "menopause")
+MATERNAL_CONDITIONS = (
+    "ovarian_cyst",
+    "ovarian_torsion",
+    "endometrioma",
+    "endometriosis",
+    "ovarian_malignancy",
+    "breast_cancer",
+    "pelvic_inflammatory_disease",
+    "systemic_lupus_erythematosus",
+    "rheumatoid_arthritis",
+    "autoimmune_other",
+    "other",
+)
+INFANT_CONDITIONS = (
+    "congenital_anomaly",
+    "leukemia",
+    "lymphoma",
+    "childhood_cancer_other",
+    "thyroid_disorder",
+    "autism_spectrum",
+    "other",
+)
+PREGNANCY_MODES = ("spontaneous", "ivf", "iui", "other")
+PREGNANCY_OUTCOMES = (
+    "live_birth",
+    "miscarriage",
+    "ectopic",
+    "stillbirth",
+    "termination",
+    "ongoing",
+    "unknown",
+)
+#: Outcomes that need no outcome date.
+OPEN_OUTCOMES = ("ongoing", "unknown")
+
+_PID = Column(
+    "participant_id",
+    "id",
+    "pseudonymous study ID of the woman",
+    required=True,
+    references="participants.participant_id",
+)
+
+PARTICIPANTS = Table(
+    "participants",
+    "one row per woman",
+    key="participant_id",
+    owner=("participant_id", "participants"),
+    columns=(
+        Column("participant_id", "id", "pseudonymous study ID", required=True),
+        Column("site", "text", "treating centre", required=True),
+        Column("arm", "text", "treatment arm, e.g. MenSC, PRP, control", default="MenSC"),
+        Column("birth_date", "date", "date of birth, for ages", required=True),
+        Column("consent_date", "date", "date of informed consent"),
+        Column(
+            "menses_baseline",
+            "category",
+            "menstrual pattern at the time of the first injection",
+            required=True,
+            vocabulary=MENSES_BASELINE,
+        ),
+        Column(
+            "amh_ng_ml",
+            "number",
+            "anti-Müllerian hormone before treatment",
+            minimum=0,
+            unit="ng/mL",
+        ),
+        Column("afc", "integer", "antral follicle count before treatment", minimum=0),
+        Column("fsh_iu_l", "number", "basal FSH", minimum=0, unit="IU/L"),
+        Column(
+            "prior_ivf_cycles",
+            "integer",
+            "conventional stimulation cycles before treatment",
+            minimum=0,
+        ),
+        Column(
+            "prior_max_oocytes",
+            "integer",
+            "most oocytes retrieved in any prior conventional cycle",
+            minimum=0,
+        ),
+        Column(
+            "prior_cycle_cancelled",
+            "boolean",
+            "a prior cycle was cancelled for poor response",
+        ),
+    ),
+)
+
+INJECTIONS = Table(
+    "injections",
+    "one row per intra-ovarian treatment procedure; injection number is the date order",
+    columns=(
+        _PID,
+        Column("injection_date", "date", "date of the procedure", required=True),
+        Column(
+            "product",
+            "category",
+            "injected product",
+            vocabulary=("MenSC", "PRP", "BMDSC", "other"),
+            default="MenSC",
+        ),
+        Column(
+            "dose_million_cells",
+            "number",
+            "cells injected",
+            minimum=0,
+            exclusive_minimum=True,
+            unit="million cells",
+        ),
+        Column("ovary", "category", "ovary injected", vocabulary=("left", "right", "both")),
+        Column("route", "category", "surgical route", vocabulary=("transvaginal", "laparoscopic")),
+    ),
+)
+
+CONTACTS = Table(
+    "contacts",
+    "one row per follow-up contact (visit, phone interview, records review)",
+    columns=(
+        _PID,
+        Column("contact_date", "date", "date of the contact", required=True),
+        Column(
+            "mode",
+            "category",
+            "how the contact was made",
+            required=True,
+            vocabulary=("clinic", "phone", "records"),
+        ),
+        Column(
+            "milestone",
+            "category",
+            "which scheduled follow-up this contact fulfils",
+            vocabulary=("3m", "6m", "12m", "annual", "final", "unscheduled"),
+        ),
+        Column(
+            "menses",
+            "category",
+            "menstrual pattern reported at this contact",
+            vocabulary=MENSES_FOLLOWUP,
+        ),
+        Column(
+            "checklist_complete",
+            "boolean",
+            "the full long-term safety checklist was asked at this contact",
+        ),
+        Column(
+            "vital_status",
+            "category",
+            "vital status at this contact",
+            vocabulary=("alive", "deceased"),
+            default="alive",
+        ),
+    ),
+)
+
+CONDITIONS = Table(
+    "conditions",
+    "newly diagnosed maternal conditions after the first injection",
+    columns=(
+        _PID,
+        Column(
+            "condition",
+            "category",
+            "the condition diagnosed",
+            required=True,
+            vocabulary=MATERNAL_CONDITIONS,
+        ),
+        Column("diagnosis_date", "date", "date of diagnosis"),
+        Column("during_pregnancy", "boolean", "diagnosed during a pregnancy"),
+        Column("resolved", "boolean", "resolved by the latest contact"),
+        Column("notes", "text", "free text; never exported de-identified", free_text=True),
+    ),
+)
+
+IVF_CYCLES = Table(
+    "ivf_cycles",
+    "one row per IVF/ICSI cycle started after the first injection",
+    key="cycle_id",
+    columns=(
+        Column("cycle_id", "id", "cycle ID", required=True),
+        _PID,
+        Column("start_date", "date", "first day of stimulation", required=True),
+        Column(
+            "oocytes_retrieved", "integer", "oocytes retrieved; empty when cancelled", minimum=0
+        ),
+        Column("embryos_transferred", "integer", "embryos transferred", minimum=0),
+        Column("cancelled", "boolean", "the cycle was cancelled"),
+    ),
+)
+
+PREGNANCIES = Table(
+    "pregnancies",
+    "one row per pregnancy after the first injection",
+    key="pregnancy_id",
+    columns=(
+        Column("pregnancy_id", "id", "pregnancy ID", required=True),
+        _PID,
+        Column(
+            "conception_date",
+            "date",
+            "estimated date of conception (or of the first positive test)",
+            required=True,
+        ),
+        Column(
+            "mode",
+            "category",
+            "how the pregnancy was conceived",
+            required=True,
+            vocabulary=PREGNANCY_MODES,
+        ),
+        Column(
+            "ivf_cycle_id",
+            "id",
+            "the IVF cycle that gave the pregnancy, when mode is ivf and the cycle is known",
+            references="ivf_cycles.cycle_id",
+        ),
+        Column("fetuses", "integer", "number of fetuses", minimum=1, default="1"),
+        Column(
+            "outcome",
+            "category",
+            "how the pregnancy ended",
+            required=True,
+            vocabulary=PREGNANCY_OUTCOMES,
+        ),
+        Column(
+            "outcome_date",
+            "date",
+            "date of the outcome; required unless the outcome is ongoing or unknown",
+        ),
+        Column(
+            "gestational_weeks", "number", "gestational age at the outcome", minimum=0, unit="weeks"
+        ),
+    ),
+)
+
+INFANTS = Table(
+    "infants",
+    "one row per infant born alive",
+    key="infant_id",
+    owner=("pregnancy_id", "pregnancies"),
+    columns=(
+        Column("infant_id", "id", "infant ID", required=True),
+        Column(
+            "pregnancy_id",
+            "id",
+            "a pregnancy whose outcome is live_birth",
+            required=True,
+            references="pregnancies.pregnancy_id",
+        ),
+        Column("birth_date", "date", "date of birth", required=True),
+        Column("sex", "category", "sex of the infant", vocabulary=("female", "male", "unknown")),
+        Column(
+            "birth_weight_g",
+            "integer",
+            "birth weight",
+            minimum=0,
+            exclusive_minimum=True,
+            unit="g",
+        ),
+        Column("gestational_weeks", "number", "gestational age at birth", minimum=0, unit="weeks"),
+        Column("death_date", "date", "date of death; empty = alive at last contact"),
+    ),
+)
+
+INFANT_CONDITIONS_TABLE = Table(
+    "infant_conditions",
+    "conditions diagnosed in an infant",
+    owner=("infant_id", "infants"),
+    columns=(
+        Column(
+            "infant_id",
+            "id",
+            "the infant",
+            required=True,
+            references="infants.infant_id",
+        ),
+        Column(
+            "condition",
+            "category",
+            "the condition diagnosed",
+            required=True,
+            vocabulary=INFANT_CONDITIONS,
+        ),
+        Column("diagnosis_date", "date", "date of diagnosis"),
+        Column("notes", "text", "free text; never exported de-identified", free_text=True),
+    ),
+)
+
+#: The eight tables, parents before children (the order of import and of the dictionary).
+TABLES: tuple[Table, ...] = (
+    PARTICIPANTS,
+    INJECTIONS,
+    CONTACTS,
+    CONDITIONS,
+    IVF_CYCLES,
+    PREGNANCIES,
+    INFANTS,
+    INFANT_CONDITIONS_TABLE,
+)
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+#: The consistency rules of the format. Column-level rules (type, required, vocabulary,
+#: minimum, references, uniqueness, future dates) are implied by the columns above; these
+#: are the rules across rows and tables. :mod:`follicle.workbook.validate` implements
+#: exactly these codes, and a test holds the two together.
+RULES: tuple[Rule, ...] = (
+    Rule("consent_after_birth", "consent must be after the birth date", ("participants",)),
+    Rule(
+        "consent_before_first_injection",
+        "consent must be on or before the first injection",
+        ("participants", "injections"),
+    ),
+    Rule(
+        "age_at_first_injection",
+        "age at the first injection must be between "
+        f"{AGE_AT_FIRST_INJECTION[0]} and {AGE_AT_FIRST_INJECTION[1]} years",
+        ("participants", "injections"),
+    ),
+    Rule(
+        "contact_before_consent",
+        "a contact must be on or after the consent date",
+        ("contacts", "participants"),
+    ),
+    Rule(
+        "before_first_injection",
+        "must be on or after the woman's first injection",
+        ("injections", "conditions", "ivf_cycles", "pregnancies"),
+    ),
+    Rule(
+        "after_end_of_followup",
+        "must be on or before the woman's latest contact (the end of her follow-up)",
+        ("injections", "conditions", "ivf_cycles", "pregnancies"),
+    ),
+    Rule(
+        "outcome_before_conception",
+        "the outcome date must be on or after the conception date",
+        ("pregnancies",),
+    ),
+    Rule(
+        "outcome_date_missing",
+        "an outcome date is required unless the outcome is ongoing or unknown",
+        ("pregnancies",),
+    ),
+    Rule(
+        "ivf_cycle_other_woman",
+        "the IVF cycle must belong to the same woman as the pregnancy",
+        ("pregnancies", "ivf_cycles"),
+    ),
+    Rule(
+        "ivf_cycle_wrong_mode",
+        "only a pregnancy conceived by IVF can name an IVF cycle",
+        ("pregnancies",),
+    ),
+    Rule(
+        "pregnancies_overlap",
+        "a woman's pregnancies must not overlap: each conception must come after the "
+        "previous pregnancy's outcome",
+        ("pregnancies",),
+    ),
+    Rule(
+        "infant_of_non_live_birth",
+        "an infant must belong to a pregnancy whose outcome is live_birth",
+        ("infants", "pregnancies"),
+    ),
+    Rule(
+        "more_infants_than_fetuses",
+        "a pregnancy cannot have more infants than fetuses",
+        ("infants", "pregnancies"),
+    ),
+    Rule(
+        "birth_not_at_outcome",
+        "an infant's birth date must equal its pregnancy's outcome date (± "
+        f"{BIRTH_OUTCOME_TOLERANCE_DAYS} day)",
+        ("infants", "pregnancies"),
+    ),
+    Rule("death_before_birth", "the death date must be on or after the birth date", ("infants",)),
+)
+
+RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
