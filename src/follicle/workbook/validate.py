@@ -110,7 +110,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
         frames[table.name] = _parse_table(table, raw_table.label, raw_table.frame, limit, found)
 
     keys = _check_keys(frames, labels, found)
-    _check_references(frames, labels, keys, found)
+    _check_references(frames, labels, keys, found, readable=frozenset(raw.tables))
     _check_rules(frames, labels, found)
     _warn_untreated(frames, labels, found)
 
@@ -290,12 +290,18 @@ def _check_references(
     labels: Mapping[str, str],
     keys: Mapping[str, pd.Series],
     found: _Found,
+    *,
+    readable: frozenset[str],
 ) -> None:
+    # A reference into a file that could not be read is not checked: that file's own
+    # problem is already reported, and a cascade of "unknown" IDs would hide it.
     for table in TABLES:
         for column in table.columns:
             if column.references is None:
                 continue
             target_table, target_column = column.references.split(".")
+            if target_table not in readable:
+                continue
             target = TABLES_BY_NAME[target_table]
             values = frames[table.name][column.name]
             known = values.isin(set(keys.get(target_table, pd.Series(dtype="string"))))
@@ -352,9 +358,19 @@ def _end_of_followup(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
     return contacts.groupby("participant_id")["contact_date"].max()
 
 
+def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` (uniquely indexed) looked up for each of ``keys``, keeping its dtype.
+
+    ``Series.map`` would lose the dtype of an empty lookup table; ``reindex`` does not.
+    """
+    found = values.reindex(pd.Index(keys.astype(object)))
+    found.index = keys.index
+    return found
+
+
 def _per_woman(frame: pd.DataFrame, by_woman: pd.Series, key: str = "participant_id") -> pd.Series:
     """``by_woman`` (indexed by participant_id) looked up for each row of ``frame``."""
-    return frame[key].map(by_woman)
+    return _lookup(frame[key], by_woman)
 
 
 def _iso(values: pd.Series) -> pd.Series:
@@ -538,7 +554,7 @@ def _cycles_by_id(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 @_rule("ivf_cycle_other_woman")
 def _ivf_cycle_other_woman(frames: Frames, labels: Labels, found: _Found) -> None:
     g = frames["pregnancies"]
-    owner = g["ivf_cycle_id"].map(_cycles_by_id(frames)["participant_id"])
+    owner = _lookup(g["ivf_cycle_id"], _cycles_by_id(frames)["participant_id"])
     bad = owner.notna() & g["participant_id"].notna() & (owner != g["participant_id"])
     found.add(
         labels["pregnancies"],
@@ -597,7 +613,7 @@ def _pregnancy_of(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     preg = preg.set_index("pregnancy_id")
     inf = frames["infants"]
     return pd.DataFrame(
-        {c: inf["pregnancy_id"].map(preg[c]) for c in ("outcome", "outcome_date", "fetuses")},
+        {c: _lookup(inf["pregnancy_id"], preg[c]) for c in ("outcome", "outcome_date", "fetuses")},
         index=inf.index,
     )
 
@@ -629,7 +645,7 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: _Found) ->
         if len(inf)
         else pd.Series(dtype=str)
     )
-    n = g["pregnancy_id"].map(counts).fillna(0).astype(int)
+    n = _lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
     fetuses = g["fetuses"].fillna(1)
     bad = n > fetuses
     message = (
@@ -637,7 +653,7 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: _Found) ->
         + ": "
         + n.astype(str)
         + " infants (rows "
-        + g["pregnancy_id"].map(rows).astype(str)
+        + _lookup(g["pregnancy_id"], rows).astype(str)
         + " of infants) but fetuses is "
         + fetuses.astype(str)
     )

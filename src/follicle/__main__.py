@@ -1,0 +1,5 @@
+"""``python -m follicle`` runs the command line."""
+
+from follicle.cli import app
+
+app()

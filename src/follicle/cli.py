@@ -1,0 +1,366 @@
+"""The ``follicle`` command: a thin Typer layer over the Python API.
+
+Each command calls one public function and presents its result with Rich. This is the
+only module that prints or exits: library errors (:class:`follicle.errors.FollicleError`)
+become a message and exit code 1; usage errors are Typer's (exit code 2). Heavy modules
+are imported inside the commands so that ``follicle --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
+
+if TYPE_CHECKING:
+    from follicle.workbook.validate import ValidationResult
+
+app = typer.Typer(
+    name="follicle",
+    help="Long-term follow-up of intra-ovarian regenerative therapy: workbook, registry, "
+    "analysis and reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+#: The most problems printed as a table; the rest are counted (``--json`` gives them all).
+SHOWN_PROBLEMS = 200
+
+
+class ExportFormat(StrEnum):
+    """File formats of an exported workbook."""
+
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@contextmanager
+def _handled() -> Iterator[None]:
+    """Turn follicle's errors into a readable message and exit code 1."""
+    try:
+        yield
+    except WorkbookInvalid as exc:
+        _print_problems(exc.problems, "error")
+        errors.print(f"[bold red]{len(exc.problems)} error(s); nothing was written.[/]")
+        raise typer.Exit(1) from None
+    except Conflict as exc:
+        _print_problems(exc.problems, "error")
+        errors.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(1) from None
+    except FollicleError as exc:
+        errors.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _print_problems(problems: list[Problem] | tuple[Problem, ...], kind: str) -> None:
+    if not problems:
+        return
+    colour = "red" if kind == "error" else "yellow"
+    table = RichTable(title=f"{len(problems)} {kind}(s)", title_style=f"bold {colour}")
+    for name in ("file", "row", "column", "value", "problem"):
+        table.add_column(name, overflow="fold")
+    for p in problems[:SHOWN_PROBLEMS]:
+        table.add_row(
+            p.file,
+            "" if p.row is None else str(p.row),
+            p.column or "",
+            "" if p.value is None else repr(p.value),
+            f"{p.message} [dim]({p.rule})[/]",
+        )
+    errors.print(table)
+    if len(problems) > SHOWN_PROBLEMS:
+        errors.print(f"… and {len(problems) - SHOWN_PROBLEMS} more (use --json to see all)")
+
+
+def _print_counts(counts: dict[str, int], title: str) -> None:
+    table = RichTable(title=title)
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+
+
+def _validate(workbook: Path) -> ValidationResult:
+    from follicle.workbook.validate import validate_path
+
+    with console.status("Validating…"):
+        return validate_path(workbook)
+
+
+@app.command()
+def validate(
+    workbook: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx file.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the errors and warnings as JSON.")
+    ] = False,
+) -> None:
+    """Check a workbook against every rule of the format; exit 1 on any error.
+
+    Example:
+
+        follicle validate my-cohort/
+    """
+    result = _validate(workbook)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        raise typer.Exit(0 if result.ok else 1)
+    for label, columns in result.ignored.items():
+        console.print(f"[yellow]ignored[/] columns in {label}: {', '.join(columns)}")
+    _print_problems(result.warnings, "warning")
+    if not result.ok:
+        _print_problems(result.problems, "error")
+        errors.print(f"[bold red]{workbook}: {len(result.problems)} error(s).[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]{workbook} is valid.[/]")
+    _print_counts(dict(result.row_counts), "Rows per table")
+
+
+@app.command("import")
+def import_(
+    workbook: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx file.")],
+    update: Annotated[
+        bool,
+        typer.Option(
+            help="Apply changes to women already in the registry (recorded in the audit)."
+        ),
+    ] = False,
+) -> None:
+    """Validate a workbook and import it into the registry, all or nothing.
+
+    The registry is FOLLICLE_DATABASE_URL (default: follicle.db here, SQLite).
+
+    Example:
+
+        follicle import my-cohort.xlsx
+    """
+    from follicle.store.engine import database_url, make_engine
+
+    result = _validate(workbook)
+    for label, columns in result.ignored.items():
+        console.print(f"[yellow]ignored[/] columns in {label}: {', '.join(columns)}")
+    with _handled():
+        book = result.workbook()
+        engine = make_engine(database_url())
+        summary = _import_with_progress(engine, book, update=update)
+    console.print(f"[green]Imported[/] {workbook} into {engine.url.render_as_string(True)}")
+    console.print(summary)
+
+
+def _import_with_progress(engine: object, book: object, *, update: bool) -> object:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from follicle.store.engine import ensure_schema
+    from follicle.store.importer import import_workbook
+
+    ensure_schema(engine)  # type: ignore[arg-type]
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Importing rows", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return import_workbook(engine, book, update=update, progress=advance)  # type: ignore[arg-type]
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Argument(help="Folder (csv) or .xlsx file to write.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx.")] = ExportFormat.csv,
+    deidentified: Annotated[
+        bool,
+        typer.Option(
+            help="Days since first injection instead of dates, age instead of birth date, "
+            "no notes, recoded IDs."
+        ),
+    ] = False,
+) -> None:
+    """Write the registry back out as a workbook.
+
+    Example:
+
+        follicle export analysis/ --deidentified
+    """
+    from follicle.store.engine import database_url, ensure_schema, make_engine
+    from follicle.store.exporter import deidentify, read_registry, write_workbook
+
+    with _handled():
+        engine = make_engine(database_url())
+        ensure_schema(engine)
+        book = read_registry(engine)
+        if deidentified:
+            book = deidentify(book, engine)
+        path = write_workbook(book, out, format=fmt.value)
+    console.print(
+        f"[green]Exported[/] {'de-identified ' if deidentified else ''}workbook to {path}"
+    )
+
+
+@app.command()
+def dictionary(
+    redcap: Annotated[
+        Path | None, typer.Option(help="Write a REDCap data-dictionary CSV to this file.")
+    ] = None,
+    markdown: Annotated[bool, typer.Option(help="Print the dictionary as Markdown.")] = False,
+) -> None:
+    """Print the workbook's data dictionary, or write it for REDCap.
+
+    Example:
+
+        follicle dictionary --redcap follicle_redcap.csv
+    """
+    from follicle.workbook import dictionary as dd
+
+    if redcap is not None:
+        path = dd.write_redcap(redcap)
+        console.print(f"[green]Wrote[/] REDCap data dictionary to {path}")
+        return
+    if markdown:
+        typer.echo(dd.markdown())
+        return
+    frame = dd.dictionary_frame()
+    for name, rows in frame.groupby("table", sort=False):
+        table = RichTable(title=f"{name}.csv", title_justify="left")
+        for column in ("column", "type", "required", "values", "description"):
+            table.add_column(column, overflow="fold")
+        for _, r in rows.iterrows():
+            table.add_row(r["column"], r["type"], r["required"], r["values"], r["description"])
+        console.print(table)
+
+
+@app.command()
+def demo(
+    folder: Annotated[
+        Path, typer.Option("--dir", help="Folder for the demo registry and report.")
+    ] = Path("follicle-demo"),
+) -> None:
+    """Import the bundled seed cohort into a fresh demo registry and write its report.
+
+    The bundled cohort is reconstructed from the published aggregates of Zafardoust et al.
+    (2025); it is not patient data. Your own registry (FOLLICLE_DATABASE_URL) is not touched.
+
+    Example:
+
+        follicle demo --dir /tmp/follicle-demo
+    """
+    from follicle.store.engine import make_engine
+    from follicle.workbook import seed
+    from follicle.workbook.validate import load_workbook
+
+    console.print(
+        "[bold]Bundled seed cohort[/]: reconstructed from published aggregates of "
+        "Zafardoust et al., Stem Cell Res Ther 2025 — [bold]not patient data[/]."
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "registry.db"
+    for stale in folder.glob("registry.db*"):
+        stale.unlink()
+    with _handled():
+        book = load_workbook(seed.path())
+        engine = make_engine(f"sqlite:///{database.resolve()}")
+        summary = _import_with_progress(engine, book, update=False)
+    console.print(f"Demo registry: {database}")
+    console.print(summary)
+    _print_counts(book.row_counts, "Bundled cohort")
+    _report(f"sqlite:///{database.resolve()}", folder / "report")
+
+
+@app.command()
+def report(
+    workbook: Annotated[
+        Path | None,
+        typer.Argument(help="A workbook to analyse; the registry when omitted."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path(
+        "report"
+    ),
+) -> None:
+    """Analyse a workbook (or the registry) and write the report.
+
+    Writes index.html, results.json, figures/ (PNG and SVG), tables.xlsx and tables.docx.
+
+    Example:
+
+        follicle report my-cohort/ --out report/
+    """
+    from follicle.store.engine import database_url
+
+    _report(str(workbook) if workbook is not None else database_url(), out)
+
+
+def _report(source: str, out: Path) -> None:
+    from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
+
+    import follicle
+    from follicle.report.build import build_report
+
+    with (
+        _handled(),
+        Progress(
+            SpinnerColumn(),
+            "{task.description}",
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("Loading the cohort", total=None)
+        cohort = follicle.load(source)
+
+        def step(name: str) -> None:
+            progress.update(task, description=name)
+
+        paths = build_report(cohort, out, progress=step)
+    _print_summary(cohort)
+    console.print(f"[green]Report written[/]: {paths.index if hasattr(paths, 'index') else out}")
+
+
+def _print_summary(cohort: object) -> None:
+    results = cohort.results()  # type: ignore[attr-defined]
+    for key in ("table1", "table2"):
+        result = results.get(key)
+        if result is None:
+            continue
+        table = RichTable(title=f"{result.label}. {result.title}", title_justify="left")
+        for column in result.table.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in result.table.itertuples(index=False):
+            table.add_row(*("" if _isna(v) else _fmt(v) for v in row))
+        console.print(table)
+
+
+def _isna(value: object) -> bool:
+    try:
+        return bool(value != value) or value is None  # NaN and None
+    except (TypeError, ValueError):
+        return False
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def main() -> None:  # pragma: no cover - console-script entry point
+    """Run the command line."""
+    app()
