@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from editing import append_row, copy_workbook, drop_column, set_cell, to_xlsx
 from typer.testing import CliRunner
 
+from editing import append_row, copy_workbook, drop_column, set_cell, to_xlsx
 from follicle.cli import app
 
 runner = CliRunner()

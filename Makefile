@@ -1,0 +1,39 @@
+# The two quick-start commands (`make demo`, `make test`) and the chores behind them.
+# The first run creates .venv from requirements.lock (the locked dependency set).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint docs r-fixtures bench lock
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+demo: $(VENV)/.installed  ## import the bundled cohort into a demo registry and write its report
+	$(BIN)/follicle demo
+
+test: $(VENV)/.installed  ## the whole test suite (PostgreSQL and browser tests skip unless available)
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/ruff format --check src tests scripts bench
+	$(BIN)/mypy src
+
+docs: $(VENV)/.installed  ## regenerate the generated docs
+	$(BIN)/follicle dictionary --markdown > docs/workbook.md
+
+r-fixtures: $(VENV)/.installed  ## regenerate the R reference values (needs R with survival, cmprsk)
+	$(BIN)/python tests/analysis/r/make_inputs.py
+	Rscript tests/analysis/r/make_fixtures.R
+
+bench: $(VENV)/.installed  ## time validate and import of a generated 100,000-women workbook
+	$(BIN)/python bench/bench_workbook.py --women 100000
+
+lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
+	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

@@ -1,0 +1,83 @@
+"""Reading CSV folders and .xlsx files into the same raw tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from editing import SMALL, copy_workbook, read_rows, to_xlsx, write_rows
+from follicle.workbook.read import read_workbook
+from follicle.workbook.validate import load_workbook, validate_path
+
+
+def test_xlsx_and_csv_folders_give_the_same_workbook(tmp_path: Path) -> None:
+    from_csv = load_workbook(SMALL)
+    from_xlsx = load_workbook(to_xlsx(SMALL, tmp_path / "small.xlsx"))
+    for name in from_csv:
+        pd.testing.assert_frame_equal(from_csv[name], from_xlsx[name])
+
+
+def test_xlsx_with_real_dates_and_numbers_reads_as_text(tmp_path: Path) -> None:
+    import datetime
+
+    import openpyxl
+
+    target = to_xlsx(SMALL, tmp_path / "typed.xlsx")
+    book = openpyxl.load_workbook(target)
+    sheet = book["participants"]
+    sheet["D2"] = datetime.datetime(1982, 5, 14)  # birth_date as an Excel date
+    sheet["H2"] = 4.0  # afc typed as a number
+    sheet["L2"] = False  # prior_cycle_cancelled as an Excel boolean
+    book.save(target)
+    raw = read_workbook(target)
+    row = raw.tables["participants"].frame.loc[2]
+    assert (row["birth_date"], row["afc"], row["prior_cycle_cancelled"]) == (
+        "1982-05-14",
+        "4",
+        "no",
+    )
+    assert validate_path(target).ok
+
+
+def test_ids_keep_their_leading_zeros() -> None:
+    assert list(load_workbook(SMALL)["participants"]["participant_id"]) == [
+        "007",
+        "008",
+        "009",
+        "010",
+    ]
+
+
+def test_byte_order_mark_and_blank_rows_are_tolerated(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    rows = read_rows(folder, "contacts")
+    write_rows(folder, "contacts", rows[:3] + [[""] * len(rows[0])] + rows[3:])
+    data = (folder / "participants.csv").read_bytes()
+    (folder / "participants.csv").write_bytes(b"\xef\xbb\xbf" + data)
+    result = validate_path(folder)
+    assert result.ok, result.problems
+    assert result.row_counts["contacts"] == len(rows) - 1
+
+
+def test_a_blank_row_keeps_the_spreadsheet_row_numbers_of_the_rows_below(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    rows = read_rows(folder, "injections")
+    rows.insert(2, [""] * len(rows[0]))
+    rows[4][rows[0].index("injection_date")] = "2019-13-01"
+    write_rows(folder, "injections", rows)
+    (problem,) = validate_path(folder).problems
+    assert (problem.file, problem.row, problem.column) == ("injections.csv", 5, "injection_date")
+
+
+def test_a_duplicated_header_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    rows = read_rows(folder, "infants")
+    write_rows(folder, "infants", [r + [r[0]] for r in rows])
+    rules = {p.rule for p in validate_path(folder).problems}
+    assert "duplicate_column" in rules
+
+
+def test_a_missing_folder_is_reported_not_raised(tmp_path: Path) -> None:
+    (problem,) = validate_path(tmp_path / "nowhere.xlsx").problems
+    assert problem.rule == "missing_file"

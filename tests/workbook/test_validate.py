@@ -1,0 +1,139 @@
+"""Cell, table and rule checks of the validator, one behaviour per test."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from editing import SMALL, append_row, copy_workbook, set_cell
+from follicle.errors import WorkbookInvalid
+from follicle.workbook.validate import load_workbook, validate_path
+
+
+def _problems(folder: Path) -> set[tuple[str, int | None, str | None, str]]:
+    return {(p.file, p.row, p.column, p.rule) for p in validate_path(folder).problems}
+
+
+def test_the_small_fixture_is_valid_with_no_warnings() -> None:
+    result = validate_path(SMALL)
+    assert result.ok, result.problems
+    assert result.warnings == ()
+
+
+@pytest.mark.parametrize("spelling", ["yes", "No", "TRUE", "false", "1", "0", "Y", "n"])
+def test_booleans_accept_every_documented_spelling(tmp_path: Path, spelling: str) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 2, "prior_cycle_cancelled", spelling)
+    assert validate_path(folder).ok
+
+
+def test_a_boolean_that_is_not_yes_or_no_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 2, "prior_cycle_cancelled", "maybe")
+    assert ("participants.csv", 2, "prior_cycle_cancelled", "not_a_boolean") in _problems(folder)
+
+
+@pytest.mark.parametrize("value", ["2.5", "four", "1e400"])
+def test_a_count_must_be_a_whole_number(tmp_path: Path, value: str) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 2, "afc", value)
+    assert ("participants.csv", 2, "afc", "not_an_integer") in _problems(folder)
+
+
+def test_dose_must_be_strictly_positive(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "injections", 2, "dose_million_cells", "0")
+    assert ("injections.csv", 2, "dose_million_cells", "below_minimum") in _problems(folder)
+
+
+@pytest.mark.parametrize("value", ["14/05/1982", "1982-5-14", "yesterday"])
+def test_dates_must_be_iso(tmp_path: Path, value: str) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 2, "birth_date", value)
+    assert ("participants.csv", 2, "birth_date", "not_a_date") in _problems(folder)
+
+
+def test_a_vocabulary_error_suggests_the_right_case(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "injections", 2, "product", "mensc")
+    (problem,) = validate_path(folder).problems
+    assert "did you mean MenSC?" in problem.message
+
+
+def test_a_required_cell_left_empty_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 3, "mode", "")
+    assert ("contacts.csv", 3, "mode", "required") in _problems(folder)
+
+
+def test_dates_are_in_the_future_relative_to_the_import_day(tmp_path: Path) -> None:
+    assert not validate_path(SMALL, today=date(2023, 1, 1)).ok
+    assert validate_path(SMALL, today=date(2024, 2, 1)).ok
+
+
+def test_an_outcome_date_is_required_unless_ongoing(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "pregnancies", 3, "outcome_date", "")
+    assert ("pregnancies.csv", 3, "outcome_date", "outcome_date_missing") in _problems(folder)
+    set_cell(folder, "pregnancies", 3, "outcome", "ongoing")
+    assert validate_path(folder).ok
+
+
+def test_an_event_after_the_end_of_follow_up_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "ivf_cycles", 2, "start_date", "2024-03-01")
+    assert ("ivf_cycles.csv", 2, "start_date", "after_end_of_followup") in _problems(folder)
+
+
+def test_an_ivf_cycle_of_another_woman_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "pregnancies", 5, "ivf_cycle_id", "C01")
+    assert ("pregnancies.csv", 5, "ivf_cycle_id", "ivf_cycle_other_woman") in _problems(folder)
+
+
+def test_a_birth_far_from_the_outcome_date_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "infants", 2, "birth_date", "2020-01-25")
+    assert ("infants.csv", 2, "birth_date", "birth_not_at_outcome") in _problems(folder)
+
+
+def test_a_death_before_birth_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "infants", 2, "death_date", "2020-01-01")
+    assert ("infants.csv", 2, "death_date", "death_before_birth") in _problems(folder)
+
+
+def test_a_contact_before_consent_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 2, "contact_date", "2019-01-01")
+    assert ("contacts.csv", 2, "contact_date", "contact_before_consent") in _problems(folder)
+
+
+def test_consent_after_the_first_injection_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 2, "consent_date", "2019-02-01")
+    assert ("participants.csv", 2, "consent_date", "consent_before_first_injection") in _problems(
+        folder
+    )
+
+
+def test_a_woman_without_injection_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    append_row(folder, "participants", {
+        "participant_id": "011", "site": "North", "birth_date": "1984-02-02",
+        "menses_baseline": "regular",
+    })  # fmt: skip
+    result = validate_path(folder)
+    assert result.ok
+    assert [(w.row, w.rule) for w in result.warnings] == [(6, "no_injection")]
+
+
+def test_load_workbook_raises_with_every_problem(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 2, "afc", "-1")
+    set_cell(folder, "participants", 3, "afc", "-1")
+    with pytest.raises(WorkbookInvalid) as caught:
+        load_workbook(folder)
+    assert [p.row for p in caught.value.problems] == [2, 3]
