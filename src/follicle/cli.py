@@ -179,7 +179,7 @@ def _import_with_progress(engine: object, book: object, *, update: bool) -> obje
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return import_workbook(engine, book, update=update, progress=advance)  # type: ignore[arg-type]
+        return import_workbook(engine, book, update=update, progress=advance)
 
 
 @app.command()

@@ -165,7 +165,7 @@ class _Found:
 
 
 def _show(value: object) -> str | None:
-    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
