@@ -1,0 +1,1 @@
+"""Statistics from a validated cohort: derived per-woman frame → frozen results."""
