@@ -22,6 +22,7 @@ from rich.table import Table as RichTable
 from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
 
 if TYPE_CHECKING:
+    from follicle.analysis.cohort import Cohort
     from follicle.workbook.validate import ValidationResult
 
 app = typer.Typer(
@@ -281,7 +282,8 @@ def demo(
     console.print(f"Demo registry: {database}")
     console.print(summary)
     _print_counts(book.row_counts, "Bundled cohort")
-    _report(f"sqlite:///{database.resolve()}", folder / "report")
+    # Reported from the registry it was imported into, so the demo flag is explicit.
+    _report(f"sqlite:///{database.resolve()}", folder / "report", demo=True)
 
 
 @app.command()
@@ -307,7 +309,7 @@ def report(
     _report(str(workbook) if workbook is not None else database_url(), out)
 
 
-def _report(source: str, out: Path) -> None:
+def _report(source: str, out: Path, *, demo: bool | None = None) -> None:
     from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
 
     import follicle
@@ -329,36 +331,28 @@ def _report(source: str, out: Path) -> None:
         def step(name: str) -> None:
             progress.update(task, description=name)
 
-        paths = build_report(cohort, out, progress=step)
+        paths = build_report(cohort, out, progress=step, demo=demo)
     _print_summary(cohort)
-    console.print(f"[green]Report written[/]: {paths.index if hasattr(paths, 'index') else out}")
+    if len(cohort.excluded):
+        console.print(f"{len(cohort.excluded)} enrolled women without an injection were left out.")
+    console.print(f"[green]Report written[/]: {paths.html}")
 
 
-def _print_summary(cohort: object) -> None:
-    results = cohort.results()  # type: ignore[attr-defined]
+def _print_summary(cohort: Cohort) -> None:
+    """Table 1 and Table 2 in the terminal, formatted as in the report."""
+    from follicle.report.tables import from_result
+
+    results = cohort.results()
     for key in ("table1", "table2"):
-        result = results.get(key)
-        if result is None:
+        if key not in results:
             continue
-        table = RichTable(title=f"{result.label}. {result.title}", title_justify="left")
-        for column in result.table.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in result.table.itertuples(index=False):
-            table.add_row(*("" if _isna(v) else _fmt(v) for v in row))
+        shown = from_result(results[key])
+        table = RichTable(title=f"{shown.label}. {shown.title}", title_justify="left")
+        for column in shown.columns:
+            table.add_column(column, overflow="fold")
+        for row in shown.rows:
+            table.add_row(*row)
         console.print(table)
-
-
-def _isna(value: object) -> bool:
-    try:
-        return bool(value != value) or value is None  # NaN and None
-    except (TypeError, ValueError):
-        return False
-
-
-def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    return str(value)
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

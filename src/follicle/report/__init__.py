@@ -1,0 +1,23 @@
+"""The report: tables, figures, methods and provenance of a cohort, in every format.
+
+``build_report(cohort, out_dir)`` writes ``index.html``, ``results.json``, ``figures/``,
+``tables.xlsx`` and ``tables.docx`` (see :mod:`follicle.report.build`). Heavy modules
+(matplotlib, python-docx, openpyxl) are imported only when a report is built.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from follicle.report.build import ReportPaths, build_report
+
+__all__ = ["ReportPaths", "build_report"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from follicle.report import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module 'follicle.report' has no attribute {name!r}")

@@ -1,0 +1,283 @@
+"""Figures for print and screen: one matplotlib style, PNG + SVG files, inline SVG.
+
+The report draws every figure inside :func:`report_style` on an axes made by
+:func:`new_axes` (6.5 × 4 in, the text width of an A4 or Letter page), so the fonts stay
+≥ 9 pt at the printed size. :func:`finish` makes a drawn figure safe to print in
+greyscale — bars that only differ by colour get hatches — and moves the legend above the
+plot, where it cannot cover data. :func:`save_figure` writes ``<name>.png`` (300 dpi) and
+``<name>.svg`` and returns the SVG text ready to be inlined into an HTML page.
+
+Nothing here uses pyplot: figures are plain :class:`matplotlib.figure.Figure` objects, so
+no GUI backend or global figure list is involved.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import matplotlib as mpl
+from cycler import cycler
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+#: Print resolution of the PNG files.
+DPI = 300
+#: Width and height (inches) of a report figure: the text width of a portrait page.
+FIGSIZE = (6.5, 4.0)
+#: Sizes of figures that read better narrower than :data:`FIGSIZE`: Figure 2 is a single
+#: box, which a full-width axes would stretch.
+FIGSIZES: Mapping[str, tuple[float, float]] = {"figure2": (4.0, 4.0)}
+#: Okabe–Ito blue, orange, bluish green, vermillion: colour-blind safe and of distinct
+#: lightness, so they stay apart in greyscale.
+COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7")
+#: Hatches given, in order, to bar series that have none (the first stays solid).
+HATCHES = ("", "///", "...", "xx", "\\\\\\", "++")
+
+#: The report's matplotlib style (applied by :func:`report_style`).
+STYLE: Mapping[str, Any] = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "legend.frameon": False,
+    "figure.figsize": FIGSIZE,
+    "figure.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "savefig.dpi": DPI,
+    "savefig.facecolor": "white",
+    "axes.prop_cycle": cycler(color=list(COLOURS)),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "grid.color": "0.85",
+    "grid.linewidth": 0.6,
+    "patch.force_edgecolor": True,
+    "patch.edgecolor": "black",
+    "patch.linewidth": 0.6,
+    "hatch.color": "black",
+    "hatch.linewidth": 0.6,
+    "lines.linewidth": 1.2,
+    "boxplot.boxprops.color": "black",
+    "boxplot.whiskerprops.color": "black",
+    "boxplot.capprops.color": "black",
+    "boxplot.medianprops.color": "black",
+    "boxplot.medianprops.linewidth": 1.6,
+    "boxplot.flierprops.markeredgecolor": "black",
+    # Text as glyph outlines: the SVG looks the same in every browser, with or without
+    # the font installed.
+    "svg.fonttype": "path",
+    # Stable clip-path ids, so the same figure gives the same file.
+    "svg.hashsalt": "follicle",
+}
+
+
+@dataclass(frozen=True)
+class SavedFigure:
+    """A figure as written: its files and the SVG to inline into HTML."""
+
+    name: str
+    png: Path
+    svg: Path
+    inline_svg: str
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A figure as the report shows it: label, caption, inline SVG and its files.
+
+    ``after`` names the result (``table2``) the figure follows on the page; an empty or
+    unknown name puts it after the last table.
+    """
+
+    name: str
+    label: str
+    title: str
+    svg: str
+    png: Path | None = None
+    svg_file: Path | None = None
+    after: str = ""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def caption(self) -> str:
+        """``"Figure 1. Pregnancies by month …"``."""
+        return f"{self.label}. {self.title}" if self.label else self.title
+
+
+@contextmanager
+def report_style() -> Iterator[None]:
+    """Draw (and save) figures in the report style within this block."""
+    with mpl.rc_context(cast(Any, dict(STYLE))):
+        yield
+
+
+def new_axes(size: tuple[float, float] = FIGSIZE) -> Axes:
+    """An empty axes on a new figure of ``size`` inches (call inside :func:`report_style`)."""
+    figure = Figure(figsize=size)
+    return figure.add_subplot()
+
+
+def _bar_containers(ax: Axes) -> list[BarContainer]:
+    return [c for c in ax.containers if isinstance(c, BarContainer) and len(c.patches)]
+
+
+def finish(figure: Figure, *, captioned: bool = True) -> Figure:
+    """Make a drawn figure print well: hatches on bar series, the legend above the plot.
+
+    Bar series (stacked or grouped) that have no hatch get one from :data:`HATCHES`, so
+    they can be told apart in greyscale, and empty bars are hidden (their outlines would
+    dash the axis). When an axes has a legend it is drawn again (so its keys show the
+    hatches) in a row above the plot area, where it cannot hide data. Figures that
+    already set hatches keep them.
+
+    Parameters
+    ----------
+    figure
+        A drawn figure; it is changed in place.
+    captioned
+        The figure will be printed under a caption ("Figure 1. …"), as in a journal:
+        axes titles, which would repeat it, are removed.
+
+    Returns
+    -------
+    Figure
+        The same figure.
+    """
+    for ax in figure.axes:
+        bars = _bar_containers(ax)
+        for container in bars:
+            for patch in container.patches:
+                # An empty bar would still draw its outline: a dash along the axis.
+                if patch.get_height() == 0:
+                    patch.set_visible(False)
+        if len(bars) > 1 and not any(p.get_hatch() for c in bars for p in c.patches):
+            for container, hatch in zip(bars, HATCHES * len(bars), strict=False):
+                for patch in container.patches if hatch else ():
+                    patch.set_hatch(hatch)
+        if captioned:
+            ax.set_title("")
+        legend = ax.get_legend()
+        if legend is not None:
+            _legend_above(ax, legend.get_title().get_text())
+    if captioned and figure.get_suptitle():
+        figure.suptitle("")
+    return figure
+
+
+def _legend_handle(handle: Any) -> Any:
+    """A bar series' legend key drawn like its first visible bar (hatch included)."""
+    if not isinstance(handle, BarContainer):
+        return handle
+    shown = [p for p in handle.patches if p.get_visible()] or list(handle.patches)
+    model = shown[0]
+    return Patch(
+        facecolor=model.get_facecolor(),
+        edgecolor=model.get_edgecolor(),
+        hatch=model.get_hatch(),
+        linewidth=model.get_linewidth(),
+    )
+
+
+def _legend_above(ax: Axes, title: str) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    ax.legend(
+        [_legend_handle(h) for h in handles],
+        labels,
+        title=title or None,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.01),
+        ncols=min(len(labels), 4),
+        borderaxespad=0.2,
+        frameon=False,
+        alignment="left",
+    )
+
+
+def save_figure(figure: Figure, directory: Path, name: str) -> SavedFigure:
+    """Write ``name.png`` (300 dpi) and ``name.svg`` into ``directory``.
+
+    Call inside :func:`report_style` so the files use the report's settings.
+
+    Parameters
+    ----------
+    figure
+        The figure to save.
+    directory
+        Folder for the files; created when missing.
+    name
+        File stem and HTML id prefix, e.g. ``"figure1"``.
+
+    Returns
+    -------
+    SavedFigure
+        The paths and the SVG text for inlining (see :func:`inline_svg`).
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    png = directory / f"{name}.png"
+    svg = directory / f"{name}.svg"
+    # No dates or software strings in the files: the same figure gives the same bytes.
+    figure.savefig(png, dpi=DPI, format="png", metadata={"Software": None})
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    svg.write_text(text, encoding="utf-8")
+    return SavedFigure(name, png, svg, inline_svg(text, name))
+
+
+_PROLOG = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """SVG file text made safe to paste into an HTML page beside other SVGs.
+
+    The XML declaration and doctype are dropped; every ``id`` (glyphs, clip paths) and
+    every reference to one gets ``prefix`` so that two figures on one page cannot
+    capture each other's definitions; the fixed width and height give way to the
+    ``viewBox``, so the figure shrinks with its container (never beyond its drawn size).
+
+    Parameters
+    ----------
+    svg
+        The text of an SVG file written by matplotlib.
+    prefix
+        A prefix unique on the page, e.g. the figure name.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
+    body = _PROLOG.sub("", svg, count=1).strip()
+    ids = set(_ID.findall(body))
+    for old in sorted(ids, key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        body = body.replace(f'id="{old}"', f'id="{new}"')
+        body = body.replace(f"#{old})", f"#{new})")
+        body = body.replace(f'href="#{old}"', f'href="#{new}"')
+    # Scale down to the container, never above the drawn size (so fonts keep their size).
+    body = re.sub(
+        r"<svg\b([^>]*?)\swidth=\"([^\"]*)\"\s+height=\"[^\"]*\"",
+        r'<svg\1 width="100%" style="max-width: \2"',
+        body,
+        count=1,
+    )
+    return body.replace("<svg ", f'<svg role="img" class="figure-svg" data-figure="{prefix}" ', 1)

@@ -1,0 +1,141 @@
+"""Where a report's numbers come from: source, file checksums, date, software versions.
+
+Every output of ``follicle report`` carries the same :class:`Provenance` — the HTML page
+prints it, ``results.json`` stores it — so a number can always be traced to the exact
+files it was computed from. When the cohort is follicle's bundled demo cohort (its source
+lies inside the package's ``workbook/seed`` folder) the provenance says so, in words that
+cannot be missed: it is reconstructed from published aggregates, not patient data.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+#: The folder of the bundled demo cohort, inside the installed package.
+SEED_FOLDER = Path(__file__).resolve().parent.parent / "workbook" / "seed"
+#: The line every output of the demo cohort carries.
+DEMO_NOTICE = "reconstructed from published aggregates; not patient data"
+#: The software whose versions the methods cite, by distribution name.
+SOFTWARE: Mapping[str, str] = {
+    "follicle": "follicle",
+    "pandas": "pandas",
+    "NumPy": "numpy",
+    "SciPy": "scipy",
+    "statsmodels": "statsmodels",
+    "lifelines": "lifelines",
+    "matplotlib": "matplotlib",
+}
+
+
+class WorkbookLike(Protocol):
+    """What provenance needs of a workbook: where it came from and its files' hashes."""
+
+    @property
+    def source(self) -> object:
+        """A path or a database URL (without password)."""
+
+    @property
+    def checksums(self) -> Mapping[str, str]:
+        """SHA-256 of each file read, by file name."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The origin of a report.
+
+    Attributes
+    ----------
+    source
+        The workbook path (or database URL without password) the cohort was read from.
+    checksums
+        SHA-256 of each file read, by file name.
+    generated
+        When the report was made (UTC, ISO 8601, seconds).
+    demo
+        Whether the cohort is the bundled demo cohort.
+    software
+        Versions of Python and of the libraries that computed and drew the results.
+    """
+
+    source: str
+    checksums: Mapping[str, str]
+    generated: str
+    demo: bool = False
+    software: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def notice(self) -> str:
+        """The demo notice, or ``""`` for real data."""
+        return DEMO_NOTICE if self.demo else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the ``provenance`` object of ``results.json``)."""
+        data: dict[str, Any] = {
+            "source": self.source,
+            "checksums": {"algorithm": "SHA-256", "files": dict(sorted(self.checksums.items()))},
+            "generated": self.generated,
+            "demo": self.demo,
+            "software": dict(self.software),
+        }
+        if self.demo:
+            data["notice"] = DEMO_NOTICE
+        return data
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of Python and of :data:`SOFTWARE` (``"not installed"`` when absent)."""
+    versions = {"Python": platform.python_version()}
+    for label, distribution in SOFTWARE.items():
+        try:
+            versions[label] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            versions[label] = "not installed"
+    return versions
+
+
+def is_demo_source(source: Any) -> bool:
+    """Whether ``source`` lies inside the package's ``workbook/seed`` folder."""
+    if not source:
+        return False
+    try:
+        path = Path(str(source)).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return path == SEED_FOLDER or SEED_FOLDER in path.parents
+
+
+def provenance_of(
+    workbook: WorkbookLike, *, now: datetime | None = None, demo: bool | None = None
+) -> Provenance:
+    """The provenance of a cohort read from ``workbook``.
+
+    Parameters
+    ----------
+    workbook
+        Anything with ``source`` and ``checksums`` (a
+        :class:`follicle.workbook.frames.Workbook`).
+    now
+        The generation time; the current UTC time by default (tests pass a fixed one).
+    demo
+        Whether the cohort is the bundled demo cohort; by default, whether its source lies
+        in the package's ``workbook/seed`` folder. Pass ``True`` when the demo cohort went
+        through the registry first (the source is then a database URL).
+
+    Returns
+    -------
+    Provenance
+    """
+    moment = now or datetime.now(UTC)
+    return Provenance(
+        source=str(workbook.source or ""),
+        checksums=dict(workbook.checksums or {}),
+        generated=moment.replace(microsecond=0).isoformat(),
+        demo=is_demo_source(workbook.source) if demo is None else demo,
+        software=software_versions(),
+    )

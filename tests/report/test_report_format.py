@@ -1,0 +1,100 @@
+"""The numerical conventions: percentages two decimals, p-values four significant digits."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from follicle.report.format import (
+    format_mean_sd,
+    format_n_pct,
+    format_number,
+    format_p,
+    format_pct,
+    format_range,
+    format_stat,
+    is_missing,
+)
+
+
+@pytest.mark.parametrize(
+    ("p", "printed"),
+    [
+        (0.00005, "< 0.0001"),
+        (0.0000999999, "< 0.0001"),
+        (0.0, "< 0.0001"),
+        (0.0001, "0.0001"),
+        (0.00012345, "0.0001234"),
+        (0.11893, "0.1189"),
+        (0.0879, "0.0879"),
+        (0.05, "0.05"),
+        (0.99996, "1"),
+        (1, "1"),
+        (1.0, "1"),
+        (np.float64(0.5), "0.5"),
+    ],
+)
+def test_p_values_have_four_significant_digits_and_a_floor(p: float, printed: str) -> None:
+    assert format_p(p) == printed
+
+
+@pytest.mark.parametrize("p", [-0.01, 1.0001, math.inf])
+def test_a_p_value_outside_0_1_is_an_error(p: float) -> None:
+    with pytest.raises(ValueError, match="p-value"):
+        format_p(p)
+
+
+@pytest.mark.parametrize(
+    ("pct", "printed"),
+    [
+        (36.190476, "36.19"),
+        (52.173913, "52.17"),
+        (31.707317, "31.71"),
+        (100, "100.00"),
+        (0, "0.00"),
+        (-0.001, "0.00"),
+        (1.098901, "1.10"),
+    ],
+)
+def test_percentages_have_two_decimals(pct: float, printed: str) -> None:
+    assert format_pct(pct) == printed
+
+
+@pytest.mark.parametrize("missing", [None, math.nan, np.nan, pd.NA, np.float64("nan")])
+def test_missing_numbers_print_as_empty_cells(missing: object) -> None:
+    assert is_missing(missing)
+    for formatter in (format_p, format_pct, format_number, format_stat):
+        assert formatter(missing) == ""
+    assert format_mean_sd(missing, 1.0) == ""
+    assert format_n_pct(missing, 10) == ""
+
+
+def test_integers_print_as_integers_and_other_numbers_with_two_decimals() -> None:
+    assert format_number(12.0) == "12"
+    assert format_number(np.int64(7)) == "7"
+    assert format_number(3.7199) == "3.72"
+    assert format_number(-2.5) == "−2.50"
+    assert format_number("already text") == "already text"
+
+
+def test_a_statistic_has_four_decimals_like_the_paper() -> None:
+    assert format_stat(2.43211) == "2.4321"
+    assert format_stat(6.0062e-31) == "0.0000"
+
+
+def test_mean_sd_and_range() -> None:
+    assert format_mean_sd(37.9143, 4.9811, low=24, high=45) == "37.91 ± 4.98 (24–45)"
+    assert format_mean_sd(41.98, 5.0) == "41.98 ± 5.00"
+    assert format_mean_sd(3.72, None, low=2.5, high=6.0) == "3.72 (2.5–6)"
+    assert format_range(24, None) == ""
+
+
+def test_counts_with_percentages_and_denominators() -> None:
+    assert format_n_pct(38, 105) == "38 (36.19)"
+    assert format_n_pct(12, 23, show_total=True) == "12/23 (52.17)"
+    assert format_n_pct(1, pct=1.098901) == "1 (1.10)"
+    assert format_n_pct(0, 0) == "0"
+    assert format_n_pct(0, 0, show_total=True) == "0/0"
