@@ -1,0 +1,74 @@
+"""follicle: long-term follow-up registry and analysis for intra-ovarian regenerative therapy.
+
+The public entry point is :func:`load`, which reads a cohort from a workbook (a folder of
+CSV files or an ``.xlsx``) or from the registry database and returns a
+:class:`~follicle.analysis.cohort.Cohort`::
+
+    import follicle
+    cohort = follicle.load("cohort/")
+    cohort.table2().values["age.p"]
+
+Importing ``follicle`` is cheap: pandas, matplotlib and SQLAlchemy are imported when first
+needed (so that ``follicle --help`` starts fast).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from follicle.analysis.cohort import Cohort
+    from follicle.analysis.result import Result
+
+__all__ = ["Cohort", "Result", "__version__", "load"]
+__version__ = "0.1.0"
+
+
+def load(path_or_url: str | Path) -> Cohort:
+    """The cohort in a workbook or in the registry database.
+
+    Parameters
+    ----------
+    path_or_url
+        A workbook folder or ``.xlsx`` file (read and validated with
+        :func:`follicle.workbook.validate.load_workbook`), or a database URL — anything
+        containing ``://``, e.g. ``sqlite:///registry.db`` — read with
+        :func:`follicle.store.exporter.read_registry`.
+
+    Returns
+    -------
+    Cohort
+        The treated women of the workbook, ready for the analysis.
+
+    Raises
+    ------
+    follicle.errors.WorkbookInvalid
+        The workbook breaks a rule of the format (every problem is listed).
+    """
+    from follicle.analysis.cohort import Cohort
+
+    text = str(path_or_url)
+    if "://" in text:
+        # The registry needs SQLAlchemy, which reading a workbook does not.
+        from follicle.store.engine import make_engine
+        from follicle.store.exporter import read_registry
+
+        engine = make_engine(text)
+        try:
+            return Cohort(read_registry(engine))
+        finally:
+            engine.dispose()
+    return Cohort.from_path(path_or_url)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Cohort":
+        from follicle.analysis.cohort import Cohort
+
+        return Cohort
+    if name == "Result":
+        from follicle.analysis.result import Result
+
+        return Result
+    raise AttributeError(f"module 'follicle' has no attribute {name!r}")

@@ -1,0 +1,201 @@
+"""Table 1 and the menstrual transitions: who was treated and how their cycles changed.
+
+Functions from the women frame (:func:`follicle.analysis.frame.women`) to
+:class:`~follicle.analysis.result.Result`. Numbers are left unrounded; formatting is the
+report's job. Value names are documented in ``docs/results.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from follicle.analysis.frame import AGE_GROUP_CUTOFF, AGE_GROUPS
+from follicle.analysis.proportions import Proportion, percent
+from follicle.analysis.result import Number, Result
+from follicle.workbook.schema import MENSES_BASELINE, MENSES_FOLLOWUP
+
+#: The label of a woman whose follow-up menses no contact records.
+UNKNOWN = "unknown"
+
+_SUMMARY_COLUMNS = ("n", "pct", "mean", "sd", "median", "min", "max")
+
+
+def summarize(values: pd.Series) -> dict[str, float]:
+    """Mean, sample SD, median, minimum, maximum and n of a numeric series.
+
+    Missing values are left out. The SD is the sample SD (divisor n − 1), as R's ``sd``;
+    the median is R's ``median`` (the mean of the middle two for even n). For no data every
+    statistic is ``nan`` and n is 0; for one value the SD is ``nan``, as in R.
+    """
+    x = pd.Series(values, dtype="Float64").dropna().to_numpy(dtype=float)
+    if x.size == 0:
+        return dict.fromkeys(("mean", "sd", "median", "min", "max"), float("nan")) | {"n": 0}
+    return {
+        "n": int(x.size),
+        "mean": float(x.mean()),
+        "sd": float(x.std(ddof=1)) if x.size > 1 else float("nan"),
+        "median": float(np.median(x)),
+        "min": float(x.min()),
+        "max": float(x.max()),
+    }
+
+
+def _continuous_row(label: str, stats: dict[str, float]) -> dict[str, object]:
+    return {"characteristic": label, "level": ""} | {
+        k: stats.get(k, np.nan) for k in _SUMMARY_COLUMNS
+    }
+
+
+def _count_rows(
+    label: str, counts: pd.Series, total: int, show: Sequence[str]
+) -> list[dict[str, object]]:
+    shown = counts.loc[[k for k in counts.index if k in show or counts[k] > 0]]
+    pct = percent(shown.to_numpy(), np.full(len(shown), total))
+    return [
+        {"characteristic": label, "level": level, "n": int(n), "pct": p}
+        for level, n, p in zip(shown.index, shown.to_numpy(), pct, strict=True)
+    ]
+
+
+def _counts(column: pd.Series, levels: Sequence[str]) -> pd.Series:
+    filled = column.astype("string").fillna(UNKNOWN)
+    counts = filled.value_counts().reindex(list(levels), fill_value=0)
+    return counts.astype("int64")
+
+
+def _count_values(prefix: str, counts: pd.Series, total: int) -> dict[str, Number]:
+    values: dict[str, Number] = {}
+    for level, n in counts.items():
+        values |= Proportion(int(n), total).values(f"{prefix}.{level}")
+    return values
+
+
+def _injection_counts(injections: pd.Series) -> pd.Series:
+    k = injections.astype("Int64").fillna(0).to_numpy(dtype="int64")
+    labels = np.select([k == 1, k == 2], ["1", "2"], default="3_plus")
+    return pd.Series(labels).value_counts().reindex(["1", "2", "3_plus"], fill_value=0)
+
+
+def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
+    """Table 1: demographic characteristics of the treated women.
+
+    Parameters
+    ----------
+    women
+        The women frame (one row per treated woman).
+    excluded
+        How many enrolled women were left out for having no injection (reported only).
+
+    Returns
+    -------
+    Result
+        ``table1``. Rows: age at first injection (completed years: mean, sample SD, median,
+        range); the two age groups (n, %); age at the end of follow-up (completed years);
+        follow-up from the **last** injection (years = days / 365.25); injections 1, 2, ≥ 3
+        (n, % of women); menses before injection and at follow-up (n, % of women; the
+        baseline and follow-up vocabularies, levels with no woman hidden except regular and
+        irregular; women with no recorded follow-up menses are ``unknown``).
+        R: ``mean``, ``sd``, ``median``, ``range``, ``table``.
+    """
+    total = len(women)
+    age = summarize(women["age"])
+    age_followup = summarize(women["age_followup"])
+    followup = summarize(women["followup_years"])
+    groups = women["age_group"].value_counts().reindex(list(AGE_GROUPS), fill_value=0)
+    injections = _injection_counts(women["injections"])
+    baseline = _counts(women["menses_baseline"], MENSES_BASELINE)
+    followup_menses = _counts(women["menses_followup"], (*MENSES_FOLLOWUP, UNKNOWN))
+
+    rows = [_continuous_row("Age at first injection (years)", age)]
+    rows += _count_rows("Age group", groups.astype("int64"), total, AGE_GROUPS)
+    rows.append(_continuous_row("Age at end of follow-up (years)", age_followup))
+    rows.append(_continuous_row("Follow-up from last injection (years)", followup))
+    rows += _count_rows("Injections", injections, total, ("1", "2"))
+    rows += _count_rows("Menses before injection", baseline, total, ("regular", "irregular"))
+    rows += _count_rows(
+        "Menses at follow-up", followup_menses, total, ("regular", "irregular", "menopause")
+    )
+    table = pd.DataFrame(rows, columns=["characteristic", "level", *_SUMMARY_COLUMNS])
+
+    values: dict[str, Number] = {"n_women": total, "n_excluded": excluded}
+    for name, stats in (("age", age), ("age_followup", age_followup), ("followup_years", followup)):
+        values |= {f"{name}_{k}": stats[k] for k in ("mean", "sd", "median", "min", "max")}
+    values |= Proportion(int(groups[AGE_GROUPS[0]]), total).values("age_under_35")
+    values |= Proportion(int(groups[AGE_GROUPS[1]]), total).values("age_35_or_over")
+    values |= _count_values("injections", injections, total)
+    values |= _count_values("menses_baseline", baseline, total)
+    values |= _count_values("menses_followup", followup_menses, total)
+    notes = (
+        f"N = {total} treated women"
+        + (f"; {excluded} enrolled women with no injection left out." if excluded else "."),
+        "Ages in completed years (anniversary rule); SD is the sample SD (n − 1).",
+        "Follow-up: days from the last injection to the latest contact / 365.25.",
+        f"Age groups: < {AGE_GROUP_CUTOFF} and ≥ {AGE_GROUP_CUTOFF} completed years at the "
+        "first injection.",
+        "Menses at follow-up: the latest contact that records the pattern.",
+    )
+    return Result(
+        "table1",
+        "Table 1",
+        "Demographic characteristics of the women who received an injection",
+        table,
+        values,
+        notes,
+    )
+
+
+def menstrual_transitions(women: pd.DataFrame) -> Result:
+    """Menstrual pattern at baseline × at follow-up: counts and row percentages.
+
+    Returns
+    -------
+    Result
+        ``menstrual_transitions``. ``table``: one row per baseline pattern with women, then
+        for each follow-up pattern (regular, irregular, amenorrhea, menopause, unknown) the
+        count and the percentage of the row. Baseline rows with no woman are hidden.
+        ``values``: ``{baseline}.total`` and ``{baseline}.{followup}.n`` / ``.total`` /
+        ``.pct`` for every pair of the vocabularies (zeros included). R:
+        ``prop.table(table(baseline, followup), 1) * 100``.
+    """
+    baseline = women["menses_baseline"].astype("string").fillna(UNKNOWN)
+    followup = women["menses_followup"].astype("string").fillna(UNKNOWN)
+    follow_levels = [*MENSES_FOLLOWUP, UNKNOWN]
+    counts = pd.crosstab(baseline, followup).reindex(
+        index=list(MENSES_BASELINE), columns=follow_levels, fill_value=0
+    )
+    totals = counts.sum(axis=1)
+    pct = pd.DataFrame(
+        percent(counts.to_numpy(), totals.to_numpy()[:, None] * np.ones((1, counts.shape[1]))),
+        index=counts.index,
+        columns=counts.columns,
+    )
+    shown_columns = [c for c in follow_levels if c != UNKNOWN or counts[c].sum() > 0]
+    table = pd.DataFrame({"menses_baseline": counts.index, "total": totals.to_numpy()})
+    for column in shown_columns:
+        table[column] = counts[column].to_numpy()
+        table[f"{column}_pct"] = pct[column].to_numpy()
+    table = table.loc[table["total"] > 0].reset_index(drop=True)
+
+    stacked = counts.stack()
+    stacked_pct = pct.stack()
+    keys = [f"{b}.{f}" for b, f in stacked.index]
+    row_totals = totals.reindex(stacked.index.get_level_values(0)).to_numpy()
+    values: dict[str, Number] = {f"{b}.total": int(t) for b, t in totals.items()}
+    for key, n, total, pct_value in zip(
+        keys, stacked.to_numpy(), row_totals, stacked_pct.to_numpy(), strict=True
+    ):
+        values |= {f"{key}.n": int(n), f"{key}.total": int(total), f"{key}.pct": float(pct_value)}
+    return Result(
+        "menstrual_transitions",
+        "Menstrual transitions",
+        "Menstrual pattern before the injection and at the end of follow-up",
+        table,
+        values,
+        (
+            "Row percentages: of the women with that pattern before the injection.",
+            "Follow-up pattern: the latest contact that records one; 'unknown' when none does.",
+        ),
+    )

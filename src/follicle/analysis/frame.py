@@ -1,0 +1,368 @@
+"""The analysis frames: one row per treated woman, one row per pregnancy.
+
+Every statistic of the analysis starts from the two frames built here, derived from a
+validated :class:`~follicle.workbook.frames.Workbook` with the definitions of
+``shared/spec/analysis.md`` ("Derived variables"). Everything is vectorised: ``groupby``,
+``merge`` and ``merge_asof`` over whole tables, never a loop over women.
+
+Units
+-----
+* ages in **completed years** (the anniversary rule,
+  :func:`follicle.workbook.validate.completed_years`);
+* durations in **years** = days / 365.25 (:data:`DAYS_PER_YEAR`);
+* times to pregnancy in **months** = days / 30.4375 (:data:`DAYS_PER_MONTH`, i.e. 365.25 / 12).
+
+Who is analysed
+---------------
+A woman enters the analysis when she has at least one injection. Enrolled women with no
+injection (consented, not yet treated) are left out; :func:`excluded` lists them so that
+every report can say how many. Pregnancies, IVF cycles and conditions dated before a woman's
+first injection (the validator rejects them) are not counted.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from follicle.workbook.frames import Workbook, with_defaults
+from follicle.workbook.schema import PARTICIPANTS, PREGNANCIES
+from follicle.workbook.validate import completed_years
+
+#: Days in a year of the analysis (Julian year): years = days / 365.25.
+DAYS_PER_YEAR = 365.25
+#: Days in a month of the analysis (a twelfth of a Julian year): months = days / 30.4375.
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12
+#: Women younger than this (completed years at the first injection) form the younger group.
+AGE_GROUP_CUTOFF = 35
+#: Labels of the two age groups, in table order.
+AGE_GROUPS = (f"<{AGE_GROUP_CUTOFF}", f"≥{AGE_GROUP_CUTOFF}")
+
+MonthBinning = Literal["round", "floor", "ceiling"]
+
+#: Columns of :func:`women`, in order.
+WOMEN_COLUMNS = (
+    "participant_id",
+    "site",
+    "arm",
+    "birth_date",
+    "age",
+    "age_followup",
+    "age_group",
+    "injections",
+    "first_injection",
+    "last_injection",
+    "end_of_followup",
+    "followup_years",
+    "menses_baseline",
+    "menses_followup",
+    "menopause_date",
+    "pregnant",
+    "pregnant_spontaneous",
+    "pregnant_ivf",
+    "both",
+    "n_pregnancies",
+    "first_conception",
+    "ivf_treated",
+    "ivf_cycles",
+)
+
+#: Columns of :func:`pregnancies`, in order.
+PREGNANCY_COLUMNS = (
+    "pregnancy_id",
+    "participant_id",
+    "pregnancy_number",
+    "conception_date",
+    "mode",
+    "ivf_cycle_id",
+    "fetuses",
+    "outcome",
+    "outcome_date",
+    "gestational_weeks",
+    "injection_number",
+    "injection_date",
+    "days_since_injection",
+    "months_since_injection",
+    "month",
+    "months_since_first_injection",
+    "live_birth",
+    "infants_recorded",
+    "infants",
+)
+
+
+def treated_ids(workbook: Workbook) -> pd.Series:
+    """The ``participant_id`` of every woman with at least one injection, sorted."""
+    ids = workbook["injections"]["participant_id"].dropna().drop_duplicates()
+    return ids.sort_values(ignore_index=True)
+
+
+def excluded(workbook: Workbook) -> pd.DataFrame:
+    """The enrolled women left out of the analysis because no injection is recorded.
+
+    Returns
+    -------
+    DataFrame
+        ``participant_id``, ``site`` and ``consent_date`` of each untreated woman, sorted by
+        ``participant_id`` (no rows when every woman was treated).
+    """
+    p = workbook["participants"]
+    untreated = ~p["participant_id"].isin(treated_ids(workbook))
+    out = p.loc[untreated, ["participant_id", "site", "consent_date"]]
+    return out.sort_values("participant_id", ignore_index=True)
+
+
+def _attach(
+    frame: pd.DataFrame,
+    by_key: pd.Series | pd.DataFrame,
+    *,
+    key: str = "participant_id",
+    how: Literal["left", "inner"] = "left",
+) -> pd.DataFrame:
+    """``frame`` with the columns of ``by_key`` (indexed by ``key``) joined on ``key``."""
+    right = by_key.to_frame() if isinstance(by_key, pd.Series) else by_key
+    right = right.rename_axis(key).reset_index()
+    return frame.merge(right, on=key, how=how)
+
+
+def _injection_summary(workbook: Workbook) -> pd.DataFrame:
+    inj = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
+    return inj.groupby("participant_id").agg(
+        first_injection=("injection_date", "min"),
+        last_injection=("injection_date", "max"),
+        injections=("injection_date", "size"),
+    )
+
+
+def _contact_summary(workbook: Workbook) -> pd.DataFrame:
+    """End of follow-up, latest recorded menses and menopause date per woman."""
+    contacts = workbook["contacts"].dropna(subset=["participant_id", "contact_date"])
+    contacts = contacts.sort_values(["participant_id", "contact_date"], kind="stable")
+    end = contacts.groupby("participant_id")["contact_date"].max().rename("end_of_followup")
+    recorded = contacts.dropna(subset=["menses"])
+    latest = recorded.groupby("participant_id")["menses"].last().rename("menses_followup")
+    menopause = (
+        contacts.loc[contacts["menses"].eq("menopause").fillna(False)]
+        .groupby("participant_id")["contact_date"]
+        .min()
+        .rename("menopause_date")
+    )
+    return pd.concat([end, latest, menopause], axis=1)
+
+
+def _pregnancy_summary(pregnancy_frame: pd.DataFrame) -> pd.DataFrame:
+    flags = pd.DataFrame(
+        {
+            "participant_id": pregnancy_frame["participant_id"],
+            "pregnant_spontaneous": pregnancy_frame["mode"].eq("spontaneous"),
+            "pregnant_ivf": pregnancy_frame["mode"].eq("ivf"),
+            "conception_date": pregnancy_frame["conception_date"],
+        }
+    )
+    grouped = flags.groupby("participant_id")
+    out = grouped[["pregnant_spontaneous", "pregnant_ivf"]].any()
+    out["n_pregnancies"] = grouped.size()
+    out["first_conception"] = grouped["conception_date"].min()
+    return out
+
+
+def _ivf_summary(workbook: Workbook, first: pd.Series, pregnancy_frame: pd.DataFrame) -> pd.Series:
+    """IVF cycles started on or after the first injection, per woman."""
+    cycles = workbook["ivf_cycles"].dropna(subset=["participant_id", "start_date"])
+    cycles = _attach(cycles, first.rename("first_injection"), how="inner")
+    after = cycles.loc[cycles["start_date"] >= cycles["first_injection"]]
+    counts = after.groupby("participant_id").size().rename("ivf_cycles")
+    # A pregnancy conceived by IVF is itself evidence of an IVF cycle, even if the cycle row
+    # is missing: such a woman counts as IVF-treated (never 0 cycles when IVF-pregnant).
+    ivf_pregnant = pregnancy_frame.loc[pregnancy_frame["mode"].eq("ivf"), "participant_id"]
+    ids = counts.index.union(pd.Index(ivf_pregnant.unique(), name="participant_id"))
+    counts = counts.reindex(ids, fill_value=0)
+    return counts.mask(counts.eq(0) & counts.index.isin(ivf_pregnant), 1)
+
+
+def women(workbook: Workbook) -> pd.DataFrame:
+    """One row per treated woman with the derived variables of the analysis.
+
+    Women with no injection are left out (see :func:`excluded`). Rows are sorted by
+    ``participant_id``; the index is 0..n-1.
+
+    Parameters
+    ----------
+    workbook
+        A validated workbook.
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`WOMEN_COLUMNS`:
+
+        ``age`` (Int64, completed years)
+            age at the first injection (anniversary rule; R: ``as.POSIXlt`` year
+            difference less one if the birthday is not yet reached).
+        ``age_followup`` (Int64, completed years)
+            age at the end of follow-up; ``<NA>`` without a contact.
+        ``age_group`` (string)
+            ``"<35"`` or ``"≥35"`` by ``age`` (:data:`AGE_GROUPS`).
+        ``injections`` (Int64)
+            number of injections; ``first_injection``, ``last_injection`` their dates.
+        ``end_of_followup`` (date)
+            the latest contact; ``<NaT>`` when she has none.
+        ``followup_years`` (Float64, years)
+            (``end_of_followup`` − ``last_injection``) in days / 365.25.
+        ``menses_baseline``, ``menses_followup`` (string)
+            baseline pattern; the pattern of the latest contact that records one.
+        ``menopause_date`` (date)
+            the first contact reporting menopause (the competing event of the survival
+            analysis); ``<NaT>`` if none.
+        ``pregnant``, ``pregnant_spontaneous``, ``pregnant_ivf``, ``both`` (boolean)
+            at least one pregnancy on or after the first injection; of that mode; both
+            modes. Pregnancies by IUI or another mode count for ``pregnant`` only.
+        ``n_pregnancies`` (Int64), ``first_conception`` (date)
+            pregnancies on or after the first injection and the first conception date.
+        ``ivf_treated`` (boolean), ``ivf_cycles`` (Int64)
+            at least one IVF cycle started on or after the first injection — or a pregnancy
+            conceived by IVF, which implies one even when the cycle row is missing.
+    """
+    p = workbook["participants"]
+    base = p.loc[
+        p["participant_id"].isin(treated_ids(workbook)),
+        ["participant_id", "site", "arm", "birth_date", "menses_baseline"],
+    ]
+    base = with_defaults(PARTICIPANTS, base)
+    inj = _injection_summary(workbook)
+    preg = pregnancies(workbook)
+    frame = base
+    for per_woman in (
+        inj,
+        _contact_summary(workbook),
+        _pregnancy_summary(preg),
+        _ivf_summary(workbook, inj["first_injection"], preg).rename("ivf_cycles"),
+    ):
+        frame = _attach(frame, per_woman)
+    frame["age"] = completed_years(frame["birth_date"], frame["first_injection"])
+    frame["age_followup"] = completed_years(frame["birth_date"], frame["end_of_followup"])
+    frame["age_group"] = pd.Series(
+        np.where(
+            frame["age"].to_numpy(dtype=float, na_value=np.nan) < AGE_GROUP_CUTOFF, *AGE_GROUPS
+        ),
+        index=frame.index,
+        dtype="string",
+    ).mask(frame["age"].isna())
+    days = (frame["end_of_followup"] - frame["last_injection"]).dt.days
+    frame["followup_years"] = (days / DAYS_PER_YEAR).astype("Float64")
+    frame["injections"] = frame["injections"].astype("Int64")
+    for column in ("n_pregnancies", "ivf_cycles"):
+        frame[column] = frame[column].fillna(0).astype("Int64")
+    for column in ("pregnant_spontaneous", "pregnant_ivf"):
+        frame[column] = frame[column].astype("boolean").fillna(False)
+    frame["pregnant"] = (frame["n_pregnancies"] > 0).astype("boolean")
+    frame["both"] = frame["pregnant_spontaneous"] & frame["pregnant_ivf"]
+    frame["ivf_treated"] = (frame["ivf_cycles"] > 0).astype("boolean")
+    for column in ("menses_followup", "menses_baseline", "site", "arm"):
+        frame[column] = frame[column].astype("string")
+    for column in ("end_of_followup", "menopause_date", "first_conception"):
+        frame[column] = frame[column].astype("datetime64[ns]")
+    frame = frame.sort_values("participant_id", ignore_index=True)
+    return frame.loc[:, list(WOMEN_COLUMNS)]
+
+
+def _bin_months(months: pd.Series, binning: MonthBinning) -> pd.Series:
+    values = months.to_numpy(dtype=float, na_value=np.nan)
+    if binning == "round":
+        whole = np.floor(values + 0.5)  # half up: 2.5 months is month 3
+    elif binning == "floor":
+        whole = np.floor(values)
+    elif binning == "ceiling":
+        whole = np.ceil(values)
+    else:
+        raise ValueError(f"month binning must be round, floor or ceiling, not {binning!r}")
+    return pd.Series(whole, index=months.index, dtype="Float64").astype("Int64")
+
+
+def _infant_counts(workbook: Workbook) -> pd.Series:
+    infants = workbook["infants"].dropna(subset=["pregnancy_id"])
+    return infants.groupby("pregnancy_id").size().rename("infants_recorded")
+
+
+def pregnancies(workbook: Workbook, *, month_binning: MonthBinning = "round") -> pd.DataFrame:
+    """One row per pregnancy of a treated woman, conceived on or after her first injection.
+
+    The injection each pregnancy is timed from is the **most recent injection on or before
+    its conception** (``pd.merge_asof(direction="backward")`` by woman; R:
+    ``findInterval(conception, injection_dates)``).
+
+    Parameters
+    ----------
+    workbook
+        A validated workbook.
+    month_binning
+        How ``month`` (the whole month of Figure 1) is taken from ``months_since_injection``:
+        ``"round"`` (default; to the nearest month, halves up — a conception 0.99 months
+        after the injection is month 1, as the paper's "range 1 to 24 months" implies),
+        ``"floor"`` (completed months) or ``"ceiling"`` (the month in progress).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :data:`PREGNANCY_COLUMNS`, sorted by woman and conception date:
+
+        ``pregnancy_number`` (Int64)
+            1 for her first pregnancy after the first injection, 2 for the second, …
+        ``fetuses`` (Int64)
+            the schema default (1) filled in where empty.
+        ``injection_number`` (Int64), ``injection_date`` (date)
+            which injection (1 = first) the pregnancy followed, and its date.
+        ``days_since_injection`` (Int64, days), ``months_since_injection`` (Float64, months)
+            from that injection to conception; months = days / 30.4375.
+        ``month`` (Int64, months)
+            ``months_since_injection`` as a whole month (``month_binning``).
+        ``months_since_first_injection`` (Float64, months)
+            from the first injection (the time scale of the survival analysis).
+        ``live_birth`` (boolean)
+            the outcome is ``live_birth``.
+        ``infants_recorded`` (Int64)
+            rows of the ``infants`` table for the pregnancy.
+        ``infants`` (Int64)
+            the infants born alive: ``infants_recorded``, or ``fetuses`` for a live birth
+            whose infants are not recorded; 0 for every other outcome.
+    """
+    preg = with_defaults(PREGNANCIES, workbook["pregnancies"])
+    preg = preg.dropna(subset=["participant_id", "conception_date"])
+    inj = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
+    inj = inj.loc[:, ["participant_id", "injection_date"]].sort_values(
+        ["participant_id", "injection_date"], kind="stable"
+    )
+    inj["injection_number"] = inj.groupby("participant_id").cumcount() + 1
+    first = inj.groupby("participant_id")["injection_date"].min().rename("first_injection")
+
+    timed = pd.merge_asof(
+        preg.sort_values("conception_date", kind="stable"),
+        inj.sort_values("injection_date", kind="stable"),
+        left_on="conception_date",
+        right_on="injection_date",
+        by="participant_id",
+        direction="backward",
+        allow_exact_matches=True,
+    )
+    timed = timed.dropna(subset=["injection_date"])
+    timed = _attach(timed, first)
+    timed = timed.sort_values(["participant_id", "conception_date"], kind="stable")
+
+    days = (timed["conception_date"] - timed["injection_date"]).dt.days
+    timed["days_since_injection"] = days.astype("Int64")
+    timed["months_since_injection"] = (days / DAYS_PER_MONTH).astype("Float64")
+    timed["month"] = _bin_months(timed["months_since_injection"], month_binning)
+    since_first = (timed["conception_date"] - timed["first_injection"]).dt.days
+    timed["months_since_first_injection"] = (since_first / DAYS_PER_MONTH).astype("Float64")
+    timed["pregnancy_number"] = (timed.groupby("participant_id").cumcount() + 1).astype("Int64")
+    timed["injection_number"] = timed["injection_number"].astype("Int64")
+
+    timed = _attach(timed, _infant_counts(workbook), key="pregnancy_id")
+    timed["infants_recorded"] = timed["infants_recorded"].fillna(0).astype("Int64")
+    timed["live_birth"] = timed["outcome"].eq("live_birth").astype("boolean")
+    unrecorded = timed["live_birth"] & timed["infants_recorded"].eq(0)
+    timed["infants"] = timed["infants_recorded"].mask(unrecorded, timed["fetuses"]).astype("Int64")
+    timed["fetuses"] = timed["fetuses"].astype("Int64")
+    return timed.loc[:, list(PREGNANCY_COLUMNS)].reset_index(drop=True)

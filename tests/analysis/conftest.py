@@ -1,0 +1,45 @@
+"""Cohorts for the analysis tests: the small fixture, the seed cohort and a generated one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import follicle.workbook.seed as seed
+from analysis.cohorts import generated_workbook
+from follicle.analysis.cohort import Cohort
+from follicle.workbook.frames import Workbook
+from follicle.workbook.validate import load_workbook
+
+SMALL = Path(__file__).parents[1] / "fixtures" / "workbooks" / "small"
+
+
+@pytest.fixture(scope="session")
+def small_workbook() -> Workbook:
+    """tests/fixtures/workbooks/small: four women, four pregnancies, three infants."""
+    return load_workbook(SMALL)
+
+
+@pytest.fixture(scope="session")
+def small(small_workbook: Workbook) -> Cohort:
+    """The small fixture as a cohort."""
+    return Cohort(small_workbook)
+
+
+@pytest.fixture(scope="session")
+def seed_cohort() -> Cohort:
+    """The bundled 105-woman reconstruction of the seed paper."""
+    return Cohort(load_workbook(seed.path()))
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Cohort:
+    """The deterministic generated cohort (300 treated and 15 untreated women)."""
+    return Cohort(generated_workbook(tmp_path_factory.mktemp("generated")))
+
+
+@pytest.fixture(scope="session")
+def cohorts(seed_cohort: Cohort, generated: Cohort) -> dict[str, Cohort]:
+    """The two cohorts the R fixtures were computed on, by name."""
+    return {"seed": seed_cohort, "generated": generated}

@@ -1,0 +1,112 @@
+"""The Cohort facade and follicle.load: delegation, caching, order, sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import follicle
+from follicle.analysis.cohort import Cohort
+from follicle.analysis.result import Result
+from follicle.errors import WorkbookInvalid
+from follicle.workbook.frames import Workbook
+
+from .conftest import SMALL
+
+PART1 = (
+    "table1",
+    "menstrual_transitions",
+    "pregnancy",
+    "figure1",
+    "table2",
+    "figure2",
+    "table3",
+    "baby_outcomes",
+)
+
+
+def test_results_are_all_of_part1_in_report_order(small: Cohort) -> None:
+    results = small.results()
+    assert tuple(results) == PART1
+    assert all(isinstance(r, Result) and r.name == name for name, r in results.items())
+    assert all(r.label and r.title and r.notes for r in results.values())
+
+
+def test_every_value_is_a_plain_number_string_or_none(generated: Cohort) -> None:
+    for result in generated.results().values():
+        for name, value in result.values.items():
+            assert value is None or type(value) in (int, float, str), (result.name, name)
+
+
+def test_derived_frames_are_cached(small: Cohort) -> None:
+    assert small.women is small.women
+    assert small.pregnancies is small.pregnancies
+    assert small.excluded is small.excluded
+
+
+def test_methods_delegate_to_the_functions(small: Cohort) -> None:
+    assert small.table1().values["n_women"] == len(small.women)
+    assert small.pregnancy_rate().loc[0, "n"] == 3
+    assert list(small.pregnancy_rate(by="age_group")["group"]) == ["<35", "≥35"]
+    assert "Cohort of 4 treated women" in repr(small)
+
+
+def test_load_reads_a_folder_or_a_path(tmp_path: Path) -> None:
+    for source in (SMALL, str(SMALL)):
+        cohort = follicle.load(source)
+        assert isinstance(cohort, Cohort)
+        assert len(cohort.women) == 4
+    assert len(Cohort.from_path(SMALL).pregnancies) == 4
+
+
+def test_load_refuses_an_invalid_workbook(tmp_path: Path) -> None:
+    with pytest.raises(WorkbookInvalid):
+        follicle.load(tmp_path / "missing")
+
+
+def test_load_reads_the_registry_by_url(tmp_path: Path, small: Cohort) -> None:
+    from follicle.store.engine import ensure_schema, make_engine
+    from follicle.store.importer import import_workbook
+
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    engine = make_engine(url)
+    ensure_schema(engine)
+    import_workbook(engine, small.workbook)
+    engine.dispose()
+    from_db = follicle.load(url)
+    for name, result in small.results().items():
+        assert from_db.results()[name].values == pytest.approx(dict(result.values), nan_ok=True)
+    pd.testing.assert_frame_equal(from_db.women, small.women)
+
+
+def test_the_package_exposes_its_api() -> None:
+    assert follicle.__version__ == "0.1.0"
+    assert set(follicle.__all__) == {"Cohort", "Result", "__version__", "load"}
+    assert follicle.Cohort is Cohort
+    assert follicle.Result is Result
+    with pytest.raises(AttributeError):
+        _ = follicle.no_such_thing
+
+
+def test_figures_are_matplotlib_figures(small: Cohort) -> None:
+    assert isinstance(small.figure1(), Figure)
+    assert isinstance(small.figure2(), Figure)
+
+
+def test_a_cohort_without_pregnancies_gives_every_result(small: Cohort) -> None:
+    frames = dict(small.workbook.frames)
+    for name in ("pregnancies", "infants", "infant_conditions", "ivf_cycles"):
+        frames[name] = frames[name].iloc[:0]
+    frames["conditions"] = frames["conditions"].iloc[:0]
+    cohort = Cohort(Workbook(frames))
+    results = cohort.results()
+    assert results["pregnancy"].values["women_pregnant.n"] == 0
+    assert results["table2"].values["age.chi2"] is None  # the pregnant column is empty
+    assert results["figure1"].values["month_max"] is None
+    assert results["figure2"].values["n"] == 0
+    assert results["baby_outcomes"].values["infants"] == 0
+    assert isinstance(cohort.figure1(), Figure)
+    assert isinstance(cohort.figure2(), Figure)

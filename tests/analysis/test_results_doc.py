@@ -1,0 +1,77 @@
+"""docs/results.md documents every value of Part 1, and documents nothing that is not there."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from follicle.analysis.cohort import Cohort
+
+DOC = Path(__file__).parents[2] / "docs" / "results.md"
+SECTION = re.compile(r"^## `(\w+)`")
+ROW = re.compile(r"^\| `([^`]+)` \| (number|count item) \|")
+PLACEHOLDER = re.compile(r"^- `\{(\w+)\}`: (.+)$")
+
+
+def _placeholders(text: str) -> dict[str, str]:
+    found = {}
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        match = PLACEHOLDER.match(line)
+        if match:
+            words = match.group(2)
+            j = i + 1
+            while j < len(lines) and lines[j].startswith("  "):
+                words += " " + lines[j].strip()
+                j += 1
+            options = re.findall(r"\b[a-z0-9_]+\b", words.split("—")[0].split("(")[0])
+            found[match.group(1)] = options
+    alternation = {k: "|".join(map(re.escape, v)) for k, v in found.items()}
+    alternation["k"] = r"[2-9]|[1-9][0-9]+"
+    return {k: f"(?:{v})" for k, v in alternation.items()}
+
+
+def _documented() -> dict[str, list[re.Pattern[str]]]:
+    text = DOC.read_text(encoding="utf-8")
+    holders = _placeholders(text)
+    patterns: dict[str, list[re.Pattern[str]]] = {}
+    section = ""
+    for line in text.splitlines():
+        if m := SECTION.match(line):
+            section = m.group(1)
+            patterns[section] = []
+        elif (m := ROW.match(line)) and section:
+            name, kind = m.groups()
+            regex = re.sub(r"\\\{(\w+)\\\}", lambda g: holders[g.group(1)], re.escape(name))
+            names = [regex] if kind == "number" else [f"{regex}\\.(?:n|total|pct)"]
+            patterns[section] += [re.compile(f"^{n}$") for n in names]
+    return patterns
+
+
+DOCUMENTED = _documented()
+
+
+def test_the_doc_has_a_section_per_result_in_report_order(small: Cohort) -> None:
+    assert list(DOCUMENTED) == list(small.results())
+
+
+@pytest.mark.parametrize("which", ["small", "seed_cohort", "generated"])
+def test_every_value_is_documented(which: str, request: pytest.FixtureRequest) -> None:
+    cohort: Cohort = request.getfixturevalue(which)
+    for name, result in cohort.results().items():
+        undocumented = [
+            key for key in result.values if not any(p.match(key) for p in DOCUMENTED[name])
+        ]
+        assert not undocumented, f"{name}: {undocumented}"
+
+
+def test_every_documented_name_is_produced(seed_cohort: Cohort, generated: Cohort) -> None:
+    produced: dict[str, set[str]] = {}
+    for cohort in (seed_cohort, generated):
+        for name, result in cohort.results().items():
+            produced.setdefault(name, set()).update(result.values)
+    for section, patterns in DOCUMENTED.items():
+        for pattern in patterns:
+            assert any(pattern.match(k) for k in produced[section]), (section, pattern.pattern)
