@@ -260,7 +260,9 @@ def _read_xlsx(file: Path) -> RawWorkbook:
                     )
                 )
                 continue
-            grid = pd.DataFrame(rows, dtype=object)
+            # Writers leave off trailing empty cells, so rows differ in length: pad them.
+            width = max(len(r) for r in rows)
+            grid = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], dtype=object)
             grid = grid.apply(_cells_to_text)
             raw, header_problems = _to_raw_table(table, label, grid)
             problems.extend(header_problems)

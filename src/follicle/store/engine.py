@@ -1,0 +1,163 @@
+"""Connecting to the registry database and bringing its schema up to date.
+
+The registry is one database URL, ``FOLLICLE_DATABASE_URL``: SQLite for a single
+workstation (the default, ``follicle.db`` in the current folder) or PostgreSQL for a
+shared server. Everything else in :mod:`follicle.store` is written once for both; the
+differences live here:
+
+* **SQLite** gets ``PRAGMA foreign_keys=ON`` (off by default in SQLite, and the registry
+  relies on its references) and the WAL journal (readers do not block the importer) on
+  every new connection. SQLAlchemy also takes over ``BEGIN`` from Python's ``sqlite3``
+  module, whose legacy mode only opens a transaction at the first write: an import reads
+  the registry, compares and then writes, and those reads must be inside the same
+  transaction for the all-or-nothing promise to hold.
+* **PostgreSQL** is reached through psycopg 3; plain ``postgresql://`` (and
+  ``postgres://``) URLs are rewritten to ``postgresql+psycopg://``.
+
+The schema is Alembic's (:mod:`follicle.store.migrations`), run from code: no
+``alembic.ini`` is needed on disk. A URL is only ever shown with its password masked
+(:func:`display_url`).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+
+#: The environment variable naming the registry database.
+DATABASE_URL_ENV = "FOLLICLE_DATABASE_URL"
+
+#: The registry's file name when no URL is configured (in the current folder).
+DEFAULT_SQLITE_FILE = "follicle.db"
+
+#: Any constant will do: it only has to be the same for every follicle process, so that
+#: two processes migrating one PostgreSQL database at once take turns.
+_MIGRATION_LOCK_ID = 0x0F011C1E
+
+
+def database_url() -> str:
+    """The registry's URL: ``FOLLICLE_DATABASE_URL``, else ``follicle.db`` here (SQLite).
+
+    The default is made absolute (``sqlite:////abs/path/follicle.db``) so that messages
+    say exactly which file was used.
+    """
+    configured = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if configured:
+        return configured
+    return f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """``url`` with PostgreSQL URLs pointed at the psycopg 3 driver.
+
+    ``postgresql://`` would otherwise select psycopg2, which follicle does not install.
+    """
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def display_url(url: str | URL | Engine) -> str:
+    """The URL as it may be shown to a person or written to a log: password masked."""
+    if isinstance(url, Engine):
+        url = url.url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
+    """A SQLAlchemy engine for the registry at ``url`` (default: :func:`database_url`).
+
+    Parameters
+    ----------
+    url
+        A database URL; ``sqlite:///path`` or ``postgresql[+psycopg]://…``.
+    **kwargs
+        Passed on to :func:`sqlalchemy.create_engine` (e.g. ``echo=True``).
+
+    Returns
+    -------
+    Engine
+        An engine whose connections enforce foreign keys on SQLite too. The schema is not
+        touched: call :func:`ensure_schema` before the first use of a new database.
+    """
+    parsed = normalise_url(url if url is not None else database_url())
+    if parsed.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(parsed, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys, WAL and real transactions on every SQLite connection."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to SQLAlchemy (see the module docstring) …
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            # … and set the pragmas outside any transaction, where they take effect.
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases say "memory"
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def migrations_path() -> Path:
+    """The folder of the package's Alembic migrations (``env.py``, ``versions/``)."""
+    return Path(str(files("follicle.store") / "migrations"))
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    """An Alembic configuration built in code (no ``alembic.ini`` on disk).
+
+    ``url``, when given, is what ``env.py`` connects to when it is not handed a connection
+    (as it is by :func:`ensure_schema`); it serves the ``alembic`` command-line tool and
+    offline SQL generation.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(migrations_path()))
+    if url is not None:
+        # ConfigParser interpolates "%": escape it (URL-encoded passwords contain it).
+        rendered = normalise_url(url).render_as_string(hide_password=False)
+        config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return config
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate the registry at ``engine`` to the newest schema (Alembic ``upgrade head``).
+
+    Safe to call before every command: on an up-to-date database it only reads the
+    version table. Runs in one transaction, so a failed migration leaves the database as
+    it was (SQLite and PostgreSQL both have transactional DDL). On PostgreSQL an advisory
+    lock makes concurrent callers wait for each other instead of racing.
+    """
+    config = alembic_config()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+            )
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The registry's current Alembic revision, or ``None`` for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,433 @@
+"""Taking the registry back out: as a typed workbook, as files, and de-identified.
+
+* :func:`read_registry` reads the eight tables into a :class:`~follicle.workbook.frames.Workbook`
+  — the same typed frames a validated file gives, so the analysis does not care where its
+  data came from.
+* :func:`write_workbook` writes a workbook (or a de-identified one) as a folder of CSV
+  files or one ``.xlsx``, in the interchange format of ``shared/spec/workbook.md``: what it
+  writes, :func:`follicle.workbook.validate.load_workbook` reads back to equal frames.
+* :func:`deidentify` applies the spec's de-identification: dates become whole days since
+  the woman's first injection, the birth date her age at that injection, free text goes,
+  and every ID is recoded. The participant codes are random and kept in the registry's
+  ``deid_keys`` table, so a woman keeps her code from one export to the next and only the
+  registry can map it back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, insert, select
+
+from follicle.errors import NotFound
+from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, audit_log, deid_keys
+from follicle.workbook.frames import Workbook, coerce
+from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
+
+#: Hex characters of a de-identified participant code (``secrets.token_hex``; 48 bits).
+CODE_BYTES = 6
+
+#: The column that replaces ``participants.birth_date`` in a de-identified export.
+AGE_COLUMN = "age_at_first_injection"
+
+ExportFormat = Literal["csv", "xlsx"]
+
+
+# -- reading the registry --------------------------------------------------------------
+
+
+def _sort_columns(table: Table) -> list[str]:
+    """A stable row order: the key; or the woman (or parent), the first date, ``row_id``."""
+    if table.key is not None:
+        return [table.key]
+    dates = [c.name for c in table.columns if c.is_date]
+    return [table.owner[0], *dates[:1], ROW_ID]
+
+
+def read_registry(engine: Engine) -> Workbook:
+    """The registry's eight tables as a typed :class:`Workbook`.
+
+    Rows come in a stable order, sorted in pandas (so that SQLite and PostgreSQL, whose
+    collations differ, agree): by ID for tables with one, otherwise by woman (or infant),
+    then date, then insertion order. On PostgreSQL the tables are read in one
+    ``REPEATABLE READ`` transaction, so an import running meanwhile is seen whole or not at
+    all; SQLite's transactions are serializable anyway.
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            for table in TABLES:
+                raw = pd.read_sql(select(WORKBOOK_TABLES[table.name]), connection)
+                typed = coerce(table, raw)
+                if table.key is None:
+                    typed[ROW_ID] = raw[ROW_ID].astype("Int64")
+                typed = typed.sort_values(_sort_columns(table), kind="stable", na_position="last")
+                frames[table.name] = typed[list(table.column_names)]
+    return Workbook.from_frames(frames, source=engine.url.render_as_string(hide_password=True))
+
+
+# -- writing files ---------------------------------------------------------------------
+
+
+def cell_text(values: pd.Series) -> pd.Series:
+    """A typed column as the text a workbook cell holds.
+
+    Dates ISO ``YYYY-MM-DD``, booleans ``yes``/``no``, whole numbers without ``.0``, other
+    numbers in their shortest exact form, unknown as the empty string.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_bool_dtype(values):
+        text = values.map({True: "yes", False: "no"})
+    elif pd.api.types.is_integer_dtype(values):
+        text = values.astype("Int64").astype("string")
+    elif pd.api.types.is_float_dtype(values):
+        text = values.astype("Float64").astype("string").str.replace(r"\.0$", "", regex=True)
+    else:
+        text = values.astype("string")
+    return text.astype("string").fillna("").where(values.notna(), "")
+
+
+@dataclass(frozen=True)
+class DeidentifiedWorkbook:
+    """The tables of a de-identified export (their columns differ from the workbook's).
+
+    ``frames`` maps table names (schema order) to frames; ``source`` says where the data
+    came from (a database URL without password).
+    """
+
+    frames: Mapping[str, pd.DataFrame]
+    source: str = ""
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.frames)
+
+    @property
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table."""
+        return {name: len(frame) for name, frame in self.frames.items()}
+
+
+def _frames(workbook: Workbook | DeidentifiedWorkbook) -> dict[str, pd.DataFrame]:
+    """The tables to write, each with its columns in order (schema order for a workbook)."""
+    if isinstance(workbook, Workbook):
+        return {t.name: workbook[t.name][list(t.column_names)] for t in TABLES}
+    return dict(workbook.frames)
+
+
+def write_workbook(
+    workbook: Workbook | DeidentifiedWorkbook,
+    out: str | Path,
+    *,
+    format: ExportFormat = "csv",
+) -> Path:
+    """Write ``workbook`` as a folder of CSV files or as one ``.xlsx``; return the path.
+
+    Parameters
+    ----------
+    workbook
+        A workbook (e.g. :func:`read_registry`) or a :func:`deidentify` result.
+    out
+        The folder to write the CSV files into (created if needed), or the ``.xlsx`` file.
+    format
+        ``"csv"`` (UTF-8, header row, dates ISO, booleans yes/no, empty = unknown) or
+        ``"xlsx"`` (one sheet per table; dates as real Excel dates shown ``yyyy-mm-dd``,
+        numbers as numbers, IDs as text so leading zeros survive).
+
+    Each file is written to a temporary name and then renamed, so a crash never leaves a
+    half-written table behind under the real name.
+    """
+    target = Path(out)
+    frames = _frames(workbook)
+    if format == "csv":
+        target.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            text = pd.DataFrame({c: cell_text(frame[c]) for c in frame.columns})
+            _atomic_write(
+                target / f"{name}.csv",
+                lambda path, text=text: text.to_csv(
+                    path, index=False, encoding="utf-8", lineterminator="\n"
+                ),
+            )
+        return target
+    if format == "xlsx":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(target, lambda path: _write_xlsx(frames, path))
+        return target
+    raise ValueError(f"unknown export format {format!r}: use csv or xlsx")
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _xlsx_column(values: pd.Series) -> np.ndarray:
+    """A typed column as Excel cell values (``None`` for unknown)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        cells = values.dt.date.to_numpy(dtype=object)
+    elif pd.api.types.is_bool_dtype(values):
+        cells = cell_text(values).to_numpy(dtype=object)
+    elif pd.api.types.is_numeric_dtype(values):
+        cells = values.to_numpy(dtype=object, na_value=None)
+    else:
+        cells = values.astype("string").to_numpy(dtype=object, na_value=None)
+    cells = np.array(cells, dtype=object)  # a writable copy
+    cells[values.isna().to_numpy(dtype=bool)] = None
+    return cells
+
+
+def _excel_special(values: pd.Series) -> np.ndarray:
+    """Cells that need a hand-made cell: dates (a display format) and text that openpyxl
+    would otherwise take for a formula (it starts with ``=``)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_string_dtype(values) or values.dtype == object:
+        starts = values.astype("string").str.startswith("=")
+        return starts.fillna(False).to_numpy(dtype=bool)
+    return np.zeros(len(values), dtype=bool)
+
+
+def _write_xlsx(frames: Mapping[str, pd.DataFrame], path: str) -> None:
+    """One sheet per table, streamed with openpyxl's write-only mode (memory stays flat
+    however large the registry).
+
+    Write-only sheets carry no dimension record, so a reader sees each row only as long
+    as its last written cell: a row ending in unknowns gets a styled blank cell in the
+    last column (visually blank; its vertical alignment is Excel's default) so that every
+    row has the header's width.
+    """
+    from openpyxl import Workbook as ExcelBook  # heavy; only xlsx exports pay for it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment
+
+    book = ExcelBook(write_only=True)
+    for name, frame in frames.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(frame.columns))
+        if frame.empty:
+            continue
+        blank = WriteOnlyCell(sheet, value=None)
+        blank.alignment = Alignment(vertical="bottom")
+        columns = [_xlsx_column(frame[c]) for c in frame.columns]
+        special = np.column_stack([_excel_special(frame[c]) for c in frame.columns])
+        needs_cell = np.any(special, axis=1).tolist()
+        ends_blank = frame[frame.columns[-1]].isna().to_numpy(dtype=bool)
+        # openpyxl takes rows one by one; only the few special cells become cell objects.
+        for i, row in enumerate(zip(*columns, strict=True)):
+            cells: list[Any] = list(row)
+            if needs_cell[i]:
+                for j in np.flatnonzero(special[i]):
+                    cell = WriteOnlyCell(sheet, value=cells[j])
+                    if isinstance(cells[j], str):
+                        cell.data_type = "s"  # text, not a formula
+                    else:
+                        cell.number_format = "yyyy-mm-dd"
+                    cells[j] = cell
+            if ends_blank[i]:
+                cells[-1] = blank
+            sheet.append(cells)
+    book.save(path)
+
+
+# -- de-identification -----------------------------------------------------------------
+
+
+def _day_column(name: str) -> str:
+    """``injection_date`` → ``injection_day`` (any ``*_date`` → ``*_day``)."""
+    return name.removesuffix("_date") + "_day"
+
+
+def _owners(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """Each row's woman (participant_id), following the schema's owner chain."""
+    owners: dict[str, pd.Series] = {}
+    for table in TABLES:
+        frame = frames[table.name]
+        column, parent = table.owner
+        if parent == "participants":
+            owners[table.name] = frame[column].astype("string")
+            continue
+        parent_key = TABLES_BY_NAME[parent].key
+        assert parent_key is not None, parent
+        lookup = pd.Series(owners[parent].to_numpy(), index=frames[parent][parent_key].to_numpy())
+        lookup = lookup[~lookup.index.duplicated()]
+        owners[table.name] = frame[column].map(lookup).astype("string")
+    return owners
+
+
+def _participant_codes(
+    engine: Engine, women: pd.Series, actor: str, rows: Mapping[str, int]
+) -> pd.Series:
+    """Each woman's de-identification code, creating (and storing) codes for new women.
+
+    Reads the existing keys, draws random codes for the others with :mod:`secrets`
+    (redrawing the rare code that is already taken), inserts them and audits the export —
+    all in one transaction, so a failed export leaves no half-made keys behind. The audit
+    row records how many women and rows were exported, never the codes.
+    """
+    wanted = pd.Index(women.dropna().unique())
+    participants = WORKBOOK_TABLES["participants"]
+    with engine.begin() as connection:
+        registered = pd.Index(connection.execute(select(participants.c.participant_id)).scalars())
+        missing = wanted[~wanted.isin(registered)].tolist()
+        if missing:
+            raise NotFound(
+                f"{len(missing)} participant(s) of the workbook are not in the registry "
+                f"({', '.join(missing[:10])}): import them before a de-identified export"
+            )
+        existing = connection.execute(select(deid_keys.c.participant_id, deid_keys.c.code)).all()
+        codes = pd.Series(
+            [code for _, code in existing], index=[pid for pid, _ in existing], dtype=object
+        )
+        new = wanted[~wanted.isin(codes.index)]
+        drawn = _draw_codes(len(new), taken=set(codes))
+        at = datetime.now(UTC)
+        if len(new):
+            connection.execute(
+                insert(deid_keys),
+                [
+                    {"participant_id": w, "code": c, "created_at": at}
+                    for w, c in zip(new, drawn, strict=True)
+                ],
+            )
+            codes = pd.concat([codes, pd.Series(drawn, index=new.to_numpy(), dtype=object)])
+        summary = {"women": len(wanted), "new_codes": len(new), "rows": dict(rows)}
+        connection.execute(
+            insert(audit_log),
+            {
+                "at": at,
+                "actor": actor,
+                "action": "export.deidentified",
+                "table_name": "deid_keys",
+                "record_key": None,
+                "before": None,
+                "after": json.dumps(summary),
+            },
+        )
+    return codes
+
+
+def _draw_codes(n: int, taken: set[str]) -> list[str]:
+    """``n`` fresh random codes (hex), none in ``taken`` and no two alike."""
+    width = 2 * CODE_BYTES
+    drawn: list[str] = []
+    seen = set(taken)
+    while len(drawn) < n:
+        blob = secrets.token_hex(CODE_BYTES * (n - len(drawn)))
+        for candidate in (blob[i : i + width] for i in range(0, len(blob), width)):
+            if candidate not in seen:
+                seen.add(candidate)
+                drawn.append(candidate)
+    return drawn
+
+
+def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> DeidentifiedWorkbook:
+    """The de-identified export of ``workbook``, as the spec defines it.
+
+    * every date → whole days since that woman's first injection, in a column renamed
+      ``*_day`` (``injection_date`` → ``injection_day``, an infant's ``birth_date`` →
+      ``birth_day``); a woman with no injection has no reference day, so her days are
+      empty;
+    * ``participants.birth_date`` → ``age_at_first_injection`` (completed years);
+    * free-text columns (``notes``) dropped;
+    * ``participant_id`` → the woman's random code from the registry's ``deid_keys``
+      (created and stored for women without one, in the same transaction that audits the
+      export as ``export.deidentified``);
+    * pregnancy, IVF-cycle and infant IDs → sequential codes for this export
+      (``P001``, ``C001``, ``I001``: the key's initial and a number), the same in every
+      table that refers to them. They are numbered in the order of the women's codes and
+      then of the days, so the numbering says nothing about the original IDs.
+
+    Rows are ordered by participant code and day, for the same reason.
+
+    Raises
+    ------
+    NotFound
+        A woman of ``workbook`` is not in the registry (her code could not be stored).
+    """
+    from follicle.workbook.validate import completed_years
+
+    frames = {t.name: workbook[t.name] for t in TABLES}
+    owners = _owners(frames)
+    participants = frames["participants"]
+    codes = _participant_codes(
+        engine, participants["participant_id"], actor, {n: len(f) for n, f in frames.items()}
+    )
+    first = frames["injections"].groupby("participant_id")["injection_date"].min()
+
+    out: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        frame = frames[table.name]
+        owner = owners[table.name]
+        reference = owner.map(first).astype("datetime64[ns]")
+        columns: dict[str, pd.Series] = {}
+        for column in table.columns:
+            values = frame[column.name]
+            if column.free_text:
+                continue
+            if column.name == "participant_id":
+                columns[column.name] = values.map(codes).astype("string")
+            elif table.name == "participants" and column.name == "birth_date":
+                columns[AGE_COLUMN] = completed_years(values, reference)
+            elif column.is_date:
+                columns[_day_column(column.name)] = (values - reference).dt.days.astype("Int64")
+            else:
+                columns[column.name] = values
+        result = pd.DataFrame(columns, index=frame.index)
+        result["_code"] = owner.map(codes).astype("string")
+        out[table.name] = result
+
+    _recode_ids(out)
+    for table in TABLES:
+        frame = out[table.name]
+        days = [_day_column(c.name) for c in table.columns if c.is_date][:1]
+        days = [d for d in days if d in frame.columns]
+        order = ["_code", *days, *([table.key] if table.key else [])]
+        frame = frame.sort_values(order, kind="stable", na_position="last")
+        out[table.name] = frame.drop(columns="_code").reset_index(drop=True)
+    return DeidentifiedWorkbook(out, source=workbook.source)
+
+
+def _recode_ids(out: dict[str, pd.DataFrame]) -> None:
+    """Replace pregnancy, cycle and infant IDs by export-local sequential codes, in place."""
+    mapping: dict[str, pd.Series] = {}  # "table.key" → (old ID → new code)
+    for table in TABLES:
+        if table.key is None or table.name == "participants":
+            continue
+        frame = out[table.name]
+        days = [_day_column(c.name) for c in table.columns if c.is_date][:1]
+        ordered = frame.sort_values(["_code", *days], kind="stable", na_position="last")
+        width = max(3, len(str(len(ordered))))
+        prefix = table.key[0].upper()
+        new = [f"{prefix}{i:0{width}d}" for i in range(1, len(ordered) + 1)]
+        mapping[f"{table.name}.{table.key}"] = pd.Series(
+            new, index=ordered[table.key].to_numpy(), dtype="string"
+        )
+    for table in TABLES:
+        frame = out[table.name]
+        for column in table.columns:
+            own = f"{table.name}.{column.name}" if column.name == table.key else None
+            target = own if own in mapping else column.references
+            if target in mapping and column.name in frame.columns:
+                frame[column.name] = frame[column.name].map(mapping[target]).astype("string")

@@ -1,0 +1,1 @@
+"""Tests of :mod:`follicle.store` (the registry), on SQLite and PostgreSQL."""

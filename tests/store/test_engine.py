@@ -1,0 +1,114 @@
+"""Connecting: URLs, SQLite pragmas and transactions, migrating from code."""
+
+from __future__ import annotations
+
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.exc import IntegrityError
+
+from follicle.store.engine import (
+    DATABASE_URL_ENV,
+    alembic_config,
+    database_url,
+    display_url,
+    ensure_schema,
+    make_engine,
+    migrations_path,
+    normalise_url,
+    schema_revision,
+)
+from follicle.store.tables import WORKBOOK_TABLES
+
+
+def test_database_url_defaults_to_follicle_db_here(monkeypatch, tmp_path):
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert database_url() == f"sqlite:///{tmp_path / 'follicle.db'}"
+
+
+def test_database_url_from_the_environment(monkeypatch):
+    monkeypatch.setenv(DATABASE_URL_ENV, "postgresql://u:p@db/registry")
+    assert database_url() == "postgresql://u:p@db/registry"
+
+
+@pytest.mark.parametrize(
+    ("given", "driver"),
+    [
+        ("postgresql://u:p@h/db", "postgresql+psycopg"),
+        ("postgres://u:p@h/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u:p@h/db", "postgresql+psycopg"),
+        ("sqlite:///x.db", "sqlite"),
+    ],
+)
+def test_postgresql_urls_use_psycopg_3(given, driver):
+    assert normalise_url(given).drivername == driver
+
+
+def test_passwords_are_masked_wherever_a_url_is_shown():
+    shown = display_url("postgresql://follicle:s3cret@db.example/registry")
+    assert "s3cret" not in shown
+    assert shown == "postgresql://follicle:***@db.example/registry"
+    engine = make_engine("postgresql://follicle:s3cret@db.example/registry")
+    assert "s3cret" not in display_url(engine)
+    engine.dispose()
+
+
+def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    for _ in range(2):  # every connection, not just the first
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        engine.dispose()
+
+
+def test_sqlite_transactions_begin_at_the_first_read(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("SELECT 1"))
+        assert connection.connection.dbapi_connection.in_transaction
+    engine.dispose()
+
+
+def test_foreign_keys_are_enforced(engine):
+    injections = WORKBOOK_TABLES["injections"]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            insert(injections),
+            {"participant_id": "nobody", "injection_date": date(2020, 1, 1)},
+        )
+
+
+def test_ensure_schema_is_idempotent(db_url):
+    engine = make_engine(db_url)
+    assert schema_revision(engine) is None
+    ensure_schema(engine)
+    ensure_schema(engine)
+    assert schema_revision(engine) == "0001"
+    engine.dispose()
+
+
+def test_alembic_needs_no_ini_file():
+    config = alembic_config()
+    assert config.config_file_name is None
+    location = Path(config.get_main_option("script_location"))
+    assert location == migrations_path()
+    assert (location / "env.py").is_file()
+    assert (location / "script.py.mako").is_file()
+    assert (location / "versions" / "0001_initial.py").is_file()
+
+
+def test_alembic_config_escapes_percent_signs_in_urls():
+    config = alembic_config("postgresql://u:p%40ss@h/db")
+    assert config.get_main_option("sqlalchemy.url") == "postgresql+psycopg://u:p%40ss@h/db"
+
+
+def test_migrations_are_package_data():
+    package = files("follicle.store.migrations")
+    assert package.joinpath("env.py").is_file()
+    assert package.joinpath("script.py.mako").is_file()
+    assert files("follicle.store.migrations.versions").joinpath("0001_initial.py").is_file()
