@@ -55,9 +55,8 @@ def main() -> None:
     print(f"women: {args.women:,}; rows in all tables: {rows:,}")
     print(f"generate workbook: {t1 - t0:8.2f} s")
     print(f"validate:          {t2 - t1:8.2f} s  ({rows / (t2 - t1):,.0f} rows/s)")
-    print(
-        f"import ({engine.url.get_backend_name()}):  {t4 - t3:8.2f} s  ({rows / (t4 - t3):,.0f} rows/s)"
-    )
+    backend = engine.url.get_backend_name()
+    print(f"import ({backend}):  {t4 - t3:8.2f} s  ({rows / (t4 - t3):,.0f} rows/s)")
     print(f"peak memory:       {peak_mib():8.0f} MiB")
     print(summary)
 

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 from editing import append_row, copy_workbook, drop_column, set_cell, to_xlsx
 from follicle.cli import app
 
-runner = CliRunner()
+# Wide enough that Rich never folds a message or a path in the checked output.
+runner = CliRunner(env={"COLUMNS": "400"})
 
 
 @dataclass(frozen=True)

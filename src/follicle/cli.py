@@ -22,7 +22,11 @@ from rich.table import Table as RichTable
 from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from follicle.analysis.cohort import Cohort
+    from follicle.store.importer import ImportSummary
+    from follicle.workbook.frames import Workbook
     from follicle.workbook.validate import ValidationResult
 
 app = typer.Typer(
@@ -160,13 +164,13 @@ def import_(
     console.print(summary)
 
 
-def _import_with_progress(engine: object, book: object, *, update: bool) -> object:
+def _import_with_progress(engine: Engine, book: Workbook, *, update: bool) -> ImportSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from follicle.store.engine import ensure_schema
     from follicle.store.importer import import_workbook
 
-    ensure_schema(engine)  # type: ignore[arg-type]
+    ensure_schema(engine)
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -208,9 +212,8 @@ def export(
         engine = make_engine(database_url())
         ensure_schema(engine)
         book = read_registry(engine)
-        if deidentified:
-            book = deidentify(book, engine)
-        path = write_workbook(book, out, format=fmt.value)
+        shared = deidentify(book, engine) if deidentified else book
+        path = write_workbook(shared, out, format=fmt.value)
     console.print(
         f"[green]Exported[/] {'de-identified ' if deidentified else ''}workbook to {path}"
     )
