@@ -1,0 +1,93 @@
+"""The workflows of the two issues, end to end through the CLI, as a new user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from editing import SMALL
+from follicle.cli import app
+from follicle.workbook import seed
+from follicle.workbook.validate import load_workbook
+
+runner = CliRunner(env={"COLUMNS": "400"})
+
+
+@pytest.fixture
+def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty SQLite registry as FOLLICLE_DATABASE_URL."""
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    monkeypatch.setenv("FOLLICLE_DATABASE_URL", url)
+    return url
+
+
+def _invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_bundled_cohort_validates_imports_and_exports_identically(
+    tmp_path: Path, registry: str, fmt: str
+) -> None:
+    _invoke("validate", str(seed.path()))
+    _invoke("import", str(seed.path()))
+    out = tmp_path / ("export" if fmt == "csv" else "export.xlsx")
+    _invoke("export", str(out), "--format", fmt)
+    original, exported = load_workbook(seed.path()), load_workbook(out)
+    for name in original:
+        pd.testing.assert_frame_equal(original[name], exported[name], check_like=False)
+    # Numbers are compared as numbers: 0.60 is written back as 0.6.
+
+
+def test_reimporting_the_same_workbook_changes_nothing(registry: str) -> None:
+    _invoke("import", str(SMALL))
+    assert "4 unchanged" in _invoke("import", str(SMALL))
+
+
+def test_the_deidentified_export_has_no_dates_birth_dates_notes_or_original_ids(
+    tmp_path: Path, registry: str
+) -> None:
+    _invoke("import", str(SMALL))
+    out = tmp_path / "deid"
+    _invoke("export", str(out), "--deidentified")
+    participants = pd.read_csv(out / "participants.csv", dtype=str)
+    assert "age_at_first_injection" in participants.columns
+    assert not set(participants["participant_id"]) & {"007", "008", "009", "010"}
+    for file in out.glob("*.csv"):
+        columns = pd.read_csv(file, dtype=str, nrows=0).columns
+        assert not [c for c in columns if c.endswith("_date")], file.name
+        assert "notes" not in columns
+
+
+def test_demo_imports_the_bundled_cohort_and_writes_its_report(tmp_path: Path) -> None:
+    output = _invoke("demo", "--dir", str(tmp_path / "demo"))
+    assert "not patient data" in output
+    assert "105 new" in output
+    report = tmp_path / "demo" / "report"
+    for name in ("index.html", "results.json", "tables.xlsx", "tables.docx"):
+        assert (report / name).is_file()
+    assert "reconstructed from published aggregates" in (report / "index.html").read_text()
+    results = json.loads((report / "results.json").read_text())["results"]
+    assert results["table2"]["values"]["age.chi2"] == pytest.approx(2.4321, abs=5e-5)
+
+
+def test_report_on_another_workbook_gives_that_workbooks_numbers(tmp_path: Path) -> None:
+    _invoke("report", str(SMALL), "--out", str(tmp_path / "report"))
+    values = json.loads((tmp_path / "report" / "results.json").read_text())["results"]
+    assert values["table1"]["values"]["n_women"] == 4
+    assert values["pregnancy"]["values"]["pregnancies"] == 4
+    html = (tmp_path / "report" / "index.html").read_text()
+    assert "reconstructed from published aggregates" not in html
+
+
+def test_report_without_a_workbook_analyses_the_registry(tmp_path: Path, registry: str) -> None:
+    _invoke("import", str(SMALL))
+    _invoke("report", "--out", str(tmp_path / "report"))
+    values = json.loads((tmp_path / "report" / "results.json").read_text())["results"]
+    assert values["table1"]["values"]["n_women"] == 4
