@@ -26,6 +26,13 @@ class Problem:
     rule: str
     message: str
 
+    def __post_init__(self) -> None:
+        # Codes are documented (docs/workbook.md); an undocumented one is a bug here.
+        from follicle.workbook.schema import CODES
+
+        if self.rule not in CODES:
+            raise ValueError(f"undocumented problem code {self.rule!r}")
+
     def to_dict(self) -> dict[str, Any]:
         """The problem as a JSON-ready mapping."""
         return asdict(self)

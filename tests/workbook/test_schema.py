@@ -41,3 +41,12 @@ def test_vocabularies_have_no_duplicates_and_defaults_are_allowed_values() -> No
                 assert len(set(column.vocabulary)) == len(column.vocabulary)
                 if column.default is not None:
                     assert column.default in column.vocabulary
+
+
+def test_a_problem_with_an_undocumented_code_cannot_be_made() -> None:
+    import pytest
+
+    from follicle.errors import Problem
+
+    with pytest.raises(ValueError, match="undocumented"):
+        Problem("participants.csv", 2, "afc", "x", "no_such_code", "message")

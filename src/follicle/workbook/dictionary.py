@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from follicle.workbook.schema import RULES, TABLES, Column, Table
+from follicle.workbook.schema import CHECKS, RULES, TABLES, Column, Table
 
 
 def dictionary_frame() -> pd.DataFrame:
@@ -65,6 +65,8 @@ def markdown() -> str:
         lines.append("")
     lines += ["## Consistency rules", "", "| code | rule |", "|---|---|"]
     lines += [f"| `{r.code}` | {r.text} |" for r in RULES]
+    lines += ["", "## Other problem codes", "", "| code | problem |", "|---|---|"]
+    lines += [f"| `{r.code}` | {r.text} |" for r in CHECKS]
     lines.append("")
     return "\n".join(lines)
 

@@ -518,3 +518,46 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
+
+#: Every other problem code, by where it is found: the files themselves, single cells, whole
+#: tables, and the registry at import. With :data:`RULES` these are all the codes a
+#: :class:`follicle.errors.Problem` can carry; docs/workbook.md lists them.
+CHECKS: tuple[Rule, ...] = (
+    Rule("missing_file", "a table's CSV file (or the workbook itself) is missing"),
+    Rule("not_a_workbook", "a workbook is a folder of CSV files or one .xlsx file"),
+    Rule("empty_file", "a file or sheet is empty: it needs at least its header row"),
+    Rule("not_csv", "a file is not a well-formed CSV text file"),
+    Rule("not_utf8", "a file is not UTF-8 text"),
+    Rule("not_xlsx", "the .xlsx file cannot be read"),
+    Rule("missing_sheet", "a table's sheet is missing from the .xlsx file"),
+    Rule("missing_column", "a required column is missing from the header row"),
+    Rule("duplicate_column", "a column name appears twice in the header row"),
+    Rule("unnamed_column", "a column has values but no name in the header row"),
+    Rule("required", "a required cell is empty"),
+    Rule("not_a_date", "a date is not a real date in the form YYYY-MM-DD"),
+    Rule("future_date", "a date is after the day of validation"),
+    Rule("not_a_boolean", "a boolean is not yes/no (or true/false, 1/0, y/n)"),
+    Rule("not_an_integer", "a count is not a whole number"),
+    Rule("not_a_number", "a number cannot be read"),
+    Rule("below_minimum", "a number is below the column's minimum"),
+    Rule("not_in_vocabulary", "a value is not one of the column's listed words"),
+    Rule("duplicate_id", "an ID is used twice in its table"),
+    Rule("unknown_reference", "a reference names an ID that is not in the referenced table"),
+    Rule("no_injection", "warning: an enrolled woman has no injection yet (left out of analysis)"),
+    Rule("no_contact", "warning: a treated woman has no follow-up contact yet"),
+    Rule(
+        "differs_from_registry",
+        "import: a woman already in the registry has different data (use --update)",
+    ),
+    Rule("id_of_another_woman", "import: an ID already belongs to another woman in the registry"),
+    Rule(
+        "not_in_registry", "import: a row of a woman already in the registry is new (use --update)"
+    ),
+    Rule(
+        "missing_from_workbook",
+        "import: a registry row of a woman is not in the workbook (use --update)",
+    ),
+)
+
+#: Every problem code, rule or check, by code.
+CODES: dict[str, Rule] = {r.code: r for r in (*CHECKS, *RULES)}
