@@ -73,7 +73,9 @@ def test_demo_imports_the_bundled_cohort_and_writes_its_report(tmp_path: Path) -
     for name in ("index.html", "results.json", "tables.xlsx", "tables.docx"):
         assert (report / name).is_file()
     assert "reconstructed from published aggregates" in (report / "index.html").read_text()
-    results = json.loads((report / "results.json").read_text())["results"]
+    envelope = json.loads((report / "results.json").read_text())
+    assert len(envelope["provenance"]["checksums"]["files"]) == 8  # the imported CSVs
+    results = envelope["results"]
     assert results["table2"]["values"]["age.chi2"] == pytest.approx(2.4321, abs=5e-5)
 
 

@@ -38,6 +38,15 @@ def test_read_registry_gives_back_the_imported_workbook(engine, small):
     assert "follicle:follicle" not in back.source  # the password is masked
 
 
+def test_read_registry_carries_the_checksums_of_the_imported_files(engine, small):
+    import_workbook(engine, small)
+    checksums = read_registry(engine).checksums
+    assert len(checksums) == len(small.checksums) == 8
+    for file, digest in small.checksums.items():
+        (recorded,) = [v for k, v in checksums.items() if k.startswith(f"{file} (import 1, ")]
+        assert recorded == digest
+
+
 def test_read_registry_orders_rows_stably(engine, small):
     shuffled = Workbook.from_frames(
         {name: small[name].sample(frac=1, random_state=7) for name in small}

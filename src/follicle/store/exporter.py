@@ -27,10 +27,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from follicle.errors import NotFound
-from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, audit_log, deid_keys
+from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, audit_log, deid_keys, imports
 from follicle.workbook.frames import Workbook, coerce
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
 
@@ -75,7 +75,28 @@ def read_registry(engine: Engine) -> Workbook:
                     typed[ROW_ID] = raw[ROW_ID].astype("Int64")
                 typed = typed.sort_values(_sort_columns(table), kind="stable", na_position="last")
                 frames[table.name] = typed[list(table.column_names)]
-    return Workbook.from_frames(frames, source=engine.url.render_as_string(hide_password=True))
+            checksums = _imported_checksums(connection)
+    return Workbook.from_frames(
+        frames, source=engine.url.render_as_string(hide_password=True), checksums=checksums
+    )
+
+
+def _imported_checksums(connection: Connection) -> dict[str, str]:
+    """The SHA-256 of every file whose import wrote rows, named with the import.
+
+    A registry's provenance is the files that went into it: ``participants.csv (import 3,
+    2026-11-26)`` → its checksum, as recorded in the ``imports`` table at the time.
+    """
+    rows = connection.execute(
+        select(imports.c.id, imports.c.at, imports.c.checksums)
+        .where(imports.c.rows > 0)
+        .order_by(imports.c.id)
+    )
+    found: dict[str, str] = {}
+    for import_id, at, recorded in rows:
+        for file, digest in json.loads(recorded).items():
+            found[f"{file} (import {import_id}, {at:%Y-%m-%d})"] = digest
+    return found
 
 
 # -- writing files ---------------------------------------------------------------------
