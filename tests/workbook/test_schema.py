@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from follicle.workbook.rules import implemented_rules
 from follicle.workbook.schema import RULES, TABLES, TABLES_BY_NAME
-from follicle.workbook.validate import implemented_rules
 
 
 def test_there_are_the_eight_tables_of_the_format() -> None:

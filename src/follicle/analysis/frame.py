@@ -8,7 +8,7 @@ validated :class:`~follicle.workbook.frames.Workbook` with the definitions of
 Units
 -----
 * ages in **completed years** (the anniversary rule,
-  :func:`follicle.workbook.validate.completed_years`);
+  :func:`follicle.workbook.dates.completed_years`);
 * durations in **years** = days / 365.25 (:data:`DAYS_PER_YEAR`);
 * times to pregnancy in **months** = days / 30.4375 (:data:`DAYS_PER_MONTH`, i.e. 365.25 / 12).
 
@@ -27,9 +27,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
 from follicle.workbook.schema import PARTICIPANTS, PREGNANCIES
-from follicle.workbook.validate import completed_years
 
 #: Days in a year of the analysis (Julian year): years = days / 365.25.
 DAYS_PER_YEAR = 365.25

@@ -387,7 +387,7 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
     NotFound
         A woman of ``workbook`` is not in the registry (her code could not be stored).
     """
-    from follicle.workbook.validate import completed_years
+    from follicle.workbook.dates import completed_years
 
     frames = {t.name: workbook[t.name] for t in TABLES}
     owners = _owners(frames)

@@ -1,0 +1,414 @@
+"""The consistency rules across rows and tables, one vectorised check per rule code.
+
+Each check is registered under a code of :data:`follicle.workbook.schema.RULES` (a test holds
+the two sets equal) and reports every row that breaks its rule to a
+:class:`~follicle.workbook.problems.ProblemSink`. Checks look only at values that parsed:
+a cell that failed to parse is ``<NA>`` and already reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from follicle.workbook.dates import completed_years
+from follicle.workbook.problems import ProblemSink
+from follicle.workbook.schema import (
+    AGE_AT_FIRST_INJECTION,
+    BIRTH_OUTCOME_TOLERANCE_DAYS,
+    OPEN_OUTCOMES,
+    RULES_BY_CODE,
+)
+
+Frames = Mapping[str, pd.DataFrame]
+Labels = Mapping[str, str]
+
+_RuleCheck = Callable[[Mapping[str, pd.DataFrame], Mapping[str, str], ProblemSink], None]
+_RULE_CHECKS: dict[str, _RuleCheck] = {}
+
+
+def _rule(code: str) -> Callable[[_RuleCheck], _RuleCheck]:
+    def register(check: _RuleCheck) -> _RuleCheck:
+        assert code in RULES_BY_CODE, code
+        _RULE_CHECKS[code] = check
+        return check
+
+    return register
+
+
+def implemented_rules() -> frozenset[str]:
+    """The rule codes this module checks (a test holds them equal to the schema's)."""
+    return frozenset(_RULE_CHECKS)
+
+
+def check_rules(
+    frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], found: ProblemSink
+) -> None:
+    for check in _RULE_CHECKS.values():
+        check(frames, labels, found)
+
+
+def _text(code: str) -> str:
+    return RULES_BY_CODE[code].text
+
+
+def _first_injection(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
+    inj = frames["injections"]
+    return inj.groupby("participant_id")["injection_date"].min()
+
+
+def _end_of_followup(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
+    contacts = frames["contacts"]
+    return contacts.groupby("participant_id")["contact_date"].max()
+
+
+def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` (uniquely indexed) looked up for each of ``keys``, keeping its dtype.
+
+    ``Series.map`` would lose the dtype of an empty lookup table; ``reindex`` does not.
+    """
+    found = values.reindex(pd.Index(keys.astype(object)))
+    found.index = keys.index
+    return found
+
+
+def _per_woman(frame: pd.DataFrame, by_woman: pd.Series, key: str = "participant_id") -> pd.Series:
+    """``by_woman`` (indexed by participant_id) looked up for each row of ``frame``."""
+    return _lookup(frame[key], by_woman)
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%Y-%m-%d").fillna("unknown")
+
+
+@_rule("consent_after_birth")
+def _consent_after_birth(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    p = frames["participants"]
+    bad = p["consent_date"] <= p["birth_date"]
+    found.add(
+        labels["participants"],
+        bad,
+        "consent_date",
+        p["consent_date"],
+        "consent_after_birth",
+        _text("consent_after_birth") + " (" + _iso(p["birth_date"]) + ")",
+    )
+
+
+@_rule("consent_before_first_injection")
+def _consent_before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    p = frames["participants"]
+    first = _per_woman(p, _first_injection(frames))
+    bad = p["consent_date"] > first
+    found.add(
+        labels["participants"],
+        bad,
+        "consent_date",
+        p["consent_date"],
+        "consent_before_first_injection",
+        _text("consent_before_first_injection") + " (" + _iso(first) + ")",
+    )
+
+
+@_rule("age_at_first_injection")
+def _age_at_first_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    p = frames["participants"]
+    first = _per_woman(p, _first_injection(frames))
+    age = completed_years(p["birth_date"], first)
+    low, high = AGE_AT_FIRST_INJECTION
+    bad = (age < low) | (age > high)
+    found.add(
+        labels["participants"],
+        bad,
+        "birth_date",
+        p["birth_date"],
+        "age_at_first_injection",
+        _text("age_at_first_injection")
+        + "; this birth date makes her "
+        + age.astype(str)
+        + " at her first injection ("
+        + _iso(first)
+        + ")",
+    )
+
+
+@_rule("contact_before_consent")
+def _contact_before_consent(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    c = frames["contacts"]
+    consent = _per_woman(
+        c,
+        frames["participants"]
+        .dropna(subset=["participant_id"])
+        .drop_duplicates("participant_id")
+        .set_index("participant_id")["consent_date"],
+    )
+    bad = c["contact_date"] < consent
+    found.add(
+        labels["contacts"],
+        bad,
+        "contact_date",
+        c["contact_date"],
+        "contact_before_consent",
+        _text("contact_before_consent") + " (" + _iso(consent) + ")",
+    )
+
+
+#: The dated events that must fall inside a woman's treated follow-up.
+_EVENTS = (
+    ("injections", "injection_date"),
+    ("conditions", "diagnosis_date"),
+    ("ivf_cycles", "start_date"),
+    ("pregnancies", "conception_date"),
+)
+
+
+@_rule("before_first_injection")
+def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    firsts = _first_injection(frames)
+    for name, column in _EVENTS[1:]:  # an injection cannot precede the first injection
+        f = frames[name]
+        first = _per_woman(f, firsts)
+        known_woman = f["participant_id"].isin(
+            set(frames["participants"]["participant_id"].dropna())
+        )
+        untreated = f[column].notna() & first.isna() & known_woman
+        found.add(
+            labels[name],
+            untreated,
+            column,
+            f[column],
+            "before_first_injection",
+            f"{column} " + _text("before_first_injection") + ", but she has no injection recorded",
+        )
+        bad = f[column] < first
+        found.add(
+            labels[name],
+            bad,
+            column,
+            f[column],
+            "before_first_injection",
+            f"{column} " + _text("before_first_injection") + " (" + _iso(first) + ")",
+        )
+
+
+@_rule("after_end_of_followup")
+def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    ends = _end_of_followup(frames)
+    for name, column in _EVENTS:
+        f = frames[name]
+        end = _per_woman(f, ends)
+        bad = f[column] > end
+        found.add(
+            labels[name],
+            bad,
+            column,
+            f[column],
+            "after_end_of_followup",
+            f"{column} " + _text("after_end_of_followup") + " (" + _iso(end) + ")",
+        )
+
+
+@_rule("outcome_before_conception")
+def _outcome_before_conception(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"]
+    bad = g["outcome_date"] < g["conception_date"]
+    found.add(
+        labels["pregnancies"],
+        bad,
+        "outcome_date",
+        g["outcome_date"],
+        "outcome_before_conception",
+        _text("outcome_before_conception") + " (" + _iso(g["conception_date"]) + ")",
+    )
+
+
+@_rule("outcome_date_missing")
+def _outcome_date_missing(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"]
+    closed = g["outcome"].notna() & ~g["outcome"].isin(OPEN_OUTCOMES)
+    bad = closed & g["outcome_date"].isna()
+    found.add(
+        labels["pregnancies"],
+        bad,
+        "outcome_date",
+        g["outcome_date"],
+        "outcome_date_missing",
+        _text("outcome_date_missing") + " (the outcome is " + g["outcome"].astype(str) + ")",
+    )
+
+
+def _cycles_by_id(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    return (
+        frames["ivf_cycles"]
+        .dropna(subset=["cycle_id"])
+        .drop_duplicates("cycle_id")
+        .set_index("cycle_id")
+    )
+
+
+@_rule("ivf_cycle_other_woman")
+def _ivf_cycle_other_woman(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"]
+    owner = _lookup(g["ivf_cycle_id"], _cycles_by_id(frames)["participant_id"])
+    bad = owner.notna() & g["participant_id"].notna() & (owner != g["participant_id"])
+    found.add(
+        labels["pregnancies"],
+        bad,
+        "ivf_cycle_id",
+        g["ivf_cycle_id"],
+        "ivf_cycle_other_woman",
+        _text("ivf_cycle_other_woman") + " (the cycle is " + owner.astype(str) + "'s)",
+    )
+
+
+@_rule("ivf_cycle_wrong_mode")
+def _ivf_cycle_wrong_mode(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"]
+    bad = g["ivf_cycle_id"].notna() & g["mode"].notna() & (g["mode"] != "ivf")
+    found.add(
+        labels["pregnancies"],
+        bad,
+        "ivf_cycle_id",
+        g["ivf_cycle_id"],
+        "ivf_cycle_wrong_mode",
+        _text("ivf_cycle_wrong_mode") + " (the mode is " + g["mode"].astype(str) + ")",
+    )
+
+
+@_rule("pregnancies_overlap")
+def _pregnancies_overlap(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"].dropna(subset=["participant_id", "conception_date"])
+    g = g.sort_values(["participant_id", "conception_date"], kind="stable")
+    same_woman = g["participant_id"].eq(g["participant_id"].shift())
+    previous_end = g["outcome_date"].shift()
+    previous_ongoing = g["outcome"].shift().eq("ongoing")
+    previous_row = pd.Series(g.index, index=g.index).shift()
+    bad = same_woman & ((g["conception_date"] <= previous_end) | previous_ongoing)
+    message = (
+        _text("pregnancies_overlap")
+        + " (row "
+        + previous_row.astype("Int64").astype(str)
+        + " ends "
+        + _iso(previous_end)
+        + ")"
+    )
+    found.add(
+        labels["pregnancies"],
+        bad,
+        "conception_date",
+        g["conception_date"],
+        "pregnancies_overlap",
+        message,
+    )
+
+
+def _pregnancy_of(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each infant's pregnancy columns (outcome, outcome_date, fetuses), row-aligned."""
+    preg = frames["pregnancies"].dropna(subset=["pregnancy_id"]).drop_duplicates("pregnancy_id")
+    preg = preg.set_index("pregnancy_id")
+    inf = frames["infants"]
+    return pd.DataFrame(
+        {c: _lookup(inf["pregnancy_id"], preg[c]) for c in ("outcome", "outcome_date", "fetuses")},
+        index=inf.index,
+    )
+
+
+@_rule("infant_of_non_live_birth")
+def _infant_of_non_live_birth(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    inf = frames["infants"]
+    outcome = _pregnancy_of(frames)["outcome"]
+    bad = outcome.notna() & (outcome != "live_birth")
+    found.add(
+        labels["infants"],
+        bad,
+        "pregnancy_id",
+        inf["pregnancy_id"],
+        "infant_of_non_live_birth",
+        _text("infant_of_non_live_birth") + " (its outcome is " + outcome.astype(str) + ")",
+    )
+
+
+@_rule("more_infants_than_fetuses")
+def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"]
+    inf = frames["infants"].dropna(subset=["pregnancy_id"])
+    counts = inf.groupby("pregnancy_id").size()
+    rows = (
+        pd.Series(inf.index, index=inf.index)
+        .groupby(inf["pregnancy_id"])
+        .agg(lambda r: ", ".join(str(x) for x in r))
+        if len(inf)
+        else pd.Series(dtype=str)
+    )
+    n = _lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
+    fetuses = g["fetuses"].fillna(1)
+    bad = n > fetuses
+    message = (
+        _text("more_infants_than_fetuses")
+        + ": "
+        + n.astype(str)
+        + " infants (rows "
+        + _lookup(g["pregnancy_id"], rows).astype(str)
+        + " of infants) but fetuses is "
+        + fetuses.astype(str)
+    )
+    found.add(
+        labels["pregnancies"], bad, "fetuses", g["fetuses"], "more_infants_than_fetuses", message
+    )
+
+
+@_rule("birth_not_at_outcome")
+def _birth_not_at_outcome(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    inf = frames["infants"]
+    outcome_date = _pregnancy_of(frames)["outcome_date"]
+    gap = (inf["birth_date"] - outcome_date).abs()
+    bad = gap > pd.Timedelta(days=BIRTH_OUTCOME_TOLERANCE_DAYS)
+    found.add(
+        labels["infants"],
+        bad,
+        "birth_date",
+        inf["birth_date"],
+        "birth_not_at_outcome",
+        _text("birth_not_at_outcome") + " (outcome " + _iso(outcome_date) + ")",
+    )
+
+
+@_rule("death_before_birth")
+def _death_before_birth(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    inf = frames["infants"]
+    bad = inf["death_date"] < inf["birth_date"]
+    found.add(
+        labels["infants"],
+        bad,
+        "death_date",
+        inf["death_date"],
+        "death_before_birth",
+        _text("death_before_birth") + " (" + _iso(inf["birth_date"]) + ")",
+    )
+
+
+def warn_untreated(
+    frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], found: ProblemSink
+) -> None:
+    p = frames["participants"]
+    treated = p["participant_id"].isin(set(frames["injections"]["participant_id"].dropna()))
+    found.add(
+        labels["participants"],
+        p["participant_id"].notna() & ~treated,
+        "participant_id",
+        p["participant_id"],
+        "no_injection",
+        "she has no injection recorded (enrolled, not yet treated): the analysis leaves her out",
+        warning=True,
+    )
+    contacted = p["participant_id"].isin(set(frames["contacts"]["participant_id"].dropna()))
+    found.add(
+        labels["participants"],
+        p["participant_id"].notna() & treated & ~contacted,
+        "participant_id",
+        p["participant_id"],
+        "no_contact",
+        "she has no follow-up contact recorded, so her end of follow-up is unknown",
+        warning=True,
+    )
