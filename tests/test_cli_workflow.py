@@ -93,3 +93,51 @@ def test_report_without_a_workbook_analyses_the_registry(tmp_path: Path, registr
     _invoke("report", "--out", str(tmp_path / "report"))
     values = json.loads((tmp_path / "report" / "results.json").read_text())["results"]
     assert values["table1"]["values"]["n_women"] == 4
+
+
+def test_report_and_export_without_a_registry_say_so_and_create_nothing(
+    tmp_path: Path, registry: str
+) -> None:
+    for args in (["report", "--out", str(tmp_path / "r")], ["export", str(tmp_path / "x")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1
+        assert "there is no registry" in result.output
+    assert not (tmp_path / "registry.db").exists()
+
+
+def test_an_unreachable_database_is_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FOLLICLE_DATABASE_URL", "postgresql+psycopg://u:secret@127.0.0.1:1/db")
+    result = runner.invoke(app, ["import", str(SMALL)])
+    assert result.exit_code == 1
+    assert "the registry could not be used" in result.output
+    assert "secret" not in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("out", "args", "written"),
+    [
+        ("book.xlsx", [], "book.xlsx"),
+        ("book", ["--format", "xlsx"], "book.xlsx"),
+        ("folder", [], "folder/participants.csv"),
+    ],
+)
+def test_export_takes_its_format_from_the_file_name(
+    tmp_path: Path, registry: str, out: str, args: list[str], written: str
+) -> None:
+    _invoke("import", str(SMALL))
+    _invoke("export", str(tmp_path / out), *args)
+    assert (tmp_path / written).is_file()
+
+
+def test_import_shows_validation_warnings(tmp_path: Path, registry: str) -> None:
+    from editing import append_row, copy_workbook
+
+    folder = copy_workbook(tmp_path / "wb")
+    append_row(folder, "participants", {
+        "participant_id": "011", "site": "North", "birth_date": "1984-02-02",
+        "menses_baseline": "regular",
+    })  # fmt: skip
+    assert "no_injection" in _invoke("import", str(folder))

@@ -67,6 +67,19 @@ def _handled() -> Iterator[None]:
     except FollicleError as exc:
         errors.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1) from None
+    except OSError as exc:
+        errors.print(f"[bold red]error:[/] {exc.strerror or exc}: {exc.filename or ''}")
+        raise typer.Exit(1) from None
+    except Exception as exc:
+        from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        # Only the driver's own first line: SQLAlchemy's full text of a database error
+        # lists the bound parameters, which can hold a woman's data.
+        reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
+        errors.print(f"[bold red]error:[/] the registry could not be used: {reason}")
+        raise typer.Exit(1) from None
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...], kind: str) -> None:
@@ -156,6 +169,7 @@ def import_(
     result = _validate(workbook)
     for label, columns in result.ignored.items():
         console.print(f"[yellow]ignored[/] columns in {label}: {', '.join(columns)}")
+    _print_problems(result.warnings, "warning")
     with _handled():
         book = result.workbook()
         engine = make_engine(database_url())
@@ -190,7 +204,10 @@ def _import_with_progress(engine: Engine, book: Workbook, *, update: bool) -> Im
 @app.command()
 def export(
     out: Annotated[Path, typer.Argument(help="Folder (csv) or .xlsx file to write.")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or xlsx.")] = ExportFormat.csv,
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option("--format", help="csv or xlsx (default: xlsx when OUT ends in .xlsx)."),
+    ] = None,
     deidentified: Annotated[
         bool,
         typer.Option(
@@ -205,15 +222,22 @@ def export(
 
         follicle export analysis/ --deidentified
     """
-    from follicle.store.engine import database_url, ensure_schema, make_engine
+    from follicle.store.engine import ensure_schema, open_registry
     from follicle.store.exporter import deidentify, read_registry, write_workbook
 
+    chosen = fmt or (ExportFormat.xlsx if out.suffix.lower() == ".xlsx" else ExportFormat.csv)
+    if chosen is ExportFormat.xlsx and out.suffix.lower() != ".xlsx":
+        out = out.with_name(out.name + ".xlsx")
+    if chosen is ExportFormat.csv and out.suffix.lower() == ".xlsx":
+        raise typer.BadParameter(
+            "a CSV workbook is a folder: name one without .xlsx", param_hint="OUT"
+        )
     with _handled():
-        engine = make_engine(database_url())
+        engine = open_registry()
         ensure_schema(engine)
         book = read_registry(engine)
         shared = deidentify(book, engine) if deidentified else book
-        path = write_workbook(shared, out, format=fmt.value)
+        path = write_workbook(shared, out, format=chosen.value)
     console.print(
         f"[green]Exported[/] {'de-identified ' if deidentified else ''}workbook to {path}"
     )
@@ -307,9 +331,14 @@ def report(
 
         follicle report my-cohort/ --out report/
     """
-    from follicle.store.engine import database_url
+    from follicle.store.engine import database_url, open_registry
 
-    _report(str(workbook) if workbook is not None else database_url(), out)
+    if workbook is not None:
+        _report(str(workbook), out)
+        return
+    with _handled():
+        open_registry().dispose()  # a clear message, and no empty database left behind
+    _report(database_url(), out)
 
 
 def _report(source: str, out: Path, *, demo: bool | None = None) -> None:

@@ -169,6 +169,8 @@ def test_deidentified_ids_are_recoded_consistently(engine, registry):
     )
     assert not set(out["ivf_cycles"]["cycle_id"]) & set(registry["ivf_cycles"]["cycle_id"])
     assert not set(out["infants"]["infant_id"]) & set(registry["infants"]["infant_id"])
+    assert out["pregnancies"]["pregnancy_id"].str.startswith("pregnancy-").all()
+    assert out["infants"]["infant_id"].str.startswith("infant-").all()
     # References still resolve, and point at the same things as before.
     pregnancies = out["pregnancies"]
     assert set(pregnancies["ivf_cycle_id"].dropna()) <= set(out["ivf_cycles"]["cycle_id"])

@@ -30,6 +30,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 
+from follicle.errors import NotFound
+
 #: The environment variable naming the registry database.
 DATABASE_URL_ENV = "FOLLICLE_DATABASE_URL"
 
@@ -161,3 +163,29 @@ def schema_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def open_registry(url: str | URL | None = None) -> Engine:
+    """An engine for a registry that must already exist (for reading and exporting).
+
+    Unlike :func:`make_engine` followed by :func:`ensure_schema`, this never creates
+    anything: a SQLite file that is not there stays not there, and a database without
+    follicle's tables is refused rather than silently read as an empty registry.
+
+    Raises
+    ------
+    NotFound
+        No database file, or a database that holds no follicle registry.
+    """
+    parsed = normalise_url(url if url is not None else database_url())
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            raise NotFound(
+                f"there is no registry at {parsed.database}: import a workbook first "
+                "(follicle import WORKBOOK), or set FOLLICLE_DATABASE_URL"
+            )
+    engine = make_engine(parsed)
+    if schema_revision(engine) is None:
+        engine.dispose()
+        raise NotFound(f"the database {display_url(parsed)} holds no follicle registry")
+    return engine

@@ -440,7 +440,9 @@ def _recode_ids(out: dict[str, pd.DataFrame]) -> None:
         days = [_day_column(c.name) for c in table.columns if c.is_date][:1]
         ordered = frame.sort_values(["_code", *days], kind="stable", na_position="last")
         width = max(3, len(str(len(ordered))))
-        prefix = table.key[0].upper()
+        # "pregnancy-001": unlike the workbook's own ID patterns, so a recoded ID is never
+        # mistaken for (or matched against) an original one.
+        prefix = table.key.removesuffix("_id") + "-"
         new = [f"{prefix}{i:0{width}d}" for i in range(1, len(ordered) + 1)]
         mapping[f"{table.name}.{table.key}"] = pd.Series(
             new, index=ordered[table.key].to_numpy(), dtype="string"

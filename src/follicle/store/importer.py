@@ -203,7 +203,7 @@ def _import(
         verb = "differs" if len(changed) == 1 else "differ"
         reasons.append(
             f"{women_differ} already in the registry {verb} from the workbook ({shown}); "
-            "import with update to apply the workbook"
+            "import with --update to apply the workbook"
         )
     if reasons:
         raise Conflict("; ".join(reasons) + "; nothing was written", problems)
