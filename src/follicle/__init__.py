@@ -6,7 +6,15 @@ CSV files or an ``.xlsx``) or from the registry database and returns a
 
     import follicle
     cohort = follicle.load("cohort/")
-    cohort.table2().values["age.p"]
+    cohort.table2()                            # a pandas DataFrame
+    cohort.table2().attrs["values"]["age.p"]   # its named, unrounded numbers
+    cohort.figure1()                           # a matplotlib Figure
+    cohort.result("table2")                    # the Result (table, values, notes)
+
+The table methods (``table1``, ``menstrual_transitions``, ``pregnancy_outcomes``, ``table2``,
+``table3``, ``baby_outcomes``, ``figure1_data``, ``figure2_data``) return DataFrames whose
+``attrs`` hold ``name``, ``label``, ``title``, ``notes`` and ``values``;
+``cohort.results()`` returns every :class:`~follicle.analysis.result.Result` by name.
 
 Importing ``follicle`` is cheap: pandas, matplotlib and SQLAlchemy are imported when first
 needed (so that ``follicle --help`` starts fast).

@@ -35,6 +35,52 @@ def test_results_are_all_of_part1_in_report_order(small: Cohort) -> None:
     assert all(r.label and r.title and r.notes for r in results.values())
 
 
+TABLE_METHODS = {
+    "table1": "table1",
+    "menstrual_transitions": "menstrual_transitions",
+    "pregnancy_outcomes": "pregnancy",
+    "figure1_data": "figure1",
+    "table2": "table2",
+    "figure2_data": "figure2",
+    "table3": "table3",
+    "baby_outcomes": "baby_outcomes",
+}
+
+
+@pytest.mark.parametrize("method", list(TABLE_METHODS))
+def test_table_methods_return_dataframes_carrying_the_result(small: Cohort, method: str) -> None:
+    frame = getattr(small, method)()
+    result = small.result(TABLE_METHODS[method])
+    assert isinstance(frame, pd.DataFrame)
+    pd.testing.assert_frame_equal(frame, result.table)
+    assert frame.attrs["name"] == result.name == TABLE_METHODS[method]
+    assert (frame.attrs["label"], frame.attrs["title"]) == (result.label, result.title)
+    assert frame.attrs["notes"] == list(result.notes)
+    assert frame.attrs["values"] == pytest.approx(dict(result.values), nan_ok=True)
+
+
+def test_the_documented_notebook_example_works(seed_cohort: Cohort) -> None:
+    p = seed_cohort.table2().attrs["values"]["age.p"]
+    assert p == pytest.approx(0.1189, abs=5e-5)
+    assert p == seed_cohort.results()["table2"].values["age.p"]
+
+
+def test_a_returned_frame_is_a_copy(small: Cohort) -> None:
+    frame = small.table1()
+    frame.attrs["values"]["n_women"] = -1
+    frame.loc[0, "n"] = -1
+    assert small.table1().attrs["values"]["n_women"] == 4
+    assert small.result("table1").values["n_women"] == 4
+
+
+def test_result_gives_one_result_by_name(small: Cohort) -> None:
+    for name, result in small.results().items():
+        assert small.result(name).name == name
+        assert small.result(name).values == pytest.approx(dict(result.values), nan_ok=True)
+    with pytest.raises(KeyError, match="table1, menstrual_transitions"):
+        small.result("table4")
+
+
 def test_every_value_is_a_plain_number_string_or_none(generated: Cohort) -> None:
     for result in generated.results().values():
         for name, value in result.values.items():
@@ -48,7 +94,7 @@ def test_derived_frames_are_cached(small: Cohort) -> None:
 
 
 def test_methods_delegate_to_the_functions(small: Cohort) -> None:
-    assert small.table1().values["n_women"] == len(small.women)
+    assert small.result("table1").values["n_women"] == len(small.women)
     assert small.pregnancy_rate().loc[0, "n"] == 3
     assert list(small.pregnancy_rate(by="age_group")["group"]) == ["<35", "≥35"]
     assert "Cohort of 4 treated women" in repr(small)

@@ -15,7 +15,7 @@ FOLLOWUP_DAYS = np.array([1563, 1359, 1452, 1166])  # see test_frame.py
 
 
 def test_table1_values_by_hand(small: Cohort) -> None:
-    v = small.table1().values
+    v = small.result("table1").values
     assert v["n_women"] == 4
     assert v["n_excluded"] == 0
     assert v["age_mean"] == pytest.approx(34.75)
@@ -36,24 +36,25 @@ def test_table1_values_by_hand(small: Cohort) -> None:
 
 
 def test_table1_rows_show_present_levels_and_the_papers_levels(small: Cohort) -> None:
-    table = small.table1().table
+    table = small.result("table1").table
     baseline = table.loc[table["characteristic"] == "Menses before injection", "level"]
     assert list(baseline) == ["regular", "irregular", "amenorrhea"]
     injections = table.loc[table["characteristic"] == "Injections", "level"]
     assert list(injections) == ["1", "2"]  # no woman had three: row hidden
     assert list(table.columns) == [
         "characteristic", "level", "n", "pct", "mean", "sd", "median", "min", "max",
+        "integer_valued",
     ]  # fmt: skip
 
 
 def test_table1_counts_the_women_left_out(generated: Cohort) -> None:
-    result = generated.table1()
+    result = generated.result("table1")
     assert result.values["n_excluded"] == 15
     assert "15 enrolled women with no injection left out" in result.notes[0]
 
 
 def test_transitions_by_hand(small: Cohort) -> None:
-    result = small.menstrual_transitions()
+    result = small.result("menstrual_transitions")
     v = result.values
     assert v["regular.total"] == 2
     assert (v["regular.regular.n"], v["regular.irregular.n"]) == (1, 1)
@@ -66,19 +67,19 @@ def test_transitions_by_hand(small: Cohort) -> None:
 
 
 def test_transition_rows_add_up_to_the_baseline_counts(generated: Cohort) -> None:
-    result = generated.menstrual_transitions()
+    result = generated.result("menstrual_transitions")
     table = result.table.set_index("menses_baseline")
     counts = table[["regular", "irregular", "amenorrhea", "menopause", "unknown"]]
     assert (counts.sum(axis=1) == table["total"]).all()
     pct = table[[c for c in table.columns if c.endswith("_pct")]]
     np.testing.assert_allclose(pct.sum(axis=1), 100.0)
-    baseline = generated.table1().values
+    baseline = generated.result("table1").values
     for level in ("regular", "irregular", "amenorrhea"):
         assert result.values[f"{level}.total"] == baseline[f"menses_baseline.{level}.n"]
 
 
 def test_an_empty_baseline_row_has_undefined_percentages(seed_cohort: Cohort) -> None:
-    v = seed_cohort.menstrual_transitions().values
+    v = seed_cohort.result("menstrual_transitions").values
     assert v["amenorrhea.total"] == 0
     assert math.isnan(v["amenorrhea.regular.pct"])
 
@@ -96,3 +97,24 @@ def test_summarize_is_r_mean_sd_median_range() -> None:
 def test_table1_and_transitions_are_pure_functions_of_the_women_frame(small: Cohort) -> None:
     assert table1(small.women).values["n_women"] == 4
     assert menstrual_transitions(small.women).name == "menstrual_transitions"
+
+
+def test_table1_gives_the_injection_period(small: Cohort) -> None:
+    result = small.result("table1")
+    assert result.values["injection_period_start"] == "2019-01-20"
+    assert result.values["injection_period_end"] == "2020-06-05"
+    table = result.table
+    row = table.loc[table["characteristic"] == "Injections given"]
+    assert list(row["level"]) == ["Jan 2019 \u2013 Jun 2020"]
+    # Right after the follow-up, before the counts of injections.
+    follow_up = table.index[table["characteristic"].str.startswith("Follow-up")][0]
+    assert row.index[0] == follow_up + 1
+
+
+def test_table1_says_which_variables_are_integer_valued(small: Cohort) -> None:
+    table = small.result("table1").table.set_index("characteristic")
+    flags = table["integer_valued"]
+    assert flags["Age at first injection (years)"]  # completed years
+    assert flags["Age at end of follow-up (years)"]
+    assert not flags["Follow-up from last injection (years)"]  # days / 365.25
+    assert flags.loc[["Age group", "Injections"]].isna().all()  # counts: no range

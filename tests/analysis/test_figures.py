@@ -9,7 +9,7 @@ from follicle.analysis.cohort import Cohort
 
 
 def test_figure1_counts_by_month_and_mode(small: Cohort) -> None:
-    result = small.figure1_data()
+    result = small.result("figure1")
     table = result.table
     assert list(table["month"]) == list(range(27))  # every month 0..26
     assert table.set_index("month").loc[[3, 26], "spontaneous"].tolist() == [1, 1]
@@ -20,7 +20,7 @@ def test_figure1_counts_by_month_and_mode(small: Cohort) -> None:
 
 
 def test_figure1_includes_other_modes_when_present(generated: Cohort) -> None:
-    table = generated.figure1_data().table
+    table = generated.result("figure1").table
     assert "iui" in table.columns
     modes = [c for c in table.columns if c not in ("month", "total")]
     assert (table[modes].sum(axis=1) == table["total"]).all()
@@ -34,7 +34,7 @@ def test_figure1_draws_stacked_bars_with_labels(small: Cohort) -> None:
     assert ax.get_xlabel() == "Months after injection"
     assert ax.get_ylabel() == "Pregnancies (n)"
     spontaneous, ivf = ax.containers
-    table = small.figure1_data().table
+    table = small.result("figure1").table
     np.testing.assert_array_equal([b.get_height() for b in spontaneous], table["spontaneous"])
     np.testing.assert_array_equal([b.get_y() for b in ivf], table["spontaneous"])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Spontaneous", "IVF"]
@@ -43,7 +43,7 @@ def test_figure1_draws_stacked_bars_with_labels(small: Cohort) -> None:
 
 
 def test_figure2_is_r_boxplot_of_the_pregnant_womens_ages(small: Cohort) -> None:
-    result = small.figure2_data()
+    result = small.result("figure2")
     assert sorted(result.table["age"]) == [29, 35, 36]
     v = result.values
     # fivenum(c(29, 35, 36)) = 29, 32, 35, 35.5, 36: no outliers

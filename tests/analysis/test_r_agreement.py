@@ -103,7 +103,7 @@ def test_table2_matches_r_chisq_test_with_yates(cohorts: dict[str, Cohort], case
     cohort_name, factor = case.split(".")
     r = CHISQ.set_index("case").loc[case]
     cohort = cohorts[cohort_name]
-    values = cohort.table2().values
+    values = cohort.result("table2").values
     by = "injections" if factor == "injections" else FACTOR_COLUMN[factor]
     rates = cohort.pregnancy_rate(by=by).set_index("group")
     groups = {"age": ("<35", "≥35"), "menses": ("regular", "irregular"), "injections": ("1", "2")}
@@ -124,13 +124,13 @@ def test_summaries_match_r_mean_sd_median_range(cohorts: dict[str, Cohort], row:
         column = "months_since_injection" if variable.startswith("months_") else "month"
         chosen = cohort.pregnancies.loc[cohort.pregnancies["mode"].eq(mode)]
         ours = summarize(chosen[column])
-        published = cohort.pregnancy_outcomes().values
+        published = cohort.result("pregnancy").values
         suffix = "" if column == "months_since_injection" else "whole_"
         for stat in ("median", "min", "max"):
             np.testing.assert_allclose(published[f"months_{mode}_{suffix}{stat}"], row[stat], **TOL)
     else:
         ours = summarize(cohort.women[variable])
-        table1 = cohort.table1().values
+        table1 = cohort.result("table1").values
         for stat in ("mean", "sd", "median", "min", "max"):
             np.testing.assert_allclose(table1[f"{variable}_{stat}"], row[stat], **TOL)
     assert ours["n"] == row["n"]
@@ -177,7 +177,7 @@ BOX_STATS = ("lower_whisker", "lower_hinge", "median", "upper_hinge", "upper_whi
 
 def _box_input(cohorts: dict[str, Cohort], case: str) -> np.ndarray:
     if "." in case:
-        return cohorts[case.split(".")[0]].figure2_data().table["age"].to_numpy(dtype=float)
+        return cohorts[case.split(".")[0]].result("figure2").table["age"].to_numpy(dtype=float)
     return _vectors()[case]
 
 
@@ -197,7 +197,7 @@ def test_boxplot_matches_r_boxplot_stats(cohorts: dict[str, Cohort], case: str) 
     np.testing.assert_allclose(box.conf_high, r["conf_high"], **TOL)
     np.testing.assert_allclose(box.outliers, _r_outliers(r), **TOL)
     if "." in case:  # Figure 2's values are the same numbers
-        values = cohorts[case.split(".")[0]].figure2_data().values
+        values = cohorts[case.split(".")[0]].result("figure2").values
         for stat in BOX_STATS:
             np.testing.assert_allclose(values[stat], r[stat], **TOL)
         np.testing.assert_allclose(values["q1"], r["q25"], **TOL)

@@ -11,7 +11,7 @@ from follicle.analysis.cohort import Cohort
 
 DOC = Path(__file__).parents[2] / "docs" / "results.md"
 SECTION = re.compile(r"^## `(\w+)`")
-ROW = re.compile(r"^\| `([^`]+)` \| (number|count item) \|")
+ROW = re.compile(r"^\| `([^`]+)` \| (number|count item|date) \|")
 PLACEHOLDER = re.compile(r"^- `\{(\w+)\}`: (.+)$")
 
 
@@ -45,7 +45,7 @@ def _documented() -> dict[str, list[re.Pattern[str]]]:
         elif (m := ROW.match(line)) and section:
             name, kind = m.groups()
             regex = re.sub(r"\\\{(\w+)\\\}", lambda g: holders[g.group(1)], re.escape(name))
-            names = [regex] if kind == "number" else [f"{regex}\\.(?:n|total|pct)"]
+            names = [f"{regex}\\.(?:n|total|pct)"] if kind == "count item" else [regex]
             patterns[section] += [re.compile(f"^{n}$") for n in names]
     return patterns
 

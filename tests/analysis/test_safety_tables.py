@@ -14,7 +14,7 @@ def test_every_infant_condition_has_a_table3_row() -> None:
 
 
 def test_table3_shows_every_maternal_condition_with_zeros(small: Cohort) -> None:
-    result = small.table3()
+    result = small.result("table3")
     maternal = result.table.loc[result.table["section"] == "maternal"]
     assert list(maternal["key"]) == [*MATERNAL_CONDITIONS, "autoimmune_any", "ectopic_pregnancy"]
     v = result.values
@@ -25,7 +25,7 @@ def test_table3_shows_every_maternal_condition_with_zeros(small: Cohort) -> None
 
 
 def test_table3_fetal_outcomes_by_hand(small: Cohort) -> None:
-    v = small.table3().values
+    v = small.result("table3").values
     assert v["fetal.total"] == 4
     assert (v["fetal.miscarriage.n"], v["fetal.miscarriage.pct"]) == (2, 50.0)
     assert (v["fetal.thyroid_disorder.n"], v["fetal.thyroid_disorder.infants"]) == (1, 1)
@@ -34,7 +34,7 @@ def test_table3_fetal_outcomes_by_hand(small: Cohort) -> None:
 
 
 def test_table3_counts_deaths_within_365_days_and_pooled_cancers(generated: Cohort) -> None:
-    v = generated.table3().values
+    v = generated.result("table3").values
     infants = generated.workbook["infants"]
     ids = generated.pregnancies["pregnancy_id"]
     infants = infants.loc[infants["pregnancy_id"].isin(ids)]
@@ -49,7 +49,7 @@ def test_table3_counts_deaths_within_365_days_and_pooled_cancers(generated: Coho
 
 
 def test_baby_outcomes_by_hand(small: Cohort) -> None:
-    result = small.baby_outcomes()
+    result = small.result("baby_outcomes")
     v = result.values
     assert (v["pregnancies"], v["live_birth_pregnancies"], v["miscarriages"]) == (4, 2, 2)
     assert (v["infants"], v["multiple_births"]) == (3, 1)
@@ -58,3 +58,11 @@ def test_baby_outcomes_by_hand(small: Cohort) -> None:
     assert (v["ivf_live_birth_rate.n"], v["ivf_live_birth_rate.total"]) == (2, 2)  # twins
     assert v["ivf_live_birth_pregnancies"] == 1
     assert any("twin birth counts twice" in note for note in result.notes)
+
+
+def test_baby_outcomes_show_the_twin_pregnancies(small: Cohort) -> None:
+    table = small.baby_outcomes()
+    rows = dict(zip(table["item"], table["n"], strict=True))
+    assert rows["Twin (multiple) pregnancies"] == table.attrs["values"]["multiple_births"] == 1
+    items = list(table["item"])
+    assert items.index("Twin (multiple) pregnancies") == 2  # after the live births

@@ -55,6 +55,11 @@ def test_age_at_follow_up(v: dict) -> None:
     )
 
 
+def test_injections_given_from_aug_2018_to_sep_2021(v: dict) -> None:
+    assert str(v["table1.injection_period_start"]).startswith("2018-08-")
+    assert str(v["table1.injection_period_end"]).startswith("2021-09-")
+
+
 def test_one_and_two_injections(v: dict) -> None:
     assert (v["table1.injections.1.n"], v["table1.injections.2.n"]) == (70, 35)
 

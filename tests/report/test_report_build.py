@@ -18,7 +18,7 @@ from report_samples import NOW, SMALL, by_factor, demographics, draw_bars, figur
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
 from follicle.report.build import STEPS, build_report
-from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source
+from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source, seed_checksums
 
 
 @dataclass
@@ -30,8 +30,12 @@ class FakeWorkbook:
 class FakeCohort:
     """Just the interface build_report uses, with hand-made results."""
 
-    def __init__(self, source: str = "/data/cohort") -> None:
-        self.workbook = FakeWorkbook(source)
+    def __init__(
+        self, source: str = "/data/cohort", checksums: Mapping[str, str] | None = None
+    ) -> None:
+        self.workbook = (
+            FakeWorkbook(source) if checksums is None else FakeWorkbook(source, checksums)
+        )
         self.women = pd.DataFrame({"participant_id": range(105)})
         self.pregnancies = pd.DataFrame({"pregnancy_id": range(43)})
         self.excluded = pd.DataFrame({"participant_id": []})
@@ -75,7 +79,8 @@ def test_the_demo_cohort_is_recognised_by_its_source() -> None:
 
 
 def test_a_demo_report_says_it_is_not_patient_data(tmp_path: Path) -> None:
-    paths = build_report(FakeCohort(str(SEED_FOLDER)), tmp_path, now=NOW)
+    seed_files = {f"file{i}.csv": digest for i, digest in enumerate(seed_checksums())}
+    paths = build_report(FakeCohort("/anywhere", seed_files), tmp_path, now=NOW)
     assert DEMO_NOTICE in paths.html.read_text(encoding="utf-8")
     provenance = json.loads(paths.results_json.read_text(encoding="utf-8"))["provenance"]
     assert provenance["demo"] is True

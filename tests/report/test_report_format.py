@@ -10,6 +10,7 @@ import pytest
 
 from follicle.report.format import (
     format_mean_sd,
+    format_median_range,
     format_n_pct,
     format_number,
     format_p,
@@ -88,8 +89,24 @@ def test_a_statistic_has_four_decimals_like_the_paper() -> None:
 def test_mean_sd_and_range() -> None:
     assert format_mean_sd(37.9143, 4.9811, low=24, high=45) == "37.91 ± 4.98 (24–45)"
     assert format_mean_sd(41.98, 5.0) == "41.98 ± 5.00"
-    assert format_mean_sd(3.72, None, low=2.5, high=6.0) == "3.72 (2.5–6)"
+    assert format_mean_sd(3.72, None, low=2.5, high=6.0) == "3.72 (2.50–6.00)"
     assert format_range(24, None) == ""
+
+
+def test_a_range_has_the_decimals_of_its_centre_unless_the_variable_is_integer() -> None:
+    # One number of decimals per cell: never "5.49 (2–13.01)" or "3.72 ± 0.86 (2.5–6)".
+    assert format_mean_sd(3.72, 0.859, low=2.4997, high=5.9986) == "3.72 ± 0.86 (2.50–6.00)"
+    assert format_median_range(5.4897, 1.9984, 13.0062) == "5.49 (2.00–13.01)"
+    assert format_range(2.0, 13.01) == "2.00–13.01"
+    # Ages in completed years stay integers; the variable says so, not the values.
+    assert format_mean_sd(37.91, 4.98, low=24, high=45, integer=True) == "37.91 ± 4.98 (24–45)"
+    assert format_mean_sd(3.72, 0.86, low=4.0, high=8.0, integer=False) == (
+        "3.72 ± 0.86 (4.00–8.00)"
+    )
+    assert format_median_range(36, 24, 43, integer=True) == "36 (24–43)"
+    assert format_median_range(36.5, 24, 43, integer=True) == "36.50 (24–43)"
+    assert format_median_range(3.0, 1.2, 24.0, integer=False) == "3.00 (1.20–24.00)"
+    assert format_median_range(3.0) == "3"
 
 
 def test_counts_with_percentages_and_denominators() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from follicle.analysis.result import COHORT_NOTE
 from follicle.report.methods import collect_notes, software_sentence, write_methods
 from follicle.report.provenance import Provenance
 from follicle.report.tables import ReportTable
@@ -50,3 +51,34 @@ def test_unknown_counts_leave_their_sentence_out(provenance: Provenance) -> None
 def test_software_sentence_keeps_the_cited_order() -> None:
     versions = {"matplotlib": "3.9", "Python": "3.11.7", "follicle": "0.1.0", "other": "1"}
     assert software_sentence(versions) == "follicle 0.1.0, Python 3.11.7, matplotlib 3.9"
+
+
+def test_a_note_about_this_cohort_is_no_method_even_when_it_names_a_test() -> None:
+    fact = (
+        f"{COHORT_NOTE}, Menses before injection (regular menses vs irregular menses): "
+        "|O − E| ≤ 0.5 in every cell, so the corrected χ² is exactly 0 and p = 1."
+    )
+    warned = f"{COHORT_NOTE}, Injections: R's chisq.test warns of a small expected count."
+    chi = "Pearson's Chi-squared test with Yates' continuity correction (R chisq.test)."
+    notes = collect_notes([("Table 2", (chi, fact, warned))])
+    assert [n.text for n in notes] == [chi]
+
+
+def test_the_cohort_sentence_counts_in_the_singular_and_plural(provenance: Provenance) -> None:
+    def sentence(women: int, pregnancies: int) -> str:
+        return write_methods([], provenance, women=women, pregnancies=pregnancies).paragraphs[0]
+
+    assert sentence(1, 1) == (
+        "The analysis includes 1 woman treated with intra-ovarian injection and the 1 "
+        "pregnancy she conceived after the first one."
+    )
+    assert sentence(1, 0) == (
+        "The analysis includes 1 woman treated with intra-ovarian injection; she did not "
+        "conceive after it."
+    )
+    assert sentence(3, 0).endswith(
+        "3 women treated with intra-ovarian injection; none conceived after it."
+    )
+    assert sentence(0, 0) == "The analysis includes no women treated with intra-ovarian injection."
+    assert "105 women" in sentence(105, 43)
+    assert "43 pregnancies they conceived" in sentence(105, 43)

@@ -26,7 +26,7 @@ def test_table1_merges_mean_sd_range_and_n_pct_under_section_headings() -> None:
     assert table.rows[0] == ("Age at first injection (years)", "105", "37.91 ± 4.98 (24–45)", "38")
     assert table.rows[1] == ("Age group", "", "", "")
     assert table.rows[2] == ("<35", "23 (21.90)", "", "")
-    assert table.rows[4] == ("Follow-up (years)", "105", "3.72 ± 0.86 (2.5–6)", "3.50")
+    assert table.rows[4] == ("Follow-up (years)", "105", "3.72 ± 0.86 (2.50–6.00)", "3.50")
     assert table.rows[6] == ("Regular", "91 (86.67)", "", "")
     assert table.sections == (1, 5)
     assert table.indented == (2, 3, 6, 7)

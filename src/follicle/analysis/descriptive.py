@@ -19,8 +19,15 @@ from follicle.workbook.schema import MENSES_BASELINE, MENSES_FOLLOWUP
 
 #: The label of a woman whose follow-up menses no contact records.
 UNKNOWN = "unknown"
+#: Baseline patterns always shown, even with no woman (the paper's two levels).
+PAPER_BASELINE = ("regular", "irregular")
+#: English month abbreviations (not the locale's) for "Aug 2018 – Sep 2021".
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 _SUMMARY_COLUMNS = ("n", "pct", "mean", "sd", "median", "min", "max")
+#: Table 1's columns: the summaries, then whether the row's variable is integer-valued
+#: (the report prints the range of an integer variable without decimals).
+_TABLE1_COLUMNS = ("characteristic", "level", *_SUMMARY_COLUMNS, "integer_valued")
 
 
 def summarize(values: pd.Series) -> dict[str, float]:
@@ -43,10 +50,41 @@ def summarize(values: pd.Series) -> dict[str, float]:
     }
 
 
-def _continuous_row(label: str, stats: dict[str, float]) -> dict[str, object]:
-    return {"characteristic": label, "level": ""} | {
-        k: stats.get(k, np.nan) for k in _SUMMARY_COLUMNS
-    }
+def is_integer_valued(values: pd.Series) -> bool:
+    """Whether a variable holds whole numbers by its nature (an integer dtype: ages in
+    completed years, counts), as opposed to a measurement that happens to be whole."""
+    return bool(pd.api.types.is_integer_dtype(values.dtype))
+
+
+def _continuous_row(label: str, values: pd.Series, stats: dict[str, float]) -> dict[str, object]:
+    row: dict[str, object] = {"characteristic": label, "level": ""}
+    row |= {k: stats.get(k, np.nan) for k in _SUMMARY_COLUMNS}
+    row["integer_valued"] = is_integer_valued(values)
+    return row
+
+
+def month_year(day: pd.Timestamp) -> str:
+    """``"Aug 2018"``: a date's month and year, in English whatever the locale."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def injection_months(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+    """``"Aug 2018 – Sep 2021"`` (one month when both fall in it; ``"no injections"``)."""
+    if start is None or end is None:
+        return "no injections"
+    first, last = month_year(start), month_year(end)
+    return first if first == last else f"{first} \u2013 {last}"
+
+
+def _iso_date(day: pd.Timestamp | None) -> str | None:
+    return None if day is None else day.date().isoformat()
+
+
+def injection_period(women: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and the last injection of the cohort (``None``, ``None`` with none)."""
+    first = women["first_injection"].min() if len(women) else pd.NaT
+    last = women["last_injection"].max() if len(women) else pd.NaT
+    return (None if pd.isna(first) else first), (None if pd.isna(last) else last)
 
 
 def _count_rows(
@@ -94,11 +132,14 @@ def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
     Result
         ``table1``. Rows: age at first injection (completed years: mean, sample SD, median,
         range); the two age groups (n, %); age at the end of follow-up (completed years);
-        follow-up from the **last** injection (years = days / 365.25); injections 1, 2, ≥ 3
-        (n, % of women); menses before injection and at follow-up (n, % of women; the
-        baseline and follow-up vocabularies, levels with no woman hidden except regular and
-        irregular; women with no recorded follow-up menses are ``unknown``).
-        R: ``mean``, ``sd``, ``median``, ``range``, ``table``.
+        follow-up from the **last** injection (years = days / 365.25); the injection period
+        ("Injections given", the months of the first and last injection, as ``level``;
+        ISO dates in ``values``); injections 1, 2, ≥ 3 (n, % of women); menses before
+        injection and at follow-up (n, % of women; the baseline and follow-up vocabularies,
+        levels with no woman hidden except regular and irregular; women with no recorded
+        follow-up menses are ``unknown``). Column ``integer_valued`` says whether a
+        continuous row's variable is whole numbers (ages), so that its range prints without
+        decimals. R: ``mean``, ``sd``, ``median``, ``range``, ``table``.
     """
     total = len(women)
     age = summarize(women["age"])
@@ -109,18 +150,29 @@ def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
     baseline = _counts(women["menses_baseline"], MENSES_BASELINE)
     followup_menses = _counts(women["menses_followup"], (*MENSES_FOLLOWUP, UNKNOWN))
 
-    rows = [_continuous_row("Age at first injection (years)", age)]
+    start, end = injection_period(women)
+    period = injection_months(start, end)
+
+    rows = [_continuous_row("Age at first injection (years)", women["age"], age)]
     rows += _count_rows("Age group", groups.astype("int64"), total, AGE_GROUPS)
-    rows.append(_continuous_row("Age at end of follow-up (years)", age_followup))
-    rows.append(_continuous_row("Follow-up from last injection (years)", followup))
+    rows.append(
+        _continuous_row("Age at end of follow-up (years)", women["age_followup"], age_followup)
+    )
+    rows.append(
+        _continuous_row("Follow-up from last injection (years)", women["followup_years"], followup)
+    )
+    rows.append({"characteristic": "Injections given", "level": period})
     rows += _count_rows("Injections", injections, total, ("1", "2"))
-    rows += _count_rows("Menses before injection", baseline, total, ("regular", "irregular"))
+    rows += _count_rows("Menses before injection", baseline, total, PAPER_BASELINE)
     rows += _count_rows(
         "Menses at follow-up", followup_menses, total, ("regular", "irregular", "menopause")
     )
-    table = pd.DataFrame(rows, columns=["characteristic", "level", *_SUMMARY_COLUMNS])
+    table = pd.DataFrame(rows, columns=list(_TABLE1_COLUMNS))
+    table["integer_valued"] = table["integer_valued"].astype("boolean")
 
     values: dict[str, Number] = {"n_women": total, "n_excluded": excluded}
+    values["injection_period_start"] = _iso_date(start)
+    values["injection_period_end"] = _iso_date(end)
     for name, stats in (("age", age), ("age_followup", age_followup), ("followup_years", followup)):
         values |= {f"{name}_{k}": stats[k] for k in ("mean", "sd", "median", "min", "max")}
     values |= Proportion(int(groups[AGE_GROUPS[0]]), total).values("age_under_35")
@@ -129,10 +181,16 @@ def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
     values |= _count_values("menses_baseline", baseline, total)
     values |= _count_values("menses_followup", followup_menses, total)
     notes = (
-        f"N = {total} treated women"
-        + (f"; {excluded} enrolled women with no injection left out." if excluded else "."),
+        f"N = {total} treated {'woman' if total == 1 else 'women'}"
+        + (
+            f"; {excluded} enrolled {'woman' if excluded == 1 else 'women'} with no injection "
+            "left out."
+            if excluded
+            else "."
+        ),
         "Ages in completed years (anniversary rule); SD is the sample SD (n − 1).",
         "Follow-up: days from the last injection to the latest contact / 365.25.",
+        "Injections given: the months of the first and of the last injection of the cohort.",
         f"Age groups: < {AGE_GROUP_CUTOFF} and ≥ {AGE_GROUP_CUTOFF} completed years at the "
         "first injection.",
         "Menses at follow-up: the latest contact that records the pattern.",
@@ -155,7 +213,8 @@ def menstrual_transitions(women: pd.DataFrame) -> Result:
     Result
         ``menstrual_transitions``. ``table``: one row per baseline pattern with women, then
         for each follow-up pattern (regular, irregular, amenorrhea, menopause, unknown) the
-        count and the percentage of the row. Baseline rows with no woman are hidden.
+        count and the percentage of the row. Baseline rows with no woman are hidden, except
+        regular and irregular (:data:`PAPER_BASELINE`; their percentages are then ``nan``).
         ``values``: ``{baseline}.total`` and ``{baseline}.{followup}.n`` / ``.total`` /
         ``.pct`` for every pair of the vocabularies (zeros included). R:
         ``prop.table(table(baseline, followup), 1) * 100``.
@@ -177,7 +236,8 @@ def menstrual_transitions(women: pd.DataFrame) -> Result:
     for column in shown_columns:
         table[column] = counts[column].to_numpy()
         table[f"{column}_pct"] = pct[column].to_numpy()
-    table = table.loc[table["total"] > 0].reset_index(drop=True)
+    shown = (table["total"] > 0) | table["menses_baseline"].isin(PAPER_BASELINE)
+    table = table.loc[shown].reset_index(drop=True)
 
     stacked = counts.stack()
     stacked_pct = pct.stack()

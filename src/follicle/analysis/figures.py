@@ -35,6 +35,8 @@ MODE_LABELS = {"spontaneous": "Spontaneous", "ivf": "IVF", "iui": "IUI", "other"
 EARLY_MONTHS = 3
 #: Fixed seed of Figure 2's sideways jitter, so the drawing is the same every time.
 _JITTER_SEED = 1
+#: What a figure with nothing to plot says in the middle of its (empty) axes.
+NO_DATA = "No pregnancies"
 
 
 def figure1_data(pregnancies: pd.DataFrame) -> Result:
@@ -80,7 +82,8 @@ def figure1_data(pregnancies: pd.DataFrame) -> Result:
         (
             "Month: days from the most recent injection on or before conception / 30.4375, "
             "rounded to the nearest whole month (halves up), so 0.99 months is month 1.",
-            f"spontaneous_within_{EARLY_MONTHS}_months: exact months ≤ {EARLY_MONTHS}.",
+            f"Spontaneous pregnancies in the first {EARLY_MONTHS} months: at most "
+            f"{EARLY_MONTHS} exact months after the injection.",
         ),
     )
 
@@ -146,8 +149,28 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     return figure, figure.add_subplot()
 
 
+def _no_data(ax: Axes) -> None:
+    """Say :data:`NO_DATA` in the middle of an axes that has nothing to show (no ticks:
+    an empty axes has no scale worth reading)."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.text(
+        0.5,
+        0.5,
+        NO_DATA,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        color="0.35",
+        fontstyle="italic",
+    )
+
+
 def plot_figure1(data: Result, ax: Axes | None = None) -> Figure:
     """Draw Figure 1: stacked bars of pregnancies per month after injection, by mode.
+
+    With no pregnancy the axes are drawn empty, labelled, with :data:`NO_DATA` in the
+    middle (and no legend).
 
     Parameters
     ----------
@@ -158,6 +181,12 @@ def plot_figure1(data: Result, ax: Axes | None = None) -> Figure:
     """
     figure, ax = _axes(ax, (7.5, 4.0))
     table = data.table
+    if not data.values.get("pregnancies"):
+        _no_data(ax)
+        ax.set_xlabel("Months after injection")
+        ax.set_ylabel("Pregnancies (n)")
+        ax.set_title(data.title, fontsize="medium")
+        return figure
     bottom = np.zeros(len(table))
     for mode in [c for c in table.columns if c in MODE_STYLE]:
         heights = table[mode].to_numpy(dtype=float)
@@ -186,7 +215,8 @@ def plot_figure2(data: Result, ax: Axes | None = None) -> Figure:
 
     The box and whiskers are :func:`figure2_data`'s R statistics (drawn with
     :meth:`~matplotlib.axes.Axes.bxp`, not recomputed by matplotlib); the points are spread
-    sideways by a fixed, seeded jitter so the figure is reproducible.
+    sideways by a fixed, seeded jitter so the figure is reproducible. With no pregnant woman
+    the axes are drawn empty, labelled, with :data:`NO_DATA` in the middle.
     """
     figure, ax = _axes(ax, (4.5, 5.0))
     v = data.values
@@ -211,7 +241,9 @@ def plot_figure2(data: Result, ax: Axes | None = None) -> Figure:
         ages = data.table["age"].astype(float).to_numpy()
         jitter = np.random.default_rng(_JITTER_SEED).uniform(-0.12, 0.12, ages.size)
         ax.scatter(1 + jitter, ages, s=14, color="0.3", zorder=3, label="Women")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        _no_data(ax)
     ax.set_ylabel("Age at first injection (years)")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("\n".join(textwrap.wrap(data.title, 36)), fontsize="medium")
     return figure

@@ -114,6 +114,18 @@ def excluded(workbook: Workbook) -> pd.DataFrame:
     return out.sort_values("participant_id", ignore_index=True)
 
 
+def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` (uniquely indexed) looked up for each of ``keys``, keeping its dtype.
+
+    The result has the index of ``keys``; a key that ``values`` lacks gives a missing value.
+    ``Series.map`` is not used: with an empty lookup table (a cohort with no treated woman)
+    it loses the dtype — dates come back as ``float64`` and comparing them fails.
+    """
+    found = values.reindex(pd.Index(keys.astype(object)))
+    found.index = keys.index
+    return found
+
+
 def _attach(
     frame: pd.DataFrame,
     by_key: pd.Series | pd.DataFrame,

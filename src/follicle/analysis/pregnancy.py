@@ -12,15 +12,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.contingency import chisq_test
-from follicle.analysis.descriptive import summarize
+from follicle.analysis.contingency import TestResult, chisq_test
+from follicle.analysis.descriptive import is_integer_valued, summarize
 from follicle.analysis.frame import AGE_GROUPS
 from follicle.analysis.proportions import Proportion, proportion, proportions_by
-from follicle.analysis.result import Number, Result
+from follicle.analysis.result import COHORT_NOTE, Number, Result
 from follicle.workbook.schema import MENSES_BASELINE
 
 #: The two modes the paper reports, in table order.
 MODES = ("spontaneous", "ivf")
+#: Below this expected count R's ``chisq.test`` warns "Chi-squared approximation may be
+#: incorrect".
+SMALL_EXPECTED = 5
+#: R's warning for a χ² test with an expected count below :data:`SMALL_EXPECTED`.
+R_SMALL_EXPECTED_WARNING = "Chi-squared approximation may be incorrect"
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,10 @@ FACTORS: dict[str, Factor] = {
         "Menses before injection",
         MENSES_BASELINE,
         MENSES_BASELINE,
-        tuple(f"{m.capitalize()} menses" for m in MENSES_BASELINE),
+        tuple(
+            "Amenorrhea" if m == "amenorrhea" else f"{m.capitalize()} menses"
+            for m in MENSES_BASELINE
+        ),
         ("regular", "irregular"),
     ),
     "injections": Factor(
@@ -112,7 +120,9 @@ def two_by_two(women: pd.DataFrame, by: str) -> pd.DataFrame:
     )
 
 
-def _factor_rows(women: pd.DataFrame, by: str) -> tuple[list[dict[str, object]], dict[str, Number]]:
+def _factor_rows(
+    women: pd.DataFrame, by: str
+) -> tuple[list[dict[str, object]], dict[str, Number], TestResult | None]:
     factor = FACTORS[by]
     rates = pregnancy_rate(women, by).set_index("group")
     table = two_by_two(women, by)
@@ -133,11 +143,62 @@ def _factor_rows(women: pd.DataFrame, by: str) -> tuple[list[dict[str, object]],
     values[f"{factor.name}.chi2"] = test.statistic if test else None
     values[f"{factor.name}.df"] = test.df if test else None
     values[f"{factor.name}.p"] = test.p_value if test else None
+    values[f"{factor.name}.min_expected"] = min(min(r) for r in test.expected) if test else None
     if test is not None:
         last = max(i for i, r in enumerate(rows) if r["group"] in _compared_labels(factor))
         rows[last] |= {"statistic": test.statistic, "df": test.df, "p_value": test.p_value}
         rows[last]["method"] = test.method
-    return rows, values
+    return rows, values, test
+
+
+def _compared(factor: Factor) -> str:
+    """``"Menses before injection (regular menses vs irregular menses)"``: what a test
+    compares."""
+    labels = dict(zip(factor.levels, factor.labels, strict=True))
+    first, second = (labels[level][:1].lower() + labels[level][1:] for level in factor.compared)
+    return f"{factor.label} ({first} vs {second})"
+
+
+def _zero_statistic(test: TestResult) -> bool:
+    """Every cell of a 2 × 2 table has |O − E| ≤ 0.5: Yates' corrected χ² is exactly 0."""
+    deviation = np.abs(np.asarray(test.observed) - np.asarray(test.expected))
+    # A hair of tolerance: E = R·C/n is rounded, and an exact 0.5 must count.
+    return bool(np.asarray(test.observed).shape == (2, 2) and np.all(deviation <= 0.5 + 1e-9))
+
+
+def factor_notes(factor: Factor, test: TestResult | None) -> tuple[str, ...]:
+    """What this cohort's test of ``factor`` needs said under Table 2 (``()`` for nothing).
+
+    * An expected count below :data:`SMALL_EXPECTED`: R's ``chisq.test`` warns "Chi-squared
+      approximation may be incorrect" (follicle records it here instead of warning).
+    * Every |O − E| ≤ 0.5: the corrected statistic is exactly 0 (p = 1); R prints
+      floating-point noise instead of 0, and so does follicle.
+
+    Each note begins with :data:`~follicle.analysis.result.COHORT_NOTE`: it is a fact about
+    these data, not a method.
+    """
+    if test is None:
+        return ()
+    notes = []
+    where = _compared(factor)
+    if test.small_expected:
+        smallest = min(min(row) for row in test.expected)
+        notes.append(
+            f"{COHORT_NOTE}, {where}: an expected count is below {SMALL_EXPECTED} "
+            f"(smallest {smallest:.2f}), for which R's chisq.test warns "
+            f"\u201c{R_SMALL_EXPECTED_WARNING}\u201d."
+        )
+    if _zero_statistic(test):
+        noise = (
+            f" (the {test.statistic:.4g} computed is floating-point noise, as in R)"
+            if test.statistic
+            else ""
+        )
+        notes.append(
+            f"{COHORT_NOTE}, {where}: |O \u2212 E| \u2264 0.5 in every cell, so the corrected "
+            f"\u03c7\u00b2 is exactly 0 and p = 1{noise}."
+        )
+    return tuple(notes)
 
 
 def _compared_labels(factor: Factor) -> set[str]:
@@ -153,6 +214,10 @@ def table2(women: pd.DataFrame) -> Result:
     injections) are tested by Pearson's χ² test with Yates' continuity correction, as R's
     ``chisq.test(table(group, pregnant))``; the statistic sits on the second group's row.
     No test is computed when a margin of the 2 × 2 table is zero (its values are ``None``).
+
+    Notes about this cohort's tables (:func:`factor_notes`) follow the method notes: R's
+    small-expected-count warning where an expected count is below 5, and the exact zero of
+    a table whose |O − E| ≤ 0.5 everywhere — each only when some table has the property.
     """
     overall = proportion(women["pregnant"])
     rows: list[dict[str, object]] = [
@@ -161,10 +226,12 @@ def table2(women: pd.DataFrame) -> Result:
         | {"method": ""}
     ]
     values: dict[str, Number] = dict(overall.values("overall"))
+    cohort_notes: list[str] = []
     for by in FACTORS:
-        factor_rows, factor_values = _factor_rows(women, by)
+        factor_rows, factor_values, test = _factor_rows(women, by)
         rows += factor_rows
         values |= factor_values
+        cohort_notes += factor_notes(FACTORS[by], test)
     return Result(
         "table2",
         "Table 2",
@@ -177,8 +244,7 @@ def table2(women: pd.DataFrame) -> Result:
             "correct = TRUE) on each 2 × 2 table; no test where a margin is zero.",
             "Baseline amenorrhea and three or more injections, when present, are shown but "
             "not tested (the paper compares regular vs irregular and one vs two).",
-            "With |O − E| ≤ 0.5 in every cell the corrected statistic is exactly 0; R "
-            "reports floating-point noise of about 1e-31 there, and so does follicle.",
+            *cohort_notes,
         ),
     )
 
@@ -193,10 +259,16 @@ def _months_values(pregnancies: pd.DataFrame, mode: str) -> dict[str, Number]:
     return values
 
 
+def _most_pregnancies(pregnancies: pd.DataFrame) -> int:
+    """The largest number of pregnancies of one woman, at least 3 (the rows always shown)."""
+    per_woman = pregnancies.groupby("participant_id").size()
+    return int(max(3, per_woman.max() if len(per_woman) else 0))
+
+
 def _repeat_values(pregnancies: pd.DataFrame) -> dict[str, Number]:
     per_woman = pregnancies.groupby("participant_id").size()
     same_mode = pregnancies.groupby(["participant_id", "mode"]).size().groupby(level=0).max()
-    top = int(max(3, per_woman.max() if len(per_woman) else 0))
+    top = _most_pregnancies(pregnancies)
     any_counts = per_woman.value_counts().reindex(range(1, top + 1), fill_value=0)
     mode_counts = same_mode.value_counts().reindex(range(2, top + 1), fill_value=0)
     values: dict[str, Number] = {"women_with_1_pregnancy": int(any_counts[1])}
@@ -207,6 +279,28 @@ def _repeat_values(pregnancies: pd.DataFrame) -> dict[str, Number]:
     }
     values["women_with_repeat_pregnancies_same_mode"] = int((same_mode >= 2).sum())
     return values
+
+
+#: How many times, in words, for the repeat-pregnancy rows.
+_TIMES = {2: "twice", 3: "three times", 4: "four times", 5: "five times"}
+
+
+def _times(k: int) -> str:
+    return _TIMES.get(k, f"{k} times")
+
+
+def _repeat_rows(top: int) -> list[tuple[str, str]]:
+    """(label, value name) of the repeat-pregnancy rows: k = 2 … ``top`` by the same mode, then
+    the same in all (any mode)."""
+    ks = range(2, top + 1)
+    same = [
+        (f"Women pregnant {_times(k)} by the same mode", f"women_with_{k}_pregnancies_same_mode")
+        for k in ks
+    ]
+    any_mode = [
+        (f"Women pregnant {_times(k)} in all (any mode)", f"women_with_{k}_pregnancies") for k in ks
+    ]
+    return same + any_mode
 
 
 def pregnancy_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result:
@@ -220,7 +314,9 @@ def pregnancy_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result
 
     Repeat pregnancies are counted twice: ``women_with_k_pregnancies`` (any modes) and
     ``women_with_k_pregnancies_same_mode`` (k pregnancies of one mode — the paper's reading,
-    under which a woman with one spontaneous and one IVF pregnancy is no repeat).
+    under which a woman with one spontaneous and one IVF pregnancy is no repeat). The table
+    shows both, for k = 2, 3 (and more when some woman has more): "Women pregnant twice by
+    the same mode" …, then "Women pregnant twice in all (any mode)" ….
     """
     mode = pregnancies["mode"]
     values: dict[str, Number] = {"n_women": len(women)}
@@ -265,31 +361,39 @@ def pregnancy_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result
         ]
     )
     counts = pd.DataFrame(
-        [
-            {"item": "Women with repeat pregnancies", "n": values["women_with_repeat_pregnancies"]},
-            {"item": "Pregnancies", "n": values["pregnancies"]},
+        [{"item": "Pregnancies", "n": values["pregnancies"]}]
+        + [
+            {"item": label, "n": values[key]}
+            for label, key in _repeat_rows(_most_pregnancies(pregnancies))
         ]
     )
+    exact_months = is_integer_valued(pregnancies["months_since_injection"])
     months = pd.DataFrame(
         [
             {"item": f"Months to {'IVF' if m == 'ivf' else m} pregnancy"}
             | {"n": values[f"months_{m}_n"], "median": values[f"months_{m}_median"]}
             | {"min": values[f"months_{m}_min"], "max": values[f"months_{m}_max"]}
+            | {"integer_valued": exact_months}
             for m in MODES
         ]
     )
+    combined = pd.concat([table, counts, months], ignore_index=True)
+    combined["integer_valued"] = combined["integer_valued"].astype("boolean")
     return Result(
         "pregnancy",
         "Pregnancy outcomes",
         "Pregnancies after the injection: women, modes and times to pregnancy",
-        pd.concat([table, counts, months], ignore_index=True),
+        combined,
         values,
         (
             "Pregnant: at least one pregnancy on or after the first injection; N = treated "
             "women, except IVF (N = women with an IVF cycle after the first injection).",
             "Months to pregnancy: days from the most recent injection on or before conception "
             "/ 30.4375, over the pregnancies of that mode.",
-            "Repeat pregnancies: the paper's count is of pregnancies of the same mode "
-            "(women_with_k_pregnancies_same_mode); any-mode counts are given beside it.",
+            "Pregnant twice, three times …: \u201cby the same mode\u201d counts a woman's "
+            "pregnancies of her most frequent mode of conception \u2014 the paper's reading "
+            "(\u201cone woman pregnant twice, another three times\u201d), under which one "
+            "spontaneous and one IVF pregnancy are no repeat; \u201cin all\u201d counts all "
+            "her pregnancies, whatever their modes.",
         ),
     )

@@ -5,6 +5,10 @@ reader sees (one row per line of the printed table, numbers not yet formatted as
 its ``values`` are the same numbers under stable, documented names (``docs/results.md``)
 that feed ``results.json``; ``notes`` say how they were computed (which test, which
 definition), so that no number leaves follicle without its method.
+
+A note that begins with :data:`COHORT_NOTE` ("In this cohort") states a fact about the data
+at hand (a 2 × 2 table with a small expected count, say), not a method: the report prints it
+under its table but leaves it out of the methods section.
 """
 
 from __future__ import annotations
@@ -16,6 +20,11 @@ from typing import Any
 import pandas as pd
 
 Number = int | float | str | None
+
+#: How a note about the data themselves (not about a method) begins.
+COHORT_NOTE = "In this cohort"
+#: The keys of :meth:`Result.to_frame`'s ``DataFrame.attrs``.
+FRAME_ATTRS = ("name", "label", "title", "notes", "values")
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,27 @@ class Result:
             "values": dict(self.values),
             "notes": list(self.notes),
         }
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table as a new DataFrame whose ``attrs`` carry the rest of the result.
+
+        ``attrs`` holds ``name``, ``label``, ``title``, ``notes`` (a list of strings) and
+        ``values`` (a dict of the named numbers), so that a table taken out of its result
+        keeps its caption, its method and its unrounded numbers::
+
+            >>> frame = cohort.table2()                     # doctest: +SKIP
+            >>> frame.attrs["values"]["age.p"]              # doctest: +SKIP
+            0.11893...
+        """
+        frame = self.table.copy()
+        frame.attrs = {
+            "name": self.name,
+            "label": self.label,
+            "title": self.title,
+            "notes": list(self.notes),
+            "values": dict(self.values),
+        }
+        return frame
 
     def _repr_html_(self) -> str:
         caption = f"<p><b>{self.label}.</b> {self.title}</p>"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from follicle.analysis.frame import lookup
 from follicle.analysis.proportions import Proportion, percent
 from follicle.analysis.result import Number, Result
 from follicle.workbook.schema import MATERNAL_CONDITIONS
@@ -52,7 +53,7 @@ def _maternal(women: pd.DataFrame, pregnancies: pd.DataFrame, conditions: pd.Dat
     first = women.set_index("participant_id")["first_injection"]
     cond = conditions.dropna(subset=["participant_id", "condition"])
     when = cond["diagnosis_date"]
-    started = cond["participant_id"].map(first)
+    started = lookup(cond["participant_id"], first)
     cond = cond.loc[when.isna() | started.isna() | (when >= started)]
     counts = _women_with(cond, women, "condition").reindex(list(MATERNAL_CONDITIONS), fill_value=0)
     autoimmune = cond.loc[cond["condition"].isin(AUTOIMMUNE), "participant_id"].nunique()
@@ -150,7 +151,9 @@ def baby_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result:
     * ``ivf_live_birth_rate`` = infants from IVF pregnancies / IVF-treated women.
 
     All three count **infants**: a twin birth counts twice, so they can exceed the share of
-    women (or pregnancies) with a live birth. Percentages, 0–100 for singletons.
+    women (or pregnancies) with a live birth. Percentages, 0–100 for singletons. The table's
+    "Twin (multiple) pregnancies" row is ``multiple_births``: live births with two or more
+    infants.
     """
     live = pregnancies["live_birth"].fillna(False)
     infants = int(pregnancies["infants"].sum())
@@ -176,6 +179,7 @@ def baby_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result:
         [
             {"item": "Pregnancies", "n": n_preg},
             {"item": "Pregnancies ending in live birth", "n": values["live_birth_pregnancies"]},
+            {"item": "Twin (multiple) pregnancies", "n": values["multiple_births"]},
             {"item": "Miscarriages", "n": values["miscarriages"]},
             {"item": "Infants born alive", "n": infants},
             {"item": "Live birth rate per treatment cycle (infants / women)", "n": infants}
@@ -197,6 +201,7 @@ def baby_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result:
             "As published, the live-birth rates count infants, not deliveries: a twin birth "
             "counts twice. 'Per treatment cycle' is in fact per woman (infants / women).",
             "Infants: rows of the infants table per live-birth pregnancy, or its number of "
-            "fetuses when none is recorded.",
+            "fetuses when none is recorded. Twin (multiple) pregnancies: live births with two "
+            "or more infants.",
         ),
     )

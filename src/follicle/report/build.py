@@ -153,9 +153,11 @@ def build_report(
         The generation time to record (UTC now by default).
     demo
         Mark the report as the bundled demo cohort's ("reconstructed from published
-        aggregates; not patient data"). By default this is detected from
-        ``workbook.source`` (inside the package's ``workbook/seed`` folder); pass ``True``
-        when the demo cohort was read back from a registry database.
+        aggregates; not patient data"). By default this is detected by content: the
+        SHA-256 of the seed's eight files are among ``workbook.checksums`` (a copy of the
+        seed folder, or a registry the seed was imported into, is recognised too; see
+        :func:`follicle.report.provenance.is_demo_workbook`). ``True`` or ``False``
+        overrides the detection.
 
     Returns
     -------

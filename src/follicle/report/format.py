@@ -164,25 +164,40 @@ def format_stat(value: Any, decimals: int = STAT_DECIMALS) -> str:
     return _fixed(float(value), decimals)
 
 
-def format_range(low: Any, high: Any, decimals: int = DECIMALS) -> str:
+def _is_whole(value: Any) -> bool:
+    return not is_missing(value) and float(value).is_integer()
+
+
+def format_range(
+    low: Any, high: Any, decimals: int = DECIMALS, *, integer: bool | None = None
+) -> str:
     """A range as ``low–high`` (en dash); ``""`` when either end is missing.
 
-    Each end has at most ``decimals`` decimals, trailing zeros dropped.
+    Parameters
+    ----------
+    low, high
+        The ends.
+    decimals
+        Decimals of both ends when the variable is not integer-valued.
+    integer
+        Whether the variable is integer-valued (ages in completed years): then the ends print
+        as integers (``24–45``); otherwise both ends have ``decimals`` decimals
+        (``2.50–6.00``), as the centre value printed beside them. ``None`` infers it from
+        the ends: integers when both are whole numbers.
 
     Examples
     --------
-    >>> format_range(24, 45), format_range(2.5, 6.0)
-    ('24–45', '2.5–6')
+    >>> format_range(24, 45), format_range(2.5, 6.0), format_range(2.0, 13.01)
+    ('24–45', '2.50–6.00', '2.00–13.01')
+    >>> format_range(3.0, 6.0, integer=False)
+    '3.00–6.00'
     """
     if is_missing(low) or is_missing(high):
         return ""
-    return f"{_trimmed(low, decimals)}{EN_DASH}{_trimmed(high, decimals)}"
-
-
-def _trimmed(value: Any, decimals: int) -> str:
-    """At most ``decimals`` decimals, trailing zeros dropped (``2.5``, ``6``)."""
-    text = format_number(value, decimals)
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    whole = _is_whole(low) and _is_whole(high) if integer is None else integer
+    if whole:
+        return f"{format_number(low)}{EN_DASH}{format_number(high)}"
+    return f"{_fixed(float(low), decimals)}{EN_DASH}{_fixed(float(high), decimals)}"
 
 
 def format_mean_sd(
@@ -192,6 +207,7 @@ def format_mean_sd(
     low: Any = None,
     high: Any = None,
     decimals: int = DECIMALS,
+    integer: bool | None = None,
 ) -> str:
     """Mean ± SD, with the range in brackets when ``low`` and ``high`` are given.
 
@@ -202,8 +218,11 @@ def format_mean_sd(
     low, high
         Optional minimum and maximum.
     decimals
-        Decimals of mean and SD (two by default: ``37.91 ± 4.98``). The ends of the range
-        drop trailing zeros (``2.5–6``).
+        Decimals of mean and SD (two by default: ``37.91 ± 4.98``).
+    integer
+        Whether the variable is integer-valued: its range then prints as integers
+        (``24–45``), else with ``decimals`` decimals like the mean (``2.50–6.00``); ``None``
+        infers it from the ends (:func:`format_range`).
 
     Returns
     -------
@@ -212,20 +231,52 @@ def format_mean_sd(
 
     Examples
     --------
-    >>> format_mean_sd(37.9143, 4.9811, low=24, high=45)
+    >>> format_mean_sd(37.9143, 4.9811, low=24, high=45, integer=True)
     '37.91 ± 4.98 (24–45)'
+    >>> format_mean_sd(3.72, 0.859, low=2.4997, high=5.9986, integer=False)
+    '3.72 ± 0.86 (2.50–6.00)'
     >>> format_mean_sd(3.72, None, low=2.5, high=6)
-    '3.72 (2.5–6)'
+    '3.72 (2.50–6.00)'
     """
     if is_missing(mean):
         return ""
     text = _fixed(float(mean), decimals)
     if not is_missing(sd):
         text += f" ± {_fixed(float(sd), decimals)}"
-    spread = format_range(low, high, decimals)
+    spread = format_range(low, high, decimals, integer=integer)
     if spread:
         text += f" ({spread})"
     return text
+
+
+def format_median_range(
+    median: Any,
+    low: Any = None,
+    high: Any = None,
+    *,
+    decimals: int = DECIMALS,
+    integer: bool | None = None,
+) -> str:
+    """Median (range) with one number of decimals throughout.
+
+    An integer-valued variable prints its median as a number (``36``, or ``36.50`` for a
+    half) and its range as integers; any other variable prints all three with ``decimals``
+    decimals. ``integer=None`` infers it from the ends (:func:`format_range`).
+
+    Examples
+    --------
+    >>> format_median_range(5.4897, 1.9984, 13.0062, integer=False)
+    '5.49 (2.00–13.01)'
+    >>> format_median_range(36, 24, 43, integer=True), format_median_range(3.0, 1, 24)
+    ('36 (24–43)', '3 (1–24)')
+    """
+    if is_missing(median):
+        return ""
+    spread = format_range(low, high, decimals, integer=integer)
+    if integer is None and spread:
+        integer = _is_whole(low) and _is_whole(high)
+    text = _fixed(float(median), decimals) if integer is False else format_number(median, decimals)
+    return text + (f" ({spread})" if spread else "")
 
 
 def percent(count: Any, total: Any) -> float:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from follicle.analysis.frame import AGE_GROUP_CUTOFF, DAYS_PER_MONTH, DAYS_PER_YEAR
+from follicle.analysis.result import COHORT_NOTE
 from follicle.report.figures import ReportFigure
 from follicle.report.format import P_DIGITS, P_FLOOR, PCT_DECIMALS, format_number
 from follicle.report.provenance import Provenance
@@ -63,18 +64,27 @@ def collect_notes(
     -------
     tuple of MethodNote
         In order of first appearance; notes that only define or explain (matched by no
-        word of :data:`METHOD_NOTE`) stay under their tables.
+        word of :data:`METHOD_NOTE`) stay under their tables, and so do notes about the
+        data at hand (beginning with :data:`~follicle.analysis.result.COHORT_NOTE`, "In
+        this cohort"), even when they name a test.
     """
     seen: dict[str, list[str]] = {}
     for label, notes in labelled_notes:
         for note in notes:
             text = note.strip()
-            if not METHOD_NOTE.search(text):
+            if text.startswith(COHORT_NOTE) or not METHOD_NOTE.search(text):
                 continue
             labels = seen.setdefault(text, [])
             if label and label not in labels:
                 labels.append(label)
     return tuple(MethodNote(text, tuple(labels)) for text, labels in seen.items())
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    """``"1 woman"``, ``"105 women"``, ``"no women"``."""
+    if n == 0:
+        return f"no {many}"
+    return f"{n} {one if n == 1 else many}"
 
 
 def software_sentence(versions: Mapping[str, str]) -> str:
@@ -112,9 +122,20 @@ def write_methods(
     """
     paragraphs = []
     if women is not None:
-        cohort = f"The analysis includes {women} women treated with intra-ovarian injection"
-        if pregnancies is not None:
-            cohort += f" and the {pregnancies} pregnancies they conceived after the first one"
+        cohort = (
+            f"The analysis includes {_counted(women, 'woman', 'women')} treated with "
+            "intra-ovarian injection"
+        )
+        if pregnancies and women:
+            conceived = "she conceived" if women == 1 else "they conceived"
+            cohort += (
+                f" and the {_counted(pregnancies, 'pregnancy', 'pregnancies')} {conceived} "
+                "after the first one"
+            )
+        elif pregnancies == 0 and women:
+            cohort += (
+                "; she did not conceive after it" if women == 1 else "; none conceived after it"
+            )
         cohort += "."
         if excluded:
             cohort += (

@@ -2,20 +2,26 @@
 
 Every output of ``follicle report`` carries the same :class:`Provenance` — the HTML page
 prints it, ``results.json`` stores it — so a number can always be traced to the exact
-files it was computed from. When the cohort is follicle's bundled demo cohort (its source
-lies inside the package's ``workbook/seed`` folder) the provenance says so, in words that
-cannot be missed: it is reconstructed from published aggregates, not patient data.
+files it was computed from. When the cohort is follicle's bundled demo cohort the provenance
+says so, in words that cannot be missed: it is reconstructed from published aggregates, not
+patient data. The demo cohort is recognised by its **content** — the SHA-256 of its eight
+files are among the workbook's checksums — so a copy of the seed folder, or a registry the
+seed was imported into, is recognised as well as the package's own folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
+
+from follicle.workbook.schema import TABLES
 
 #: The folder of the bundled demo cohort, inside the installed package.
 SEED_FOLDER = Path(__file__).resolve().parent.parent / "workbook" / "seed"
@@ -100,7 +106,8 @@ def software_versions() -> dict[str, str]:
 
 
 def is_demo_source(source: Any) -> bool:
-    """Whether ``source`` lies inside the package's ``workbook/seed`` folder."""
+    """Whether ``source`` lies inside the package's ``workbook/seed`` folder (by path only;
+    :func:`is_demo_workbook` recognises the demo cohort by content, wherever it lies)."""
     if not source:
         return False
     try:
@@ -108,6 +115,38 @@ def is_demo_source(source: Any) -> bool:
     except (OSError, RuntimeError, ValueError):
         return False
     return path == SEED_FOLDER or SEED_FOLDER in path.parents
+
+
+@cache
+def seed_checksums() -> frozenset[str]:
+    """The SHA-256 (hex) of the eight workbook files of the bundled seed cohort.
+
+    Read once from ``follicle.workbook.seed.path()``; empty if a file is missing there
+    (then no workbook is recognised as the demo cohort by content).
+    """
+    from follicle.workbook.seed import path
+
+    digests = []
+    for table in TABLES:
+        file = path() / table.filename
+        if not file.is_file():
+            return frozenset()
+        digests.append(hashlib.sha256(file.read_bytes()).hexdigest())
+    return frozenset(digests)
+
+
+def is_demo_workbook(workbook: WorkbookLike) -> bool:
+    """Whether ``workbook`` holds the bundled seed cohort, judged by content.
+
+    True when the SHA-256 of each of the seed's eight files is among the *values* of
+    ``workbook.checksums`` — whatever the keys: a workbook folder keys them by file name, a
+    registry by file and import (``"participants.csv (import 1, 2026-11-26)"``). So the seed
+    folder, a copy of it anywhere, and a registry the seed was imported into are all
+    recognised; a workbook whose files differ from the seed's in a single byte is not.
+    """
+    seed = seed_checksums()
+    found = {str(v).lower() for v in (workbook.checksums or {}).values()}
+    return bool(seed) and seed <= found
 
 
 def provenance_of(
@@ -123,9 +162,9 @@ def provenance_of(
     now
         The generation time; the current UTC time by default (tests pass a fixed one).
     demo
-        Whether the cohort is the bundled demo cohort; by default, whether its source lies
-        in the package's ``workbook/seed`` folder. Pass ``True`` when the demo cohort went
-        through the registry first (the source is then a database URL).
+        Whether the cohort is the bundled demo cohort; by default recognised by content
+        (:func:`is_demo_workbook`: the seed's file checksums are among the workbook's).
+        ``True`` or ``False`` overrides the detection.
 
     Returns
     -------
@@ -136,6 +175,6 @@ def provenance_of(
         source=str(workbook.source or ""),
         checksums=dict(workbook.checksums or {}),
         generated=moment.replace(microsecond=0).isoformat(),
-        demo=is_demo_source(workbook.source) if demo is None else demo,
+        demo=is_demo_workbook(workbook) if demo is None else demo,
         software=software_versions(),
     )

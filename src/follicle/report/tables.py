@@ -12,7 +12,7 @@ How a result's table is printed follows from its column names (the conventions o
 ``follicle.analysis``; ``docs/report.md`` lists them):
 
 * **Hidden columns.** ``key``, ``id`` and ``…_id`` columns are machine identifiers and
-  are not printed.
+  are not printed; nor is ``integer_valued``, which says how the row's range is printed.
 * **Row labels.** When the first two columns hold text (``characteristic``/``level``,
   ``factor``/``group``), the first is a section heading printed once, in italics, above
   its indented rows. Otherwise the first text column labels the rows.
@@ -22,7 +22,9 @@ How a result's table is printed follows from its column names (the conventions o
   (``12``, ``3.72``).
 * **Merged columns** (manuscript form, ``combine=True``): ``mean``, ``sd`` (with ``min``
   and ``max``) → ``Mean ± SD (range)``; ``median`` with ``min``/``max`` (no mean) →
-  ``Median (range)``; ``n``, ``total``, ``pct`` → ``n/N (%)``; ``n``, ``pct`` →
+  ``Median (range)`` — the range of an integer-valued variable (``integer_valued``) as
+  integers (``24–45``), any other range with the decimals of the centre value
+  (``2.50–6.00``); ``n``, ``total``, ``pct`` → ``n/N (%)``; ``n``, ``pct`` →
   ``n (%)``; ``X`` and ``X_pct`` → ``X, n (%)``. A ``method`` column is dropped and its
   distinct values become footnotes unless the notes already name them. Spreadsheets use
   ``combine=False``: every number in its own column.
@@ -40,11 +42,11 @@ import pandas as pd
 
 from follicle.report.format import (
     format_mean_sd,
+    format_median_range,
     format_n_pct,
     format_number,
     format_p,
     format_pct,
-    format_range,
     format_stat,
     is_missing,
 )
@@ -86,8 +88,13 @@ LEVELS: Mapping[str, str] = {
     "maternal": "Women's complications",
     "fetal": "Fetal and neonatal complications",
 }
-#: Columns never printed: machine keys and identifiers (``key``, ``participant_id``).
-HIDDEN = re.compile(r"^key$|_id$|^id$")
+#: Columns never printed: machine keys and identifiers (``key``, ``participant_id``), and
+#: ``integer_valued``, which says how a row's range is printed (:data:`INTEGER_VALUED`).
+HIDDEN = re.compile(r"^key$|_id$|^id$|^integer_valued$")
+#: A boolean column: the row's variable is integer-valued, so its range prints as integers
+#: (``24–45``); false, its range has the decimals of the centre value (``2.50–6.00``).
+#: Missing (or no such column): inferred from the ends of the range.
+INTEGER_VALUED = "integer_valued"
 
 
 @dataclass(frozen=True)
@@ -273,8 +280,8 @@ def from_result(result: Result, *, combine: bool = True) -> ReportTable:
         Cells formatted by column role (module docs), section headings and indented rows
         found, and the result's ``notes`` as footnotes.
     """
-    frame = result.table.reset_index(drop=True)
-    frame = frame.loc[:, [c for c in frame.columns if not HIDDEN.search(str(c).lower())]]
+    full = result.table.reset_index(drop=True)
+    frame = full.loc[:, [c for c in full.columns if not HIDDEN.search(str(c).lower())]]
     group_col, label_col, rest = _label_columns(frame)
     footnotes = tuple(result.notes)
     if combine and "method" in rest:
@@ -288,7 +295,7 @@ def from_result(result: Result, *, combine: bool = True) -> ReportTable:
     indented: list[int] = []
     current: object = None
     width = len(plan) + (1 if stub is not None else 0)
-    for _, record in frame.iterrows():
+    for _, record in full.iterrows():
         label = row_label(record[label_col]) if label_col else ""
         group = row_label(record[group_col]) if group_col else ""
         if group and label:
@@ -425,12 +432,24 @@ def _getter(by_name: Mapping[str, Any]) -> Callable[[pd.Series, str], Any]:
     return get
 
 
+def _integer_valued(record: pd.Series) -> bool | None:
+    """The row's :data:`INTEGER_VALUED` flag, ``None`` when absent or missing."""
+    flag = record.get(INTEGER_VALUED)
+    return None if is_missing(flag) else bool(flag)
+
+
 def _mean_sd(by_name: Mapping[str, Any]) -> _Source:
     get = _getter(by_name)
 
     def source(record: pd.Series) -> tuple[str, CellNumber]:
         mean, sd = get(record, "mean"), get(record, "sd")
-        text = format_mean_sd(mean, sd, low=get(record, "min"), high=get(record, "max"))
+        text = format_mean_sd(
+            mean,
+            sd,
+            low=get(record, "min"),
+            high=get(record, "max"),
+            integer=_integer_valued(record),
+        )
         # Only a lone mean is one number; "mean ± SD (range)" is text in a spreadsheet.
         lone = is_missing(sd) and "(" not in text
         return text, _number_of(mean) if lone else None
@@ -442,11 +461,11 @@ def _median_range(by_name: Mapping[str, Any]) -> _Source:
     get = _getter(by_name)
 
     def source(record: pd.Series) -> tuple[str, CellNumber]:
-        median = get(record, "median")
+        median, low, high = get(record, "median"), get(record, "min"), get(record, "max")
         if is_missing(median):
             return "", None
-        spread = format_range(get(record, "min"), get(record, "max"))
-        text = format_number(median) + (f" ({spread})" if spread else "")
+        text = format_median_range(median, low, high, integer=_integer_valued(record))
+        spread = not (is_missing(low) or is_missing(high))
         return text, None if spread else _number_of(median)
 
     return source
