@@ -53,16 +53,18 @@ def load(path_or_url: str | Path) -> Cohort:
     ------
     follicle.errors.WorkbookInvalid
         The workbook breaks a rule of the format (every problem is listed).
+    follicle.errors.NotFound
+        The URL names no database, or one that holds no follicle registry.
     """
     from follicle.analysis.cohort import Cohort
 
     text = str(path_or_url)
     if "://" in text:
         # The registry needs SQLAlchemy, which reading a workbook does not.
-        from follicle.store.engine import make_engine
+        from follicle.store.engine import open_registry
         from follicle.store.exporter import read_registry
 
-        engine = make_engine(text)
+        engine = open_registry(text)
         try:
             return Cohort(read_registry(engine))
         finally:

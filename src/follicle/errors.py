@@ -62,7 +62,8 @@ class WorkbookInvalid(FollicleError):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__(f"the workbook has {len(problems)} problem(s)")
+        first = f"; the first: {problems[0]}" if problems else ""
+        super().__init__(f"the workbook has {len(problems)} problem(s){first}")
 
 
 class NotFound(FollicleError):
