@@ -70,6 +70,42 @@ def to_xlsx(folder: Path, target: Path, *, skip: tuple[str, ...] = ()) -> Path:
     return target
 
 
+def replace_bytes(folder: Path, table: str, old: bytes, new: bytes) -> None:
+    """Replace the first ``old`` in the bytes of ``table``'s file (for encoding damage)."""
+    file = folder / f"{table}.csv"
+    data = file.read_bytes()
+    assert old in data, (table, old)
+    file.write_bytes(data.replace(old, new, 1))
+
+
+def set_xlsx_cells(target: Path, sheet: str, cells: dict[str, object]) -> Path:
+    """Set cells (``{"B3": value}``) of one sheet of an .xlsx, as Excel-typed values."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(target)
+    for cell, value in cells.items():
+        book[sheet][cell] = value
+    book.save(target)
+    return target
+
+
+def stale_dimensions(target: Path, ref: str = "A1:C2") -> Path:
+    """Rewrite every sheet's ``<dimension>`` tag of an .xlsx to ``ref``, as some tools do."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(target) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts:
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(
+                    rb'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>'.encode(), data
+                )
+            out.writestr(info, data)
+    return target
+
+
 # -- random corruptions, for property-based tests ---------------------------------------
 
 TABLE_NAMES = [t.name for t in TABLES]

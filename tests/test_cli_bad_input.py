@@ -13,11 +13,21 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from editing import append_row, copy_workbook, drop_column, set_cell, to_xlsx
+from editing import (
+    append_row,
+    copy_workbook,
+    drop_column,
+    read_rows,
+    replace_bytes,
+    set_cell,
+    set_xlsx_cells,
+    to_xlsx,
+)
 from follicle.cli import app
 
 # Wide enough that Rich never folds a message or a path in the checked output.
@@ -74,6 +84,65 @@ def _xlsx_without(sheet: str) -> Callable[[Path], Path]:
 
     return corrupt
 
+
+def _bytes(table: str, old: bytes, new: bytes) -> Callable[[Path], Path]:
+    def corrupt(folder: Path) -> Path:
+        replace_bytes(folder, table, old, new)
+        return folder
+
+    return corrupt
+
+
+def _separated_by(table: str, separator: str) -> Callable[[Path], Path]:
+    def corrupt(folder: Path) -> Path:
+        rows = read_rows(folder, table)
+        text = "\n".join(separator.join(r) for r in rows) + "\n"
+        (folder / f"{table}.csv").write_text(text, encoding="utf-8")
+        return folder
+
+    return corrupt
+
+
+def _late_nul(folder: Path) -> Path:
+    # A long but valid note first, so that the NUL lies beyond the binary sniff (8 KiB).
+    set_cell(folder, "infant_conditions", 2, "notes", "on treatment. " * 700)
+    append_row(folder, "infant_conditions", {"infant_id": "B1", "condition": "other",
+                                              "notes": "bad\x00note"})  # fmt: skip
+    return folder
+
+
+def _twice_infant_condition(folder: Path) -> Path:
+    # A short note keeps the value narrow enough for the readable table not to wrap.
+    set_cell(folder, "infant_conditions", 2, "notes", "hypothyroid")
+    append_row(folder, "infant_conditions", {"infant_id": "B2", "condition": "thyroid_disorder",
+                                             "diagnosis_date": "2022-01-05",
+                                             "notes": "hypothyroid"})  # fmt: skip
+    return folder
+
+
+def _xlsx_cells(sheet: str, **cells: object) -> Callable[[Path], Path]:
+    def corrupt(folder: Path) -> Path:
+        return set_xlsx_cells(to_xlsx(folder, folder.parent / "cohort.xlsx"), sheet, cells)
+
+    return corrupt
+
+
+def _xlsx_sheet_renamed(sheet: str, title: str) -> Callable[[Path], Path]:
+    def corrupt(folder: Path) -> Path:
+        import openpyxl
+
+        target = to_xlsx(folder, folder.parent / "cohort.xlsx")
+        book = openpyxl.load_workbook(target)
+        # Through another title: openpyxl would call "Participants" a clash and add a "1".
+        book[sheet].title = "renaming"
+        book["renaming"].title = title
+        book.save(target)
+        return target
+
+    return corrupt
+
+
+CONTACT_ROW_3 = "007,2019-07-20,clinic,6m,regular,no,alive"
 
 CASES = {
     "duplicate participant ID": Case(
@@ -147,6 +216,53 @@ CASES = {
     "xlsx with a missing sheet": Case(
         _xlsx_without("infants"), "cohort.xlsx, sheet infants", None, None, None,
         "missing_sheet",
+    ),
+    "xlsx sheet named with a capital": Case(
+        _xlsx_sheet_renamed("participants", "Participants"), "cohort.xlsx, sheet participants",
+        None, None, None, "missing_sheet",
+    ),
+    "xlsx formula with no saved value": Case(
+        _xlsx_cells("participants", B3='=A3&"x"'), "cohort.xlsx, sheet participants", 3,
+        "site", '=A3&"x"', "formula_without_value",
+    ),
+    "NUL byte in a cell beyond the first 8 KiB": Case(
+        _late_nul, "infant_conditions.csv", 3, "notes", "bad\\x00note", "control_character",
+    ),
+    "tab inside a cell that is not free text": Case(
+        _edit("participants", 2, "site", "North\tEast"),
+        "participants.csv", 2, "site", "North\\tEast", "control_character",
+    ),
+    "two injections of one woman on one date": Case(
+        _append("injections", participant_id="008", injection_date="2019-09-20", ovary="right"),
+        "injections.csv", 7, "injection_date", "2019-09-20", "same_day_injection",
+    ),
+    "a contact entered twice": Case(
+        _bytes("contacts", b"007,2019-04-20", CONTACT_ROW_3.encode() + b"\n007,2019-04-20"),
+        "contacts.csv", 4, None, CONTACT_ROW_3, "duplicate_row",
+    ),
+    "an infant condition entered twice": Case(
+        _twice_infant_condition, "infant_conditions.csv", 3, None,
+        "B2,thyroid_disorder,2022-01-05,hypothyroid", "duplicate_row",
+    ),
+    "semicolon-separated file": Case(
+        _separated_by("contacts", ";"), "contacts.csv", None, None, None, "wrong_separator"
+    ),
+    "tab-separated file": Case(
+        _separated_by("ivf_cycles", "\t"), "ivf_cycles.csv", None, None, None,
+        "wrong_separator",
+    ),
+    "file that is not UTF-8": Case(
+        _bytes("contacts", b"2019-06-15,clinic", b"2019-06-15,clin\x99c"),
+        "contacts.csv", 5, None, None, "not_utf8",
+    ),
+    "quoted value never closed": Case(
+        _bytes("contacts", b"2020-09-20,records", b'2020-09-20,"records'),
+        "contacts.csv", 6, None, None, "not_csv",
+    ),
+    "row with more cells than the header": Case(
+        _bytes("contacts", b"2023-06-10,phone,final,menopause,yes,alive",
+               b"2023-06-10,phone,final,menopause,yes,alive,extra"),
+        "contacts.csv", 7, None, None, "not_csv",
     ),
 }  # fmt: skip
 
@@ -237,3 +353,245 @@ def test_all_errors_are_found_not_only_the_first(tmp_path: Path) -> None:
     result = runner.invoke(app, ["validate", str(workbook), "--json"])
     rules = {e["rule"] for e in json.loads(result.stdout)["errors"]}
     assert {"not_a_date", "not_in_vocabulary", "below_minimum"} <= rules
+
+
+# -- the words of the messages, and what is *not* reported --------------------------------
+
+
+def _report(workbook: Path) -> dict[str, Any]:
+    result = runner.invoke(app, ["validate", str(workbook), "--json"])
+    assert result.exit_code in (0, 1), result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def _errors(report: dict[str, Any]) -> list[tuple[str, int | None, str | None, str]]:
+    return [(e["file"], e["row"], e["column"], e["rule"]) for e in report["errors"]]
+
+
+def _message(report: dict[str, Any], rule: str) -> str:
+    (message,) = [e["message"] for e in report["errors"] if e["rule"] == rule]
+    return str(message)
+
+
+@pytest.mark.parametrize(
+    ("table", "separator", "words"),
+    [("contacts", ";", "';'"), ("ivf_cycles", "\t", "tabs"), ("injections", ";", "';'")],
+)
+def test_a_file_with_the_wrong_separator_is_one_problem_and_nothing_else(
+    tmp_path: Path, table: str, separator: str, words: str
+) -> None:
+    report = _report(_separated_by(table, separator)(copy_workbook(tmp_path / "wb")))
+    # No missing columns, no unknown cycles, no "she has no injection/contact" cascade.
+    assert _errors(report) == [(f"{table}.csv", None, None, "wrong_separator")]
+    assert report["warnings"] == []
+    assert _message(report, "wrong_separator").startswith(
+        f"the file seems to be separated by {words} — a workbook CSV is comma-separated"
+    )
+
+
+def test_a_malformed_csv_is_explained_in_plain_words_at_its_row(tmp_path: Path) -> None:
+    unclosed = _report(CASES["quoted value never closed"].corrupt(copy_workbook(tmp_path / "a")))
+    assert _message(unclosed, "not_csv").startswith(
+        'a quoted value is never closed: the quote (") that opens in row 6'
+    )
+    wide = CASES["row with more cells than the header"].corrupt(copy_workbook(tmp_path / "b"))
+    assert _message(_report(wide), "not_csv").startswith("row 7 has 8 cells but the header has 7")
+
+
+def test_a_file_that_is_not_utf8_names_the_row_and_the_byte(tmp_path: Path) -> None:
+    report = _report(CASES["file that is not UTF-8"].corrupt(copy_workbook(tmp_path / "wb")))
+    message = _message(report, "not_utf8")
+    assert "row 5 holds a byte (0x99) that cannot be read, just after '008,2019-06-15,clin'" in (
+        message
+    )
+    assert "save it again as CSV UTF-8" in message
+
+
+def test_a_byte_order_mark_does_not_shift_the_row_of_a_bad_byte(tmp_path: Path) -> None:
+    folder = CASES["file that is not UTF-8"].corrupt(copy_workbook(tmp_path / "wb"))
+    (folder / "contacts.csv").write_bytes(b"\xef\xbb\xbf" + (folder / "contacts.csv").read_bytes())
+    assert _errors(_report(folder)) == [("contacts.csv", 5, None, "not_utf8")]
+
+
+def test_an_injection_date_that_does_not_parse_is_reported_once(tmp_path: Path) -> None:
+    # 009's only injection: her IVF cycles and pregnancy must not be "before it" or
+    # "with no injection recorded" — her injection row is there, only its date is wrong.
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "injections", 5, "injection_date", "2020-02-31")
+    report = _report(folder)
+    assert _errors(report) == [("injections.csv", 5, "injection_date", "not_a_date")]
+    assert report["warnings"] == []
+
+
+def test_a_contact_date_that_does_not_parse_leaves_the_end_of_follow_up_unknown(
+    tmp_path: Path,
+) -> None:
+    # 009's last contact: without it her end of follow-up would seem to be 2020-05-10, and
+    # her IVF cycles and pregnancy after it would be false errors.
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 10, "contact_date", "2024-02-30")
+    assert _errors(_report(folder)) == [("contacts.csv", 10, "contact_date", "not_a_date")]
+
+
+def test_events_of_a_woman_with_no_injection_row_are_still_errors(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    rows = read_rows(folder, "injections")
+    (folder / "injections.csv").write_text(
+        "\n".join(",".join(r) for r in rows if r[0] != "009") + "\n", encoding="utf-8"
+    )
+    report = _report(folder)
+    untreated = [
+        (e["file"], e["row"])
+        for e in report["errors"]
+        if e["message"].endswith("but she has no injection recorded")
+    ]
+    assert untreated == [("ivf_cycles.csv", 2), ("ivf_cycles.csv", 3), ("pregnancies.csv", 4)]
+    assert [(w["row"], w["rule"]) for w in report["warnings"]] == [(4, "no_injection")]
+
+
+@pytest.mark.parametrize(
+    ("table", "values", "message"),
+    [
+        ("injections", {"participant_id": "999", "injection_date": "2020-03-01"},
+         "participant_id names a participant that is not in {participants}"),
+        ("pregnancies", {"pregnancy_id": "G9", "participant_id": "009",
+                         "conception_date": "2021-06-01", "mode": "ivf", "ivf_cycle_id": "C99",
+                         "outcome": "ongoing"},
+         "ivf_cycle_id names an IVF cycle that is not in {ivf_cycles}"),
+        ("infants", {"infant_id": "B9", "pregnancy_id": "G9", "birth_date": "2020-01-20"},
+         "pregnancy_id names a pregnancy that is not in {pregnancies}"),
+        ("infant_conditions", {"infant_id": "B9", "condition": "other"},
+         "infant_id names an infant that is not in {infants}"),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_unknown_reference_names_the_table_as_read_with_the_right_article(
+    tmp_path: Path, table: str, values: dict[str, str], message: str, kind: str
+) -> None:
+    workbook = copy_workbook(tmp_path / "wb")
+    append_row(workbook, table, values)
+    if kind == "xlsx":
+        workbook = to_xlsx(workbook, tmp_path / "cohort.xlsx")
+    names = {
+        t: (f"{t}.csv" if kind == "csv" else f"the sheet {t}")
+        for t in ("participants", "ivf_cycles", "pregnancies", "infants")
+    }
+    report = _report(workbook)
+    assert _message(report, "unknown_reference") == message.format(**names)
+
+
+def test_a_sheet_named_in_capitals_is_pointed_out_and_listed_as_ignored(tmp_path: Path) -> None:
+    corrupt = CASES["xlsx sheet named with a capital"].corrupt
+    report = _report(corrupt(copy_workbook(tmp_path / "wb")))
+    # One problem: the tables that refer to participants are not checked against nothing.
+    assert _errors(report) == [("cohort.xlsx, sheet participants", None, None, "missing_sheet")]
+    assert _message(report, "missing_sheet") == (
+        "the sheet participants is missing (there is a sheet Participants: "
+        "sheet names are lower-case)"
+    )
+    assert report["ignored_files"] == ["cohort.xlsx, sheet Participants"]
+
+
+def test_a_csv_file_named_in_capitals_is_pointed_out(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    (folder / "infants.csv").rename(folder / "Infants.csv")
+    if (folder / "infants.csv").exists():
+        pytest.skip("a case-insensitive file system finds Infants.csv as infants.csv")
+    report = _report(folder)
+    assert _message(report, "missing_file") == (
+        "the file infants.csv is missing from the workbook folder (there is a file "
+        "Infants.csv: file names are lower-case)"
+    )
+
+
+def test_extra_files_and_sheets_are_listed_as_ignored(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    (folder / "notes.csv").write_text("anything,at all\n", encoding="utf-8")
+    (folder / "README.txt").write_text("not a table\n", encoding="utf-8")
+    report = _report(folder)
+    assert report["valid"] is True
+    assert report["ignored_files"] == ["notes.csv"]
+
+    import openpyxl
+
+    target = to_xlsx(copy_workbook(tmp_path / "other"), tmp_path / "cohort.xlsx")
+    book = openpyxl.load_workbook(target)
+    book.create_sheet("Notes")["A1"] = "coordinator's notes"
+    book.save(target)
+    report = _report(target)
+    assert report["valid"] is True
+    assert report["ignored_files"] == ["cohort.xlsx, sheet Notes"]
+
+
+def test_a_formula_with_no_saved_value_is_not_called_empty(tmp_path: Path) -> None:
+    corrupt = _xlsx_cells("participants", B3='=A3&"x"', B4=None)
+    report = _report(corrupt(copy_workbook(tmp_path / "wb")))
+    sheet = "cohort.xlsx, sheet participants"
+    # B3 is a formula Excel never calculated; B4 is really empty.
+    assert _errors(report) == [
+        (sheet, 3, "site", "formula_without_value"),
+        (sheet, 4, "site", "required"),
+    ]
+    assert "open and save the file in Excel first" in _message(report, "formula_without_value")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "words"),
+    [
+        ("North\x00", "North\\x00", "contains a NUL byte (U+0000), which the registry cannot"),
+        ("No\x1frth", "No\\x1frth", "contains an invisible control character (U+001F), which"),
+        ("North\nEast", "North\\nEast", "contains a line break, which only free-text notes may"),
+    ],
+)
+def test_a_control_character_is_named_and_shown_escaped(
+    tmp_path: Path, value: str, shown: str, words: str
+) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 5, "site", value)
+    report = _report(folder)
+    (error,) = report["errors"]
+    assert (error["row"], error["column"], error["value"]) == (5, "site", shown)
+    assert error["message"].startswith(f"site {words}")
+
+
+def test_a_nul_byte_is_named_even_beyond_the_binary_sniff(tmp_path: Path) -> None:
+    # The first 8 KiB are sniffed for a binary file; the cell check reads everything.
+    report = _report(_late_nul(copy_workbook(tmp_path / "wb")))
+    assert _message(report, "control_character") == (
+        "notes contains a NUL byte (U+0000), which the registry cannot store: retype the "
+        "value without it"
+    )
+
+
+def test_a_file_full_of_nuls_is_still_called_binary(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    text = (folder / "contacts.csv").read_text(encoding="utf-8")
+    (folder / "contacts.csv").write_bytes(text.encode("utf-16"))  # Excel's "Unicode text"
+    assert _errors(_report(folder)) == [("contacts.csv", None, None, "not_csv")]
+
+
+def test_tabs_and_line_breaks_are_allowed_in_free_text_notes(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "conditions", 2, "notes", "cyst\t3 cm\r\nresolved")
+    assert _report(folder)["valid"] is True
+
+
+def test_repeated_rows_name_the_row_they_repeat(tmp_path: Path) -> None:
+    same_day = CASES["two injections of one woman on one date"].corrupt
+    message = _message(_report(same_day(copy_workbook(tmp_path / "a"))), "same_day_injection")
+    assert message.startswith("a woman cannot have two injections on the same date")
+    assert message.endswith("(row 4 is her injection of the same date)")
+    twice = CASES["a contact entered twice"].corrupt
+    message = _message(_report(twice(copy_workbook(tmp_path / "b"))), "duplicate_row")
+    assert message.startswith("this row repeats row 2 exactly")
+
+
+def test_rows_of_a_table_without_ids_that_differ_in_one_cell_are_not_duplicates(
+    tmp_path: Path,
+) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    append_row(folder, "conditions", {"participant_id": "007", "condition": "ovarian_cyst",
+                                      "diagnosis_date": "2019-08-01", "during_pregnancy": "yes",
+                                      "resolved": "no"})  # fmt: skip
+    assert _report(folder)["valid"] is True

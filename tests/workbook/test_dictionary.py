@@ -8,7 +8,12 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from follicle.cli import app
-from follicle.workbook.dictionary import REDCAP_COLUMNS, markdown, redcap_frame
+from follicle.workbook.dictionary import (
+    REDCAP_COLUMNS,
+    REDCAP_NAME_LIMIT,
+    markdown,
+    redcap_frame,
+)
 from follicle.workbook.schema import TABLES
 
 DOCS = Path(__file__).parents[2] / "docs" / "workbook.md"
@@ -51,9 +56,41 @@ def test_redcap_fields_carry_types_choices_and_validation() -> None:
     assert frame.loc["afc", "Text Validation Type OR Show Slider Number"] == "integer"
     assert frame.loc["afc", "Text Validation Min"] == "0"
     assert frame.loc["prior_cycle_cancelled", "Field Type"] == "yesno"
-    # A name used by two tables is made unique by its table.
-    assert "infants_birth_date" in frame.index
-    assert "infant_conditions_condition" in frame.index
+    # A name used by two tables is made unique by its table's short prefix.
+    assert frame.loc["inf_birth_date", "Field Note"].startswith(
+        "workbook column infants.birth_date"
+    )
+    assert frame.loc["infcond_condition", "Form Name"] == "infant_conditions"
+
+
+def test_redcap_variable_names_are_short_valid_and_unique() -> None:
+    names = redcap_frame()["Variable / Field Name"]
+    assert names.is_unique
+    # REDCap recommends at most 26 characters; names are lower-case letters, digits, _.
+    assert names.str.len().max() <= REDCAP_NAME_LIMIT == 26
+    assert names.str.fullmatch(r"[a-z][a-z0-9_]*").all()
+
+
+def test_every_table_declares_a_distinct_short_prefix_and_a_noun() -> None:
+    prefixes = [t.prefix for t in TABLES]
+    assert all(prefixes)
+    assert len(set(prefixes)) == len(prefixes)
+    assert all(t.noun for t in TABLES)
+    assert [t.a_noun for t in TABLES if t.noun[0] in "aeiouAEIOU"] == [
+        "an injection",
+        "an IVF cycle",
+        "an infant",
+        "an infant condition",
+    ]
+
+
+def test_the_redcap_docstring_does_not_promise_a_direct_round_trip() -> None:
+    from follicle.workbook import dictionary
+
+    text = " ".join((dictionary.__doc__ or "").split())
+    assert "export straight back" not in text
+    assert "not* a follicle workbook" in text
+    assert "note names its workbook ``table.column``" in text
 
 
 def test_dictionary_command_prints_every_table() -> None:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from editing import SMALL, copy_workbook, read_rows, to_xlsx, write_rows
+from editing import (
+    SMALL,
+    copy_workbook,
+    read_rows,
+    set_xlsx_cells,
+    stale_dimensions,
+    to_xlsx,
+    write_rows,
+)
 from follicle.workbook.read import read_workbook
 from follicle.workbook.validate import load_workbook, validate_path
 
@@ -81,3 +89,55 @@ def test_a_duplicated_header_is_an_error(tmp_path: Path) -> None:
 def test_a_missing_folder_is_reported_not_raised(tmp_path: Path) -> None:
     (problem,) = validate_path(tmp_path / "nowhere.xlsx").problems
     assert problem.rule == "missing_file"
+
+
+def test_xlsx_rows_beyond_a_stale_dimension_tag_are_read(tmp_path: Path) -> None:
+    # Some tools write a <dimension> that is too small; read-only openpyxl trusts it.
+    target = stale_dimensions(to_xlsx(SMALL, tmp_path / "stale.xlsx"), "A1:C2")
+    raw = read_workbook(target)
+    for name, table in raw.tables.items():
+        expected = read_rows(SMALL, name)
+        assert list(table.columns) == expected[0], name
+        assert len(table.frame) == len(expected) - 1, name
+    result = validate_path(target)
+    assert result.ok, result.problems
+    assert result.row_counts == validate_path(SMALL).row_counts
+
+
+def test_an_excel_date_time_in_a_date_column_gives_its_date(tmp_path: Path) -> None:
+    import datetime
+
+    target = to_xlsx(SMALL, tmp_path / "times.xlsx")
+    set_xlsx_cells(target, "injections", {"B2": datetime.datetime(2019, 1, 20, 10, 30)})
+    set_xlsx_cells(target, "participants", {"C2": datetime.datetime(2019, 1, 20, 10, 30)})
+    raw = read_workbook(target)
+    assert raw.tables["injections"].frame.loc[2, "injection_date"] == "2019-01-20"
+    # Not a date column (arm is text): the time is kept, as a CSV would show it.
+    assert raw.tables["participants"].frame.loc[2, "arm"] == "2019-01-20 10:30:00"
+    assert validate_path(target).ok
+
+
+def test_a_date_time_typed_as_text_is_still_not_a_date(tmp_path: Path) -> None:
+    target = to_xlsx(SMALL, tmp_path / "text.xlsx")
+    set_xlsx_cells(target, "injections", {"B2": "2019-01-20 10:30"})
+    (problem,) = validate_path(target).problems
+    assert (problem.row, problem.column, problem.rule) == (2, "injection_date", "not_a_date")
+
+
+def test_only_a_sheet_with_formulas_is_read_a_second_time(tmp_path: Path) -> None:
+    import openpyxl
+
+    from follicle.workbook import read
+
+    target = to_xlsx(SMALL, tmp_path / "plain.xlsx")
+    book = openpyxl.load_workbook(target, read_only=True)
+    try:
+        assert not read._has_formulas(book["participants"])
+    finally:
+        book.close()
+    set_xlsx_cells(target, "participants", {"B3": "=A3"})
+    book = openpyxl.load_workbook(target, read_only=True)
+    try:
+        assert read._has_formulas(book["participants"])
+    finally:
+        book.close()

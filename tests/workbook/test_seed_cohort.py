@@ -540,6 +540,9 @@ def _rule_checks(t: dict[str, pd.DataFrame], w: pd.DataFrame) -> dict[str, bool]
         "birth_not_at_outcome": (
             (infants.birth_date - infants.outcome_date).abs().dt.days <= 1
         ).all(),
+        "same_day_injection": not t["injections"]
+        .duplicated(["participant_id", "injection_date"])
+        .any(),
         "death_before_birth": (
             t["infants"].death_date.isna() | (t["infants"].death_date >= t["infants"].birth_date)
         ).all(),

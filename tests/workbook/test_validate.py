@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from editing import SMALL, append_row, copy_workbook, set_cell
+from editing import SMALL, append_row, copy_workbook, drop_column, set_cell
 from follicle.errors import WorkbookInvalid
 from follicle.workbook.validate import load_workbook, validate_path
 
@@ -137,3 +137,20 @@ def test_load_workbook_raises_with_every_problem(tmp_path: Path) -> None:
     with pytest.raises(WorkbookInvalid) as caught:
         load_workbook(folder)
     assert [p.row for p in caught.value.problems] == [2, 3]
+
+
+def test_a_missing_key_column_does_not_make_every_reference_unknown(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    drop_column(folder, "pregnancies", "pregnancy_id")
+    assert _problems(folder) == {("pregnancies.csv", 1, "pregnancy_id", "missing_column")}
+
+
+def test_injections_without_their_participant_column_do_not_leave_women_untreated(
+    tmp_path: Path,
+) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    drop_column(folder, "injections", "participant_id")
+    result = validate_path(folder)
+    rules = {(p.file, p.rule) for p in result.problems}
+    assert rules == {("injections.csv", "missing_column")}
+    assert result.warnings == ()

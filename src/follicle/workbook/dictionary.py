@@ -3,7 +3,14 @@
 ``follicle dictionary`` prints :func:`dictionary_frame`; ``docs/workbook.md`` is
 :func:`markdown` (a test keeps the file equal to it); ``follicle dictionary --redcap FILE``
 writes :func:`redcap_frame` as a REDCap data-dictionary CSV, so that a site collecting in
-REDCap builds instruments that export straight back into a follicle workbook.
+REDCap starts from instruments with the workbook's fields, types, choices and checks.
+
+A REDCap export is *not* a follicle workbook as it stands: REDCap exports one flat table
+(repeating instruments as extra rows, marked by ``redcap_repeat_instrument``), and the
+variable names of the later tables carry a short table prefix (``inf_birth_date`` for
+``infants.birth_date``). Each field's note names its workbook ``table.column``, so that the
+mapping back into the eight CSV files can be written once per project; follicle does not
+do it for you.
 """
 
 from __future__ import annotations
@@ -71,6 +78,9 @@ def markdown() -> str:
     return "\n".join(lines)
 
 
+#: REDCap recommends variable names of at most this many characters.
+REDCAP_NAME_LIMIT = 26
+
 #: The columns of a REDCap data dictionary, in REDCap's order.
 REDCAP_COLUMNS = (
     "Variable / Field Name",
@@ -100,8 +110,10 @@ def redcap_frame() -> pd.DataFrame:
     ``participants`` is the record form (``participant_id`` is the record ID); the other
     tables are meant as repeating instruments of the record, so their ``participant_id``
     is implied and left out. REDCap variable names are unique across a project, so a
-    column name already used by an earlier table is prefixed with its table's name; the
-    field note keeps the workbook's ``table.column`` for the export mapping.
+    column name already used by an earlier table is prefixed with its table's short
+    :attr:`~follicle.workbook.schema.Table.prefix` (``infcond_condition``), which keeps
+    names within REDCap's recommended :data:`REDCAP_NAME_LIMIT` characters; the field note
+    keeps the workbook's ``table.column`` for the export mapping.
     """
     used: set[str] = set()
     rows = []
@@ -109,7 +121,10 @@ def redcap_frame() -> pd.DataFrame:
         for c in t.columns:
             if t.name != "participants" and c.name == "participant_id":
                 continue
-            variable = c.name if c.name not in used else f"{t.name}_{c.name}"
+            variable = c.name if c.name not in used else f"{t.prefix}_{c.name}"
+            if variable in used or len(variable) > REDCAP_NAME_LIMIT:
+                # The schema's names and prefixes are fixed, so this is a bug to fix there.
+                raise ValueError(f"REDCap variable {variable!r} is taken or too long")
             used.add(variable)
             rows.append(_redcap_row(t, c, variable))
     return pd.DataFrame(rows, columns=list(REDCAP_COLUMNS))

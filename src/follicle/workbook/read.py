@@ -4,17 +4,26 @@ Nothing is interpreted here: every cell arrives as the text a person typed (``""
 empty), so that the validator can quote the value back in an error and so that IDs keep
 their leading zeros. Problems with the files themselves (missing, empty, not CSV, a
 missing sheet or column) are collected, never raised one at a time.
+
+Two Excel quirks are settled here because only the ``.xlsx`` cells can tell: a date cell
+of a date column that carries a time of day gives its date, and a required cell that is a
+formula Excel never calculated is remembered (:attr:`RawTable.formulas`) so that the
+validator can say so rather than "empty".
 """
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import hashlib
 import io
+import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -29,14 +38,19 @@ FIRST_DATA_ROW = 2
 class RawTable:
     """One table as read: all cells as text, indexed by spreadsheet row number.
 
-    ``label`` names the file (or sheet) in messages; ``columns`` are the declared columns
-    present in the file; ``ignored`` the columns the format does not define.
+    ``label`` names the file (or sheet) where a problem is located; ``place`` names it
+    inside a sentence ("infants.csv", "the sheet infants"); ``columns`` are the declared
+    columns present in the file; ``ignored`` the columns the format does not define.
+    ``formulas`` maps a required column to its cells (by row) that are ``.xlsx`` formulas
+    with no saved value: empty in ``frame``, but not because nobody filled them in.
     """
 
     table: Table
     label: str
     frame: pd.DataFrame
     ignored: tuple[str, ...] = ()
+    place: str = ""
+    formulas: Mapping[str, pd.Series] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -46,12 +60,17 @@ class RawTable:
 
 @dataclass(frozen=True)
 class RawWorkbook:
-    """A workbook as read from disk, before validation."""
+    """A workbook as read from disk, before validation.
+
+    ``ignored_files`` are the CSV files of the folder (or sheets of the ``.xlsx``) that are
+    not tables of the format: listed, so that nothing is left out without a word.
+    """
 
     source: Path
     tables: Mapping[str, RawTable]
     problems: tuple[Problem, ...] = ()
     checksums: Mapping[str, str] = field(default_factory=dict)
+    ignored_files: tuple[str, ...] = ()
 
 
 def read_workbook(path: str | Path) -> RawWorkbook:
@@ -91,9 +110,11 @@ def _read_folder(folder: Path) -> RawWorkbook:
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     checksums: dict[str, str] = {}
+    present = {p.name for p in folder.iterdir() if p.is_file()}
     for table in TABLES:
         file = folder / table.filename
         if not file.is_file():
+            hint = _near_miss("file", table.filename, present)
             problems.append(
                 Problem(
                     table.filename,
@@ -101,8 +122,8 @@ def _read_folder(folder: Path) -> RawWorkbook:
                     None,
                     None,
                     "missing_file",
-                    f"the file {table.filename} is missing from the workbook folder "
-                    "(a table with no rows still needs its header row)",
+                    f"the file {table.filename} is missing from the workbook folder"
+                    + (hint or " (a table with no rows still needs its header row)"),
                 )
             )
             continue
@@ -112,11 +133,27 @@ def _read_folder(folder: Path) -> RawWorkbook:
             problems.append(problem)
             continue
         assert grid is not None
-        raw, header_problems = _to_raw_table(table, table.filename, grid)
+        raw, header_problems = _to_raw_table(table, table.filename, grid, table.filename)
         problems.extend(header_problems)
         if raw is not None:
             tables[table.name] = raw
-    return RawWorkbook(folder, tables, tuple(problems), checksums)
+    known = {t.filename for t in TABLES}
+    ignored = tuple(sorted(n for n in present if n.lower().endswith(".csv") and n not in known))
+    return RawWorkbook(folder, tables, tuple(problems), checksums, ignored)
+
+
+def _near_miss(kind: str, wanted: str, present: Collection[str]) -> str:
+    """A hint naming a file or sheet that differs from ``wanted`` only by case or spaces."""
+    for name in sorted(present):
+        if name != wanted and name.strip().lower() == wanted.lower():
+            if name.lower() == wanted.lower():
+                return f" (there is a {kind} {name}: {kind} names are lower-case)"
+            return f" (there is a {kind} {name!r}: remove the spaces around its name)"
+    return ""
+
+
+_EOF_IN_QUOTES = re.compile(r"EOF inside string starting at row (\d+)")
+_FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | None]:
@@ -127,12 +164,23 @@ def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | N
 
     if not data.strip():
         return bad("empty_file", "the file is empty: it needs at least its header row")
-    if b"\x00" in data[:8192] or data[:4] == b"PK\x03\x04":
+    if _looks_binary(data):
         return bad("not_csv", "the file is not a CSV text file (it looks like a binary file)")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return bad("not_utf8", f"the file is not UTF-8 text (byte {exc.start} cannot be read)")
+        # utf-8-sig counts from after the byte-order mark; the row count needs the file's.
+        start = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        return bad("not_utf8", *_undecodable(data, start))
+    separator = _wrong_separator(text)
+    if separator is not None:
+        # Parsed with commas, the whole header would be one column: every column "missing"
+        # and every row a problem. One sentence says what is really wrong.
+        return bad(
+            "wrong_separator",
+            f"the file seems to be separated by {separator} — a workbook CSV is "
+            "comma-separated (in Excel: Save As, CSV UTF-8 (Comma delimited))",
+        )
     try:
         grid = pd.read_csv(
             io.StringIO(text),
@@ -144,20 +192,71 @@ def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | N
             engine="c",
         )
     except pd.errors.ParserError as exc:
-        # pandas says "Expected 3 fields in line 7, saw 4": line 7 is spreadsheet row 7.
-        message = str(exc).strip().rstrip(".")
-        row = None
-        if " line " in message:
-            tail = message.split(" line ", 1)[1].split(",", 1)[0]
-            row = int(tail) if tail.isdigit() else None
-        return bad("not_csv", f"the file is not a well-formed CSV: {message}", row)
+        return bad("not_csv", *_parser_error(str(exc)))
     except pd.errors.EmptyDataError:
         return bad("empty_file", "the file is empty: it needs at least its header row")
     return grid.fillna(""), None
 
 
+def _looks_binary(data: bytes) -> bool:
+    """Whether ``data`` is a zip (an .xlsx renamed) or has the NULs of a binary file.
+
+    Only the first 8 KiB are sniffed. A stray NUL or two in text is not a binary file but
+    a cell's control character, which the validator locates by row and column.
+    """
+    head = data[:8192]
+    return head[:4] == b"PK\x03\x04" or head.count(b"\x00") > len(head) // 100
+
+
+def _undecodable(data: bytes, start: int) -> tuple[str, int]:
+    """The message and spreadsheet row of the first byte that is not UTF-8."""
+    before = data[:start]
+    newline = b"\n" if b"\n" in data else b"\r"  # old Mac files end lines with CR alone
+    row = before.count(newline) + 1  # the header is row 1
+    context = before[before.rfind(newline) + 1 :][-20:].decode("utf-8", errors="replace")
+    after = f", just after {context!r}" if context.strip() else ", at the start of the row"
+    return (
+        f"the file is not UTF-8 text: row {row} holds a byte (0x{data[start]:02X}) that "
+        f"cannot be read{after}. It was probably saved as ANSI/Windows-1252: save it again "
+        "as CSV UTF-8",
+        row,
+    )
+
+
+def _wrong_separator(text: str) -> str | None:
+    """``"';'"`` or ``"tabs"`` when the header row is split by those rather than commas."""
+    header = text.split("\n", 1)[0]
+    commas = header.count(",")
+    for separator, words in ((";", "';'"), ("\t", "tabs")):
+        if header.count(separator) > commas:
+            return words
+    return None
+
+
+def _parser_error(error: str) -> tuple[str, int | None]:
+    """pandas' tokenizer error in plain words, with its spreadsheet row (header = 1)."""
+    unclosed = _EOF_IN_QUOTES.search(error)
+    if unclosed:
+        row = int(unclosed.group(1)) + 1  # pandas counts this one from 0
+        return (
+            f'a quoted value is never closed: the quote (") that opens in row {row} runs '
+            "to the end of the file",
+            row,
+        )
+    counts = _FIELD_COUNT.search(error)
+    if counts:
+        expected, row, saw = (int(g) for g in counts.groups())  # this one counts from 1
+        return (
+            f"row {row} has {saw} cells but the header has {expected} (a value that holds a "
+            "comma needs quotes around it)",
+            row,
+        )
+    message = error.strip().rstrip(".").removeprefix("Error tokenizing data. ")
+    return f"the file is not a well-formed CSV: {message}", None
+
+
 def _to_raw_table(
-    table: Table, label: str, grid: pd.DataFrame
+    table: Table, label: str, grid: pd.DataFrame, place: str
 ) -> tuple[RawTable | None, list[Problem]]:
     """Split a grid into header and rows, check the header, keep declared columns."""
     problems: list[Problem] = []
@@ -214,7 +313,7 @@ def _to_raw_table(
     frame = body[[seen[c] for c in declared]].copy()
     frame.columns = pd.Index(declared)
     frame = frame.astype(object).astype(str)
-    return RawTable(table, label, frame, ignored), problems
+    return RawTable(table, label, frame, ignored, place), problems
 
 
 def _read_xlsx(file: Path) -> RawWorkbook:
@@ -230,12 +329,15 @@ def _read_xlsx(file: Path) -> RawWorkbook:
             file.name, None, None, None, "not_xlsx", f"the file is not a readable .xlsx ({exc})"
         )
         return RawWorkbook(file, {}, (problem,))
+    sheetnames = list(book.sheetnames)
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
+    formula_book: Any = None  # opened a second time only if a formula may hide a value
     try:
         for table in TABLES:
             label = f"{file.name}, sheet {table.name}"
-            if table.name not in book.sheetnames:
+            if table.name not in sheetnames:
+                hint = _near_miss("sheet", table.name, sheetnames)
                 problems.append(
                     Problem(
                         label,
@@ -243,11 +345,12 @@ def _read_xlsx(file: Path) -> RawWorkbook:
                         None,
                         None,
                         "missing_sheet",
-                        f"the sheet {table.name} is missing from {file.name}",
+                        f"the sheet {table.name} is missing" + (hint or f" from {file.name}"),
                     )
                 )
                 continue
-            rows = list(book[table.name].iter_rows(values_only=True))
+            sheet = book[table.name]
+            rows = _sheet_rows(sheet)
             if not rows or all(v is None for v in rows[0]):
                 problems.append(
                     Problem(
@@ -260,22 +363,110 @@ def _read_xlsx(file: Path) -> RawWorkbook:
                     )
                 )
                 continue
-            # Writers leave off trailing empty cells, so rows differ in length: pad them.
-            width = max(len(r) for r in rows)
-            grid = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], dtype=object)
-            grid = grid.apply(_cells_to_text)
-            raw, header_problems = _to_raw_table(table, label, grid)
+            grid = _xlsx_grid(table, rows)
+            raw, header_problems = _to_raw_table(table, label, grid, f"the sheet {table.name}")
             problems.extend(header_problems)
-            if raw is not None:
-                tables[table.name] = raw
+            if raw is None:
+                continue
+            if _blank_required(raw) and _has_formulas(sheet):
+                if formula_book is None:
+                    formula_book = openpyxl.load_workbook(file, read_only=True, data_only=False)
+                formulas = _unsaved_formulas(formula_book[table.name], rows, raw)
+                raw = dataclasses.replace(raw, formulas=formulas)
+            tables[table.name] = raw
     finally:
         book.close()
-    return RawWorkbook(file, tables, tuple(problems), {file.name: sha256(file)})
+        if formula_book is not None:
+            formula_book.close()
+    names = {t.name for t in TABLES}
+    ignored = tuple(f"{file.name}, sheet {s}" for s in sheetnames if s not in names)
+    return RawWorkbook(file, tables, tuple(problems), {file.name: sha256(file)}, ignored)
 
 
-def _cells_to_text(column: pd.Series) -> pd.Series:
-    """Excel cells as the text a CSV would hold (dates ISO, whole numbers without .0)."""
-    return column.map(_cell_text)
+def _sheet_rows(sheet: Any) -> list[tuple[Any, ...]]:
+    """Every row of a read-only sheet, as tuples of cell values."""
+    # Read-only mode trusts the sheet's <dimension> tag, and some tools write a stale one:
+    # rows and columns beyond it would be lost without a word.
+    sheet.reset_dimensions()
+    return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def _xlsx_grid(table: Table, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """Excel cells as the text a CSV would hold; a date column's date-times give dates."""
+    # Writers leave off trailing empty cells, so rows differ in length: pad them.
+    width = max(len(r) for r in rows)
+    grid = pd.DataFrame([r + (None,) * (width - len(r)) for r in rows], dtype=object)
+    header = [_cell_text(v).strip() for v in grid.iloc[0]]
+    dates = {c.name for c in table.columns if c.is_date}
+    return pd.DataFrame(
+        {j: grid[j].map(_date_text if header[j] in dates else _cell_text) for j in grid.columns}
+    )
+
+
+def _blank_required(raw: RawTable) -> list[str]:
+    """The required columns of ``raw`` with an empty cell."""
+    frame = raw.frame
+    return [c for c in raw.table.required_columns if c in frame and (frame[c] == "").any()]
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(sheet: Any) -> bool:
+    """Whether the sheet's XML holds a formula at all: a byte scan, no cell parsing."""
+    get_source = getattr(sheet, "_get_source", None)  # openpyxl's handle on the sheet XML
+    if get_source is None:
+        return True  # cannot tell cheaply: let the caller look
+    tail = b""
+    with get_source() as source:
+        while chunk := source.read(1 << 20):
+            if _FORMULA_TAG.search(tail + chunk):
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _unsaved_formulas(
+    sheet: Any, values: Sequence[tuple[Any, ...]], raw: RawTable
+) -> dict[str, pd.Series]:
+    """Required cells that are formulas with no saved value, by column, as formula text.
+
+    ``values`` are the sheet's rows as Excel last calculated them; ``sheet`` is the same
+    sheet opened with its formulas. openpyxl writes formulas without calculating them,
+    and so do some scripts: Excel fills the values in when it saves the file.
+    """
+    header = [_cell_text(v).strip() for v in values[0]]
+    positions = {c: header.index(c) for c in _blank_required(raw)}
+    found: dict[str, dict[int, str]] = {c: {} for c in positions}
+    with_formulas = _sheet_rows(sheet)
+    # A per-cell loop, but only over a sheet that has formulas and an empty required cell.
+    for number in range(FIRST_DATA_ROW, min(len(values), len(with_formulas)) + 1):
+        calculated, row = values[number - 1], with_formulas[number - 1]
+        for column, j in positions.items():
+            if j < len(row) and (j >= len(calculated) or calculated[j] is None):
+                formula = _formula_text(row[j])
+                if formula is not None:
+                    found[column][number] = formula
+    return {c: pd.Series(cells, dtype=object) for c, cells in found.items() if cells}
+
+
+def _formula_text(value: object) -> str | None:
+    """The formula of a cell opened with formulas, or ``None`` if it holds none."""
+    if isinstance(value, str):
+        return value if value.startswith("=") else None
+    text = getattr(value, "text", None)  # openpyxl's ArrayFormula
+    return text if isinstance(text, str) else None
+
+
+def _date_text(value: object) -> str:
+    """A cell of a date column: an Excel date-time gives its date (the time is dropped).
+
+    Only a real date-time cell: text such as ``2021-03-04 10:30`` stays text, so that the
+    validator rejects it as it would in a CSV.
+    """
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return _cell_text(value)
 
 
 def _cell_text(value: object) -> str:

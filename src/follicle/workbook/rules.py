@@ -3,7 +3,10 @@
 Each check is registered under a code of :data:`follicle.workbook.schema.RULES` (a test holds
 the two sets equal) and reports every row that breaks its rule to a
 :class:`~follicle.workbook.problems.ProblemSink`. Checks look only at values that parsed:
-a cell that failed to parse is ``<NA>`` and already reported.
+a cell that failed to parse is ``<NA>`` and already reported. A woman's first injection and
+end of follow-up are unknown (``NaT``) when any of her injection (contact) dates failed to
+parse, since the missing one could be the first (last): a comparison with a guess would
+report errors that are not there.
 """
 
 from __future__ import annotations
@@ -43,10 +46,18 @@ def implemented_rules() -> frozenset[str]:
 
 
 def check_rules(
-    frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], found: ProblemSink
+    frames: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str],
+    found: ProblemSink,
+    *,
+    unread: frozenset[str] = frozenset(),
 ) -> None:
+    """Check every consistency rule; ``unread`` names the ``table.column`` not read."""
     for check in _RULE_CHECKS.values():
         check(frames, labels, found)
+    # "She has no injection" is only true if the injections could be read.
+    if "injections.participant_id" not in unread:
+        _events_of_untreated_women(frames, labels, found)
 
 
 def _text(code: str) -> str:
@@ -54,13 +65,19 @@ def _text(code: str) -> str:
 
 
 def _first_injection(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
-    inj = frames["injections"]
-    return inj.groupby("participant_id")["injection_date"].min()
+    """Each woman's first injection date; ``NaT`` if one of her dates did not parse."""
+    return _known_extreme(frames["injections"], "injection_date", "min")
 
 
 def _end_of_followup(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
-    contacts = frames["contacts"]
-    return contacts.groupby("participant_id")["contact_date"].max()
+    """Each woman's latest contact date; ``NaT`` if one of her dates did not parse."""
+    return _known_extreme(frames["contacts"], "contact_date", "max")
+
+
+def _known_extreme(frame: pd.DataFrame, column: str, how: str) -> pd.Series:
+    dates = frame.groupby("participant_id")[column]
+    extreme = dates.agg(how)
+    return extreme.where(dates.count() == dates.size())
 
 
 def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
@@ -169,18 +186,6 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
     for name, column in _EVENTS[1:]:  # an injection cannot precede the first injection
         f = frames[name]
         first = _per_woman(f, firsts)
-        known_woman = f["participant_id"].isin(
-            set(frames["participants"]["participant_id"].dropna())
-        )
-        untreated = f[column].notna() & first.isna() & known_woman
-        found.add(
-            labels[name],
-            untreated,
-            column,
-            f[column],
-            "before_first_injection",
-            f"{column} " + _text("before_first_injection") + ", but she has no injection recorded",
-        )
         bad = f[column] < first
         found.add(
             labels[name],
@@ -189,6 +194,28 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
             f[column],
             "before_first_injection",
             f"{column} " + _text("before_first_injection") + " (" + _iso(first) + ")",
+        )
+
+
+def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    """Events of a woman with no injection row at all (part of ``before_first_injection``).
+
+    Rows, not dates: a woman whose injection date failed to parse has an injection, and
+    that date's own error is the one to fix.
+    """
+    treated = set(frames["injections"]["participant_id"].dropna())
+    enrolled = set(frames["participants"]["participant_id"].dropna())
+    for name, column in _EVENTS[1:]:
+        f = frames[name]
+        who = f["participant_id"]
+        untreated = f[column].notna() & who.isin(enrolled) & ~who.isin(treated)
+        found.add(
+            labels[name],
+            untreated,
+            column,
+            f[column],
+            "before_first_injection",
+            f"{column} " + _text("before_first_injection") + ", but she has no injection recorded",
         )
 
 
@@ -334,16 +361,18 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
     g = frames["pregnancies"]
     inf = frames["infants"].dropna(subset=["pregnancy_id"])
     counts = inf.groupby("pregnancy_id").size()
-    rows = (
-        pd.Series(inf.index, index=inf.index)
-        .groupby(inf["pregnancy_id"])
-        .agg(lambda r: ", ".join(str(x) for x in r))
-        if len(inf)
-        else pd.Series(dtype=str)
-    )
     n = _lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
     fetuses = g["fetuses"].fillna(1)
-    bad = n > fetuses
+    bad = (n > fetuses).fillna(False).astype(bool)
+    if not bad.any():
+        return
+    # The infants' row lists are joined in Python, so only for the pregnancies in error.
+    over = inf[inf["pregnancy_id"].isin(set(g.loc[bad, "pregnancy_id"]))]
+    rows = (
+        pd.Series(over.index, index=over.index)
+        .groupby(over["pregnancy_id"])
+        .agg(lambda r: ", ".join(str(x) for x in r))
+    )
     message = (
         _text("more_infants_than_fetuses")
         + ": "
@@ -388,14 +417,44 @@ def _death_before_birth(frames: Frames, labels: Labels, found: ProblemSink) -> N
     )
 
 
+@_rule("same_day_injection")
+def _same_day_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    inj = frames["injections"].dropna(subset=["participant_id", "injection_date"])
+    keys = ["participant_id", "injection_date"]
+    involved = inj[inj.duplicated(keys, keep=False)]
+    if involved.empty:
+        return
+    first_row = (
+        pd.Series(involved.index, index=involved.index)
+        .groupby([involved[k] for k in keys])
+        .transform("min")
+    )
+    found.add(
+        labels["injections"],
+        involved.duplicated(keys, keep="first"),
+        "injection_date",
+        involved["injection_date"],
+        "same_day_injection",
+        _text("same_day_injection")
+        + " (row "
+        + first_row.astype(str)
+        + " is her injection of the same date)",
+    )
+
+
 def warn_untreated(
-    frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], found: ProblemSink
+    frames: Mapping[str, pd.DataFrame],
+    labels: Mapping[str, str],
+    found: ProblemSink,
+    *,
+    unread: frozenset[str] = frozenset(),
 ) -> None:
+    """Warn of women not yet treated, or not yet followed up, if the tables could say."""
     p = frames["participants"]
     treated = p["participant_id"].isin(set(frames["injections"]["participant_id"].dropna()))
     found.add(
         labels["participants"],
-        p["participant_id"].notna() & ~treated,
+        p["participant_id"].notna() & ~treated & ("injections.participant_id" not in unread),
         "participant_id",
         p["participant_id"],
         "no_injection",
@@ -405,7 +464,10 @@ def warn_untreated(
     contacted = p["participant_id"].isin(set(frames["contacts"]["participant_id"].dropna()))
     found.add(
         labels["participants"],
-        p["participant_id"].notna() & treated & ~contacted,
+        p["participant_id"].notna()
+        & treated
+        & ~contacted
+        & ("contacts.participant_id" not in unread),
         "participant_id",
         p["participant_id"],
         "no_contact",

@@ -91,6 +91,8 @@ class Table:
     tables whose rows have no identifier of their own. ``owner`` is how a row reaches its
     woman: the column holding her ``participant_id`` directly, or a chain through a parent
     table (``("pregnancy_id", "pregnancies")``) for infants and their conditions.
+    ``noun`` names one row in messages ("names an infant that is not in …"); ``prefix`` is
+    the short stem that keeps the table's REDCap variable names unique and short.
     """
 
     name: str
@@ -98,6 +100,8 @@ class Table:
     columns: tuple[Column, ...]
     key: str | None = None
     owner: tuple[str, str] = ("participant_id", "participants")
+    noun: str = ""
+    prefix: str = ""
 
     @property
     def filename(self) -> str:
@@ -113,6 +117,12 @@ class Table:
     def required_columns(self) -> tuple[str, ...]:
         """Columns that must be present in the file and non-empty in every row."""
         return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def a_noun(self) -> str:
+        """``noun`` with its indefinite article ("a pregnancy", "an infant")."""
+        article = "an" if self.noun[:1].lower() in "aeiou" else "a"
+        return f"{article} {self.noun}"
 
     def column(self, name: str) -> Column:
         """The column called ``name`` (``KeyError`` if the table has none)."""
@@ -183,6 +193,8 @@ _PID = Column(
 PARTICIPANTS = Table(
     "participants",
     "one row per woman",
+    noun="participant",
+    prefix="ppt",
     key="participant_id",
     owner=("participant_id", "participants"),
     columns=(
@@ -230,6 +242,8 @@ PARTICIPANTS = Table(
 INJECTIONS = Table(
     "injections",
     "one row per intra-ovarian treatment procedure; injection number is the date order",
+    noun="injection",
+    prefix="inj",
     columns=(
         _PID,
         Column("injection_date", "date", "date of the procedure", required=True),
@@ -256,6 +270,8 @@ INJECTIONS = Table(
 CONTACTS = Table(
     "contacts",
     "one row per follow-up contact (visit, phone interview, records review)",
+    noun="contact",
+    prefix="cont",
     columns=(
         _PID,
         Column("contact_date", "date", "date of the contact", required=True),
@@ -296,6 +312,8 @@ CONTACTS = Table(
 CONDITIONS = Table(
     "conditions",
     "newly diagnosed maternal conditions after the first injection",
+    noun="condition",
+    prefix="cond",
     columns=(
         _PID,
         Column(
@@ -315,6 +333,8 @@ CONDITIONS = Table(
 IVF_CYCLES = Table(
     "ivf_cycles",
     "one row per IVF/ICSI cycle started after the first injection",
+    noun="IVF cycle",
+    prefix="ivf",
     key="cycle_id",
     columns=(
         Column("cycle_id", "id", "cycle ID", required=True),
@@ -331,6 +351,8 @@ IVF_CYCLES = Table(
 PREGNANCIES = Table(
     "pregnancies",
     "one row per pregnancy after the first injection",
+    noun="pregnancy",
+    prefix="preg",
     key="pregnancy_id",
     columns=(
         Column("pregnancy_id", "id", "pregnancy ID", required=True),
@@ -376,6 +398,8 @@ PREGNANCIES = Table(
 INFANTS = Table(
     "infants",
     "one row per infant born alive",
+    noun="infant",
+    prefix="inf",
     key="infant_id",
     owner=("pregnancy_id", "pregnancies"),
     columns=(
@@ -405,6 +429,8 @@ INFANTS = Table(
 INFANT_CONDITIONS_TABLE = Table(
     "infant_conditions",
     "conditions diagnosed in an infant",
+    noun="infant condition",
+    prefix="infcond",
     owner=("infant_id", "infants"),
     columns=(
         Column(
@@ -515,6 +541,12 @@ RULES: tuple[Rule, ...] = (
         ("infants", "pregnancies"),
     ),
     Rule("death_before_birth", "the death date must be on or after the birth date", ("infants",)),
+    Rule(
+        "same_day_injection",
+        "a woman cannot have two injections on the same date: one procedure is one row, "
+        "with ovary both when both ovaries were injected",
+        ("injections",),
+    ),
 )
 
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
@@ -528,12 +560,25 @@ CHECKS: tuple[Rule, ...] = (
     Rule("empty_file", "a file or sheet is empty: it needs at least its header row"),
     Rule("not_csv", "a file is not a well-formed CSV text file"),
     Rule("not_utf8", "a file is not UTF-8 text"),
+    Rule(
+        "wrong_separator",
+        "a CSV file is separated by semicolons or tabs: a workbook CSV is comma-separated",
+    ),
     Rule("not_xlsx", "the .xlsx file cannot be read"),
     Rule("missing_sheet", "a table's sheet is missing from the .xlsx file"),
     Rule("missing_column", "a required column is missing from the header row"),
     Rule("duplicate_column", "a column name appears twice in the header row"),
     Rule("unnamed_column", "a column has values but no name in the header row"),
     Rule("required", "a required cell is empty"),
+    Rule(
+        "formula_without_value",
+        "a required .xlsx cell is a formula with no saved value (open and save it in Excel)",
+    ),
+    Rule(
+        "control_character",
+        "a cell holds an invisible control character: a NUL byte (which the registry cannot "
+        "store), another control character, or a tab or line break outside free-text notes",
+    ),
     Rule("not_a_date", "a date is not a real date in the form YYYY-MM-DD"),
     Rule("future_date", "a date is after the day of validation"),
     Rule("not_a_boolean", "a boolean is not yes/no (or true/false, 1/0, y/n)"),
@@ -542,6 +587,11 @@ CHECKS: tuple[Rule, ...] = (
     Rule("below_minimum", "a number is below the column's minimum"),
     Rule("not_in_vocabulary", "a value is not one of the column's listed words"),
     Rule("duplicate_id", "an ID is used twice in its table"),
+    Rule(
+        "duplicate_row",
+        "a row of a table without IDs (contacts, conditions, infant conditions) repeats an "
+        "earlier row exactly, so it would count twice",
+    ),
     Rule("unknown_reference", "a reference names an ID that is not in the referenced table"),
     Rule("no_injection", "warning: an enrolled woman has no injection yet (left out of analysis)"),
     Rule("no_contact", "warning: a treated woman has no follow-up contact yet"),

@@ -3,17 +3,23 @@
 Validation runs in three passes, each vectorised over whole columns (no Python loop over
 rows; only the problems found are turned into objects one by one):
 
-1. **cells** — each declared column is parsed to its type: required values present, dates
-   real and not in the future, numbers and booleans readable, vocabularies respected;
-2. **tables** — IDs unique, references resolving;
+1. **cells** — each declared column is parsed to its type: required values present, no
+   control characters, dates real and not in the future, numbers and booleans readable,
+   vocabularies respected;
+2. **tables** — IDs unique, rows of the tables without IDs not repeated, references
+   resolving;
 3. **rules** — the consistency rules across rows and tables
    (:data:`follicle.workbook.schema.RULES`), checked on the values that parsed.
 
-Everything found is collected: a coordinator fixes the whole sheet in one go.
+Everything found is collected: a coordinator fixes the whole sheet in one go. A cell is
+reported once: one that fails a check is ``<NA>`` to every later check, and a column or
+table that could not be read is not checked against at all (see ``unread``), so that one
+mistake does not come back as a cascade of others.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +31,7 @@ import pandas as pd
 from follicle.errors import Problem, WorkbookInvalid
 from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
 from follicle.workbook.problems import ProblemSink
-from follicle.workbook.read import RawWorkbook, read_workbook
+from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
 from follicle.workbook.rules import check_rules, warn_untreated
 from follicle.workbook.schema import BOOLEAN_SPELLINGS, TABLES, TABLES_BY_NAME, Column, Table
 
@@ -38,6 +44,8 @@ class ValidationResult:
 
     ``frames`` are the typed tables indexed by spreadsheet row (values that failed to parse
     are ``<NA>``); ``ok`` is true when there are no problems (warnings do not count).
+    ``ignored`` maps a file (or sheet) to its columns that the format does not define;
+    ``ignored_files`` lists the files (or sheets) that are not tables of the format.
     """
 
     source: Path
@@ -47,6 +55,7 @@ class ValidationResult:
     row_counts: Mapping[str, int]
     frames: Mapping[str, pd.DataFrame]
     checksums: Mapping[str, str] = field(default_factory=dict)
+    ignored_files: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -66,6 +75,7 @@ class ValidationResult:
             "valid": self.ok,
             "rows": dict(self.row_counts),
             "ignored_columns": {k: list(v) for k, v in self.ignored.items()},
+            "ignored_files": list(self.ignored_files),
             "errors": [p.to_dict() for p in self.problems],
             "warnings": [p.to_dict() for p in self.warnings],
         }
@@ -89,19 +99,29 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
 
     frames: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
+    places: dict[str, str] = {}
     for table in TABLES:
         raw_table = raw.tables.get(table.name)
         if raw_table is None:
             frames[table.name] = empty_frame(table)
-            labels[table.name] = table.filename
+            labels[table.name] = places[table.name] = table.filename
             continue
         labels[table.name] = raw_table.label
-        frames[table.name] = _parse_table(table, raw_table.label, raw_table.frame, limit, found)
+        places[table.name] = raw_table.place or raw_table.label
+        frames[table.name] = _parse_table(table, raw_table, limit, found)
+    # "table.column" of every declared column that is not there to check against.
+    unread = frozenset(
+        f"{t.name}.{c}"
+        for t in TABLES
+        for c in t.column_names
+        if t.name not in raw.tables or c not in raw.tables[t.name].columns
+    )
 
     keys = _check_keys(frames, labels, found)
-    _check_references(frames, labels, keys, found, readable=frozenset(raw.tables))
-    check_rules(frames, labels, found)
-    warn_untreated(frames, labels, found)
+    _check_duplicate_rows(raw, found)
+    _check_references(frames, labels, places, keys, found, unread=unread)
+    check_rules(frames, labels, found, unread=unread)
+    warn_untreated(frames, labels, found, unread=unread)
 
     ignored = {
         raw.tables[t].label: raw.tables[t].ignored for t in raw.tables if raw.tables[t].ignored
@@ -120,6 +140,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
         row_counts={t: len(frames[t]) for t in frames},
         frames=frames,
         checksums=dict(raw.checksums),
+        ignored_files=raw.ignored_files,
     )
 
 
@@ -127,26 +148,54 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
 
 
 def _parse_table(
-    table: Table, label: str, text: pd.DataFrame, limit: pd.Timestamp, found: ProblemSink
+    table: Table, raw: RawTable, limit: pd.Timestamp, found: ProblemSink
 ) -> pd.DataFrame:
+    text = raw.frame
     typed = {}
     for column in table.columns:
         if column.name in text.columns:
-            typed[column.name] = _parse_column(column, label, text[column.name], limit, found)
+            typed[column.name] = _parse_column(
+                column, raw.label, text[column.name], limit, found, raw.formulas.get(column.name)
+            )
         else:
             typed[column.name] = pd.Series(pd.NA, index=text.index, dtype=pandas_dtype(column))
     return pd.DataFrame(typed, index=text.index)
 
 
 def _parse_column(
-    column: Column, label: str, raw: pd.Series, limit: pd.Timestamp, found: ProblemSink
+    column: Column,
+    label: str,
+    raw: pd.Series,
+    limit: pd.Timestamp,
+    found: ProblemSink,
+    formulas: pd.Series | None = None,
 ) -> pd.Series:
     text = raw if column.free_text else raw.str.strip()
     empty = text == ""
     name = column.name
     if column.required:
-        found.add(label, empty, name, raw, "required", f"{name} is required but the cell is empty")
-    present = ~empty
+        unsaved = pd.Series(False, index=raw.index)
+        if formulas is not None:
+            unsaved = pd.Series(raw.index.isin(formulas.index), index=raw.index)
+            found.add(
+                label,
+                unsaved,
+                name,
+                formulas,
+                "formula_without_value",
+                f"{name} is a formula with no saved value: open and save the file in Excel "
+                "first (it saves the values it calculates)",
+            )
+        found.add(
+            label,
+            empty & ~unsaved,
+            name,
+            raw,
+            "required",
+            f"{name} is required but the cell is empty",
+        )
+    # A cell with a control character is reported for that alone, then left out.
+    present = ~empty & ~_control_characters(column, label, raw, text, found)
 
     if column.dtype == "date":
         shaped = text.str.fullmatch(_ISO_DATE)
@@ -212,6 +261,62 @@ def _parse_column(
     return text.where(present).astype("string")
 
 
+#: C0 control characters: none belongs in a cell, bar tab and line breaks in free text.
+_CONTROL = re.compile("[\x00-\x1f]")
+_CONTROL_IN_NOTES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_NAMES = {
+    "\x00": "a NUL byte (U+0000)",
+    "\t": "a tab",
+    "\n": "a line break",
+    "\r": "a carriage return",
+}
+
+
+def _control_characters(
+    column: Column, label: str, raw: pd.Series, text: pd.Series, found: ProblemSink
+) -> pd.Series:
+    """Report the cells holding a control character; return where they are.
+
+    PostgreSQL refuses a NUL in text, so such a workbook would pass and then fail at import;
+    the other control characters are invisible in a spreadsheet, so an ID or a word that
+    holds one silently fails to match its twin.
+    """
+    pattern = _CONTROL_IN_NOTES if column.free_text else _CONTROL
+    # One scan of the column joined into a single string first: it costs a fraction of the
+    # per-cell regex below, which then runs only on the rare column that has a hit.
+    if pattern.search("".join(raw.to_numpy(dtype=object))) is None:
+        return pd.Series(False, index=raw.index)
+    hit = text.str.contains(pattern.pattern, regex=True)
+    cells = text[hit]
+
+    def message(value: str) -> str:
+        match = pattern.search(value)
+        char = match.group() if match else "\x00"
+        what = _CONTROL_NAMES.get(char, f"an invisible control character (U+{ord(char):04X})")
+        if char == "\x00":
+            why = "which the registry cannot store"
+        elif char in "\t\n\r":
+            why = "which only free-text notes may hold"
+        else:
+            why = "which does not belong in a cell"
+        return f"{column.name} contains {what}, {why}: retype the value without it"
+
+    found.add(
+        label,
+        hit,
+        column.name,
+        raw[hit].map(_escape_controls),
+        "control_character",
+        cells.map(message),
+    )
+    return hit
+
+
+def _escape_controls(value: str) -> str:
+    """``value`` with each control character written as Python would (``\\x00``, ``\\t``)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], value)
+
+
 # -- pass 2: tables --------------------------------------------------------------------
 
 
@@ -236,33 +341,64 @@ def _check_keys(
     return keys
 
 
+def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
+    """Report rows of the tables without IDs that repeat an earlier row cell for cell.
+
+    With no ID, a row entered twice is indistinguishable from two events and would be
+    counted twice. Injections are left to ``same_day_injection``, which also catches two
+    rows of one procedure that differ in a detail.
+    """
+    for table in TABLES:
+        raw_table = raw.tables.get(table.name)
+        if table.key is not None or table.name == "injections" or raw_table is None:
+            continue
+        frame = raw_table.frame
+        if frame.empty or not frame.duplicated(keep=False).any():
+            continue
+        involved = frame[frame.duplicated(keep=False)]
+        again = involved.duplicated(keep="first")
+        first_row = (
+            pd.Series(involved.index, index=involved.index)
+            .groupby([involved[c] for c in involved.columns])
+            .transform("min")
+        )
+        found.add(
+            raw_table.label,
+            again,
+            None,
+            involved.agg(",".join, axis=1),
+            "duplicate_row",
+            "this row repeats row "
+            + first_row.astype(str)
+            + " exactly (every cell is the same), so it would count twice: delete one",
+        )
+
+
 def _check_references(
     frames: Mapping[str, pd.DataFrame],
     labels: Mapping[str, str],
+    places: Mapping[str, str],
     keys: Mapping[str, pd.Series],
     found: ProblemSink,
     *,
-    readable: frozenset[str],
+    unread: frozenset[str],
 ) -> None:
-    # A reference into a file that could not be read is not checked: that file's own
-    # problem is already reported, and a cascade of "unknown" IDs would hide it.
+    # A reference into a table (or key column) that could not be read is not checked: its
+    # own problem is already reported, and a cascade of "unknown" IDs would hide it.
     for table in TABLES:
         for column in table.columns:
-            if column.references is None:
+            if column.references is None or column.references in unread:
                 continue
-            target_table, target_column = column.references.split(".")
-            if target_table not in readable:
-                continue
+            target_table = column.references.split(".")[0]
             target = TABLES_BY_NAME[target_table]
             values = frames[table.name][column.name]
             known = values.isin(set(keys.get(target_table, pd.Series(dtype="string"))))
             unknown = values.notna() & ~known
-            what = target_column.replace("_id", "").replace("_", " ")
             found.add(
                 labels[table.name],
                 unknown,
                 column.name,
                 values,
                 "unknown_reference",
-                f"{column.name} names a {what} that is not in {target.filename}",
+                f"{column.name} names {target.a_noun} that is not in {places[target_table]}",
             )
