@@ -141,3 +141,11 @@ def test_import_shows_validation_warnings(tmp_path: Path, registry: str) -> None
         "menses_baseline": "regular",
     })  # fmt: skip
     assert "no_injection" in _invoke("import", str(folder))
+
+
+def test_validate_lists_files_that_are_not_tables_as_ignored(tmp_path: Path) -> None:
+    from editing import copy_workbook
+
+    folder = copy_workbook(tmp_path / "wb")
+    (folder / "notes_for_me.csv").write_text("a,b\n1,2\n")
+    assert "ignored notes_for_me.csv" in _invoke("validate", str(folder))

@@ -111,6 +111,13 @@ def _print_counts(counts: dict[str, int], title: str) -> None:
     console.print(table)
 
 
+def _print_ignored(result: ValidationResult) -> None:
+    for name in result.ignored_files:
+        console.print(f"[yellow]ignored[/] {name}: not a table of the workbook format")
+    for label, columns in result.ignored.items():
+        console.print(f"[yellow]ignored[/] columns in {label}: {', '.join(columns)}")
+
+
 def _validate(workbook: Path) -> ValidationResult:
     from follicle.workbook.validate import validate_path
 
@@ -135,8 +142,7 @@ def validate(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
         raise typer.Exit(0 if result.ok else 1)
-    for label, columns in result.ignored.items():
-        console.print(f"[yellow]ignored[/] columns in {label}: {', '.join(columns)}")
+    _print_ignored(result)
     _print_problems(result.warnings, "warning")
     if not result.ok:
         _print_problems(result.problems, "error")
@@ -167,8 +173,7 @@ def import_(
     from follicle.store.engine import database_url, make_engine
 
     result = _validate(workbook)
-    for label, columns in result.ignored.items():
-        console.print(f"[yellow]ignored[/] columns in {label}: {', '.join(columns)}")
+    _print_ignored(result)
     _print_problems(result.warnings, "warning")
     with _handled():
         book = result.workbook()
