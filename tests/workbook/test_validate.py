@@ -154,3 +154,15 @@ def test_injections_without_their_participant_column_do_not_leave_women_untreate
     rules = {(p.file, p.rule) for p in result.problems}
     assert rules == {("injections.csv", "missing_column")}
     assert result.warnings == ()
+
+
+def test_consent_on_the_birth_date_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 2, "consent_date", "1982-05-14")
+    assert ("participants.csv", 2, "consent_date", "consent_after_birth") in _problems(folder)
+
+
+def test_an_outcome_before_the_conception_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "pregnancies", 3, "outcome_date", "2021-03-01")
+    assert ("pregnancies.csv", 3, "outcome_date", "outcome_before_conception") in _problems(folder)

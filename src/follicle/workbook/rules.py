@@ -99,18 +99,34 @@ def _iso(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("unknown")
 
 
-@_rule("consent_after_birth")
-def _consent_after_birth(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    p = frames["participants"]
-    bad = p["consent_date"] <= p["birth_date"]
-    found.add(
-        labels["participants"],
-        bad,
-        "consent_date",
-        p["consent_date"],
-        "consent_after_birth",
-        _text("consent_after_birth") + " (" + _iso(p["birth_date"]) + ")",
-    )
+def _date_order(code: str, table: str, later: str, earlier: str, *, strict: bool) -> None:
+    """Register the rule ``code``: in each row of ``table``, ``later`` comes after ``earlier``.
+
+    ``strict`` forbids the same day. The problem is reported on ``later``, quoting
+    ``earlier`` so that the coordinator sees both dates.
+    """
+
+    def check(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+        rows = frames[table]
+        bad = rows[later] <= rows[earlier] if strict else rows[later] < rows[earlier]
+        found.add(
+            labels[table],
+            bad,
+            later,
+            rows[later],
+            code,
+            _text(code) + " (" + _iso(rows[earlier]) + ")",
+        )
+
+    _rule(code)(check)
+
+
+# Orders of two dates in the same row: one generic check each.
+_date_order("consent_after_birth", "participants", "consent_date", "birth_date", strict=True)
+_date_order(
+    "outcome_before_conception", "pregnancies", "outcome_date", "conception_date", strict=False
+)
+_date_order("death_before_birth", "infants", "death_date", "birth_date", strict=False)
 
 
 @_rule("consent_before_first_injection")
@@ -234,20 +250,6 @@ def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -
             "after_end_of_followup",
             f"{column} " + _text("after_end_of_followup") + " (" + _iso(end) + ")",
         )
-
-
-@_rule("outcome_before_conception")
-def _outcome_before_conception(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    g = frames["pregnancies"]
-    bad = g["outcome_date"] < g["conception_date"]
-    found.add(
-        labels["pregnancies"],
-        bad,
-        "outcome_date",
-        g["outcome_date"],
-        "outcome_before_conception",
-        _text("outcome_before_conception") + " (" + _iso(g["conception_date"]) + ")",
-    )
 
 
 @_rule("outcome_date_missing")
@@ -400,20 +402,6 @@ def _birth_not_at_outcome(frames: Frames, labels: Labels, found: ProblemSink) ->
         inf["birth_date"],
         "birth_not_at_outcome",
         _text("birth_not_at_outcome") + " (outcome " + _iso(outcome_date) + ")",
-    )
-
-
-@_rule("death_before_birth")
-def _death_before_birth(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    inf = frames["infants"]
-    bad = inf["death_date"] < inf["birth_date"]
-    found.add(
-        labels["infants"],
-        bad,
-        "death_date",
-        inf["death_date"],
-        "death_before_birth",
-        _text("death_before_birth") + " (" + _iso(inf["birth_date"]) + ")",
     )
 
 
