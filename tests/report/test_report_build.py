@@ -18,7 +18,7 @@ from report_samples import NOW, SMALL, by_factor, demographics, draw_bars, figur
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
 from follicle.report.build import STEPS, build_report
-from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source, seed_checksums
+from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source
 
 
 @dataclass
@@ -79,8 +79,7 @@ def test_the_demo_cohort_is_recognised_by_its_source() -> None:
 
 
 def test_a_demo_report_says_it_is_not_patient_data(tmp_path: Path) -> None:
-    seed_files = {f"file{i}.csv": digest for i, digest in enumerate(seed_checksums())}
-    paths = build_report(FakeCohort("/anywhere", seed_files), tmp_path, now=NOW)
+    paths = build_report(FakeCohort("/anywhere"), tmp_path, now=NOW, demo=True)
     assert DEMO_NOTICE in paths.html.read_text(encoding="utf-8")
     provenance = json.loads(paths.results_json.read_text(encoding="utf-8"))["provenance"]
     assert provenance["demo"] is True

@@ -11,7 +11,6 @@ seed was imported into, is recognised as well as the package's own folder.
 
 from __future__ import annotations
 
-import hashlib
 import platform
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,8 +19,6 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
-
-from follicle.workbook.schema import TABLES
 
 #: The folder of the bundled demo cohort, inside the installed package.
 SEED_FOLDER = Path(__file__).resolve().parent.parent / "workbook" / "seed"
@@ -118,35 +115,42 @@ def is_demo_source(source: Any) -> bool:
 
 
 @cache
-def seed_checksums() -> frozenset[str]:
-    """The SHA-256 (hex) of the eight workbook files of the bundled seed cohort.
-
-    Read once from ``follicle.workbook.seed.path()``; empty if a file is missing there
-    (then no workbook is recognised as the demo cohort by content).
-    """
+def _seed_tables() -> dict[str, Any]:
+    """The bundled seed cohort's eight typed tables, each in a canonical row order."""
     from follicle.workbook.seed import path
+    from follicle.workbook.validate import load_workbook
 
-    digests = []
-    for table in TABLES:
-        file = path() / table.filename
-        if not file.is_file():
-            return frozenset()
-        digests.append(hashlib.sha256(file.read_bytes()).hexdigest())
-    return frozenset(digests)
+    seed = load_workbook(path())
+    return {name: _canonical(seed[name]) for name in seed}
+
+
+def _canonical(frame: Any) -> Any:
+    """``frame`` sorted by every column (row order carries no meaning), index reset."""
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
 
 
 def is_demo_workbook(workbook: WorkbookLike) -> bool:
-    """Whether ``workbook`` holds the bundled seed cohort, judged by content.
+    """Whether ``workbook`` holds exactly the bundled seed cohort, judged by its values.
 
-    True when the SHA-256 of each of the seed's eight files is among the *values* of
-    ``workbook.checksums`` — whatever the keys: a workbook folder keys them by file name, a
-    registry by file and import (``"participants.csv (import 1, 2026-11-26)"``). So the seed
-    folder, a copy of it anywhere, and a registry the seed was imported into are all
-    recognised; a workbook whose files differ from the seed's in a single byte is not.
+    True when each of the eight tables has the very rows of the reconstruction (row order
+    and file formatting aside). So the seed folder, a copy of it anywhere, an export of it
+    and a registry that holds it and nothing else are recognised; a registry that holds
+    the seed *and* other women, or the seed with one value changed, is not — its numbers
+    are no longer the reconstruction's, and it may hold patients' data.
     """
-    seed = seed_checksums()
-    found = {str(v).lower() for v in (workbook.checksums or {}).values()}
-    return bool(seed) and seed <= found
+    frames = getattr(workbook, "frames", None)
+    if frames is None:
+        return False
+    seed = _seed_tables()
+    if any(name not in frames or len(frames[name]) != len(seed[name]) for name in seed):
+        return False
+    for name, expected in seed.items():
+        mine = frames[name]
+        if list(mine.columns) != list(expected.columns):
+            return False
+        if not _canonical(mine.astype(expected.dtypes.to_dict())).equals(expected):
+            return False
+    return True
 
 
 def provenance_of(
@@ -163,7 +167,7 @@ def provenance_of(
         The generation time; the current UTC time by default (tests pass a fixed one).
     demo
         Whether the cohort is the bundled demo cohort; by default recognised by content
-        (:func:`is_demo_workbook`: the seed's file checksums are among the workbook's).
+        (:func:`is_demo_workbook`: its tables hold exactly the seed's rows).
         ``True`` or ``False`` overrides the detection.
 
     Returns
