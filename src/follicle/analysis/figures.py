@@ -82,9 +82,20 @@ def figure1_data(pregnancies: pd.DataFrame) -> Result:
         (
             "Month: days from the most recent injection on or before conception / 30.4375, "
             "rounded to the nearest whole month (halves up), so 0.99 months is month 1.",
-            f"Spontaneous pregnancies in the first {EARLY_MONTHS} months: at most "
-            f"{EARLY_MONTHS} exact months after the injection.",
+            _early_note(int(within.sum()), int(early.sum())),
         ),
+    )
+
+
+def _early_note(within: int, spontaneous: int) -> str:
+    """How many spontaneous pregnancies came in the first months, in words for the caption."""
+    if not spontaneous:
+        return f"No spontaneous pregnancy (so none within {EARLY_MONTHS} months)."
+    pct = 100 * within / spontaneous
+    return (
+        f"{within} of the {spontaneous} spontaneous pregnancies ({pct:.2f} %) were conceived "
+        f"within {EARLY_MONTHS} exact months of the injection (the bars of whole months 1–"
+        f"{EARLY_MONTHS} round to the nearest month, so they may count one or two more)."
     )
 
 
@@ -135,7 +146,18 @@ def figure2_data(women: pd.DataFrame) -> Result:
             "Box: Tukey's hinges (R fivenum); whiskers: most extreme ages within 1.5 × IQR of "
             "the hinges; points beyond are outliers (R boxplot.stats).",
             "Ages in completed years at the first injection.",
+            _box_note(values),
         ),
+    )
+
+
+def _box_note(values: dict[str, Number]) -> str:
+    """The numbers the box plot draws, in words: n, median, range and whiskers."""
+    if not values["n"]:
+        return "No woman became pregnant."
+    return (
+        f"n = {values['n']} women; median {values['median']:g}, range {values['min']:g}–"
+        f"{values['max']:g}; whiskers {values['lower_whisker']:g}–{values['upper_whisker']:g}."
     )
 
 

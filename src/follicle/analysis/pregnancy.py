@@ -376,6 +376,14 @@ def pregnancy_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result
             | {"integer_valued": exact_months}
             for m in MODES
         ]
+        # The paper prints times in whole months (the months of Figure 1).
+        + [
+            {"item": f"Months to {'IVF' if m == 'ivf' else m} pregnancy, whole months"}
+            | {"n": values[f"months_{m}_n"], "median": values[f"months_{m}_whole_median"]}
+            | {"min": values[f"months_{m}_whole_min"], "max": values[f"months_{m}_whole_max"]}
+            | {"integer_valued": True}
+            for m in MODES
+        ]
     )
     combined = pd.concat([table, counts, months], ignore_index=True)
     combined["integer_valued"] = combined["integer_valued"].astype("boolean")
@@ -389,7 +397,8 @@ def pregnancy_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result
             "Pregnant: at least one pregnancy on or after the first injection; N = treated "
             "women, except IVF (N = women with an IVF cycle after the first injection).",
             "Months to pregnancy: days from the most recent injection on or before conception "
-            "/ 30.4375, over the pregnancies of that mode.",
+            "/ 30.4375, over the pregnancies of that mode; in whole months, rounded to the "
+            "nearest month as in Figure 1.",
             "Pregnant twice, three times …: \u201cby the same mode\u201d counts a woman's "
             "pregnancies of her most frequent mode of conception \u2014 the paper's reading "
             "(\u201cone woman pregnant twice, another three times\u201d), under which one "
