@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
@@ -39,6 +40,19 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+
+
+@app.callback()
+def _consoles() -> None:
+    """Long-term follow-up of intra-ovarian regenerative therapy.
+
+    Workbook, registry, analysis and reports.
+    """
+    # Made per invocation, not at import, so that each run sizes its output for the
+    # terminal (or COLUMNS) it actually writes to.
+    global console, errors
+    console = Console()
+    errors = Console(stderr=True)
 
 #: The most problems printed as a table; the rest are counted (``--json`` gives them all).
 SHOWN_PROBLEMS = 200
@@ -90,12 +104,13 @@ def _print_problems(problems: list[Problem] | tuple[Problem, ...], kind: str) ->
     for name in ("file", "row", "column", "value", "problem"):
         table.add_column(name, overflow="fold")
     for p in problems[:SHOWN_PROBLEMS]:
+        # Cells are the users' text: escaped, so that "[b]" in a cell is not Rich markup.
         table.add_row(
-            p.file,
+            escape(p.file),
             "" if p.row is None else str(p.row),
-            p.column or "",
-            "" if p.value is None else repr(p.value),
-            f"{p.message} [dim]({p.rule})[/]",
+            escape(p.column or ""),
+            "" if p.value is None else escape(f"'{p.value}'"),
+            f"{escape(p.message)} [dim]({p.rule})[/]",
         )
     errors.print(table)
     if len(problems) > SHOWN_PROBLEMS:
