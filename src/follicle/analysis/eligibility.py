@@ -335,6 +335,53 @@ def _broadcast(inputs: Mapping[str, Values]) -> tuple[pd.Index, dict[str, pd.Ser
     return index, series
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """One woman per row: the criteria's inputs on one index, in nullable dtypes."""
+
+    index: pd.Index
+    age: pd.Series
+    amh: pd.Series
+    afc: pd.Series
+    oocytes: pd.Series
+    cycles: pd.Series
+    cancelled: pd.Series
+    other: pd.Series
+
+
+def _inputs(
+    age: Values,
+    amh: Values,
+    afc: Values,
+    prior_max_oocytes: Values,
+    prior_ivf_cycles: Values,
+    prior_cycle_cancelled: Values,
+    other_risk_factor: Values = False,
+) -> _Inputs:
+    """Broadcast and type the inputs shared by :func:`bologna` and :func:`poseidon`."""
+    index, raw = _broadcast(
+        {
+            "age": age,
+            "amh": amh,
+            "afc": afc,
+            "prior_max_oocytes": prior_max_oocytes,
+            "prior_cycle_cancelled": prior_cycle_cancelled,
+            "prior_ivf_cycles": prior_ivf_cycles,
+            "other_risk_factor": other_risk_factor,
+        }
+    )
+    return _Inputs(
+        index,
+        _numeric(raw["age"], "age"),
+        _numeric(raw["amh"], "amh"),
+        _numeric(raw["afc"], "afc"),
+        _numeric(raw["prior_max_oocytes"], "prior_max_oocytes"),
+        _numeric(raw["prior_ivf_cycles"], "prior_ivf_cycles"),
+        _boolean(raw["prior_cycle_cancelled"], "prior_cycle_cancelled"),
+        _boolean(raw["other_risk_factor"], "other_risk_factor"),
+    )
+
+
 def _numeric(s: pd.Series, name: str) -> pd.Series:
     """``s`` as nullable Float64 (NaN and None become ``pd.NA``); negatives are errors."""
     try:
@@ -494,24 +541,12 @@ def bologna(
     >>> bologna(41, 0.6, 4, pd.NA, pd.NA, 0).tolist()
     ['expected_poor_responder']
     """
-    index, raw = _broadcast(
-        {
-            "age": age,
-            "amh": amh,
-            "afc": afc,
-            "prior_max_oocytes": prior_max_oocytes,
-            "prior_cycle_cancelled": prior_cycle_cancelled,
-            "prior_ivf_cycles": prior_ivf_cycles,
-            "other_risk_factor": other_risk_factor,
-        }
-    )
-    age_s = _numeric(raw["age"], "age")
-    amh_s = _numeric(raw["amh"], "amh")
-    afc_s = _numeric(raw["afc"], "afc")
-    oocytes = _numeric(raw["prior_max_oocytes"], "prior_max_oocytes")
-    cycles = _numeric(raw["prior_ivf_cycles"], "prior_ivf_cycles")
-    cancelled = _boolean(raw["prior_cycle_cancelled"], "prior_cycle_cancelled")
-    other = _boolean(raw["other_risk_factor"], "other_risk_factor")
+    x = _inputs(
+        age, amh, afc, prior_max_oocytes, prior_ivf_cycles, prior_cycle_cancelled,
+        other_risk_factor,
+    )  # fmt: skip
+    index, age_s, amh_s, afc_s = x.index, x.age, x.amh, x.afc
+    oocytes, cycles, cancelled, other = x.oocytes, x.cycles, x.cancelled, x.other
 
     # Every expression below is pandas' Kleene logic on nullable booleans, NA meaning
     # "could be either". For these formulas it is exact: NA only where filling the gaps
@@ -609,22 +644,9 @@ def poseidon(
     >>> poseidon(38, 0.4, 3, pd.NA).tolist()
     ['4']
     """
-    index, raw = _broadcast(
-        {
-            "age": age,
-            "amh": amh,
-            "afc": afc,
-            "prior_max_oocytes": prior_max_oocytes,
-            "prior_ivf_cycles": prior_ivf_cycles,
-            "prior_cycle_cancelled": prior_cycle_cancelled,
-        }
-    )
-    age_s = _numeric(raw["age"], "age")
-    amh_s = _numeric(raw["amh"], "amh")
-    afc_s = _numeric(raw["afc"], "afc")
-    oocytes = _numeric(raw["prior_max_oocytes"], "prior_max_oocytes")
-    cycles = _numeric(raw["prior_ivf_cycles"], "prior_ivf_cycles")
-    cancelled = _boolean(raw["prior_cycle_cancelled"], "prior_cycle_cancelled")
+    x = _inputs(age, amh, afc, prior_max_oocytes, prior_ivf_cycles, prior_cycle_cancelled)
+    index, age_s, amh_s, afc_s = x.index, x.age, x.amh, x.afc
+    oocytes, cycles, cancelled = x.oocytes, x.cycles, x.cancelled
 
     low_amh = amh_s < params.amh_below_ng_ml
     low_afc = afc_s < params.afc_below
