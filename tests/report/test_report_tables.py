@@ -152,3 +152,25 @@ def test_report_tables_are_immutable_and_changed_by_pure_functions() -> None:
 def test_rows_must_match_the_header() -> None:
     with pytest.raises(ValueError, match="row 0 has 1 cells, not 2"):
         ReportTable("Table 1", "t", ("a", "b"), (("only one",),))
+
+
+def test_confidence_intervals_merge_beside_their_estimates() -> None:
+    table = pd.DataFrame(
+        {
+            "item": ["Pregnant", "Irregular menses"],
+            "n": [38, 0],
+            "total": [105, 14],
+            "pct": [36.190476, 0.0],
+            "low": [27.6, 0.0],
+            "high": [45.8333, 21.53],
+            "odds_ratio": [2.345, float("nan")],
+            "odds_ratio_low": [0.9, float("nan")],
+            "odds_ratio_high": [float("inf"), float("nan")],
+        }
+    )
+    printed = from_result(Result("ci", "Intervals", "Proportions with 95% CI", table))
+    assert printed.columns == ("", "n/N (%)", "95% CI", "Odds ratio (95% CI)")
+    assert printed.rows[0] == ("Pregnant", "38/105 (36.19)", "27.60–45.83", "2.35 (0.90–∞)")
+    assert printed.rows[1] == ("Irregular menses", "0/14 (0.00)", "0.00–21.53", "")
+    wide = from_result(Result("ci", "Intervals", "", table), combine=False)
+    assert wide.columns[-3:] == ("Odds ratio", "Odds ratio low", "Odds ratio high")

@@ -113,6 +113,40 @@ def format_pct(value: Any, decimals: int = PCT_DECIMALS) -> str:
     return _fixed(float(value), decimals)
 
 
+def format_interval(low: Any, high: Any, *, pct: bool = False) -> str:
+    """A confidence interval's ends, ``"27.60–45.83"``: percentages with
+    :data:`PCT_DECIMALS` decimals, other estimates (odds ratios, differences) with
+    :data:`DECIMALS` (integral ends too, so that ``1.00–2.50`` lines up); ``""`` when
+    either end is missing.
+
+    Examples
+    --------
+    >>> format_interval(27.6, 45.8333, pct=True), format_interval(0.5, 2), format_interval(1, None)
+    ('27.60–45.83', '0.50–2.00', '')
+    """
+    if is_missing(low) or is_missing(high):
+        return ""
+    decimals = PCT_DECIMALS if pct else DECIMALS
+    return f"{format_fixed(low, decimals)}{EN_DASH}{format_fixed(high, decimals)}"
+
+
+def format_fixed(value: Any, decimals: int = DECIMALS) -> str:
+    """A number with exactly ``decimals`` decimals, integral or not (``1.00``), as an
+    estimate beside its interval prints; ``∞`` for infinity, ``""`` when missing.
+
+    Examples
+    --------
+    >>> format_fixed(1), format_fixed(2.345), format_fixed(float("inf"))
+    ('1.00', '2.35', '∞')
+    """
+    if is_missing(value):
+        return ""
+    number = float(value)
+    if math.isinf(number):
+        return "∞" if number > 0 else f"{MINUS}∞"
+    return _fixed(number, decimals)
+
+
 def format_p(value: Any) -> str:
     """A p-value with four significant digits, and ``< 0.0001`` below that.
 

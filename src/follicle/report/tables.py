@@ -25,7 +25,9 @@ How a result's table is printed follows from its column names (the conventions o
   ``Median (range)`` — the range of an integer-valued variable (``integer_valued``) as
   integers (``24–45``), any other range with the decimals of the centre value
   (``2.50–6.00``); ``n``, ``total``, ``pct`` → ``n/N (%)``; ``n``, ``pct`` →
-  ``n (%)``; ``X`` and ``X_pct`` → ``X, n (%)``. A ``method`` column is dropped and its
+  ``n (%)``; ``X`` and ``X_pct`` → ``X, n (%)``; ``low`` and ``high`` → ``95% CI``
+  (``27.60–45.83``, as percentages when the table has a ``pct``); ``X``, ``X_low`` and
+  ``X_high`` → ``X (95% CI)`` (``2.35 (0.90–6.12)``). A ``method`` column is dropped and its
   distinct values become footnotes unless the notes already name them. Spreadsheets use
   ``combine=False``: every number in its own column.
 """
@@ -41,6 +43,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import pandas as pd
 
 from follicle.report.format import (
+    format_fixed,
+    format_interval,
     format_mean_sd,
     format_median_range,
     format_n_pct,
@@ -415,6 +419,14 @@ def _merges(by_name: Mapping[str, Any]) -> dict[Any, _Column | None]:
         with_total = "total" in by_name
         keys = ["n", *(["total"] if with_total else []), "pct"]
         take(keys, _Column("n/N (%)" if with_total else "n (%)", _n_pct(by_name, with_total)))
+    if "low" in by_name and "high" in by_name:
+        role: Role = "pct" if "pct" in by_name else "number"
+        take(["low", "high"], _Column("95% CI", _interval(by_name, "low", "high", role)))
+    for key, column in by_name.items():
+        low, high = f"{key}_low", f"{key}_high"
+        if low in by_name and high in by_name and column not in merged:
+            title = f"{header(column)} (95% CI)"
+            take([key, low, high], _Column(title, _estimate_ci(by_name, key)))
     for key, column in by_name.items():
         pct_key = f"{key}_pct"
         if pct_key in by_name and column not in merged:
@@ -495,6 +507,34 @@ def _pair(by_name: Mapping[str, Any], key: str) -> _Source:
     def source(record: pd.Series) -> tuple[str, CellNumber]:
         n, pct = get(record, key), get(record, f"{key}_pct")
         return format_n_pct(n, pct=pct), _number_of(n) if is_missing(pct) else None
+
+    return source
+
+
+def _interval(by_name: Mapping[str, Any], low: str, high: str, role: Role) -> _Source:
+    get = _getter(by_name)
+
+    def source(record: pd.Series) -> tuple[str, CellNumber]:
+        return format_interval(get(record, low), get(record, high), pct=role == "pct"), None
+
+    return source
+
+
+def _estimate_ci(by_name: Mapping[str, Any], key: str) -> _Source:
+    """``estimate (low–high)``, the estimate printed by its column's role."""
+    get = _getter(by_name)
+    role = column_role(by_name[key])
+
+    def source(record: pd.Series) -> tuple[str, CellNumber]:
+        estimate = get(record, key)
+        numeric = role == "number" and not isinstance(estimate, str)
+        text = format_fixed(estimate) if numeric else format_cell(estimate, role)
+        interval = format_interval(
+            get(record, f"{key}_low"), get(record, f"{key}_high"), pct=role == "pct"
+        )
+        if text and interval:
+            return f"{text} ({interval})", None
+        return text, _number_of(estimate)
 
     return source
 
