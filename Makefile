@@ -31,6 +31,10 @@ docs: $(VENV)/.installed  ## regenerate the generated docs
 r-fixtures: $(VENV)/.installed  ## regenerate the R reference values (needs R with survival, cmprsk)
 	$(BIN)/python tests/analysis/r/make_inputs.py
 	Rscript tests/analysis/r/make_fixtures.R
+	for topic in proportions safety survival regression audit; do \
+		$(BIN)/python tests/analysis/r/$$topic/make_inputs.py && \
+		Rscript tests/analysis/r/$$topic/fixtures.R || exit 1; \
+	done
 
 bench: $(VENV)/.installed  ## time validate and import of a generated 100,000-women workbook
 	$(BIN)/python bench/bench_workbook.py --women 100000

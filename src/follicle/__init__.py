@@ -33,7 +33,7 @@ __all__ = ["Cohort", "Result", "__version__", "load"]
 __version__ = "0.1.0"
 
 
-def load(path_or_url: str | Path) -> Cohort:
+def load(path_or_url: str | Path, **options: Any) -> Cohort:
     """The cohort in a workbook or in the registry database.
 
     Parameters
@@ -43,6 +43,9 @@ def load(path_or_url: str | Path) -> Cohort:
         :func:`follicle.workbook.validate.load_workbook`), or a database URL — anything
         containing ``://``, e.g. ``sqlite:///registry.db`` — read with
         :func:`follicle.store.exporter.read_registry`.
+    options
+        Passed to :class:`~follicle.analysis.cohort.Cohort`: ``ci`` (``"wilson"`` or
+        ``"clopper-pearson"``), ``level`` (0.95) and ``claims`` (the audit's claims file).
 
     Returns
     -------
@@ -66,10 +69,10 @@ def load(path_or_url: str | Path) -> Cohort:
 
         engine = open_registry(text)
         try:
-            return Cohort(read_registry(engine))
+            return Cohort(read_registry(engine), **options)
         finally:
             engine.dispose()
-    return Cohort.from_path(path_or_url)
+    return Cohort.from_path(path_or_url, **options)
 
 
 def __getattr__(name: str) -> Any:

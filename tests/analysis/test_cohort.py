@@ -26,13 +26,50 @@ PART1 = (
     "table3",
     "baby_outcomes",
 )
+PART2 = (
+    "intervals",
+    "two_by_two",
+    "icmart",
+    "time_to_pregnancy",
+    "figure_time_to_pregnancy",
+    "regression",
+    "figure_forest",
+    "safety",
+    "por_classification",
+    "benchmarks",
+    "audit",
+)
 
 
-def test_results_are_all_of_part1_in_report_order(small: Cohort) -> None:
+def test_results_are_part1_then_part2_in_report_order(small: Cohort) -> None:
     results = small.results()
-    assert tuple(results) == PART1
+    assert tuple(results) == PART1 + PART2
     assert all(isinstance(r, Result) and r.name == name for name, r in results.items())
     assert all(r.label and r.title and r.notes for r in results.values())
+    assert small.parts() == {
+        "Reproduction of the published analysis": PART1,
+        "Beyond the paper": PART2,
+    }
+
+
+def test_each_result_is_computed_once(small: Cohort) -> None:
+    assert small.result("audit") is small.result("audit")
+    assert small.results()["intervals"] is small.result("intervals")
+
+
+def test_interval_method_and_level_reach_part2(small: Cohort) -> None:
+    exact = Cohort(small.workbook, ci="clopper-pearson", level=0.9)
+    wilson = small.result("icmart").values
+    assert any("Clopper" in note for note in exact.result("icmart").notes)
+    assert any("Wilson" in note for note in small.result("icmart").notes)
+    changed = [
+        k for k, v in exact.result("icmart").values.items() if k.endswith(".low") and v != wilson[k]
+    ]
+    assert changed
+    with pytest.raises(ValueError, match="ci must be one of"):
+        Cohort(small.workbook, ci="wald")
+    with pytest.raises(ValueError, match="level"):
+        Cohort(small.workbook, level=95)
 
 
 TABLE_METHODS = {
@@ -44,6 +81,15 @@ TABLE_METHODS = {
     "figure2_data": "figure2",
     "table3": "table3",
     "baby_outcomes": "baby_outcomes",
+    "intervals": "intervals",
+    "two_by_two": "two_by_two",
+    "icmart_rates": "icmart",
+    "time_to_pregnancy": "time_to_pregnancy",
+    "regression": "regression",
+    "safety": "safety",
+    "por_classification": "por_classification",
+    "benchmarks": "benchmarks",
+    "audit": "audit",
 }
 
 
@@ -137,9 +183,13 @@ def test_the_package_exposes_its_api() -> None:
         _ = follicle.no_such_thing
 
 
-def test_figures_are_matplotlib_figures(small: Cohort) -> None:
-    assert isinstance(small.figure1(), Figure)
-    assert isinstance(small.figure2(), Figure)
+@pytest.mark.parametrize(
+    "name", ["figure1", "figure2", "figure_time_to_pregnancy", "figure_forest"]
+)
+def test_figures_are_matplotlib_figures(small: Cohort, name: str) -> None:
+    # Every figure result has its drawing method of the same name (the report relies on it).
+    assert small.result(name).name == name
+    assert isinstance(getattr(small, name)(), Figure)
 
 
 def test_a_cohort_without_pregnancies_gives_every_result(small: Cohort) -> None:
@@ -154,5 +204,7 @@ def test_a_cohort_without_pregnancies_gives_every_result(small: Cohort) -> None:
     assert results["figure1"].values["month_max"] is None
     assert results["figure2"].values["n"] == 0
     assert results["baby_outcomes"].values["infants"] == 0
-    assert isinstance(cohort.figure1(), Figure)
-    assert isinstance(cohort.figure2(), Figure)
+    assert results["time_to_pregnancy"].values["events"] == 0
+    assert results["regression"].values["parameters"] is None
+    for name in ("figure1", "figure2", "figure_time_to_pregnancy", "figure_forest"):
+        assert isinstance(getattr(cohort, name)(), Figure)

@@ -34,6 +34,8 @@ def _check_percentages(result: Result) -> None:
         assert isinstance(value, float)
         assert math.isnan(value) or 0.0 <= value <= 100.0, (result.name, name, value)
         stem = name.removesuffix(".pct")
+        if f"{stem}.n" not in result.values:
+            continue  # an estimate in percent (a cumulative incidence), not a count item
         n, total = result.values[f"{stem}.n"], result.values[f"{stem}.total"]
         assert 0 <= n <= total  # type: ignore[operator]
         if total:

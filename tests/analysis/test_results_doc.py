@@ -11,12 +11,12 @@ from follicle.analysis.cohort import Cohort
 
 DOC = Path(__file__).parents[2] / "docs" / "results.md"
 SECTION = re.compile(r"^## `(\w+)`")
-ROW = re.compile(r"^\| `([^`]+)` \| (number|count item|date) \|")
+ROW = re.compile(r"^\| `([^`]+)` \| (number|count item|date|text) \|")
 PLACEHOLDER = re.compile(r"^- `\{(\w+)\}`: (.+)$")
 
 
 def _placeholders(text: str) -> dict[str, str]:
-    found = {}
+    found: dict[str, list[str] | None] = {}
     lines = text.splitlines()
     for i, line in enumerate(lines):
         match = PLACEHOLDER.match(line)
@@ -26,9 +26,16 @@ def _placeholders(text: str) -> dict[str, str]:
             while j < len(lines) and lines[j].startswith("  "):
                 words += " " + lines[j].strip()
                 j += 1
-            options = re.findall(r"\b[a-z0-9_]+\b", words.split("—")[0].split("(")[0])
+            if words.startswith("every "):
+                # Open-ended ("every count item of {result}"): any dotted name.
+                found[match.group(1)] = None
+                continue
+            options = re.findall(r"\b[a-z0-9_]+(?:\.[a-z0-9_]+)*\b", words.split("—")[0].split("(")[0])
             found[match.group(1)] = options
-    alternation = {k: "|".join(map(re.escape, v)) for k, v in found.items()}
+    alternation = {
+        k: r"[a-z0-9_]+(?:\.[a-z0-9_]+)*" if v is None else "|".join(map(re.escape, v))
+        for k, v in found.items()
+    }
     alternation["k"] = r"[2-9]|[1-9][0-9]+"
     return {k: f"(?:{v})" for k, v in alternation.items()}
 
@@ -45,7 +52,7 @@ def _documented() -> dict[str, list[re.Pattern[str]]]:
         elif (m := ROW.match(line)) and section:
             name, kind = m.groups()
             regex = re.sub(r"\\\{(\w+)\\\}", lambda g: holders[g.group(1)], re.escape(name))
-            names = [f"{regex}\\.(?:n|total|pct)"] if kind == "count item" else [regex]
+            names = [f"{regex}\\.(?:n|total|pct|low|high)"] if kind == "count item" else [regex]
             patterns[section] += [re.compile(f"^{n}$") for n in names]
     return patterns
 

@@ -95,7 +95,8 @@ def tiny(request: pytest.FixtureRequest) -> Cohort:
 
 def test_every_result_and_table_method_works(tiny: Cohort) -> None:
     results = tiny.results()
-    assert len(results) == 8
+    assert tuple(results) == tuple(name for part in tiny.parts().values() for name in part)
+    assert len(results) == 19
     for result in results.values():
         from_result(result)  # printable
         from_result(result, combine=False)
@@ -106,8 +107,8 @@ def test_every_result_and_table_method_works(tiny: Cohort) -> None:
 
 
 def test_every_figure_draws(tiny: Cohort) -> None:
-    assert isinstance(tiny.figure1(), Figure)
-    assert isinstance(tiny.figure2(), Figure)
+    for name in ("figure1", "figure2", "figure_time_to_pregnancy", "figure_forest"):
+        assert isinstance(getattr(tiny, name)(), Figure)
 
 
 def test_the_whole_report_builds(tiny: Cohort, tmp_path: Path) -> None:

@@ -65,7 +65,7 @@ def test_every_figure_and_table_is_visible(browser_page: Page, page_url: str) ->
     page.goto(page_url)
 
     figures = page.locator("figure")
-    assert figures.count() == 2
+    assert figures.count() == 4
     for i in range(figures.count()):
         graphic = figures.nth(i).locator("svg, img").first
         graphic.scroll_into_view_if_needed()

@@ -17,6 +17,7 @@ from report_samples import NOW, SMALL, by_factor, demographics, draw_bars, figur
 
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
+from follicle.report.html import anchor
 from follicle.report.build import STEPS, build_report
 from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source
 
@@ -115,6 +116,12 @@ def test_the_real_cohort_report_has_every_result(small_report: Path) -> None:
         sorted(cohort.workbook.checksums.items())
     )
     figures = sorted(p.name for p in (small_report / "figures").iterdir())
-    assert figures == ["figure1.png", "figure1.svg", "figure2.png", "figure2.svg"]
+    assert figures == sorted(
+        f"{name}.{ext}"
+        for name in ("figure1", "figure2", "figure_time_to_pregnancy", "figure_forest")
+        for ext in ("png", "svg")
+    )
+    for heading in cohort.parts():
+        assert f'<h3 class="part" id="{anchor(heading)}">{heading}</h3>' in page
     # Figures are not printed as tables (Figure 2's data are one row per woman).
     assert "participant" not in page.lower().split('id="provenance"')[0]

@@ -19,15 +19,47 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from follicle.analysis import descriptive, figures, frame, pregnancy, safety_tables
+from follicle.analysis import (
+    benchmarks,
+    descriptive,
+    figures,
+    frame,
+    icmart,
+    intervals,
+    por_classification,
+    pregnancy,
+    regression,
+    safety_bounds,
+    safety_tables,
+    time_to_pregnancy,
+    time_to_pregnancy_figure,
+    two_by_two,
+)
+from follicle.analysis import audit as reproduction_audit
+from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
+from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
+
+
+#: The results that reproduce the paper (Part 1 of the analysis spec), in report order.
+PART1 = (
+    "table1",
+    "menstrual_transitions",
+    "pregnancy",
+    "figure1",
+    "table2",
+    "figure2",
+    "table3",
+    "baby_outcomes",
+)
 
 
 class Cohort:
@@ -37,15 +69,41 @@ class Cohort:
     ----------
     workbook
         The validated workbook.
+    ci
+        How Part 2 computes the confidence interval of a proportion: ``"wilson"`` (the
+        score interval, R ``prop.test(correct = FALSE)``) or ``"clopper-pearson"`` (exact,
+        R ``binom.test``). Safety counts are always exact.
+    level
+        The confidence level of every interval (0.95).
+    claims
+        The published claims the reproduction audit checks: a YAML file
+        (``docs/audit.md``); the seed paper's claims by default.
     """
 
-    def __init__(self, workbook: Workbook) -> None:
+    def __init__(
+        self,
+        workbook: Workbook,
+        *,
+        ci: str = "wilson",
+        level: float = 0.95,
+        claims: str | Path | None = None,
+    ) -> None:
+        if ci not in CI_METHODS:
+            raise ValueError(f"ci must be one of {', '.join(CI_METHODS)}, not {ci!r}")
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1, not {level!r}")
         self.workbook = workbook
+        self.ci = ci
+        self.level = level
+        # Read now, so that a bad claims file fails before any statistic is computed.
+        self.claims = load_claims(SEED_CLAIMS if claims is None else claims)
+        self._results: dict[str, Result] = {}
 
     @classmethod
-    def from_path(cls, path: str | Path) -> Cohort:
-        """Read and validate a workbook folder or ``.xlsx`` (raises ``WorkbookInvalid``)."""
-        return cls(load_workbook(path))
+    def from_path(cls, path: str | Path, **options: Any) -> Cohort:
+        """Read and validate a workbook folder or ``.xlsx`` (raises ``WorkbookInvalid``);
+        ``options`` are those of :class:`Cohort` (``ci``, ``level``, ``claims``)."""
+        return cls(load_workbook(path), **options)
 
     def __repr__(self) -> str:
         source = f" from {self.workbook.source}" if self.workbook.source else ""
@@ -98,6 +156,60 @@ class Cohort:
     def _baby_outcomes(self) -> Result:
         return safety_tables.baby_outcomes(self.women, self.pregnancies)
 
+    # Part 2 ---------------------------------------------------------------------------
+
+    def _intervals(self) -> Result:
+        part1 = {name: self.result(name) for name in PART1}
+        return intervals.intervals(
+            part1, self.women, self.pregnancies, method=self.ci, level=self.level
+        )
+
+    def _two_by_two(self) -> Result:
+        return two_by_two.two_by_two_tests(self.women, level=self.level)
+
+    def _icmart(self) -> Result:
+        return icmart.icmart_rates(
+            self.women, self.pregnancies, method=self.ci, level=self.level
+        )
+
+    def _time_to_pregnancy(self) -> Result:
+        return time_to_pregnancy.time_to_pregnancy(self.women, level=self.level)
+
+    def _figure_time_to_pregnancy(self) -> Result:
+        return time_to_pregnancy_figure.figure_time_to_pregnancy(self.women, level=self.level)
+
+    def _regression(self) -> Result:
+        return regression.logistic_regression(
+            self.women, self.workbook["participants"], level=self.level
+        )
+
+    def _figure_forest(self) -> Result:
+        return regression.forest_data(self.result("regression"))
+
+    def _safety(self) -> Result:
+        return safety_bounds.safety_bounds(
+            self.women,
+            self.pregnancies,
+            conditions=self.workbook["conditions"],
+            infants=self.workbook["infants"],
+            infant_conditions=self.workbook["infant_conditions"],
+            level=self.level,
+        )
+
+    def _por_classification(self) -> Result:
+        return por_classification.por_classification(
+            self.women, self.workbook["participants"], method=self.ci, level=self.level
+        )
+
+    def _benchmarks(self) -> Result:
+        return benchmarks.benchmarks(
+            self.women, self.pregnancies, method=self.ci, level=self.level
+        )
+
+    def _audit(self) -> Result:
+        others = {name: self.result(name) for name in self._builders() if name != "audit"}
+        return reproduction_audit.audit(self.claims, others)
+
     def _builders(self) -> dict[str, Callable[[], Result]]:
         """Each result's builder, keyed by its stable name, in the order of the report."""
         return {
@@ -109,31 +221,58 @@ class Cohort:
             "figure2": self._figure2,
             "table3": self._table3,
             "baby_outcomes": self._baby_outcomes,
+            "intervals": self._intervals,
+            "two_by_two": self._two_by_two,
+            "icmart": self._icmart,
+            "time_to_pregnancy": self._time_to_pregnancy,
+            "figure_time_to_pregnancy": self._figure_time_to_pregnancy,
+            "regression": self._regression,
+            "figure_forest": self._figure_forest,
+            "safety": self._safety,
+            "por_classification": self._por_classification,
+            "benchmarks": self._benchmarks,
+            "audit": self._audit,
         }
 
     def result(self, name: str) -> Result:
-        """One result of Part 1 by its stable name (a key of :meth:`results`).
+        """One result by its stable name (a key of :meth:`results`), computed once.
 
         Parameters
         ----------
         name
-            ``"table1"``, ``"menstrual_transitions"``, ``"pregnancy"``, ``"figure1"``,
-            ``"table2"``, ``"figure2"``, ``"table3"`` or ``"baby_outcomes"``.
+            Part 1: ``"table1"``, ``"menstrual_transitions"``, ``"pregnancy"``,
+            ``"figure1"``, ``"table2"``, ``"figure2"``, ``"table3"``, ``"baby_outcomes"``;
+            Part 2: ``"intervals"``, ``"two_by_two"``, ``"icmart"``,
+            ``"time_to_pregnancy"``, ``"figure_time_to_pregnancy"``, ``"regression"``,
+            ``"figure_forest"``, ``"safety"``, ``"por_classification"``, ``"benchmarks"``,
+            ``"audit"``.
 
         Raises
         ------
         KeyError
             For any other name (the message lists the names).
         """
-        builders = self._builders()
-        if name not in builders:
-            raise KeyError(f"no result called {name!r}; the results are {', '.join(builders)}")
-        return builders[name]()
+        if name not in self._results:
+            builders = self._builders()
+            if name not in builders:
+                raise KeyError(
+                    f"no result called {name!r}; the results are {', '.join(builders)}"
+                )
+            self._results[name] = builders[name]()
+        return self._results[name]
 
     def results(self) -> dict[str, Result]:
-        """All of Part 1 as :class:`~follicle.analysis.result.Result` objects, keyed by
-        result name, in the order of the report."""
-        return {name: build() for name, build in self._builders().items()}
+        """Every result, Part 1 then Part 2, as :class:`~follicle.analysis.result.Result`
+        objects keyed by result name, in the order of the report."""
+        return {name: self.result(name) for name in self._builders()}
+
+    def parts(self) -> dict[str, tuple[str, ...]]:
+        """The report's two parts and the names of their results, in order."""
+        names = tuple(self._builders())
+        return {
+            "Reproduction of the published analysis": PART1,
+            "Beyond the paper": tuple(n for n in names if n not in PART1),
+        }
 
     # -- the same results as pandas DataFrames (the notebook face) ------------------------
 
@@ -178,6 +317,64 @@ class Cohort:
         """Figure 2's ages and box plot (:func:`follicle.analysis.figures.figure2_data`); the
         result called ``figure2``."""
         return self.result("figure2").to_frame()
+
+    def intervals(self) -> pd.DataFrame:
+        """Every proportion and mean of Part 1 with its confidence interval
+        (:func:`follicle.analysis.intervals.intervals`)."""
+        return self.result("intervals").to_frame()
+
+    def two_by_two(self) -> pd.DataFrame:
+        """Table 2's comparisons with Fisher's exact test, odds ratios and risk differences
+        (:func:`follicle.analysis.two_by_two.two_by_two_tests`)."""
+        return self.result("two_by_two").to_frame()
+
+    def icmart_rates(self) -> pd.DataFrame:
+        """Live-birth delivery, miscarriage and cumulative rates as ICMART defines them,
+        beside the published ones (:func:`follicle.analysis.icmart.icmart_rates`); the
+        result called ``icmart``."""
+        return self.result("icmart").to_frame()
+
+    def time_to_pregnancy(self) -> pd.DataFrame:
+        """Cumulative incidence of a first pregnancy, Kaplan–Meier and Aalen–Johansen
+        (:func:`follicle.analysis.time_to_pregnancy.time_to_pregnancy`)."""
+        return self.result("time_to_pregnancy").to_frame()
+
+    def regression(self) -> pd.DataFrame:
+        """Adjusted odds ratios of pregnancy
+        (:func:`follicle.analysis.regression.logistic_regression`)."""
+        return self.result("regression").to_frame()
+
+    def safety(self) -> pd.DataFrame:
+        """Every maternal and neonatal condition with exact intervals and incidence per
+        100 woman-years (:func:`follicle.analysis.safety_bounds.safety_bounds`)."""
+        return self.result("safety").to_frame()
+
+    def por_classification(self) -> pd.DataFrame:
+        """Bologna and POSEIDON classification of the cohort
+        (:func:`follicle.analysis.por_classification.por_classification`)."""
+        return self.result("por_classification").to_frame()
+
+    def benchmarks(self) -> pd.DataFrame:
+        """The cohort's rates beside published intra-ovarian PRP figures
+        (:func:`follicle.analysis.benchmarks.benchmarks`)."""
+        return self.result("benchmarks").to_frame()
+
+    def audit(self) -> pd.DataFrame:
+        """The reproduction audit: each published claim beside its recomputed value
+        (:func:`follicle.analysis.audit.audit`)."""
+        return self.result("audit").to_frame()
+
+    def figure_time_to_pregnancy(self, ax: Axes | None = None) -> Figure:
+        """Cumulative incidence of pregnancy with the numbers at risk beneath
+        (:func:`follicle.analysis.time_to_pregnancy_figure.plot_time_to_pregnancy`)."""
+        return time_to_pregnancy_figure.plot_time_to_pregnancy(
+            self.result("figure_time_to_pregnancy"), ax
+        )
+
+    def figure_forest(self, ax: Axes | None = None) -> Figure:
+        """Forest plot of the adjusted odds ratios
+        (:func:`follicle.analysis.regression.plot_forest`)."""
+        return regression.plot_forest(self.result("figure_forest"), ax)
 
     def pregnancy_rate(self, by: str | None = None) -> pd.DataFrame:
         """Women pregnant, overall or ``by`` ``"age_group"``, ``"menses_baseline"`` or

@@ -189,7 +189,8 @@ def build_report(
         pregnancies=_count(cohort.pregnancies),
         excluded=_count(cohort.excluded),
     )
-    html = write_html(out / "index.html", tables, figures, provenance, methods)
+    parts = cohort.parts() if callable(getattr(cohort, "parts", None)) else None
+    html = write_html(out / "index.html", tables, figures, provenance, methods, parts=parts)
 
     step("results.json")
     json_path = write_results_json(results, provenance, out / "results.json")

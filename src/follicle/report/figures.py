@@ -32,9 +32,14 @@ from matplotlib.patches import Patch
 DPI = 300
 #: Width and height (inches) of a report figure: the text width of a portrait page.
 FIGSIZE = (6.5, 4.0)
-#: Sizes of figures that read better narrower than :data:`FIGSIZE`: Figure 2 is a single
-#: box, which a full-width axes would stretch.
-FIGSIZES: Mapping[str, tuple[float, float]] = {"figure2": (4.0, 4.0)}
+#: Sizes of figures that differ from :data:`FIGSIZE`: Figure 2 is a single box, which a
+#: full-width axes would stretch; the time-to-pregnancy curves need room beneath for the
+#: numbers at risk; the forest plot, for its rows of terms.
+FIGSIZES: Mapping[str, tuple[float, float]] = {
+    "figure2": (4.0, 4.0),
+    "figure_time_to_pregnancy": (6.5, 5.0),
+    "figure_forest": (6.5, 3.6),
+}
 #: Okabe–Ito blue, orange, bluish green, vermillion: colour-blind safe and of distinct
 #: lightness, so they stay apart in greyscale.
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7")

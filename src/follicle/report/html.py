@@ -11,8 +11,8 @@ The only markup not escaped is the SVG of the figures, which follicle itself wro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -39,16 +39,36 @@ class Item:
     kind: Literal["table", "figure"]
     table: ReportTable | None = None
     figure: ReportFigure | None = None
+    #: The heading of the part of the report this block opens, if it opens one.
+    heading: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The result name of the table or figure."""
+        block = self.table if self.table is not None else self.figure
+        return block.name if block is not None else ""
 
 
-def page_order(tables: Sequence[ReportTable], figures: Sequence[ReportFigure]) -> list[Item]:
-    """Tables in order, each figure right after the table it names (else at the end)."""
+def page_order(
+    tables: Sequence[ReportTable],
+    figures: Sequence[ReportFigure],
+    parts: Mapping[str, Sequence[str]] | None = None,
+) -> list[Item]:
+    """Tables in order, each figure right after the table it names (else at the end).
+
+    ``parts`` maps a part's heading to the result names it holds ("Reproduction of the
+    published analysis": ``table1``, …); the first block of each part carries its heading.
+    """
     names = {t.name for t in tables}
     items: list[Item] = []
     for table in tables:
         items.append(Item("table", table=table))
         items.extend(Item("figure", figure=f) for f in figures if f.after == table.name)
     items.extend(Item("figure", figure=f) for f in figures if f.after not in names)
+    for heading, members in (parts or {}).items():
+        first = next((i for i, item in enumerate(items) if item.name in members), None)
+        if first is not None:
+            items[first] = replace(items[first], heading=heading)
     return items
 
 
@@ -77,6 +97,7 @@ def render_html(
     *,
     title: str = TITLE,
     subtitle: str = SUBTITLE,
+    parts: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """The report page as HTML text.
 
@@ -93,6 +114,8 @@ def render_html(
         The methods section (:func:`follicle.report.methods.write_methods`).
     title, subtitle
         The page heading.
+    parts
+        Headings of the report's parts and the result names under each (:func:`page_order`).
 
     Returns
     -------
@@ -105,7 +128,7 @@ def render_html(
     return template.render(
         title=title,
         subtitle=subtitle,
-        items=page_order(tables, figures),
+        items=page_order(tables, figures, parts),
         tables=tables,
         figures=figures,
         svgs=svgs,
@@ -120,7 +143,10 @@ def write_html(
     figures: Sequence[ReportFigure],
     provenance: Provenance,
     methods: Methods,
+    *,
+    parts: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """Write :func:`render_html` to ``path`` (UTF-8) and return the path."""
-    path.write_text(render_html(tables, figures, provenance, methods), encoding="utf-8")
+    html = render_html(tables, figures, provenance, methods, parts=parts)
+    path.write_text(html, encoding="utf-8")
     return path

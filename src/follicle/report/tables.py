@@ -63,7 +63,7 @@ Role = Literal["p", "pct", "stat", "number"]
 #: A cell's number for spreadsheets: the unrounded value, or ``None`` for text cells.
 CellNumber = float | int | None
 
-_P_NAMES = re.compile(r"^(p|p[ _-]?value|pvalue)$|^p[ _(]")
+_P_NAMES = re.compile(r"^(p|p[ _-]?value|pvalue)$|^p[ _(]|^.*[ _]p$")
 _PCT_NAMES = re.compile(r"%|\bpct\b|percent|_pct$|^pct_")
 _STAT_NAMES = re.compile(r"^(chi2|chisq|chi-squared|chi_squared|χ²|χ2|statistic)$")
 
@@ -77,6 +77,9 @@ HEADERS: Mapping[str, str] = {
     "chi2": "χ²",
     "chisq": "χ²",
     "chi_squared": "χ²",
+    "or": "OR",
+    "chisq_p": "χ² p",
+    "fisher_p": "Fisher p",
     "df": "df",
     "n": "n",
     "total": "N",

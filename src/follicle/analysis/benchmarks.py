@@ -1,0 +1,215 @@
+"""The cohort's pregnancy and live-birth rates beside published intra-ovarian PRP figures.
+
+The published figures are data (``analysis/data/prp_benchmarks.yaml``, from
+``shared/spec/study.md``): each with its source, citation, denominator and CI where
+published, and whether it could be confirmed in the source or is only "as quoted by the seed
+paper, not confirmed". Each cohort rate is tested against each matching figure by the exact
+binomial test (:func:`scipy.stats.binomtest`, two-sided, = R ``binom.test(n, N, p)``), which
+treats the published figure as a known constant. These are cross-study comparisons.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy import stats
+
+from follicle.analysis.frame import lookup
+from follicle.analysis.intervals import CI_METHOD_NOTES, CI_METHODS, proportion_ci
+from follicle.analysis.proportions import Proportion, proportion
+from follicle.analysis.result import COHORT_NOTE, Number, Result
+
+#: The cohort measures a benchmark can be compared with, and their definitions.
+MEASURES: Final = {
+    "spontaneous_pregnancy": "women with a spontaneous pregnancy after the first injection / "
+    "all treated women",
+    "ivf_pregnancy": "women with an IVF pregnancy after the first injection / IVF-treated "
+    "women (an IVF cycle after the first injection), as the seed paper defines it",
+    "live_birth": "women with at least one pregnancy ending in a live birth / all treated women",
+}
+
+#: Fields every benchmark entry of the YAML file carries.
+FIELDS: Final = (
+    "id",
+    "source",
+    "citation",
+    "design",
+    "measure",
+    "published_measure",
+    "value",
+    "denominator",
+    "ci_low",
+    "ci_high",
+    "quoted_by_seed",
+    "confirmed",
+    "note",
+)
+
+#: The footnote of a figure that could not be confirmed in its source.
+NOT_CONFIRMED: Final = "as quoted by the seed paper, not confirmed"
+
+
+def benchmarks_path() -> Path:
+    """The bundled ``prp_benchmarks.yaml``."""
+    return Path(str(resources.files("follicle.analysis").joinpath("data/prp_benchmarks.yaml")))
+
+
+def load_benchmarks(path: str | Path | None = None) -> pd.DataFrame:
+    """The published benchmarks, one row per (study, measure), in the file's order.
+
+    Columns: :data:`FIELDS`. ``value``, ``ci_low`` and ``ci_high`` are proportions 0–1
+    (``nan`` where none is published); ``denominator`` is ``<NA>`` where unknown.
+
+    Raises
+    ------
+    ValueError
+        When an entry lacks a field, names an unknown measure, has a value outside (0, 1)
+        or repeats a (measure, id) pair.
+    """
+    with open(path or benchmarks_path(), encoding="utf-8") as handle:
+        entries = yaml.safe_load(handle)["benchmarks"]
+    frame = pd.DataFrame(entries)
+    missing = [f for f in FIELDS if f not in frame.columns]
+    if missing:
+        raise ValueError(f"benchmark entries lack the fields {missing}")
+    frame = frame.loc[:, list(FIELDS)]
+    unknown = sorted(set(frame["measure"]) - set(MEASURES))
+    if unknown:
+        raise ValueError(f"unknown benchmark measures {unknown}; use {sorted(MEASURES)}")
+    if frame.duplicated(["measure", "id"]).any():
+        raise ValueError("a benchmark (measure, id) pair is repeated")
+    frame = frame.astype(
+        {"value": float, "ci_low": float, "ci_high": float, "denominator": "Int64"}
+    ).astype({"quoted_by_seed": bool, "confirmed": bool})
+    if not frame["value"].between(0, 1, inclusive="neither").all():
+        raise ValueError("benchmark values must be proportions strictly between 0 and 1")
+    return frame.reset_index(drop=True)
+
+
+def cohort_rates(women: pd.DataFrame, pregnancies: pd.DataFrame) -> dict[str, Proportion]:
+    """The cohort's rates of :data:`MEASURES` as n of N (women)."""
+    live_birth = pregnancies["live_birth"].fillna(False).astype(bool)
+    any_live = live_birth.groupby(pregnancies["participant_id"]).any()
+    live = lookup(women["participant_id"], any_live).fillna(False).astype(bool)
+    ivf_treated = women["ivf_treated"].fillna(False).astype(bool)
+    return {
+        "spontaneous_pregnancy": proportion(women["pregnant_spontaneous"].fillna(False)),
+        "ivf_pregnancy": proportion(women.loc[ivf_treated, "pregnant_ivf"].fillna(False)),
+        "live_birth": proportion(live),
+    }
+
+
+def _binomial_p(n: int, total: int, value: float) -> float | None:
+    """Two-sided exact binomial p-value (R ``binom.test(n, total, p = value)$p.value``)."""
+    if total == 0:
+        return None
+    return float(stats.binomtest(n, total, value, alternative="two-sided").pvalue)
+
+
+def benchmarks(
+    women: pd.DataFrame,
+    pregnancies: pd.DataFrame,
+    *,
+    published: pd.DataFrame | None = None,
+    method: str = "wilson",
+    level: float = 0.95,
+) -> Result:
+    """The cohort's spontaneous-pregnancy, IVF-pregnancy and live-birth rates beside the
+    published PRP figures, with an exact binomial test against each.
+
+    Parameters
+    ----------
+    women, pregnancies
+        The analysis frames (:mod:`follicle.analysis.frame`).
+    published
+        The benchmarks (:func:`load_benchmarks`); the bundled file when ``None``.
+    method, level
+        The interval of the cohort's proportions (:data:`~.intervals.CI_METHODS`).
+
+    Returns
+    -------
+    Result
+        ``benchmarks``: one table row per benchmark. Values: ``{measure}.n/.total/.pct/.low/
+        .high`` (the cohort's rate, percent) and, per benchmark, ``{measure}.{id}.value``,
+        ``.low``, ``.high`` (published figure and CI, percent; ``nan`` where none),
+        ``.difference`` (cohort − published, percentage points) and ``.p``.
+    """
+    if method not in CI_METHODS:
+        raise ValueError(f"unknown interval method {method!r}; use one of {CI_METHODS}")
+    bench = load_benchmarks() if published is None else published
+    rates = cohort_rates(women, pregnancies)
+    measures = list(MEASURES)
+    n = np.array([rates[m].n for m in measures])
+    total = np.array([rates[m].total for m in measures])
+    low, high = proportion_ci(n, total, method=method, level=level)
+    values: dict[str, Number] = {}
+    for i, m in enumerate(measures):  # three measures
+        values |= rates[m].values(m) | {
+            f"{m}.low": 100.0 * float(low[i]),
+            f"{m}.high": 100.0 * float(high[i]),
+        }
+    rows: list[dict[str, object]] = []
+    for b in bench.itertuples(index=False):  # one per published figure
+        rate = rates[str(b.measure)]
+        p = _binomial_p(rate.n, rate.total, float(b.value))
+        prefix = f"{b.measure}.{b.id}"
+        values |= {
+            f"{prefix}.value": 100.0 * float(b.value),
+            f"{prefix}.low": 100.0 * float(b.ci_low),
+            f"{prefix}.high": 100.0 * float(b.ci_high),
+            f"{prefix}.difference": rate.pct - 100.0 * float(b.value),
+            f"{prefix}.p": p,
+        }
+        rows.append(
+            {
+                "measure": b.measure,
+                "n": rate.n,
+                "total": rate.total,
+                "pct": rate.pct,
+                "low": values[f"{b.measure}.low"],
+                "high": values[f"{b.measure}.high"],
+                "benchmark": b.id,
+                "source": b.source,
+                "published_measure": b.published_measure,
+                "benchmark_pct": values[f"{prefix}.value"],
+                "benchmark_low": values[f"{prefix}.low"],
+                "benchmark_high": values[f"{prefix}.high"],
+                "benchmark_denominator": b.denominator,
+                "confirmed": bool(b.confirmed),
+                "footnote": "" if b.confirmed else NOT_CONFIRMED,
+                "difference": values[f"{prefix}.difference"],
+                "p_value": np.nan if p is None else p,
+            }
+        )
+    pct = f"{100 * level:g} %"
+    notes = [
+        *(f"{m.replace('_', ' ').capitalize()}: {d}." for m, d in MEASURES.items()),
+        f"Cohort rates with the {pct} {CI_METHOD_NOTES[method]}.",
+        "p: two-sided exact binomial test of the cohort's proportion against the published "
+        "figure taken as a fixed value (R binom.test); the published figure's own "
+        "uncertainty is ignored.",
+        "These are cross-study comparisons, not trials: the published figures come from other "
+        "populations (platelet-rich plasma, not stromal cells; poor responders or diminished "
+        "ovarian reserve by differing criteria), other follow-up lengths and other "
+        "denominators (per woman, per cycle, pooled across studies). A small p says the "
+        "cohort differs from the figure, not that the treatment does.",
+        f"Figures marked \u201c{NOT_CONFIRMED}\u201d could not be found in their source.",
+    ]
+    if (total == 0).any():
+        empty = ", ".join(
+            m.replace("_", " ") for m, t in zip(measures, total, strict=True) if t == 0
+        )
+        notes.append(f"{COHORT_NOTE}, no woman is in the denominator of: {empty} (no test).")
+    return Result(
+        "benchmarks",
+        "Benchmarks",
+        "Pregnancy and live-birth rates beside published intra-ovarian PRP figures",
+        pd.DataFrame(rows),
+        values,
+        tuple(notes),
+    )

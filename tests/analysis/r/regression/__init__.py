@@ -1,0 +1,1 @@
+"""R reference fixtures of the logistic regression (``fixtures.R``) and their inputs."""
