@@ -23,7 +23,7 @@ test: $(VENV)/.installed  ## the whole test suite (PostgreSQL and browser tests 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/ruff format --check src tests scripts bench
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 
 docs: $(VENV)/.installed  ## regenerate the generated docs
 	$(BIN)/follicle dictionary --markdown > docs/workbook.md
@@ -36,8 +36,8 @@ r-fixtures: $(VENV)/.installed  ## regenerate the R reference values (needs R wi
 		Rscript tests/analysis/r/$$topic/fixtures.R || exit 1; \
 	done
 
-bench: $(VENV)/.installed  ## time validate and import of a generated 100,000-women workbook
-	$(BIN)/python bench/bench_workbook.py --women 100000
+bench: $(VENV)/.installed  ## the scale suite: 1,000 to 1,000,000 women (docs/performance.md)
+	$(BIN)/python bench/run.py
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

@@ -26,6 +26,7 @@ import pandas as pd
 from follicle.errors import Problem
 from follicle.store.exporter import cell_text
 from follicle.store.incoming import OWNER, ROW, row_problems
+from follicle.workbook.keys import isin
 from follicle.workbook.schema import TABLES
 from follicle.workbook.schema import Table as SchemaTable
 
@@ -110,21 +111,21 @@ def _plan_keyed(
     key = table.key
     assert key is not None
     columns = [c for c in table.column_names if c != key]
-    plan.inserts[table.name] = new[~new[key].isin(old[key])]
-    plan.deletes[table.name] = old[~old[key].isin(new[key])]
+    plan.inserts[table.name] = new[~isin(new[key], old[key])]
+    plan.deletes[table.name] = old[~isin(old[key], new[key])]
 
-    both = new[new[key].isin(old[key])]
+    both = new[isin(new[key], old[key])]
     now = both.set_index(key)
     was = old.drop_duplicates(key).set_index(key).loc[now.index]
     differs = _differs(now, was, columns)
     changed = differs.any(axis=1).to_numpy()
     plan.updates[table.name] = both[changed]
     plan.before[table.name] = pd.concat(
-        [old[old[key].isin(both.loc[changed, key])], plan.deletes[table.name]]
+        [old[isin(old[key], both.loc[changed, key])], plan.deletes[table.name]]
     )
 
     # What a coordinator must look at, for the women already in the registry.
-    flagged = differs.to_numpy() & (changed & now[OWNER].isin(known).to_numpy())[:, None]
+    flagged = differs.to_numpy() & (changed & isin(now[OWNER], known).to_numpy())[:, None]
     at_row, at_column = np.nonzero(flagged)
     if len(at_row):
         now_text = np.column_stack([cell_text(now[c]).to_numpy(dtype=object) for c in columns])
@@ -149,7 +150,7 @@ def _plan_keyed(
             )
         ]
     added = plan.inserts[table.name]
-    added = added[added[OWNER].isin(known)]
+    added = added[isin(added[OWNER], known)]
     plan.differences += row_problems(
         label,
         added,
@@ -187,8 +188,8 @@ def _plan_keyless(
     changed = set(new[OWNER].to_numpy()[unequal[new_id]]) | set(
         old[OWNER].to_numpy()[unequal[old_id]]
     )
-    plan.inserts[table.name] = new[new[OWNER].isin(changed)]
-    plan.deletes[table.name] = old[old[OWNER].isin(changed)]
+    plan.inserts[table.name] = new[isin(new[OWNER], changed)]
+    plan.deletes[table.name] = old[isin(old[OWNER], changed)]
     plan.updates[table.name] = new.iloc[:0]  # rows without IDs are replaced, not updated
     plan.before[table.name] = plan.deletes[table.name]
 
@@ -198,7 +199,7 @@ def _plan_keyless(
     old_copy = pd.Series(old_id).groupby(old_id).cumcount().to_numpy()
     in_new = new_copy < count_old[new_id]  # this copy is also in the registry
     in_old = old_copy < count_new[old_id]  # this copy is also in the workbook
-    added = new[new[OWNER].isin(changed & known).to_numpy(dtype=bool) & ~in_new]
+    added = new[isin(new[OWNER], changed & known).to_numpy(dtype=bool) & ~in_new]
     plan.differences += row_problems(
         label,
         added,
@@ -208,7 +209,7 @@ def _plan_keyless(
         + added[OWNER].astype(str)
         + ": the registry holds no such row for her (added or changed in the workbook)",
     )
-    gone = old[old[OWNER].isin(changed).to_numpy(dtype=bool) & ~in_old]
+    gone = old[isin(old[OWNER], changed).to_numpy(dtype=bool) & ~in_old]
     plan.differences += row_problems(
         label,
         gone,

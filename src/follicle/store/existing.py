@@ -20,6 +20,7 @@ from follicle.store.incoming import OWNER, row_problems
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES
 from follicle.store.writes import chunks
 from follicle.workbook.frames import coerce
+from follicle.workbook.keys import isin
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
 
@@ -74,7 +75,7 @@ def _fetch(
         parts.append(pd.DataFrame(rows, columns=names))
     raw = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=names)
     if chunk is None:
-        raw = raw[raw[by or OWNER].isin(values)].reset_index(drop=True)
+        raw = raw[isin(raw[by or OWNER], values)].reset_index(drop=True)
     return raw
 
 

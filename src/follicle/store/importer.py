@@ -35,11 +35,12 @@ This module holds the public entry point and the transaction; the steps live bes
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -50,8 +51,9 @@ from follicle.store.changes import plan_changes
 from follicle.store.existing import existing_rows, foreign_ids
 from follicle.store.incoming import OWNER, incoming_frames
 from follicle.store.tables import WORKBOOK_TABLES, imports
-from follicle.store.writes import Progress, Writer, apply_plan
+from follicle.store.writes import BulkInsert, Progress, Writer, apply_plan
 from follicle.workbook.frames import Workbook
+from follicle.workbook.keys import positions
 from follicle.workbook.schema import TABLES
 
 # The three sizes below are read when an import runs (and handed to the reading, writing
@@ -59,6 +61,9 @@ from follicle.workbook.schema import TABLES
 
 #: Rows per ``executemany`` call (bounded so that memory and statement size stay small).
 CHUNK_ROWS = 2_000
+
+#: Women per batch of audit entries (their JSON is built and written a batch at a time).
+AUDIT_WOMEN = 20_000
 
 #: Values per ``IN (...)`` list when reading the registry's rows for a set of women.
 CHUNK_IDS = 500
@@ -164,8 +169,35 @@ def import_workbook(
         raise Conflict(f"the registry refused the import, nothing was written: {exc.orig}") from exc
 
 
+def _batches(
+    frames: Mapping[str, pd.DataFrame], women: list[str], size: int
+) -> Iterator[tuple[list[str], dict[str, pd.DataFrame]]]:
+    """``women`` in batches of ``size``, each with the rows of ``frames`` that are theirs.
+
+    The audit's JSON is built a batch at a time: for a million women at once it would
+    hold gigabytes of text.
+    """
+    index = pd.Index(women, dtype="string")
+    codes = {
+        name: positions(frame[OWNER], index) if OWNER in frame.columns else np.full(len(frame), -1)
+        for name, frame in frames.items()
+    }
+    for start in range(0, len(women), size):
+        stop = start + size
+        yield (
+            women[start:stop],
+            {
+                name: frame[(codes[name] >= start) & (codes[name] < stop)]
+                for name, frame in frames.items()
+            },
+        )
+
+
 def _write_chunk(connection: Connection, statement: Any, parameters: Any) -> None:
     """Execute one chunk of a write (a seam for tests that fail an import midway)."""
+    if isinstance(statement, BulkInsert):
+        statement.run(connection, parameters)
+        return
     connection.execute(statement, parameters)
 
 
@@ -219,29 +251,34 @@ def _import(
     apply_plan(plan, writer)
 
     at = datetime.now(UTC)
-    is_new = set(new_women)
-    inserted = {n: f[f[OWNER].isin(is_new)] for n, f in incoming.items()}
     written = {t.name: pd.concat([plan.inserts[t.name], plan.updates[t.name]]) for t in TABLES}
-    write_audit(
-        connection,
-        "import.insert",
-        new_women,
-        None,
-        json_by_woman(inserted),
-        at,
-        actor,
-        rows_per_chunk=CHUNK_ROWS,
+    for batch, inserted in _batches(incoming, new_women, AUDIT_WOMEN):
+        write_audit(
+            connection,
+            "import.insert",
+            batch,
+            None,
+            json_by_woman(inserted),
+            at,
+            actor,
+            rows_per_chunk=CHUNK_ROWS,
+        )
+    batches = zip(
+        _batches(plan.before, changed, AUDIT_WOMEN),
+        _batches(written, changed, AUDIT_WOMEN),
+        strict=True,
     )
-    write_audit(
-        connection,
-        "import.update",
-        changed,
-        json_by_woman(plan.before),
-        json_by_woman(written),
-        at,
-        actor,
-        rows_per_chunk=CHUNK_ROWS,
-    )
+    for (batch, before), (_, after) in batches:
+        write_audit(
+            connection,
+            "import.update",
+            batch,
+            json_by_woman(before),
+            json_by_woman(after),
+            at,
+            actor,
+            rows_per_chunk=CHUNK_ROWS,
+        )
     rows_written = {t.name: len(written[t.name]) for t in TABLES}
     rows_deleted = {t.name: len(plan.deletes[t.name]) for t in TABLES}
     import_id = connection.execute(

@@ -16,6 +16,8 @@ import pandas as pd
 from follicle.errors import Problem, WorkbookInvalid
 from follicle.store.exporter import cell_text
 from follicle.workbook.frames import Workbook
+from follicle.workbook.keys import isin
+from follicle.workbook.keys import lookup as lookup_keys
 from follicle.workbook.read import FIRST_DATA_ROW
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
@@ -63,7 +65,7 @@ def incoming_frames(workbook: Workbook) -> tuple[dict[str, pd.DataFrame], dict[s
             parent_key = TABLES_BY_NAME[parent].key
             assert parent_key is not None, parent
             lookup = parent_frame.drop_duplicates(parent_key).set_index(parent_key)[OWNER]
-            owner = frame[column].map(lookup)
+            owner = lookup_keys(frame[column], lookup)
         frame[OWNER] = owner.astype("string")
         frames[table.name] = frame
 
@@ -79,7 +81,7 @@ def incoming_frames(workbook: Workbook) -> tuple[dict[str, pd.DataFrame], dict[s
     women = set(frames["participants"]["participant_id"].dropna())
     for table in TABLES:
         frame = frames[table.name]
-        orphan = ~frame[OWNER].isin(women).fillna(False).astype(bool)
+        orphan = ~isin(frame[OWNER], women).fillna(False).astype(bool)
         column = table.owner[0]
         problems += row_problems(
             labels[table.name],

@@ -12,10 +12,12 @@ report errors that are not there.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from follicle.workbook.dates import completed_years
+from follicle.workbook.keys import isin, lookup
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.schema import (
     AGE_AT_FIRST_INJECTION,
@@ -53,11 +55,35 @@ def check_rules(
     unread: frozenset[str] = frozenset(),
 ) -> None:
     """Check every consistency rule; ``unread`` names the ``table.column`` not read."""
+    frames = _Remembering(frames)
     for check in _RULE_CHECKS.values():
         check(frames, labels, found)
     # "She has no injection" is only true if the injections could be read.
     if "injections.participant_id" not in unread:
         _events_of_untreated_women(frames, labels, found)
+
+
+class _Remembering(dict[str, pd.DataFrame]):
+    """The frames, with what several rules derive from them computed once.
+
+    Each woman's first injection and end of follow-up, and their lookups for the rows of a
+    table, are needed by several rules; at a million women each costs seconds.
+    """
+
+    def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
+        super().__init__(frames)
+        self.memo: dict[object, Any] = {}
+
+    def remember(self, key: object, compute: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+
+def _remembered(frames: Mapping[str, pd.DataFrame], key: object, compute: Callable[[], Any]) -> Any:
+    if isinstance(frames, _Remembering):
+        return frames.remember(key, compute)
+    return compute()
 
 
 def _text(code: str) -> str:
@@ -66,12 +92,20 @@ def _text(code: str) -> str:
 
 def _first_injection(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
     """Each woman's first injection date; ``NaT`` if one of her dates did not parse."""
-    return _known_extreme(frames["injections"], "injection_date", "min")
+    return _remembered(
+        frames,
+        "first_injection",
+        lambda: _known_extreme(frames["injections"], "injection_date", "min"),
+    )
 
 
 def _end_of_followup(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
     """Each woman's latest contact date; ``NaT`` if one of her dates did not parse."""
-    return _known_extreme(frames["contacts"], "contact_date", "max")
+    return _remembered(
+        frames,
+        "end_of_followup",
+        lambda: _known_extreme(frames["contacts"], "contact_date", "max"),
+    )
 
 
 def _known_extreme(frame: pd.DataFrame, column: str, how: str) -> pd.Series:
@@ -85,9 +119,7 @@ def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
 
     ``Series.map`` would lose the dtype of an empty lookup table; ``reindex`` does not.
     """
-    found = values.reindex(pd.Index(keys.astype(object)))
-    found.index = keys.index
-    return found
+    return lookup(keys, values)
 
 
 def _per_woman(frame: pd.DataFrame, by_woman: pd.Series, key: str = "participant_id") -> pd.Series:
@@ -97,6 +129,11 @@ def _per_woman(frame: pd.DataFrame, by_woman: pd.Series, key: str = "participant
 
 def _iso(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("unknown")
+
+
+def _at(bad: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` in the rows where ``bad`` is true: messages are built for those alone."""
+    return values[bad.fillna(False).astype(bool)]
 
 
 def _date_order(code: str, table: str, later: str, earlier: str, *, strict: bool) -> None:
@@ -115,7 +152,7 @@ def _date_order(code: str, table: str, later: str, earlier: str, *, strict: bool
             later,
             rows[later],
             code,
-            _text(code) + " (" + _iso(rows[earlier]) + ")",
+            _text(code) + " (" + _iso(_at(bad, rows[earlier])) + ")",
         )
 
     _rule(code)(check)
@@ -132,7 +169,7 @@ _date_order("death_before_birth", "infants", "death_date", "birth_date", strict=
 @_rule("consent_before_first_injection")
 def _consent_before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     p = frames["participants"]
-    first = _per_woman(p, _first_injection(frames))
+    first = _first_injection_of_participants(frames)
     bad = p["consent_date"] > first
     found.add(
         labels["participants"],
@@ -140,14 +177,23 @@ def _consent_before_first_injection(frames: Frames, labels: Labels, found: Probl
         "consent_date",
         p["consent_date"],
         "consent_before_first_injection",
-        _text("consent_before_first_injection") + " (" + _iso(first) + ")",
+        _text("consent_before_first_injection") + " (" + _iso(_at(bad, first)) + ")",
+    )
+
+
+def _first_injection_of_participants(frames: Frames) -> pd.Series:
+    """Each participants row's first injection date (``NaT`` if unknown)."""
+    return _remembered(
+        frames,
+        "first_injection_of_participants",
+        lambda: _per_woman(frames["participants"], _first_injection(frames)),
     )
 
 
 @_rule("age_at_first_injection")
 def _age_at_first_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     p = frames["participants"]
-    first = _per_woman(p, _first_injection(frames))
+    first = _first_injection_of_participants(frames)
     age = completed_years(p["birth_date"], first)
     low, high = AGE_AT_FIRST_INJECTION
     bad = (age < low) | (age > high)
@@ -159,9 +205,9 @@ def _age_at_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
         "age_at_first_injection",
         _text("age_at_first_injection")
         + "; this birth date makes her "
-        + age.astype(str)
+        + _at(bad, age).astype(str)
         + " at her first injection ("
-        + _iso(first)
+        + _iso(_at(bad, first))
         + ")",
     )
 
@@ -183,7 +229,7 @@ def _contact_before_consent(frames: Frames, labels: Labels, found: ProblemSink) 
         "contact_date",
         c["contact_date"],
         "contact_before_consent",
-        _text("contact_before_consent") + " (" + _iso(consent) + ")",
+        _text("contact_before_consent") + " (" + _iso(_at(bad, consent)) + ")",
     )
 
 
@@ -209,7 +255,7 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
             column,
             f[column],
             "before_first_injection",
-            f"{column} " + _text("before_first_injection") + " (" + _iso(first) + ")",
+            f"{column} " + _text("before_first_injection") + " (" + _iso(_at(bad, first)) + ")",
         )
 
 
@@ -219,12 +265,12 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
     Rows, not dates: a woman whose injection date failed to parse has an injection, and
     that date's own error is the one to fix.
     """
-    treated = set(frames["injections"]["participant_id"].dropna())
-    enrolled = set(frames["participants"]["participant_id"].dropna())
+    treated = frames["injections"]["participant_id"].dropna()
+    enrolled = frames["participants"]["participant_id"].dropna()
     for name, column in _EVENTS[1:]:
         f = frames[name]
         who = f["participant_id"]
-        untreated = f[column].notna() & who.isin(enrolled) & ~who.isin(treated)
+        untreated = f[column].notna() & isin(who, enrolled) & ~isin(who, treated)
         found.add(
             labels[name],
             untreated,
@@ -248,7 +294,7 @@ def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -
             column,
             f[column],
             "after_end_of_followup",
-            f"{column} " + _text("after_end_of_followup") + " (" + _iso(end) + ")",
+            f"{column} " + _text("after_end_of_followup") + " (" + _iso(_at(bad, end)) + ")",
         )
 
 
@@ -263,7 +309,10 @@ def _outcome_date_missing(frames: Frames, labels: Labels, found: ProblemSink) ->
         "outcome_date",
         g["outcome_date"],
         "outcome_date_missing",
-        _text("outcome_date_missing") + " (the outcome is " + g["outcome"].astype(str) + ")",
+        _text("outcome_date_missing")
+        + " (the outcome is "
+        + _at(bad, g["outcome"]).astype(str)
+        + ")",
     )
 
 
@@ -287,7 +336,7 @@ def _ivf_cycle_other_woman(frames: Frames, labels: Labels, found: ProblemSink) -
         "ivf_cycle_id",
         g["ivf_cycle_id"],
         "ivf_cycle_other_woman",
-        _text("ivf_cycle_other_woman") + " (the cycle is " + owner.astype(str) + "'s)",
+        _text("ivf_cycle_other_woman") + " (the cycle is " + _at(bad, owner).astype(str) + "'s)",
     )
 
 
@@ -301,7 +350,7 @@ def _ivf_cycle_wrong_mode(frames: Frames, labels: Labels, found: ProblemSink) ->
         "ivf_cycle_id",
         g["ivf_cycle_id"],
         "ivf_cycle_wrong_mode",
-        _text("ivf_cycle_wrong_mode") + " (the mode is " + g["mode"].astype(str) + ")",
+        _text("ivf_cycle_wrong_mode") + " (the mode is " + _at(bad, g["mode"]).astype(str) + ")",
     )
 
 
@@ -317,9 +366,9 @@ def _pregnancies_overlap(frames: Frames, labels: Labels, found: ProblemSink) -> 
     message = (
         _text("pregnancies_overlap")
         + " (row "
-        + previous_row.astype("Int64").astype(str)
+        + _at(bad, previous_row).astype("Int64").astype(str)
         + " ends "
-        + _iso(previous_end)
+        + _iso(_at(bad, previous_end))
         + ")"
     )
     found.add(
@@ -334,6 +383,10 @@ def _pregnancies_overlap(frames: Frames, labels: Labels, found: ProblemSink) -> 
 
 def _pregnancy_of(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Each infant's pregnancy columns (outcome, outcome_date, fetuses), row-aligned."""
+    return _remembered(frames, "pregnancy_of_infants", lambda: _lookup_pregnancies(frames))
+
+
+def _lookup_pregnancies(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     preg = frames["pregnancies"].dropna(subset=["pregnancy_id"]).drop_duplicates("pregnancy_id")
     preg = preg.set_index("pregnancy_id")
     inf = frames["infants"]
@@ -354,7 +407,10 @@ def _infant_of_non_live_birth(frames: Frames, labels: Labels, found: ProblemSink
         "pregnancy_id",
         inf["pregnancy_id"],
         "infant_of_non_live_birth",
-        _text("infant_of_non_live_birth") + " (its outcome is " + outcome.astype(str) + ")",
+        _text("infant_of_non_live_birth")
+        + " (its outcome is "
+        + _at(bad, outcome).astype(str)
+        + ")",
     )
 
 
@@ -369,7 +425,7 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
     if not bad.any():
         return
     # The infants' row lists are joined in Python, so only for the pregnancies in error.
-    over = inf[inf["pregnancy_id"].isin(set(g.loc[bad, "pregnancy_id"]))]
+    over = inf[isin(inf["pregnancy_id"], g.loc[bad, "pregnancy_id"])]
     rows = (
         pd.Series(over.index, index=over.index)
         .groupby(over["pregnancy_id"])
@@ -401,7 +457,7 @@ def _birth_not_at_outcome(frames: Frames, labels: Labels, found: ProblemSink) ->
         "birth_date",
         inf["birth_date"],
         "birth_not_at_outcome",
-        _text("birth_not_at_outcome") + " (outcome " + _iso(outcome_date) + ")",
+        _text("birth_not_at_outcome") + " (outcome " + _iso(_at(bad, outcome_date)) + ")",
     )
 
 
@@ -439,7 +495,7 @@ def warn_untreated(
 ) -> None:
     """Warn of women not yet treated, or not yet followed up, if the tables could say."""
     p = frames["participants"]
-    treated = p["participant_id"].isin(set(frames["injections"]["participant_id"].dropna()))
+    treated = isin(p["participant_id"], frames["injections"]["participant_id"].dropna())
     found.add(
         labels["participants"],
         p["participant_id"].notna() & ~treated & ("injections.participant_id" not in unread),
@@ -449,7 +505,7 @@ def warn_untreated(
         "she has no injection recorded (enrolled, not yet treated): the analysis leaves her out",
         warning=True,
     )
-    contacted = p["participant_id"].isin(set(frames["contacts"]["participant_id"].dropna()))
+    contacted = isin(p["participant_id"], frames["contacts"]["participant_id"].dropna())
     found.add(
         labels["participants"],
         p["participant_id"].notna()

@@ -24,12 +24,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from follicle.errors import Problem, WorkbookInvalid
 from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
+from follicle.workbook.keys import isin
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
 from follicle.workbook.rules import check_rules, warn_untreated
@@ -198,8 +200,10 @@ def _parse_column(
     present = ~empty & ~_control_characters(column, label, raw, text, found)
 
     if column.dtype == "date":
-        shaped = text.str.fullmatch(_ISO_DATE)
-        parsed = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
+        parsed = _arrow_dates(text, ~empty)
+        if parsed is None:
+            shaped = text.str.fullmatch(_ISO_DATE)
+            parsed = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
         bad = present & parsed.isna()
         found.add(
             label, bad, name, raw, "not_a_date", f"{name} is not a real date in the form YYYY-MM-DD"
@@ -216,13 +220,15 @@ def _parse_column(
         return parsed.astype("datetime64[ns]")
 
     if column.dtype == "boolean":
-        values = text.str.lower().map(BOOLEAN_SPELLINGS)
+        values = _spelled(text.str.lower(), BOOLEAN_SPELLINGS)
         bad = present & values.isna()
         found.add(label, bad, name, raw, "not_a_boolean", f"{name} must be yes or no")
         return values.astype("boolean")
 
     if column.dtype in ("integer", "number"):
-        numbers = pd.to_numeric(text.where(present), errors="coerce").astype(float)
+        numbers = _arrow_numbers(text, present)
+        if numbers is None:
+            numbers = pd.to_numeric(text.where(present), errors="coerce").astype(float)
         finite = np.isfinite(numbers.to_numpy())
         if column.dtype == "integer":
             whole = finite & (np.mod(np.where(finite, numbers, 0.0), 1.0) == 0)
@@ -261,6 +267,79 @@ def _parse_column(
     return text.where(present).astype("string")
 
 
+#: Plain decimal numbers: the cells that Arrow's cast reads as pandas would.
+_DECIMAL = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+#: The dates a nanosecond timestamp holds, as pandas' parser allows.
+_DATE_RANGE = (date(1677, 9, 22), date(2262, 4, 11))
+
+
+def _arrow_array(text: pd.Series) -> Any:
+    """The Arrow array under an Arrow-backed text column, or ``None``."""
+    import pyarrow as pa
+
+    arrow = getattr(text.array, "__arrow_array__", None)
+    return None if arrow is None else pa.chunked_array(arrow())
+
+
+def _arrow_dates(text: pd.Series, present: pd.Series) -> pd.Series | None:
+    """The column's dates by Arrow's ISO parser, or ``None`` unless every cell is one.
+
+    Only the common case is taken here — every filled cell a real YYYY-MM-DD date that a
+    nanosecond timestamp holds; a column with any other cell goes to pandas, which decides
+    what is wrong with it.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = _arrow_array(text)
+    if array is None:
+        return None
+    filled = pa.array(present.to_numpy(dtype=bool))
+    if not pc.all(
+        pc.or_(pc.invert(filled), pc.match_substring_regex(array, f"^{_ISO_DATE}$"))
+    ).as_py():
+        return None
+    try:
+        dates = pc.cast(pc.if_else(filled, array, None), pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    low, high = pc.min(dates).as_py(), pc.max(dates).as_py()
+    if low is not None and (low < _DATE_RANGE[0] or high > _DATE_RANGE[1]):
+        return None
+    values = dates.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=text.index, dtype="datetime64[ns]")
+
+
+def _arrow_numbers(text: pd.Series, present: pd.Series) -> pd.Series | None:
+    """The column's numbers by Arrow's cast, or ``None`` unless every cell is a decimal."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = _arrow_array(text)
+    if array is None:
+        return None
+    filled = pa.array(present.to_numpy(dtype=bool))
+    if not pc.all(
+        pc.or_(pc.invert(filled), pc.match_substring_regex(array, f"^{_DECIMAL}$"))
+    ).as_py():
+        return None
+    numbers = pc.cast(pc.if_else(filled, array, None), pa.float64())
+    values = numbers.to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=text.index, dtype=float)
+
+
+def _spelled(text: pd.Series, spellings: Mapping[str, Any]) -> pd.Series:
+    """``text`` mapped through ``spellings`` (missing where not listed), word by word.
+
+    Each distinct word is looked up once: a column of a million yes/no cells has two.
+    """
+    codes, words = pd.factorize(text)
+    meaning = pd.Series(list(words), dtype=object).map(spellings)
+    values = meaning.to_numpy(dtype=object)
+    out = np.where(codes >= 0, values[np.maximum(codes, 0)] if len(values) else None, None)
+    return pd.Series(out, index=text.index, dtype=object).where(codes >= 0)
+
+
 #: C0 control characters: none belongs in a cell, bar tab and line breaks in free text.
 _CONTROL = re.compile("[\x00-\x1f]")
 _CONTROL_IN_NOTES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -282,9 +361,9 @@ def _control_characters(
     holds one silently fails to match its twin.
     """
     pattern = _CONTROL_IN_NOTES if column.free_text else _CONTROL
-    # One scan of the column joined into a single string first: it costs a fraction of the
-    # per-cell regex below, which then runs only on the rare column that has a hit.
-    if pattern.search("".join(raw.to_numpy(dtype=object))) is None:
+    # One scan of the column's bytes first: it costs a fraction of the per-cell regex
+    # below, which then runs only on the rare column that has a hit.
+    if not _may_hold(pattern, raw):
         return pd.Series(False, index=raw.index)
     hit = text.str.contains(pattern.pattern, regex=True)
     cells = text[hit]
@@ -310,6 +389,30 @@ def _control_characters(
         cells.map(message),
     )
     return hit
+
+
+def _may_hold(pattern: re.Pattern[str], raw: pd.Series) -> bool:
+    """Whether any cell of ``raw`` may match ``pattern`` (a class of C0 control characters).
+
+    Arrow text is scanned in its data buffers, without making a Python string of each
+    cell: in UTF-8 the bytes 0x00-0x1F are those characters and nothing else. A buffer
+    may hold bytes of cells outside the column's slice; a hit there only costs the
+    per-cell check.
+    """
+    array = _arrow_array(raw)
+    if array is None:
+        return pattern.search("".join(raw.to_numpy(dtype=object))) is not None
+    in_bytes = re.compile(pattern.pattern.encode())
+    for chunk in array.chunks:
+        data = chunk.buffers()[2]
+        if data is None or data.size == 0:
+            continue
+        if pattern is _CONTROL:  # any byte below 0x20: one pass of numpy, no regex
+            if np.frombuffer(data, dtype=np.uint8).min() < 0x20:
+                return True
+        elif in_bytes.search(memoryview(data)) is not None:
+            return True
+    return False
 
 
 def _escape_controls(value: str) -> str:
@@ -353,6 +456,11 @@ def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
         if table.key is not None or table.name == "injections" or raw_table is None:
             continue
         frame = raw_table.frame
+        if frame.empty:
+            continue
+        # Rows equal in every cell are equal in the first two: those few are compared
+        # whole, so that millions of rows are hashed on two columns, not on all of them.
+        frame = frame[frame.duplicated(list(frame.columns[:2]), keep=False)]
         if frame.empty or not frame.duplicated(keep=False).any():
             continue
         involved = frame[frame.duplicated(keep=False)]
@@ -392,7 +500,7 @@ def _check_references(
             target_table = column.references.split(".")[0]
             target = TABLES_BY_NAME[target_table]
             values = frames[table.name][column.name]
-            known = values.isin(set(keys.get(target_table, pd.Series(dtype="string"))))
+            known = isin(values, keys.get(target_table, pd.Series(dtype="string")))
             unknown = values.notna() & ~known
             found.add(
                 labels[table.name],

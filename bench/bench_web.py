@@ -1,0 +1,269 @@
+"""Load test of the web registry: concurrent coordinators saving telephone checklists.
+
+Usage: python bench/bench_web.py [--clients 50] [--seconds 30] [--women 1000]
+
+What it does, all on loopback with a temporary embedded SQLite registry:
+
+1. imports a synthetic workbook (``--women``, one site) and creates one coordinator per
+   client;
+2. measures the raw SQLite commit rate on this disk: a loop of tiny committed INSERTs into
+   a scratch database with the registry's settings (WAL), for ``--commit-seconds``;
+3. starts ``follicle serve`` (one uvicorn process, as deployed) on a free port;
+4. runs ``--clients`` concurrent clients (httpx.AsyncClient): each signs in, then saves
+   telephone checklists (the contact and the eleven maternal conditions answered "no")
+   for its own women, back to back, for ``--seconds``;
+5. stops the server and checks every acknowledged save (a 303 to the woman's page): its
+   contact must be in the database, with its audit entry.
+
+Prints p50/p95/p99 save latency (seen by the client), saves per second, the raw commit
+rate, and the failed and lost saves. Not a pytest test: figures go to docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import secrets
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from follicle.store import accounts
+from follicle.store.engine import ensure_schema, make_engine
+from follicle.store.importer import import_workbook
+from follicle.store.tables import audit_log, checklist_submissions, workbook_table
+from follicle.workbook.schema import MATERNAL_CONDITIONS
+from follicle.workbook.synthetic import write_synthetic
+from follicle.workbook.validate import load_workbook
+
+PASSWORD = "load test password"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@dataclass
+class ClientLog:
+    """What one client saw."""
+
+    latencies: list[float] = field(default_factory=list)
+    acknowledged: list[str] = field(default_factory=list)  # form tokens of 303 answers
+    failed: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def commit_rate(folder: Path, seconds: float) -> float:
+    """Tiny committed INSERTs per second into a scratch SQLite file (WAL, as the registry)."""
+    connection = sqlite3.connect(folder / "scratch.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        connection.execute("BEGIN")
+        connection.execute("INSERT INTO t (v) VALUES ('x')")
+        connection.execute("COMMIT")
+        done += 1
+    elapsed = time.perf_counter() - start
+    connection.close()
+    return done / elapsed
+
+
+def prepare(folder: Path, url: str, women: int, clients: int) -> dict[str, list[str]]:
+    """Registry with ``women`` synthetic women and one coordinator per client.
+
+    Returns each client's user name → the women it follows up (disjoint sets).
+    """
+    book = load_workbook(write_synthetic(folder / "workbook", women, seed=7, sites=1))
+    engine = make_engine(url)
+    ensure_schema(engine)
+    import_workbook(engine, book, actor="bench")
+    pids = book["participants"]["participant_id"].tolist()
+    sites = sorted(set(book["participants"]["site"]))
+    owned: dict[str, list[str]] = {}
+    with engine.begin() as connection:
+        for code in sites:
+            accounts.create_site(connection, code, f"Site {code}", actor="bench")
+        for k in range(clients):
+            name = f"coord{k:03d}"
+            accounts.create_user(connection, name, PASSWORD, "coordinator", sites, actor="bench")
+            owned[name] = pids[k::clients]
+    engine.dispose()
+    return owned
+
+
+def checklist_form(pid: str, contact_date: date, csrf: str, token: str) -> dict[str, str]:
+    form = {
+        "csrf_token": csrf,
+        "form_token": token,
+        "contact_date": contact_date.isoformat(),
+        "mode": "phone",
+        "milestone": "annual",
+        "menses": "regular",
+        "vital_status": "alive",
+    }
+    for word in MATERNAL_CONDITIONS:
+        form[f"conditions.{word}.answer"] = "no"
+    return form
+
+
+@dataclass
+class Window:
+    """The timed window: it opens when every client has signed in."""
+
+    seconds: float
+    barrier: asyncio.Barrier
+    start: float = 0.0
+
+    async def open(self) -> float:
+        """Wait for the other clients; the deadline of the window."""
+        if await self.barrier.wait() == 0:
+            self.start = time.perf_counter()
+        await asyncio.sleep(0)
+        return self.start + self.seconds
+
+
+async def client(base: str, username: str, women: list[str], window: Window) -> ClientLog:
+    log = ClientLog()
+    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) as http:
+        page = await http.get("/login")
+        token = CSRF.search(page.text)
+        assert token is not None
+        answer = await http.post(
+            "/login",
+            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert answer.status_code == 303, answer.text[:300]
+        page = await http.get("/participants/new")
+        csrf = CSRF.search(page.text)
+        assert csrf is not None
+        n = 0
+        deadline = await window.open()
+        while time.perf_counter() < deadline:
+            pid = women[n % len(women)]
+            # A new day for each of her contacts: identical contacts would be duplicates.
+            day = date.today() - timedelta(days=1 + n // len(women))
+            form_token = secrets.token_urlsafe(16)
+            start = time.perf_counter()
+            answer = await http.post(
+                f"/participants/{pid}/checklist",
+                data=checklist_form(pid, day, csrf.group(1), form_token),
+            )
+            elapsed = time.perf_counter() - start
+            n += 1
+            if answer.status_code == 303 and "saved=checklist" in answer.headers["location"]:
+                log.latencies.append(elapsed)
+                log.acknowledged.append(form_token)
+            else:
+                log.failed.append(f"{answer.status_code}: {answer.text[:200]}")
+    return log
+
+
+async def load(
+    base: str, owned: dict[str, list[str]], seconds: float
+) -> tuple[list[ClientLog], float]:
+    """Run the clients; their logs and the length of the timed window (after sign-ins)."""
+    # Sign-ins are slow on purpose (Argon2): the timed window opens after the last one.
+    window = Window(seconds, asyncio.Barrier(len(owned)))
+    logs = await asyncio.gather(*(client(base, u, w, window) for u, w in owned.items()))
+    return list(logs), time.perf_counter() - window.start
+
+
+def lost_saves(url: str, tokens: list[str]) -> tuple[int, int]:
+    """(acknowledged saves without their contact, without their audit entry)."""
+    engine = make_engine(url)
+    contacts = workbook_table("contacts")
+    with engine.connect() as connection:
+        saved = pd.DataFrame(
+            connection.execute(
+                select(
+                    checklist_submissions.c.token,
+                    checklist_submissions.c.participant_id,
+                    checklist_submissions.c.contact_row_id,
+                )
+            ).all(),
+            columns=["token", "participant_id", "row_id"],
+        )
+        rows = set(connection.execute(select(contacts.c.row_id)).scalars())
+        audited = set(
+            connection.execute(
+                select(audit_log.c.record_key).where(audit_log.c.table_name == "contacts")
+            ).scalars()
+        )
+    engine.dispose()
+    acknowledged = saved[saved["token"].isin(tokens)]
+    missing = len(set(tokens) - set(acknowledged["token"]))
+    no_contact = missing + int((~acknowledged["row_id"].isin(rows)).sum())
+    # The audit log keys a woman's rows "<participant_id>/<row key>" (store.records).
+    audit_keys = acknowledged["participant_id"] + "/" + acknowledged["row_id"].astype(str)
+    no_audit = missing + int((~audit_keys.isin(audited)).sum())
+    return no_contact, no_audit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--women", type=int, default=1000)
+    parser.add_argument("--commit-seconds", type=float, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="follicle-bench-web-") as tmp:
+        folder = Path(tmp)
+        url = f"sqlite:///{folder / 'registry.db'}"
+        owned = prepare(folder, url, args.women, args.clients)
+        commits = commit_rate(folder, args.commit_seconds)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "follicle", "serve", "--port", str(port)],
+            env={**os.environ, "FOLLICLE_DATABASE_URL": url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(150):
+                try:
+                    if httpx.get(f"{base}/login").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            logs, elapsed = asyncio.run(load(base, owned, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        latencies = np.array([x for log in logs for x in log.latencies]) * 1000
+        tokens = [t for log in logs for t in log.acknowledged]
+        failed = [f for log in logs for f in log.failed]
+        no_contact, no_audit = lost_saves(url, tokens)
+
+    p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) if len(latencies) else (0, 0, 0)
+    print(f"clients: {args.clients}; women: {args.women}; timed window: {elapsed:.1f} s")
+    print(f"saves acknowledged: {len(tokens):,}  ({len(tokens) / elapsed:,.1f} saves/s)")
+    worst = latencies.max() if len(latencies) else 0.0
+    print(f"save latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")
+    print(f"raw SQLite commit rate (scratch file, WAL): {commits:,.0f} commits/s")
+    print(f"failed saves: {len(failed)}")
+    print(f"lost saves: {no_contact} without their contact, {no_audit} without their audit entry")
+    for failure in failed[:5]:
+        print("  e.g.", failure)
+
+
+if __name__ == "__main__":
+    main()

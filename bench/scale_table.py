@@ -1,0 +1,207 @@
+"""The "Scale" tables of docs/performance.md, from bench/results/*.json.
+
+Usage: python bench/scale_table.py [RESULTS.json …] [--docs docs/performance.md]
+
+Without files, every JSON in bench/results/ is read. For each size the latest run of each
+step wins, so the million-women run may come from a run of its own. Only the text between
+the two markers of the "Scale" section is replaced; the rest of the file (the other
+sections, the hand-written analysis) is left as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+START = "<!-- scale-table:start (bench/scale_table.py writes this part) -->"
+END = "<!-- scale-table:end -->"
+COLUMNS = (
+    ("floor", "I/O floor"),
+    ("validate", "validate"),
+    ("import_sqlite", "import SQLite"),
+    ("import_postgres", "import PostgreSQL"),
+    ("report_workbook", "report (workbook)"),
+    ("report_registry", "report (registry)"),
+    ("baseline", "baseline"),
+)
+#: The targets at a million women: step, limit in seconds.
+TIME_TARGETS = (("validate", 30.0), ("import_sqlite", 120.0), ("report_workbook", 30.0))
+RSS_TARGET_MIB = 4 * 1024
+
+
+def merged(files: list[Path]) -> tuple[dict[int, dict], list[dict]]:
+    """Per size: rows and the latest result of each step; and the machines of the runs."""
+    sizes: dict[int, dict] = {}
+    machines = []
+    for file in sorted(files, key=lambda f: json.loads(f.read_text())["started"]):
+        document = json.loads(file.read_text())
+        machines.append({**document["machine"], "started": document["started"]})
+        for run in document["runs"]:
+            entry = sizes.setdefault(run["women"], {"rows": run["rows"], "steps": {}})
+            entry["rows"] = run["rows"]
+            for name, step in run["steps"].items():
+                if step["seconds"] is not None or name not in entry["steps"]:
+                    entry["steps"][name] = step
+    return dict(sorted(sizes.items())), machines
+
+
+def _seconds(step: dict | None) -> str:
+    if step is None:
+        return "—"
+    if step["seconds"] is None:
+        return "not run" if step["ok"] else "failed"
+    mark = "" if step["ok"] else " (failed)"
+    approx = "≈ " if "extrapolated" in step.get("note", "") else ""
+    cpu = step.get("cpu_seconds")
+    shown_cpu = f" ({cpu:,.1f})" if cpu and not approx else ""
+    return f"{approx}{step['seconds']:,.1f}{shown_cpu}{mark}"
+
+
+def _ratio(a: dict | None, b: dict | None) -> str:
+    if not a or not b or not a.get("seconds") or not b.get("seconds"):
+        return "—"
+    wall = f"{a['seconds'] / b['seconds']:,.1f}×"
+    if a.get("cpu_seconds") and b.get("cpu_seconds") and "extrapolated" not in a.get("note", ""):
+        return wall + f" ({a['cpu_seconds'] / b['cpu_seconds']:,.1f}×)"
+    return wall
+
+
+def render(files: list[Path]) -> str:
+    """The tables (Markdown) for the results in ``files``."""
+    sizes, machines = merged(files)
+    lines = [
+        "Seconds of wall time, with the step's CPU time (user + system, all threads) in "
+        "brackets; each step a fresh process; ≈ extrapolated:",
+        "",
+        "| women | rows | "
+        + " | ".join(label for _, label in COLUMNS)
+        + " | report ÷ floor | baseline ÷ report |",
+        "|---:|---:|" + "---:|" * (len(COLUMNS) + 2),
+    ]
+    for women, entry in sizes.items():
+        steps = entry["steps"]
+        cells = [_seconds(steps.get(name)) for name, _ in COLUMNS]
+        lines.append(
+            f"| {women:,} | {entry['rows']:,} | "
+            + " | ".join(cells)
+            + f" | {_ratio(steps.get('report_workbook'), steps.get('floor'))}"
+            + f" | {_ratio(steps.get('baseline'), steps.get('report_workbook'))} |"
+        )
+    lines += [
+        "",
+        "Peak resident memory of each step's process, MiB:",
+        "",
+        "| women | " + " | ".join(label for _, label in COLUMNS) + " |",
+        "|---:|" + "---:|" * len(COLUMNS),
+    ]
+    for women, entry in sizes.items():
+        cells = []
+        for name, _ in COLUMNS:
+            step = entry["steps"].get(name)
+            rss = None if step is None else step.get("peak_rss_mib")
+            ran = step is not None and step.get("seconds") is not None
+            cells.append(f"{rss:,.0f}" if rss and ran else "—")
+        lines.append(f"| {women:,} | " + " | ".join(cells) + " |")
+    lines += ["", *_targets(sizes), "", *_machines(machines)]
+    return "\n".join(lines)
+
+
+def _targets(sizes: dict[int, dict]) -> list[str]:
+    """The issue's targets at the largest size measured, met or missed."""
+    if not sizes:
+        return []
+    top = max(sizes)
+    steps = sizes[top]["steps"]
+    rows = [
+        f"Targets at {top:,} women (judged on CPU time where it was measured, since the "
+        "wall time depends on the machine's other load):",
+        "",
+        "| target | measured: wall (CPU) | met |",
+        "|---|---:|:---:|",
+    ]
+
+    def cost(step: dict | None) -> float | None:
+        if step is None or step.get("seconds") is None:
+            return None
+        return step.get("cpu_seconds") or step["seconds"]
+
+    def row(target: str, measured: str, met: bool | None) -> None:
+        rows.append(f"| {target} | {measured} | {'—' if met is None else 'yes' if met else 'no'} |")
+
+    for name, limit in TIME_TARGETS:
+        step = steps.get(name)
+        spent = cost(step)
+        label = dict(COLUMNS)[name]
+        row(
+            f"{label} ≤ {limit:.0f} s",
+            "—" if step is None else _seconds(step) + " s",
+            None if spent is None or step is None else spent <= limit and step["ok"],
+        )
+    report, floor = steps.get("report_workbook"), steps.get("floor")
+    if cost(report) and cost(floor):
+        ratio = cost(report) / cost(floor)  # type: ignore[operator]
+        row("report (workbook) ≤ 4 × I/O floor", _ratio(report, floor), ratio <= 4)
+    peak = max(
+        (s.get("peak_rss_mib") or 0 for n, s in steps.items() if n not in ("baseline", "floor")),
+        default=0,
+    )
+    row("peak RSS ≤ 4 GiB (follicle's steps)", f"{peak / 1024:.2f} GiB", peak <= RSS_TARGET_MIB)
+    base = steps.get("baseline")
+    if report and base and report.get("seconds") and base.get("seconds"):
+        speedup = base["seconds"] / report["seconds"]
+        row("≥ 10 × faster than the baseline (wall)", f"{speedup:,.1f}×", speedup >= 10)
+    low = 10_000 if 10_000 in sizes else min(sizes)
+    if top > low:
+        for name, _ in TIME_TARGETS:
+            a, b = sizes[low]["steps"].get(name), steps.get(name)
+            if cost(a) and cost(b):
+                growth = (cost(b) / cost(a)) / (top / low)  # type: ignore[operator]
+                row(
+                    f"{dict(COLUMNS)[name]}: time per woman, {top:,} vs {low:,} (≤ 1 is linear)",
+                    f"{growth:.2f}",
+                    growth <= 1.1,
+                )
+    return rows
+
+
+def _machines(machines: list[dict]) -> list[str]:
+    lines = ["Runs:", ""]
+    for m in machines:
+        packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
+        lines.append(
+            f"- {m['started']}: {m['cpu']}, {m['cores']} cores, {m['ram_gib']} GiB RAM, "
+            f"{m['os']}, Python {m['python']}; {packages}; follicle {m['revision']}; "
+            f"load average at start {', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}"
+        )
+    return lines
+
+
+def update_docs(docs: Path, files: list[Path]) -> None:
+    """Replace the tables between the markers of ``docs`` (created when missing)."""
+    table = render(files)
+    text = docs.read_text() if docs.exists() else "# Performance\n"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        text = f"{head}{START}\n{table}\n{END}{tail}"
+    else:
+        text = text.rstrip("\n") + f"\n\n## Scale\n\n{START}\n{table}\n{END}\n"
+    docs.parent.mkdir(parents=True, exist_ok=True)
+    docs.write_text(text)
+
+
+def main() -> None:
+    """Regenerate the tables from result files."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("files", type=Path, nargs="*")
+    parser.add_argument("--docs", type=Path, default=HERE.parent / "docs" / "performance.md")
+    args = parser.parse_args()
+    files = args.files or sorted((HERE / "results").glob("*.json"))
+    update_docs(args.docs, files)
+    print(f"updated {args.docs} from {len(files)} result file(s)")
+
+
+if __name__ == "__main__":
+    main()
