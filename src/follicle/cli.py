@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -53,6 +53,7 @@ def _consoles() -> None:
     global console, errors
     console = Console()
     errors = Console(stderr=True)
+
 
 #: The most problems printed as a table; the rest are counted (``--json`` gives them all).
 SHOWN_PROBLEMS = 200
@@ -333,6 +334,13 @@ def demo(
     _report(f"sqlite:///{database.resolve()}", folder / "report", demo=True)
 
 
+class CiMethod(StrEnum):
+    """``--ci``: how a proportion's confidence interval is computed."""
+
+    wilson = "wilson"
+    clopper_pearson = "clopper-pearson"
+
+
 @app.command()
 def report(
     workbook: Annotated[
@@ -342,6 +350,17 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")] = Path(
         "report"
     ),
+    ci: Annotated[
+        CiMethod,
+        typer.Option("--ci", help="Confidence interval of a proportion: Wilson score or exact."),
+    ] = CiMethod.wilson,
+    claims: Annotated[
+        Path | None,
+        typer.Option(
+            "--claims",
+            help="A claims file (YAML) for the reproduction audit; the seed paper's by default.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a workbook (or the registry) and write the report.
 
@@ -349,19 +368,22 @@ def report(
 
     Example:
 
-        follicle report my-cohort/ --out report/
+        follicle report my-cohort/ --out report/ --ci clopper-pearson
     """
     from follicle.store.engine import database_url, open_registry
 
+    options = {"ci": ci.value, "claims": claims}
     if workbook is not None:
-        _report(str(workbook), out)
+        _report(str(workbook), out, options=options)
         return
     with _handled():
         open_registry().dispose()  # a clear message, and no empty database left behind
-    _report(database_url(), out)
+    _report(database_url(), out, options=options)
 
 
-def _report(source: str, out: Path, *, demo: bool | None = None) -> None:
+def _report(
+    source: str, out: Path, *, demo: bool | None = None, options: dict[str, Any] | None = None
+) -> None:
     from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
 
     import follicle
@@ -378,7 +400,7 @@ def _report(source: str, out: Path, *, demo: bool | None = None) -> None:
         ) as progress,
     ):
         task = progress.add_task("Loading the cohort", total=None)
-        cohort = follicle.load(source)
+        cohort = follicle.load(source, **(options or {}))
 
         def step(name: str) -> None:
             progress.update(task, description=name)
@@ -405,6 +427,304 @@ def _print_summary(cohort: Cohort) -> None:
         for row in shown.rows:
             table.add_row(*row)
         console.print(table)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder to write the CSV workbook into.")],
+    women: Annotated[int, typer.Option("--women", min=1, help="Number of women.")],
+    sites: Annotated[int, typer.Option("--sites", min=1, help="Number of centres.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+) -> None:
+    """Write a synthetic workbook of any size: random, valid, not patient data.
+
+    Shaped like the seed study (two injections for a third, a third pregnant, half
+    treated with IVF); the same seed always writes the same workbook.
+
+    Example:
+
+        follicle synth --women 1000000 --sites 20 big-cohort/
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from follicle.workbook.synthetic import write_synthetic
+
+    with (
+        _handled(),
+        Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task("Drawing women", total=women)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        path = write_synthetic(out, women, seed=seed, sites=sites, progress=advance)
+    console.print(f"[green]Wrote[/] a synthetic workbook of {women:,} women to {path}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    reload: Annotated[
+        bool, typer.Option("--reload", help="Restart when the code changes (development).")
+    ] = False,
+) -> None:
+    """Run the registry's web application on FOLLICLE_DATABASE_URL (default ./follicle.db).
+
+    Create the first account before: `follicle user add NAME --role admin`. Behind a
+    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1.
+
+    Example:
+
+        follicle serve --port 8000
+    """
+    import uvicorn
+
+    from follicle.store.engine import database_url, display_url, ensure_schema, make_engine
+
+    with _handled():
+        engine = make_engine()
+        ensure_schema(engine)  # fail here, with a message, rather than in the server
+        engine.dispose()
+    console.print(
+        f"Registry [bold]{escape(display_url(database_url()))}[/]: "
+        f"open http://{host}:{port}/ (Ctrl+C stops)"
+    )
+    uvicorn.run(
+        "follicle.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        log_level="info",
+        access_log=False,  # request paths hold study IDs: keep them out of logs
+    )
+
+
+#: Colours of the audit's statuses.
+AUDIT_COLOURS = {"matches": "green", "differs": "bold red", "cannot be computed": "yellow"}
+
+
+@app.command()
+def audit(
+    source: Annotated[
+        str | None,
+        typer.Argument(
+            help="A workbook (folder or .xlsx) or a registry URL; the registry when omitted."
+        ),
+    ] = None,
+    claims: Annotated[
+        Path | None,
+        typer.Option(
+            "--claims", help="A claims file (YAML, see docs/audit.md); the seed paper's if omitted."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the audit as JSON.")] = False,
+) -> None:
+    """Recompute a paper's published claims from a cohort, side by side with the printed ones.
+
+    Each claim matches (to the published rounding), differs (with the likely reason) or
+    cannot be computed from the data. Exit code 0 whatever the statuses; 1 for a bad
+    claims file or workbook.
+
+    Example:
+
+        follicle audit my-cohort/ --claims my-paper.yaml
+    """
+    import follicle
+    from follicle.analysis.audit import STATUSES, load_claims
+    from follicle.analysis.audit import audit as run_audit
+    from follicle.store.engine import database_url, open_registry
+
+    with _handled():
+        claimed = load_claims(claims) if claims is not None else load_claims()
+        if source is None:
+            open_registry().dispose()  # a clear message, and no empty database left behind
+        cohort = follicle.load(source if source is not None else database_url())
+        result = run_audit(claimed, cohort.results())
+    rows = result.table
+    if as_json:
+        document = {
+            "title": claimed.title,
+            "source": claimed.source,
+            "counts": {s: int((rows["status"] == s).sum()) for s in STATUSES},
+            "claims": [
+                {
+                    "id": r.claim,
+                    "where": r.where,
+                    "text": r.text,
+                    "published": r.published,
+                    "recomputed": r.recomputed,
+                    "recomputed_value": result.values[f"{r.claim}.recomputed"],
+                    "status": r.status,
+                    "likely_reason": r.likely_reason,
+                }
+                for r in rows.itertuples(index=False)
+            ],
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    table = RichTable(title=f"{result.label}. {escape(result.title)}", title_justify="left")
+    for column in ("claim", "where", "published", "recomputed", "status", "likely reason"):
+        table.add_column(column, overflow="fold")
+    for r in rows.itertuples(index=False):
+        colour = AUDIT_COLOURS[str(r.status)]
+        table.add_row(
+            escape(str(r.claim)),
+            escape(str(r.where)),
+            escape(str(r.published)),
+            escape(str(r.recomputed)),
+            f"[{colour}]{r.status}[/]",
+            escape(str(r.likely_reason)),
+        )
+    console.print(table)
+    counts = ", ".join(
+        f"[{AUDIT_COLOURS[s]}]{int((rows['status'] == s).sum())} {s}[/]" for s in STATUSES
+    )
+    console.print(f"{len(rows)} claims: {counts}.")
+
+
+# -- the registry's people, sites and audit log (STORE) ---------------------------------
+
+user_app = typer.Typer(
+    help="Accounts of the registry's web application.\n\nExample:\n\n"
+    "    follicle user add alice --role admin",
+    no_args_is_help=True,
+)
+site_app = typer.Typer(
+    help="Sites (treating centres) of the registry.\n\nExample:\n\n"
+    '    follicle site add North "North clinic"',
+    no_args_is_help=True,
+)
+audit_log_app = typer.Typer(
+    help="The registry's audit log (append-only, hash-chained).\n\nExample:\n\n"
+    "    follicle audit-log verify",
+    no_args_is_help=True,
+)
+app.add_typer(user_app, name="user")
+app.add_typer(site_app, name="site")
+app.add_typer(audit_log_app, name="audit-log")
+
+
+def _registry_engine() -> Engine:
+    """The registry at FOLLICLE_DATABASE_URL, migrated to the newest schema."""
+    from follicle.store.engine import ensure_schema, make_engine
+
+    engine = make_engine()
+    ensure_schema(engine)
+    return engine
+
+
+def _read_password(password_stdin: bool) -> str:
+    import sys
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if not password:
+        errors.print("[bold red]error:[/] the password is empty")
+        raise typer.Exit(1)
+    return password
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="The user name to sign in with.")],
+    role: Annotated[
+        str, typer.Option(help="admin, coordinator, reviewer or analyst.", show_default=False)
+    ],
+    site: Annotated[
+        list[str] | None,
+        typer.Option("--site", help="A site of the user (repeat for several)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an account (the password is asked twice, or read with --password-stdin).
+
+    Example:
+
+        follicle user add alice --role admin
+    """
+    from follicle.store.accounts import ROLES, create_user
+
+    if role not in ROLES:
+        errors.print(
+            f"[bold red]error:[/] unknown role {escape(role)!r}: one of {', '.join(ROLES)}"
+        )
+        raise typer.Exit(2)
+    password = _read_password(password_stdin)
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                user = create_user(connection, username, password, role, site or (), actor="cli")
+        finally:
+            engine.dispose()
+    sites = ", ".join(sorted(user.sites)) or ("all sites" if role == "admin" else "no site yet")
+    console.print(
+        f"[green]Created[/] user [bold]{escape(user.username)}[/] ({user.role}; {escape(sites)})"
+    )
+
+
+@site_app.command("add")
+def site_add(
+    code: Annotated[str, typer.Argument(help="The site's code, as in participants.site.")],
+    name: Annotated[str, typer.Argument(help="The site's name.")],
+) -> None:
+    """Add a site (treating centre).
+
+    Example:
+
+        follicle site add North "North clinic"
+    """
+    from follicle.store.accounts import create_site
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                create_site(connection, code, name, actor="cli")
+        finally:
+            engine.dispose()
+    console.print(f"[green]Added[/] site [bold]{escape(code.strip())}[/] ({escape(name.strip())})")
+
+
+@audit_log_app.command("verify")
+def audit_log_verify() -> None:
+    """Check the audit log's hash chain: exit 0 when every entry verifies, 1 naming the
+    first entry that was altered or whose predecessor was deleted.
+
+    Example:
+
+        follicle audit-log verify
+    """
+    from follicle.store.chain import verify_chain
+    from follicle.store.engine import open_registry
+
+    with _handled():
+        engine = open_registry()
+        try:
+            with engine.connect() as connection:
+                result = verify_chain(connection)
+        finally:
+            engine.dispose()
+    if not result.ok:
+        errors.print(f"[bold red]the audit log does not verify:[/] {escape(result.reason or '')}")
+        raise typer.Exit(1)
+    console.print(f"[green]{result.entries} entries verified[/]")
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
+from follicle.store.accounts import User, create_site, create_user
 from follicle.store.engine import ensure_schema, make_engine
+from follicle.store.importer import import_workbook
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
 
@@ -27,3 +29,21 @@ def engine(db_url: str) -> Iterator[Engine]:
 def small() -> Workbook:
     """The small fixture workbook, validated and typed (a fresh copy per test)."""
     return load_workbook(SMALL)
+
+
+@pytest.fixture
+def people(engine: Engine, small: Workbook) -> dict[str, User]:
+    """The small workbook imported (007, 008 at North; 009, 010 at South), its two sites and
+    one user of each kind: ``admin``, ``north`` and ``south`` (coordinators), ``reviewer``
+    (North) and ``analyst``."""
+    import_workbook(engine, small)
+    with engine.begin() as connection:
+        create_site(connection, "North", "North clinic")
+        create_site(connection, "South", "South clinic")
+        return {
+            "admin": create_user(connection, "ada", "pw-admin", "admin"),
+            "north": create_user(connection, "nora", "pw-north", "coordinator", ["North"]),
+            "south": create_user(connection, "sam", "pw-south", "coordinator", ["South"]),
+            "reviewer": create_user(connection, "rita", "pw-rev", "reviewer", ["North"]),
+            "analyst": create_user(connection, "anna", "pw-an", "analyst"),
+        }

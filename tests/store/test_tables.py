@@ -8,6 +8,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, Integer, String, Text
 from follicle.store.tables import (
     ROW_ID,
     SQL_TYPES,
+    VERSION,
     WORKBOOK_TABLES,
     audit_log,
     data_columns,
@@ -21,7 +22,7 @@ from follicle.workbook.schema import TABLES
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
 def test_columns_are_the_schemas_columns(table):
     sql = WORKBOOK_TABLES[table.name]
-    names = [c.name for c in sql.columns if c.name != ROW_ID]
+    names = [c.name for c in sql.columns if c.name not in (ROW_ID, VERSION)]
     assert names == list(table.column_names)
     assert data_columns(table.name) == table.column_names
     for column in table.columns:
@@ -97,6 +98,9 @@ def test_registry_tables():
         "record_key",
         "before",
         "after",
+        "reason",
+        "prev_hash",
+        "entry_hash",
     ]
     assert isinstance(audit_log.c.at.type, DateTime)
     assert audit_log.c.at.type.timezone
@@ -117,7 +121,22 @@ def test_metadata_holds_exactly_the_workbook_and_registry_tables():
         "audit_log",
         "deid_keys",
         "imports",
+        "sites",
+        "users",
+        "user_sites",
+        "web_sessions",
+        "participant_identity",
+        "checklist_submissions",
     }
+
+
+@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+def test_every_workbook_table_has_a_version_starting_at_1(table):
+    version = WORKBOOK_TABLES[table.name].c[VERSION]
+    assert isinstance(version.type, Integer)
+    assert not version.nullable
+    assert version.server_default is not None
+    assert str(version.server_default.arg) == "1"
 
 
 def test_every_constraint_and_index_is_named():

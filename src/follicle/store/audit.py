@@ -1,10 +1,12 @@
-"""The audit log of an import: one row per woman, her rows before and after as JSON.
+"""The audit log of an import: one chained entry per woman, her rows before and after as JSON.
 
 An import records, for every woman it inserts or changes, all her rows across the
 workbook's tables as one compact JSON object ``{table: [row, …], …}`` — ``before`` (what
 the registry held; nothing for a new woman) and ``after`` (what the workbook brought). The
 JSON is built a column at a time with numpy (:func:`json.dumps` only for text that needs
-escaping), because an import of a large workbook writes one audit row per woman.
+escaping), because an import of a large workbook writes one audit row per woman. The
+entries join the audit log's hash chain (:mod:`follicle.store.chain`), computed for the
+whole batch in one pass; an update also raises the ``version`` of the woman's rows.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, select, update
 
+from follicle.store.chain import append_entries
 from follicle.store.incoming import OWNER
-from follicle.store.tables import audit_log
+from follicle.store.tables import VERSION, WORKBOOK_TABLES
 from follicle.store.writes import chunks
-from follicle.workbook.schema import TABLES_BY_NAME
+from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
 #: Characters a JSON string must escape (quote, backslash, control characters).
 _JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')
@@ -106,11 +110,16 @@ def write_audit(
     *,
     rows_per_chunk: int,
 ) -> None:
-    """One audit row per woman; ``before``/``after`` map each woman to her rows as JSON.
+    """One chained audit entry per woman; ``before``/``after`` map each woman to her rows
+    as JSON.
 
     A woman whose rows were only removed (or only added) has ``{}`` on the other side;
-    ``before`` is ``None`` for insertions (there was nothing before). The rows are
-    inserted ``rows_per_chunk`` at a time.
+    ``before`` is ``None`` for insertions (there was nothing before). The entries are
+    chained (:func:`append_entries`) and inserted ``rows_per_chunk`` at a time.
+
+    For ``action == "import.update"`` the ``version`` of every row of those women is also
+    raised by one (:func:`bump_versions`), so that a web form opened before the import
+    cannot silently overwrite what the import brought.
     """
     if not women:
         return
@@ -126,5 +135,37 @@ def write_audit(
         {**fixed, "record_key": woman, "before": was, "after": now}
         for woman, was, now in zip(women, before_json, after_json, strict=True)
     ]
-    for chunk in chunks(records, rows_per_chunk):
-        connection.execute(insert(audit_log), list(chunk))
+    if action == "import.update":
+        bump_versions(connection, women, ids_per_chunk=max(1, min(rows_per_chunk, 500)))
+    append_entries(connection, records, rows_per_chunk=rows_per_chunk)
+
+
+def bump_versions(connection: Connection, women: Sequence[str], *, ids_per_chunk: int) -> None:
+    """Raise by one the ``version`` of every row of ``women`` in every workbook table.
+
+    Rows reach their woman through the schema's ``owner`` chain (infants through their
+    pregnancy, infant conditions through the infant), as chunked ``IN (...)`` updates.
+    """
+    for table in TABLES:
+        sql = WORKBOOK_TABLES[table.name]
+        condition_of = owner_condition(table.name)
+        for chunk in chunks(list(women), ids_per_chunk):
+            connection.execute(
+                update(sql).where(condition_of(list(chunk))).values({VERSION: sql.c[VERSION] + 1})
+            )
+
+
+def owner_condition(name: str) -> Any:
+    """A function from participant IDs to the WHERE clause selecting ``name``'s rows of them."""
+    table = TABLES_BY_NAME[name]
+    sql = WORKBOOK_TABLES[name]
+    column, parent = table.owner
+    if parent in (name, "participants"):
+        return lambda ids: sql.c[column].in_(ids)
+    parent_key = TABLES_BY_NAME[parent].key
+    assert parent_key is not None, parent
+    parent_sql = WORKBOOK_TABLES[parent]
+    parent_condition = owner_condition(parent)
+    return lambda ids: sql.c[column].in_(
+        select(parent_sql.c[parent_key]).where(parent_condition(ids))
+    )

@@ -30,7 +30,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select
 
 from follicle.errors import NotFound
-from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, audit_log, deid_keys, imports
+from follicle.store.chain import append_entry
+from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports
 from follicle.workbook.frames import Workbook, coerce
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
 
@@ -334,17 +335,13 @@ def _participant_codes(
             )
             codes = pd.concat([codes, pd.Series(drawn, index=new.to_numpy(), dtype=object)])
         summary = {"women": len(wanted), "new_codes": len(new), "rows": dict(rows)}
-        connection.execute(
-            insert(audit_log),
-            {
-                "at": at,
-                "actor": actor,
-                "action": "export.deidentified",
-                "table_name": "deid_keys",
-                "record_key": None,
-                "before": None,
-                "after": json.dumps(summary),
-            },
+        append_entry(
+            connection,
+            at=at,
+            actor=actor,
+            action="export.deidentified",
+            table_name="deid_keys",
+            after=json.dumps(summary),
         )
     return codes
 

@@ -18,6 +18,27 @@ tables of the registry's own:
     one row per committed import: when, by whom, from which source, the files' checksums
     and how many rows it inserted, updated or deleted (provenance for reports).
 
+and the tables of the web registry (migration 0002):
+
+``sites``, ``users``, ``user_sites``
+    the treating centres, the people who may sign in (role: admin, coordinator, reviewer or
+    analyst; an Argon2 password hash, never the password) and the sites of each person.
+``web_sessions``
+    server-side sessions: the SHA-256 of the cookie's token (the token itself is never
+    stored), the session's CSRF token and its expiry.
+``participant_identity``
+    a woman's name and phone number, kept apart from her study data: never exported,
+    never written to the audit log, shown only to her site's coordinators.
+``checklist_submissions``
+    the form token of every saved telephone checklist, so that a form submitted twice
+    writes one contact (see :mod:`follicle.store.checklist`).
+
+Every workbook table also has a ``version`` (1 when a row is created, +1 on every change),
+the optimistic lock of the web forms: a save names the version it started from and is
+refused when the row has moved on. The audit log is a hash chain (``prev_hash``,
+``entry_hash``; see :mod:`follicle.store.audit`) and every entry may carry the ``reason``
+given for changing saved data.
+
 Type mapping (schema dtype → SQL): ``id``/``category`` → ``String``, ``text`` → ``Text``,
 ``date`` → ``Date``, ``boolean`` → ``Boolean``, ``integer`` → ``Integer``, ``number`` →
 ``Float``. Required columns are ``NOT NULL``. A table with a ``key`` uses it as its primary
@@ -45,9 +66,11 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy import Column as SqlColumn
 from sqlalchemy.types import TypeEngine
@@ -80,6 +103,9 @@ SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
 #: The surrogate primary key of workbook tables that have no key column.
 ROW_ID = "row_id"
 
+#: The optimistic-lock column of every workbook table (not a workbook column: never exported).
+VERSION = "version"
+
 
 def _sql_column(table: schema.Table, column: schema.Column) -> SqlColumn[Any]:
     """The database column holding ``column`` of ``table``."""
@@ -103,6 +129,7 @@ def _workbook_table(table: schema.Table) -> Table:
     if table.key is None:
         columns.append(SqlColumn(ROW_ID, Integer, primary_key=True, autoincrement=True))
     columns.extend(_sql_column(table, c) for c in table.columns)
+    columns.append(SqlColumn(VERSION, Integer, nullable=False, server_default=text("1")))
     return Table(table.name, metadata, *columns)
 
 
@@ -120,8 +147,12 @@ audit_log = Table(
     SqlColumn("record_key", String),
     SqlColumn("before", Text),
     SqlColumn("after", Text),
+    SqlColumn("reason", Text),
+    SqlColumn("prev_hash", String(64)),
+    SqlColumn("entry_hash", String(64)),
 )
 Index("ix_audit_log_record", audit_log.c.table_name, audit_log.c.record_key)
+Index("ix_audit_log_entry_hash", audit_log.c.entry_hash, unique=True)
 
 deid_keys = Table(
     "deid_keys",
@@ -145,6 +176,70 @@ imports = Table(
     SqlColumn("source", Text, nullable=False),
     SqlColumn("checksums", Text, nullable=False),
     SqlColumn("rows", Integer, nullable=False),
+)
+
+
+sites = Table(
+    "sites",
+    metadata,
+    SqlColumn("code", String, primary_key=True),
+    SqlColumn("name", String, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    SqlColumn("id", Integer, primary_key=True, autoincrement=True),
+    SqlColumn("username", String, nullable=False, unique=True),
+    SqlColumn("password_hash", String, nullable=False),
+    SqlColumn("role", String, nullable=False),
+    SqlColumn("active", Boolean, nullable=False, server_default=text("true")),
+    SqlColumn("failed_logins", Integer, nullable=False, server_default=text("0")),
+    SqlColumn("locked_until", DateTime(timezone=True)),
+    SqlColumn("created_at", DateTime(timezone=True), nullable=False),
+)
+
+user_sites = Table(
+    "user_sites",
+    metadata,
+    SqlColumn("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    SqlColumn("site_code", String, ForeignKey("sites.code"), nullable=False),
+    PrimaryKeyConstraint("user_id", "site_code"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    SqlColumn("token_hash", String(64), primary_key=True),
+    SqlColumn("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    SqlColumn("csrf_token", String, nullable=False),
+    SqlColumn("created_at", DateTime(timezone=True), nullable=False),
+    SqlColumn("expires_at", DateTime(timezone=True), nullable=False),
+    SqlColumn("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+participant_identity = Table(
+    "participant_identity",
+    metadata,
+    SqlColumn(
+        "participant_id",
+        String,
+        ForeignKey("participants.participant_id"),
+        primary_key=True,
+    ),
+    SqlColumn("full_name", Text),
+    SqlColumn("phone", Text),
+    SqlColumn(VERSION, Integer, nullable=False, server_default=text("1")),
+)
+
+checklist_submissions = Table(
+    "checklist_submissions",
+    metadata,
+    SqlColumn("token", String, primary_key=True),
+    SqlColumn("participant_id", String, nullable=False),
+    # The contact's row_id; no foreign key, so that the contact can still be deleted.
+    SqlColumn("contact_row_id", Integer, nullable=False),
+    SqlColumn("at", DateTime(timezone=True), nullable=False),
 )
 
 

@@ -1,0 +1,405 @@
+"""People, sites and sessions of the web registry.
+
+**Roles.** ``admin`` manages users and sites and sees every site; ``coordinator`` enrols
+women, records injections and runs follow-up contacts at her own sites; ``reviewer``
+reads (reviews reported events); ``analyst`` reads reports and de-identified exports only.
+A :class:`User` carries her role and sites; the services check both
+(:mod:`follicle.store.records`), whatever the web layer already checked.
+
+**Passwords** are hashed with Argon2id (:class:`argon2.PasswordHasher`, its default
+parameters); the password itself is never stored or logged.
+
+**Lockout.** Each failed sign-in adds one to ``failed_logins``; the
+:data:`MAX_FAILED_LOGINS`-th in a row locks the account for :data:`LOCKOUT` (refused even
+with the right password until then); a successful sign-in resets the count. The message is
+the same for an unknown user, a wrong password and a locked account, so that it tells an
+attacker nothing. Sign-ins are not record changes and are not written to the audit log.
+
+**Sessions** are server-side rows: the browser holds a random token, the table only its
+SHA-256 (a stolen database does not hand out sessions), beside the session's CSRF token.
+Expiry slides: each use pushes ``expires_at`` to ``ttl`` after the last use, written at most
+once per :data:`SESSION_TOUCH` so that a page view is not a write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, delete, insert, select, update
+
+from follicle.errors import Conflict, NotFound, PermissionDenied
+from follicle.store.chain import append_entry, utc
+from follicle.store.tables import sites, user_sites, users, web_sessions
+
+ROLES = ("admin", "coordinator", "reviewer", "analyst")
+
+#: Failed sign-ins in a row that lock an account.
+MAX_FAILED_LOGINS = 5
+
+#: How long a locked account stays locked.
+LOCKOUT = timedelta(minutes=15)
+
+#: Default lifetime of a session after its last use.
+SESSION_TTL = timedelta(hours=8)
+
+#: A session's last use is written at most this often.
+SESSION_TOUCH = timedelta(seconds=60)
+
+#: The one message for every refused sign-in.
+SIGN_IN_REFUSED = "wrong user name or password, or the account is locked"
+
+_HASHER = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person: her role and the sites she works for."""
+
+    id: int
+    username: str
+    role: str
+    sites: frozenset[str]
+
+    def can_see_site(self, site: str) -> bool:
+        """Admins see every site; everyone else her own sites only."""
+        return self.role == "admin" or site in self.sites
+
+    @property
+    def can_write(self) -> bool:
+        """Whether she may change records (admins and coordinators)."""
+        return self.role in ("admin", "coordinator")
+
+    @property
+    def sees_identity(self) -> bool:
+        """Whether she may see names and phone numbers (of her sites' women)."""
+        return self.role in ("admin", "coordinator")
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash of ``password`` (with its salt and parameters, as one string)."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+
+
+def _sites_of(connection: Connection, user_id: int) -> frozenset[str]:
+    rows = connection.execute(select(user_sites.c.site_code).where(user_sites.c.user_id == user_id))
+    return frozenset(rows.scalars())
+
+
+def _user(connection: Connection, row: object) -> User:
+    user_id = int(row.id)  # type: ignore[attr-defined]
+    return User(user_id, row.username, row.role, _sites_of(connection, user_id))  # type: ignore[attr-defined]
+
+
+def create_site(connection: Connection, code: str, name: str, actor: str = "cli") -> None:
+    """Add a site (treating centre); audited.
+
+    Raises
+    ------
+    Conflict
+        A site with this code exists.
+    """
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise ValueError("a site needs a code and a name")
+    if connection.execute(select(sites.c.code).where(sites.c.code == code)).first():
+        raise Conflict(f"site {code} exists already")
+    connection.execute(insert(sites), {"code": code, "name": name})
+    append_entry(
+        connection,
+        actor=actor,
+        action="create",
+        table_name="sites",
+        record_key=code,
+        after=json.dumps({"code": code, "name": name}, ensure_ascii=False),
+    )
+
+
+def list_sites(connection: Connection) -> pd.DataFrame:
+    """Every site: ``code``, ``name``, ordered by code."""
+    rows = connection.execute(select(sites.c.code, sites.c.name).order_by(sites.c.code)).all()
+    return pd.DataFrame(rows, columns=["code", "name"])
+
+
+def _require_sites(connection: Connection, codes: Iterable[str]) -> list[str]:
+    wanted = sorted(set(codes))
+    known = set(connection.execute(select(sites.c.code).where(sites.c.code.in_(wanted))).scalars())
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        raise NotFound(f"no such site: {', '.join(missing)} (add it first: follicle site add)")
+    return wanted
+
+
+def create_user(
+    connection: Connection,
+    username: str,
+    password: str,
+    role: str,
+    sites: Iterable[str] = (),
+    actor: str = "cli",
+) -> User:
+    """Add a user with an Argon2 password hash; audited (without the hash).
+
+    Raises
+    ------
+    Conflict
+        The user name is taken.
+    NotFound
+        One of ``sites`` does not exist.
+    ValueError
+        Unknown role, empty user name or password.
+    """
+    username = username.strip()
+    _check_role(role)
+    if not username:
+        raise ValueError("a user needs a user name")
+    if not password:
+        raise ValueError("a user needs a password")
+    if connection.execute(select(users.c.id).where(users.c.username == username)).first():
+        raise Conflict(f"user {username} exists already")
+    codes = _require_sites(connection, sites)
+    user_id = connection.execute(
+        insert(users).returning(users.c.id),
+        {
+            "username": username,
+            "password_hash": hash_password(password),
+            "role": role,
+            "active": True,
+            "failed_logins": 0,
+            "created_at": datetime.now(UTC),
+        },
+    ).scalar_one()
+    if codes:
+        connection.execute(
+            insert(user_sites), [{"user_id": user_id, "site_code": c} for c in codes]
+        )
+    append_entry(
+        connection,
+        actor=actor,
+        action="create",
+        table_name="users",
+        record_key=username,
+        after=json.dumps({"username": username, "role": role, "sites": codes, "active": True}),
+    )
+    return User(int(user_id), username, role, frozenset(codes))
+
+
+def set_user_sites(
+    connection: Connection, user_id: int, site_codes: Iterable[str], actor: str = "cli"
+) -> User:
+    """Replace the sites of a user; audited (old → new)."""
+    user = get_user(connection, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    codes = _require_sites(connection, site_codes)
+    connection.execute(delete(user_sites).where(user_sites.c.user_id == user_id))
+    if codes:
+        connection.execute(
+            insert(user_sites), [{"user_id": user_id, "site_code": c} for c in codes]
+        )
+    append_entry(
+        connection,
+        actor=actor,
+        action="update",
+        table_name="user_sites",
+        record_key=user.username,
+        before=json.dumps({"sites": sorted(user.sites)}),
+        after=json.dumps({"sites": codes}),
+    )
+    return User(user.id, user.username, user.role, frozenset(codes))
+
+
+def set_user_active(connection: Connection, user_id: int, active: bool, actor: str = "cli") -> None:
+    """Enable or disable an account (a disabled user cannot sign in); audited."""
+    user = get_user(connection, user_id, include_inactive=True)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    connection.execute(update(users).where(users.c.id == user_id).values(active=active))
+    if not active:
+        connection.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
+    append_entry(
+        connection,
+        actor=actor,
+        action="update",
+        table_name="users",
+        record_key=user.username,
+        after=json.dumps({"active": active}),
+    )
+
+
+def get_user(
+    connection: Connection, user_id: int, *, include_inactive: bool = False
+) -> User | None:
+    """The active user ``user_id`` (or any, with ``include_inactive``), or ``None``."""
+    statement = select(users.c.id, users.c.username, users.c.role).where(users.c.id == user_id)
+    if not include_inactive:
+        statement = statement.where(users.c.active.is_(True))
+    row = connection.execute(statement).first()
+    return None if row is None else _user(connection, row)
+
+
+def list_users(connection: Connection) -> pd.DataFrame:
+    """Every user: ``id``, ``username``, ``role``, ``active``, ``sites`` (comma-separated),
+    ``locked_until``, ``created_at`` — never the password hash."""
+    rows = connection.execute(
+        select(
+            users.c.id,
+            users.c.username,
+            users.c.role,
+            users.c.active,
+            users.c.locked_until,
+            users.c.created_at,
+        ).order_by(users.c.username)
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["id", "username", "role", "active", "locked_until", "created_at"]
+    )
+    links = pd.DataFrame(
+        connection.execute(select(user_sites.c.user_id, user_sites.c.site_code)).all(),
+        columns=["id", "site"],
+    )
+    joined = links.sort_values("site").groupby("id")["site"].agg(",".join)
+    frame["sites"] = frame["id"].map(joined).fillna("")
+    return frame[["id", "username", "role", "active", "sites", "locked_until", "created_at"]]
+
+
+def authenticate(connection: Connection, username: str, password: str, *, now: datetime) -> User:
+    """The user signing in with ``username`` and ``password``.
+
+    Counts failures and locks the account after :data:`MAX_FAILED_LOGINS` in a row for
+    :data:`LOCKOUT`. ``now`` is the time of the attempt (UTC).
+
+    Raises
+    ------
+    PermissionDenied
+        Unknown or disabled user, wrong password, or a locked account (one message for all).
+    """
+    now = utc(now)
+    row = connection.execute(
+        select(
+            users.c.id,
+            users.c.username,
+            users.c.role,
+            users.c.password_hash,
+            users.c.active,
+            users.c.failed_logins,
+            users.c.locked_until,
+        ).where(users.c.username == username.strip())
+    ).first()
+    if row is None:
+        # Spend the time a real check costs, so that timing does not reveal user names.
+        verify_password(_DUMMY_HASH, password)
+        raise PermissionDenied(SIGN_IN_REFUSED)
+    locked = row.locked_until is not None and utc(row.locked_until) > now
+    if locked or not row.active:
+        raise PermissionDenied(SIGN_IN_REFUSED)
+    if not verify_password(row.password_hash, password):
+        failures = int(row.failed_logins) + 1
+        values: dict[str, object] = {"failed_logins": failures}
+        if failures >= MAX_FAILED_LOGINS:
+            values = {"failed_logins": 0, "locked_until": now + LOCKOUT}
+        connection.execute(update(users).where(users.c.id == row.id).values(values))
+        raise PermissionDenied(SIGN_IN_REFUSED)
+    if row.failed_logins or row.locked_until is not None:
+        connection.execute(
+            update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None)
+        )
+    if _HASHER.check_needs_rehash(row.password_hash):
+        connection.execute(
+            update(users).where(users.c.id == row.id).values(password_hash=hash_password(password))
+        )
+    return _user(connection, row)
+
+
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_session(
+    connection: Connection, user_id: int, *, now: datetime, ttl: timedelta = SESSION_TTL
+) -> tuple[str, str]:
+    """A new session of ``user_id``: ``(token, csrf_token)``; the cookie carries the token."""
+    now = utc(now)
+    token = secrets.token_urlsafe(32)
+    csrf_token = secrets.token_urlsafe(32)
+    connection.execute(
+        insert(web_sessions),
+        {
+            "token_hash": _token_hash(token),
+            "user_id": user_id,
+            "csrf_token": csrf_token,
+            "created_at": now,
+            "expires_at": now + ttl,
+            "last_seen_at": now,
+        },
+    )
+    return token, csrf_token
+
+
+def session_user(
+    connection: Connection, token: str, *, now: datetime, ttl: timedelta = SESSION_TTL
+) -> tuple[User, str] | None:
+    """The user and CSRF token of a live session, or ``None`` (unknown, expired, or the user
+    disabled). Slides the expiry to ``ttl`` after ``now``, writing at most once per
+    :data:`SESSION_TOUCH`. An expired session is deleted."""
+    if not token:
+        return None
+    now = utc(now)
+    digest = _token_hash(token)
+    row = connection.execute(
+        select(
+            web_sessions.c.user_id,
+            web_sessions.c.csrf_token,
+            web_sessions.c.expires_at,
+            web_sessions.c.last_seen_at,
+        ).where(web_sessions.c.token_hash == digest)
+    ).first()
+    if row is None:
+        return None
+    if utc(row.expires_at) <= now:
+        connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest))
+        return None
+    user = get_user(connection, int(row.user_id))
+    if user is None:
+        return None
+    if now - utc(row.last_seen_at) >= SESSION_TOUCH:
+        connection.execute(
+            update(web_sessions)
+            .where(web_sessions.c.token_hash == digest)
+            .values(last_seen_at=now, expires_at=now + ttl)
+        )
+    return user, row.csrf_token
+
+
+def delete_session(connection: Connection, token: str) -> None:
+    """End a session (logout); unknown tokens are ignored."""
+    connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == _token_hash(token)))
+
+
+def delete_expired_sessions(connection: Connection, *, now: datetime) -> int:
+    """Remove every expired session; how many."""
+    result = connection.execute(delete(web_sessions).where(web_sessions.c.expires_at <= utc(now)))
+    return int(result.rowcount or 0)

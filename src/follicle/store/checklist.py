@@ -1,0 +1,460 @@
+"""The telephone checklist: one follow-up contact and everything learnt in it, saved at once.
+
+A :class:`ChecklistForm` is what the midwife fills in on the phone (or the coordinator at
+a visit): the contact (date, mode, milestone, menses, vital status), every maternal
+condition of the vocabulary (yes / no / unknown, with date, during pregnancy, resolved),
+the pregnancies since the last contact (with their outcome and infants, and each infant's
+health checklist) and the IVF cycles. :func:`save_checklist` turns it into workbook rows —
+one contact (``checklist_complete`` = yes), a condition row per condition answered *yes*,
+the cycles, pregnancies, infants and infant conditions — validates them together with the
+woman's rows already in the registry by the workbook's own rules, and writes them in the
+caller's transaction, audited. A problem names the form field it is about
+(``pregnancies[0].outcome_date``, ``conditions.ovarian_cyst.diagnosis_date``), so that the
+form can show it beside the field.
+
+The contact row carries the milestone (``3m``, ``6m``, ``12m``, ``annual``, …), which is
+what marks the schedule's milestone done (:mod:`follicle.store.schedule`).
+
+**Submitted twice** (a double click, a retried request): the form carries a random
+``form_token``; the first save records it, and a second save with the same token writes
+nothing and returns the first save's contact.
+
+Field names of the flat form (:meth:`ChecklistForm.from_form`)::
+
+    participant_id, form_token, contact_date, mode, milestone, menses, vital_status
+    conditions.<condition>.answer | diagnosis_date | during_pregnancy | resolved | notes
+    ivf_cycles[i].start_date | oocytes_retrieved | embryos_transferred | cancelled
+    pregnancies[i].conception_date | mode | ivf_cycle_id | fetuses | outcome | outcome_date
+        | gestational_weeks
+    pregnancies[i].infants[j].birth_date | sex | birth_weight_g | gestational_weeks
+        | death_date
+    pregnancies[i].infants[j].conditions.<condition>.answer | diagnosis_date | notes
+
+``pregnancies[i].ivf_cycle_id`` names a cycle already in the registry, or ``ivf_cycles[k]``
+for a cycle entered in the same form.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, insert, select
+
+from follicle.errors import PermissionDenied, Problem, WorkbookInvalid
+from follicle.store.accounts import User
+from follicle.store.chain import append_entries
+from follicle.store.records import (
+    Saved,
+    audit_key,
+    audit_row,
+    lock_for_write,
+    new_key,
+    visible_site,
+)
+from follicle.store.tables import ROW_ID, VERSION, WORKBOOK_TABLES, checklist_submissions
+from follicle.store.woman import Change, typed_row, validate_change, woman_rows
+from follicle.workbook.schema import INFANT_CONDITIONS, MATERNAL_CONDITIONS
+
+#: The answers of a condition question; only ``yes`` writes a row.
+ANSWERS = ("yes", "no", "unknown")
+
+_INDEXED = re.compile(r"^(\w+)\[(\d+)\]\.(.+)$")
+
+
+@dataclass
+class ConditionAnswer:
+    """One condition question: ``answer`` yes / no / unknown (``""`` not asked) and, for
+    yes, its details (cell text)."""
+
+    answer: str = ""
+    diagnosis_date: str = ""
+    during_pregnancy: str = ""
+    resolved: str = ""
+    notes: str = ""
+
+
+@dataclass
+class InfantForm:
+    """One infant of a pregnancy and its health checklist (by infant condition)."""
+
+    birth_date: str = ""
+    sex: str = ""
+    birth_weight_g: str = ""
+    gestational_weeks: str = ""
+    death_date: str = ""
+    conditions: dict[str, ConditionAnswer] = field(default_factory=dict)
+
+
+@dataclass
+class PregnancyForm:
+    """One pregnancy since the last contact."""
+
+    conception_date: str = ""
+    mode: str = ""
+    ivf_cycle_id: str = ""
+    fetuses: str = ""
+    outcome: str = ""
+    outcome_date: str = ""
+    gestational_weeks: str = ""
+    infants: list[InfantForm] = field(default_factory=list)
+
+
+@dataclass
+class IvfCycleForm:
+    """One IVF cycle since the last contact."""
+
+    start_date: str = ""
+    oocytes_retrieved: str = ""
+    embryos_transferred: str = ""
+    cancelled: str = ""
+
+
+@dataclass
+class ChecklistForm:
+    """A follow-up contact with everything asked in it; every value is cell text."""
+
+    participant_id: str
+    contact_date: str = ""
+    mode: str = ""
+    milestone: str = ""
+    menses: str = ""
+    vital_status: str = ""
+    conditions: dict[str, ConditionAnswer] = field(default_factory=dict)
+    pregnancies: list[PregnancyForm] = field(default_factory=list)
+    ivf_cycles: list[IvfCycleForm] = field(default_factory=list)
+    form_token: str = ""
+
+    @staticmethod
+    def new_token() -> str:
+        """A random token to put in a rendered form (see the module docstring)."""
+        return secrets.token_urlsafe(24)
+
+    @classmethod
+    def from_form(cls, fields: Mapping[str, str]) -> ChecklistForm:
+        """The form from its flat field names (see the module docstring); unknown names are
+        ignored, missing ones are empty."""
+        form = cls(participant_id=str(fields.get("participant_id", "")).strip())
+        for name in ("contact_date", "mode", "milestone", "menses", "vital_status", "form_token"):
+            setattr(form, name, str(fields.get(name, "")).strip())
+        for name, value in fields.items():
+            _place(form, name, str(value))
+        return form
+
+
+def _grow(items: list[Any], index: int, make: type) -> Any:
+    while len(items) <= index:
+        items.append(make())
+    return items[index]
+
+
+def _set_condition(conditions: dict[str, ConditionAnswer], rest: str, value: str) -> None:
+    code, _, attribute = rest.partition(".")
+    if attribute in ConditionAnswer.__dataclass_fields__:
+        answer = conditions.setdefault(code, ConditionAnswer())
+        setattr(answer, attribute, value.strip() if attribute != "notes" else value)
+
+
+def _place(form: ChecklistForm, name: str, value: str) -> None:
+    """Put one flat field into the nested form."""
+    if name.startswith("conditions."):
+        _set_condition(form.conditions, name[len("conditions.") :], value)
+        return
+    match = _INDEXED.match(name)
+    if match is None:
+        return
+    group, index, rest = match.group(1), int(match.group(2)), match.group(3)
+    if group == "ivf_cycles" and rest in IvfCycleForm.__dataclass_fields__:
+        setattr(_grow(form.ivf_cycles, index, IvfCycleForm), rest, value.strip())
+    elif group == "pregnancies":
+        pregnancy = _grow(form.pregnancies, index, PregnancyForm)
+        inner = _INDEXED.match(rest)
+        if inner is not None and inner.group(1) == "infants":
+            infant = _grow(pregnancy.infants, int(inner.group(2)), InfantForm)
+            detail = inner.group(3)
+            if detail.startswith("conditions."):
+                _set_condition(infant.conditions, detail[len("conditions.") :], value)
+            elif detail in InfantForm.__dataclass_fields__ and detail != "conditions":
+                setattr(infant, detail, value.strip())
+        elif rest in PregnancyForm.__dataclass_fields__ and rest != "infants":
+            setattr(pregnancy, rest, value.strip())
+
+
+# -- form → rows -----------------------------------------------------------------------
+
+
+@dataclass
+class _Rows:
+    """The rows of a form per table, and for each row the form path it came from."""
+
+    rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    paths: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, table: str, row: dict[str, str], path: str) -> None:
+        self.rows.setdefault(table, []).append(row)
+        self.paths.setdefault(table, []).append(path)
+
+
+#: Which form field a workbook column is, per table (default: the same name).
+_FIELD_OF: dict[str, dict[str, str | None]] = {
+    "conditions": {"condition": "answer", "participant_id": None},
+    "infant_conditions": {"condition": "answer", "infant_id": None},
+    "pregnancies": {"pregnancy_id": None, "participant_id": None},
+    "infants": {"infant_id": None, "pregnancy_id": None},
+    "ivf_cycles": {"cycle_id": None, "participant_id": None},
+    "contacts": {"participant_id": "participant_id"},
+}
+
+
+def _problems(
+    answers: dict[str, ConditionAnswer], vocabulary: tuple[str, ...], path: str
+) -> list[Problem]:
+    found = []
+    for code, answer in answers.items():
+        where = f"{path}conditions.{code}"
+        if code not in vocabulary:
+            found.append(
+                Problem(
+                    "conditions",
+                    None,
+                    where,
+                    code,
+                    "not_in_vocabulary",
+                    f"{code} is not a condition of the checklist",
+                )
+            )
+        elif answer.answer not in ("", *ANSWERS):
+            found.append(
+                Problem(
+                    "conditions",
+                    None,
+                    f"{where}.answer",
+                    answer.answer,
+                    "not_in_vocabulary",
+                    "answer yes, no or unknown",
+                )
+            )
+    return found
+
+
+def _condition_rows(
+    rows: _Rows,
+    table: str,
+    owner: dict[str, str],
+    answers: dict[str, ConditionAnswer],
+    path: str,
+    infant: bool,
+) -> None:
+    for code, answer in answers.items():
+        if answer.answer != "yes":
+            continue
+        row = {
+            **owner,
+            "condition": code,
+            "diagnosis_date": answer.diagnosis_date,
+            "notes": answer.notes,
+        }
+        if not infant:
+            row |= {"during_pregnancy": answer.during_pregnancy, "resolved": answer.resolved}
+        rows.add(table, row, f"{path}conditions.{code}")
+
+
+def _form_rows(connection: Connection, form: ChecklistForm, pid: str) -> _Rows:
+    """The workbook rows of the form, with new keys for cycles, pregnancies and infants."""
+    rows = _Rows()
+    rows.add(
+        "contacts",
+        {
+            "participant_id": pid,
+            "contact_date": form.contact_date,
+            "mode": form.mode,
+            "milestone": form.milestone,
+            "menses": form.menses,
+            "checklist_complete": "yes",
+            "vital_status": form.vital_status,
+        },
+        "",
+    )
+    _condition_rows(rows, "conditions", {"participant_id": pid}, form.conditions, "", infant=False)
+    first_cycle = _number(new_key(connection, "ivf_cycles", pid))
+    cycle_ids = [f"{pid}-C{first_cycle + i}" for i in range(len(form.ivf_cycles))]
+    for i, (cycle, cycle_id) in enumerate(zip(form.ivf_cycles, cycle_ids, strict=True)):
+        rows.add(
+            "ivf_cycles",
+            {"cycle_id": cycle_id, "participant_id": pid, **_fields(cycle)},
+            f"ivf_cycles[{i}].",
+        )
+    first_pregnancy = _number(new_key(connection, "pregnancies", pid))
+    for i, pregnancy in enumerate(form.pregnancies):
+        pregnancy_id = f"{pid}-P{first_pregnancy + i}"
+        cycle_id = pregnancy.ivf_cycle_id
+        linked = re.fullmatch(r"ivf_cycles\[(\d+)\]", cycle_id)
+        if linked is not None and int(linked.group(1)) < len(cycle_ids):
+            cycle_id = cycle_ids[int(linked.group(1))]
+        values = {k: v for k, v in _fields(pregnancy).items() if k != "infants"}
+        rows.add(
+            "pregnancies",
+            {
+                "pregnancy_id": pregnancy_id,
+                "participant_id": pid,
+                **values,
+                "ivf_cycle_id": cycle_id,
+            },
+            f"pregnancies[{i}].",
+        )
+        for j, infant in enumerate(pregnancy.infants):
+            infant_id = f"{pregnancy_id}-I{j + 1}"
+            path = f"pregnancies[{i}].infants[{j}]."
+            values = {k: v for k, v in _fields(infant).items() if k != "conditions"}
+            rows.add(
+                "infants", {"infant_id": infant_id, "pregnancy_id": pregnancy_id, **values}, path
+            )
+            _condition_rows(
+                rows,
+                "infant_conditions",
+                {"infant_id": infant_id},
+                infant.conditions,
+                path,
+                infant=True,
+            )
+    return rows
+
+
+def _number(key: str) -> int:
+    return int(re.findall(r"\d+$", key)[0])
+
+
+def _fields(item: Any) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in item.__dataclass_fields__}
+
+
+def _on_form(problem: Problem, rows: _Rows, validated_rows: Mapping[str, list[int]]) -> Problem:
+    """The problem with ``column`` naming its form field (rows not from the form: no field)."""
+    table = problem.file
+    added = validated_rows.get(table, [])
+    if problem.row is None or problem.row not in added:
+        return Problem(
+            problem.file, problem.row, None, problem.value, problem.rule, problem.message
+        )
+    path = rows.paths[table][added.index(problem.row)]
+    column = problem.column
+    renamed = _FIELD_OF.get(table, {})
+    if column is not None and column in renamed:
+        column = renamed[column]
+    if table in ("conditions", "infant_conditions"):
+        where = path if column is None else f"{path}.{column}"
+    else:
+        where = path.rstrip(".") if column is None else f"{path}{column}"
+    return Problem(
+        problem.file, problem.row, where or None, problem.value, problem.rule, problem.message
+    )
+
+
+# -- saving ----------------------------------------------------------------------------
+
+
+def save_checklist(connection: Connection, actor: User, form: ChecklistForm) -> Saved:
+    """Save the contact and every row of the form in the caller's transaction; audited.
+
+    Returns the contact (``table`` ``contacts``, ``key`` its ``row_id``). A form whose
+    ``form_token`` was saved already writes nothing and returns that save's contact.
+
+    Raises
+    ------
+    WorkbookInvalid
+        The rows break the workbook's rules; each problem's ``column`` is the form field.
+    NotFound
+        The woman does not exist or is of a site the actor may not see.
+    PermissionDenied
+        The actor may not write.
+    """
+    if not actor.can_write:
+        raise PermissionDenied(f"a {actor.role} cannot record follow-up contacts")
+    lock_for_write(connection)
+    pid = form.participant_id.strip()
+    visible_site(connection, actor, pid)
+    if form.form_token:
+        earlier = connection.execute(
+            select(checklist_submissions.c.contact_row_id).where(
+                checklist_submissions.c.token == form.form_token
+            )
+        ).scalar_one_or_none()
+        if earlier is not None:
+            contacts = WORKBOOK_TABLES["contacts"]
+            version = connection.execute(
+                select(contacts.c[VERSION]).where(contacts.c[ROW_ID] == earlier)
+            ).scalar_one_or_none()
+            return Saved("contacts", str(earlier), int(version or 1))
+
+    problems = _problems(form.conditions, MATERNAL_CONDITIONS, "")
+    for i, pregnancy in enumerate(form.pregnancies):
+        for j, infant in enumerate(pregnancy.infants):
+            problems += _problems(
+                infant.conditions, INFANT_CONDITIONS, f"pregnancies[{i}].infants[{j}]."
+            )
+    rows = _form_rows(connection, form, pid)
+    woman = woman_rows(connection, pid)
+    changes = [Change(table, added=pd.DataFrame(found)) for table, found in rows.rows.items()]
+    checked = validate_change(woman, changes)
+    problems += [_on_form(p, rows, checked.rows) for p in checked.problems]
+    if problems:
+        raise WorkbookInvalid(problems)
+
+    at = datetime.now(UTC)
+    entries: list[dict[str, Any]] = []
+    contact_key = ""
+    for table in (
+        "contacts",
+        "conditions",
+        "ivf_cycles",
+        "pregnancies",
+        "infants",
+        "infant_conditions",
+    ):
+        if table not in rows.rows:
+            continue
+        sql = WORKBOOK_TABLES[table]
+        frame = checked.frames[table]
+        typed = [{**typed_row(frame, r), VERSION: 1} for r in checked.rows[table]]
+        key_column = sql.primary_key.columns.keys()[0]
+        keys = (
+            connection.execute(
+                insert(sql).returning(sql.c[key_column], sort_by_parameter_order=True), typed
+            )
+            .scalars()
+            .all()
+        )
+        for row, key in zip(typed, keys, strict=True):
+            stored = {**row, key_column: key}
+            if table == "contacts":
+                contact_key = str(key)
+            entries.append(
+                {
+                    "at": at,
+                    "actor": actor.username,
+                    "action": "create",
+                    "table_name": table,
+                    "record_key": audit_key(table, pid, str(key)),
+                    "after": audit_row(table, stored),
+                    "reason": "telephone checklist"
+                    if form.mode == "phone"
+                    else "follow-up checklist",
+                }
+            )
+    if form.form_token:
+        connection.execute(
+            insert(checklist_submissions),
+            {
+                "token": form.form_token,
+                "participant_id": pid,
+                "contact_row_id": int(contact_key),
+                "at": at,
+            },
+        )
+    append_entries(connection, entries)
+    return Saved("contacts", contact_key, 1)

@@ -1,0 +1,107 @@
+"""The application factory: the registry, the routers, the security middleware.
+
+The routers below are the table of contents of the web application; each module under
+:mod:`follicle.web.routes` is one resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from follicle.errors import FollicleError, NotFound
+from follicle.store.engine import ensure_schema, make_engine
+from follicle.web.deps import LoginRequired
+from follicle.web.pages import render
+from follicle.web.registry import Registry, tune_sqlite
+from follicle.web.routes import admin, audit, auth, checklist, data, participants, worklist
+from follicle.web.security import SecurityHeaders
+from follicle.web.settings import WebSettings, get_settings
+
+STATIC = Path(__file__).parent / "static"
+
+#: Said for every 404, whether the record does not exist or belongs to another site.
+NOT_FOUND_MESSAGE = "There is no such record, or it is not one you may see."
+
+
+def create_app(database_url: str | None = None, *, settings: WebSettings | None = None) -> FastAPI:
+    """The registry's web application on the database at ``database_url``.
+
+    Parameters
+    ----------
+    database_url
+        The registry; default ``FOLLICLE_DATABASE_URL``, else ``follicle.db`` here.
+    settings
+        Overrides the ``FOLLICLE_*`` environment (tests).
+
+    The schema is migrated to the newest version before the first request.
+    """
+    settings = settings or get_settings()
+    engine = make_engine(database_url or settings.database_url)
+    if engine.dialect.name == "sqlite":
+        tune_sqlite(engine)
+    ensure_schema(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="follicle registry",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+    )
+    app.state.registry = Registry(engine, settings)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (auth, worklist, participants, checklist, audit, admin, data):
+        app.include_router(module.router)
+    _add_error_pages(app)
+    return app
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    """The one boundary where exceptions become answers."""
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        location = "/login" if target == "/" else f"/login?next={quote(target, safe='')}"
+        if request.headers.get("HX-Request"):
+            return Response(
+                status_code=303, headers={"HX-Redirect": location, "Location": location}
+            )
+        return RedirectResponse(location, status_code=303)
+
+    @app.exception_handler(FollicleError)
+    async def _follicle(request: Request, exc: FollicleError) -> Response:
+        message = NOT_FOUND_MESSAGE if isinstance(exc, NotFound) else str(exc)
+        return render(
+            request,
+            "error.html",
+            {"status": exc.http_status, "message": message},
+            status_code=exc.http_status,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = NOT_FOUND_MESSAGE if exc.status_code == 404 else str(exc.detail)
+        return render(
+            request,
+            "error.html",
+            {"status": exc.status_code, "message": message},
+            status_code=exc.status_code,
+            headers=dict(exc.headers or {}),
+        )

@@ -1,0 +1,84 @@
+"""Rendering pages: the Jinja2 environment, its filters, and :func:`render`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from follicle.web.security import CSRF_FIELD, CSRF_HEADER
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+templates = Jinja2Templates(directory=TEMPLATES)
+
+
+#: Column and table names whose plain reading would be wrong or unclear.
+LABELS: dict[str, str] = {
+    "participant_id": "Study ID",
+    "amh_ng_ml": "AMH",
+    "afc": "AFC",
+    "fsh_iu_l": "FSH",
+    "menses_baseline": "Menses at baseline",
+    "prior_ivf_cycles": "Prior IVF cycles",
+    "prior_max_oocytes": "Most oocytes in a prior cycle",
+    "prior_cycle_cancelled": "A prior cycle cancelled",
+    "dose_million_cells": "Dose",
+    "ivf_cycles": "IVF cycles",
+    "ivf_cycle_id": "IVF cycle",
+    "ivf": "IVF",
+    "iui": "IUI",
+    "cycle_id": "Cycle ID",
+    "pregnancy_id": "Pregnancy ID",
+    "infant_id": "Infant ID",
+    "birth_weight_g": "Birth weight",
+    "gestational_weeks": "Gestational age",
+    "checklist_complete": "Full checklist",
+    "MenSC": "MenSC",
+    "PRP": "PRP",
+    "BMDSC": "BMDSC",
+    "por": "POR",
+    "not_por": "Not POR",
+    "expected_poor_responder": "Expected POR",
+    "not_poseidon": "Not POSEIDON",
+    "3m": "3 months",
+    "6m": "6 months",
+    "12m": "12 months",
+}
+
+
+def label(value: object) -> str:
+    """A name or vocabulary word as a person reads it: ``live_birth`` → ``Live birth``."""
+    if value is None or value != value:  # None, NaN, NA
+        return ""
+    text = str(value)
+    if text in LABELS:
+        return LABELS[text]
+    text = text.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+templates.env.filters["label"] = label
+templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
+templates.env.globals["CSRF_HEADER"] = CSRF_HEADER
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render template ``name`` with the signed-in user and CSRF token in its context."""
+    auth = request.state._state.get("auth")
+    full: dict[str, Any] = {
+        "user": auth.user if auth else None,
+        "csrf_token": auth.csrf_token if auth else "",
+        **(context or {}),
+    }
+    return templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)

@@ -1,0 +1,93 @@
+"""The registry as the web application uses it: one engine and short transactions.
+
+Every request works in its own transaction, opened and committed inside the route (not in
+a dependency, whose exit may run after the response is sent): a save is acknowledged only
+after its commit. On SQLite, writes also take a process-wide lock, so concurrent requests
+queue for the single writer instead of failing with ``database is locked`` — the same
+"one writer" rule datasette follows. Readers never wait (WAL).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+
+from follicle.store.chain import lock_chain as lock_for_write
+from follicle.web.settings import WebSettings
+
+#: How long an SQLite connection waits for another process's write lock, in milliseconds.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """A busy timeout on every new SQLite connection.
+
+    Another process (the CLI importing a workbook) may hold the write lock for a while;
+    requests wait for it instead of failing at once. Inside the application writers
+    queue on :attr:`Registry._write_lock`, so the timeout only matters across processes.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+
+@dataclass
+class Registry:
+    """The engine, the settings and (SQLite) the writer's lock of one application."""
+
+    engine: Engine
+    settings: WebSettings
+    _write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the registry is an embedded SQLite file."""
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in one transaction, for a consistent view of several queries."""
+        with self.engine.connect() as connection, connection.begin():
+            yield connection
+
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        """The writer's turn, for library calls that open their own transaction (import)."""
+        with self._write_lock if self.is_sqlite else nullcontext():
+            yield
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in a transaction that commits when the block ends without error.
+
+        The registry's write lock is its first statement (:func:`lock_for_write`): on
+        SQLite a transaction that read before asking for it could find the database
+        changed by another process and fail instead of waiting.
+        """
+        with self.writer(), self.engine.begin() as connection:
+            lock_for_write(connection)
+            yield connection
+
+    @contextmanager
+    def session(self) -> Iterator[Connection]:
+        """A transaction for the session lookup of every request (it may touch the row).
+
+        SQLite: the writer's turn, as :meth:`write`. PostgreSQL: a plain transaction (row
+        locks suffice; the registry-wide lock would serialise every page view).
+        """
+        if not self.is_sqlite:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self.write() as connection:
+            yield connection

@@ -1,0 +1,1 @@
+"""The application's pages, one module per resource (each defines ``router``)."""

@@ -1,0 +1,131 @@
+"""Signing in and out, and the home page (which sends each role to its own start page)."""
+
+from __future__ import annotations
+
+import hmac
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from follicle.errors import PermissionDenied
+from follicle.store import accounts
+from follicle.web.deps import AnyUser, FormDep, RegistryDep, current_auth, now
+from follicle.web.pages import render
+from follicle.web.registry import Registry
+from follicle.web.security import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    clear_cookie,
+    new_token,
+    set_cookie,
+)
+
+router = APIRouter()
+
+#: Where each role starts.
+START_PAGES = {
+    "admin": "/worklist",
+    "coordinator": "/worklist",
+    "reviewer": "/participants",
+    "analyst": "/data",
+}
+
+#: The one message for every failed login (unknown user, wrong password, locked account).
+LOGIN_FAILED = "The username or password is wrong, or the account is locked for a while."
+
+
+def _safe_next(target: str | None) -> str | None:
+    """``target`` if it is a path on this site (never another host)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _login_page(
+    request: Request, *, error: str = "", username: str = "", status: int = 200
+) -> Response:
+    token = new_token()
+    response = render(
+        request,
+        "login.html",
+        {
+            "login_csrf": token,
+            "error": error,
+            "username": username,
+            "next": _safe_next(request.query_params.get("next")) or "",
+        },
+        status_code=status,
+    )
+    set_cookie(
+        response,
+        request,
+        LOGIN_CSRF_COOKIE,
+        token,
+        force_secure=request.app.state.registry.settings.secure_cookies,
+    )
+    return response
+
+
+@router.get("/login")
+async def login_page(request: Request) -> Response:
+    """The sign-in form (anyone)."""
+    return _login_page(request)
+
+
+def _sign_in(reg: Registry, username: str, password: str) -> tuple[str, str] | None:
+    with reg.write() as connection:
+        try:
+            user = accounts.authenticate(connection, username, password, now=now())
+        except PermissionDenied:
+            return None
+        return accounts.create_session(connection, user.id, now=now(), ttl=reg.settings.session_ttl)
+
+
+@router.post("/login")
+async def login(request: Request, form: FormDep, reg: RegistryDep) -> Response:
+    """Check the password; on success start a session and go to the start page."""
+    username = str(form.get("username", "")).strip()
+    password = str(form.get("password", ""))
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    given = str(form.get(CSRF_FIELD, ""))
+    if not expected or not hmac.compare_digest(expected.encode(), given.encode()):
+        return _login_page(
+            request,
+            error="The sign-in form expired. Please try again.",
+            username=username,
+            status=403,
+        )
+    session = await run_in_threadpool(_sign_in, reg, username, password)
+    if session is None:
+        return _login_page(request, error=LOGIN_FAILED, username=username, status=401)
+    token, _csrf = session
+    target = _safe_next(str(form.get("next", ""))) or "/"
+    response = RedirectResponse(target, status_code=303)
+    secure = reg.settings.secure_cookies
+    set_cookie(response, request, SESSION_COOKIE, token, force_secure=secure)
+    clear_cookie(response, request, LOGIN_CSRF_COOKIE, force_secure=secure)
+    return response
+
+
+def _sign_out(reg: Registry, token: str) -> None:
+    with reg.write() as connection:
+        accounts.delete_session(connection, token)
+
+
+@router.post("/logout")
+async def logout(request: Request, user: AnyUser, reg: RegistryDep) -> Response:
+    """End the session (the server forgets it) and return to the sign-in page."""
+    auth = await current_auth(request)
+    if auth is not None:
+        await run_in_threadpool(_sign_out, reg, auth.token)
+    response = RedirectResponse("/login", status_code=303)
+    clear_cookie(response, request, SESSION_COOKIE, force_secure=reg.settings.secure_cookies)
+    return response
+
+
+@router.get("/")
+async def home(user: AnyUser) -> Response:
+    """Each role's start page."""
+    return RedirectResponse(START_PAGES[user.role], status_code=303)

@@ -1,0 +1,123 @@
+"""The telephone checklist: one guided form for a follow-up contact.
+
+Saving writes the contact and everything in it in one transaction
+(:func:`follicle.store.checklist.save_checklist`) and marks the milestone done. Errors come
+back as problems whose ``column`` is the form field's name; the page is rendered again
+from what was posted, so every value entered is kept. Pregnancy, infant and IVF-cycle
+blocks are added with HTMX (each answer also brings the next "add" button, out of band).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from follicle.errors import Conflict, WorkbookInvalid
+from follicle.store import checklist, records
+from follicle.web.checklist_fields import nest
+from follicle.web.deps import Enroller, FormDep, RegistryDep
+from follicle.web.forms import errors_by_field, text_fields
+from follicle.web.pages import render
+from follicle.workbook import schema
+
+router = APIRouter()
+
+#: What the checklist template needs of the schema (the vocabularies come from there).
+SCHEMA = {
+    "contacts": schema.CONTACTS,
+    "conditions": schema.CONDITIONS,
+    "pregnancies": schema.PREGNANCIES,
+    "infants": schema.INFANTS,
+    "ivf_cycles": schema.IVF_CYCLES,
+    "infant_conditions": schema.INFANT_CONDITIONS_TABLE,
+    "maternal_conditions": schema.MATERNAL_CONDITIONS,
+    "infant_condition_words": schema.INFANT_CONDITIONS,
+}
+
+ANSWERS = ("yes", "no", "unknown")
+
+
+def _context(pid: str, values: dict[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "nav": "worklist",
+        "pid": pid,
+        "v": values,
+        "errors": errors,
+        "answers": ANSWERS,
+        **SCHEMA,
+    }
+
+
+@router.get("/participants/{participant_id}/checklist")
+def checklist_form(
+    request: Request, participant_id: str, user: Enroller, reg: RegistryDep, milestone: str = ""
+) -> Response:
+    """A blank checklist for her (404 for an unknown ID or a woman of another site)."""
+    with reg.read() as connection:
+        records.participant(connection, user, participant_id)  # her site is the user's
+    values = {
+        "form_token": checklist.ChecklistForm.new_token(),
+        "contact_date": date.today().isoformat(),
+        "mode": "phone",
+        "milestone": milestone,
+        "vital_status": "alive",
+        "pregnancies": [],
+        "ivf_cycles": [],
+    }
+    return render(request, "checklist.html", _context(participant_id, values, {}))
+
+
+@router.post("/participants/{participant_id}/checklist")
+def save(
+    request: Request, participant_id: str, user: Enroller, reg: RegistryDep, form: FormDep
+) -> Response:
+    """Save the contact and everything in it, all or nothing."""
+    fields = text_fields(form)
+    fields.pop("csrf_token", None)
+    fields["participant_id"] = participant_id  # the URL's woman, whatever the form says
+    values = nest(fields)
+    try:
+        with reg.write() as connection:
+            records.participant(connection, user, participant_id)  # 404 unless hers
+            filled = checklist.ChecklistForm.from_form(fields)
+            checklist.save_checklist(connection, user, filled)
+    except (WorkbookInvalid, Conflict) as exc:
+        errors = errors_by_field(exc.problems)
+        if isinstance(exc, Conflict) and not exc.problems:
+            errors[""] = [str(exc)]
+        return render(
+            request, "checklist.html", _context(participant_id, values, errors), status_code=422
+        )
+    return RedirectResponse(
+        f"/participants/{quote(participant_id, safe='')}?saved=checklist", status_code=303
+    )
+
+
+@router.get("/checklist/blocks/pregnancy")
+def pregnancy_block(request: Request, user: Enroller, index: int = 0) -> Response:
+    """An empty pregnancy block (HTMX), with the next "add pregnancy" button out of band."""
+    return render(
+        request, "_checklist_block.html", {**_context("", {}, {}), "kind": "pregnancy", "i": index}
+    )
+
+
+@router.get("/checklist/blocks/infant")
+def infant_block(request: Request, user: Enroller, pregnancy: int = 0, index: int = 0) -> Response:
+    """An empty infant block of pregnancy ``pregnancy`` (HTMX)."""
+    return render(
+        request,
+        "_checklist_block.html",
+        {**_context("", {}, {}), "kind": "infant", "i": pregnancy, "j": index},
+    )
+
+
+@router.get("/checklist/blocks/ivf")
+def ivf_block(request: Request, user: Enroller, index: int = 0) -> Response:
+    """An empty IVF-cycle block (HTMX)."""
+    return render(
+        request, "_checklist_block.html", {**_context("", {}, {}), "kind": "ivf", "i": index}
+    )

@@ -1,0 +1,417 @@
+"""Participants: the list, enrolment (with the live POR assessment) and her page.
+
+Her page shows the timeline and every record of her tables; coordinators of her site
+(and admins) can add and edit records there. Edits carry the version the form was built
+from and a required reason; a conflicting save shows what the other person changed and
+keeps what this user typed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
+
+from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
+from follicle.store import accounts, records
+from follicle.store.accounts import User
+from follicle.store.tables import ROW_ID
+from follicle.web.assessment import assess
+from follicle.web.deps import ENROLLERS, ClinicalReader, Enroller, FormDep, RegistryDep
+from follicle.web.forms import (
+    REASON_FIELD,
+    VERSION_FIELD,
+    errors_by_field,
+    frame_text,
+    table_values,
+    text_fields,
+)
+from follicle.web.pages import render
+from follicle.web.registry import Registry
+from follicle.web.timeline import timeline
+from follicle.workbook import schema
+
+router = APIRouter()
+
+#: The woman's name and phone, as a form (kept apart from the workbook's tables).
+IDENTITY = schema.Table(
+    "participant_identity",
+    "the woman's name and phone number (never exported)",
+    key="participant_id",
+    noun="identity",
+    columns=(
+        schema.Column("full_name", "text", "full name"),
+        schema.Column("phone", "text", "telephone number"),
+    ),
+)
+
+#: The tables a user can add to or edit on her page, in the order they are shown.
+RECORD_TABLES: dict[str, schema.Table] = {
+    **{t.name: t for t in schema.TABLES},
+    IDENTITY.name: IDENTITY,
+}
+
+#: The reason asked for every change to saved data (kept in the audit trail).
+REASON = schema.Column("reason", "text", "why the saved data change", required=True)
+
+#: Columns a form never offers: her own ID (taken from the URL) and the keys.
+FIXED = ("participant_id",)
+
+
+def _sites(connection: Connection, user: User) -> list[tuple[str, str]]:
+    """The sites ``user`` may enrol at, as (code, name)."""
+    frame = accounts.list_sites(connection)
+    pairs = zip(frame["code"], frame["name"], strict=True)
+    return [(code, name) for code, name in pairs if user.can_see_site(code)]
+
+
+@router.get("/participants")
+def participant_list(
+    request: Request, user: ClinicalReader, reg: RegistryDep, site: str = "", q: str = ""
+) -> Response:
+    """The women of the user's sites, searchable by study ID."""
+    with reg.read() as connection:
+        frame = records.list_participants(connection, user, site=site or None, search=q or None)
+        sites = _sites(connection, user)
+    return render(
+        request,
+        "participants.html",
+        {"nav": "participants", "rows": frame_text(frame), "site": site, "q": q, "sites": sites},
+    )
+
+
+def _enrol_page(
+    request: Request,
+    sites: list[tuple[str, str]],
+    fields: dict[str, str],
+    errors: dict[str, list[str]],
+    *,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "enrol.html",
+        {
+            "nav": "enrol",
+            "table": schema.PARTICIPANTS,
+            "identity": IDENTITY,
+            "sites": sites,
+            "values": fields,
+            "errors": errors,
+            "assessment": assess(fields, today=date.today()),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/participants/new")
+def enrol_form(request: Request, user: Enroller, reg: RegistryDep) -> Response:
+    """The enrolment form."""
+    with reg.read() as connection:
+        sites = _sites(connection, user)
+    first = {"site": sites[0][0]} if len(sites) == 1 else {}
+    return _enrol_page(request, sites, first, {})
+
+
+@router.post("/participants/assess")
+def enrol_assessment(request: Request, user: Enroller, form: FormDep) -> Response:
+    """The POR assessment of the values typed so far (an HTMX fragment)."""
+    return render(
+        request, "_assessment.html", {"assessment": assess(text_fields(form), today=date.today())}
+    )
+
+
+@router.post("/participants")
+def enrol(request: Request, user: Enroller, reg: RegistryDep, form: FormDep) -> Response:
+    """Create the woman (baseline and identity) in one transaction, then show her page."""
+    fields = text_fields(form)
+    values = table_values(fields, schema.PARTICIPANTS)
+    identity = table_values(fields, IDENTITY)
+    sites: list[tuple[str, str]] = []
+    try:
+        with reg.write() as connection:
+            sites = _sites(connection, user)
+            if values.get("site") not in {code for code, _ in sites}:
+                raise WorkbookInvalid(
+                    [
+                        _problem(
+                            "participants", "site", values.get("site"), "choose one of your sites"
+                        )
+                    ]
+                )
+            saved = records.create(connection, user, "participants", values)
+            if any(identity.values()):
+                records.create(
+                    connection, user, IDENTITY.name, {"participant_id": saved.key, **identity}
+                )
+    except WorkbookInvalid as exc:
+        return _enrol_page(request, sites, fields, errors_by_field(exc.problems), status=422)
+    except Conflict as exc:
+        return _enrol_page(request, sites, fields, {"participant_id": [str(exc)]}, status=409)
+    return RedirectResponse(f"/participants/{quote(saved.key, safe='')}", status_code=303)
+
+
+def _problem(table: str, column: str, value: str | None, message: str) -> Problem:
+    return Problem(f"{table}.csv", None, column, value, "required", message)
+
+
+# --------------------------------------------------------------------------- her page
+
+
+def _key_column(table: schema.Table) -> str:
+    return table.key or ROW_ID
+
+
+def _records(rows: dict[str, pd.DataFrame]) -> dict[str, list[dict[str, str]]]:
+    """Each table's rows as text, with ``_key`` (the row's key) for links and forms."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for name, table in RECORD_TABLES.items():
+        frame = rows.get("identity" if name == IDENTITY.name else name)
+        if frame is None:
+            continue
+        text = frame_text(frame)
+        key = _key_column(table)
+        for row in text:
+            row["_key"] = row.get(key, "")
+        out[name] = text
+    return out
+
+
+def _page(
+    request: Request,
+    user: User,
+    participant_id: str,
+    rows: dict[str, pd.DataFrame],
+    *,
+    editing: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    tables = _records(rows)
+    baseline = tables.get("participants", [{}])[0]
+    first_injection = (
+        rows["injections"]["injection_date"].min() if len(rows["injections"]) else None
+    )
+    planned = {} if first_injection is None else {"injection_date": str(first_injection)[:10]}
+    return render(
+        request,
+        "participant.html",
+        {
+            "nav": "participants",
+            "pid": participant_id,
+            "baseline": baseline,
+            "tables": tables,
+            "schema_tables": RECORD_TABLES,
+            "timeline": timeline(rows),
+            "assessment": assess({**baseline, **planned}, today=date.today()),
+            "can_edit": user.role in ENROLLERS,
+            "editing": editing or {},
+            "reason_column": REASON,
+        },
+        status_code=status,
+    )
+
+
+@router.get("/participants/{participant_id}")
+def participant_page(
+    request: Request,
+    participant_id: str,
+    user: ClinicalReader,
+    reg: RegistryDep,
+    edit: str = "",
+) -> Response:
+    """Her timeline and records (404 for an unknown ID or a woman of another site).
+
+    ``?edit=TABLE/KEY`` opens the edit form of one of her rows.
+    """
+    with reg.read() as connection:
+        rows = records.participant(connection, user, participant_id)
+    editing: dict[str, Any] = {}
+    name, _, key = edit.partition("/")
+    if edit and user.role in ENROLLERS and name in RECORD_TABLES:
+        current = _current(rows, RECORD_TABLES[name], key)
+        if current:
+            editing = {"table": name, "key": key, "values": current, "errors": {}}
+    return _page(request, user, participant_id, rows, editing=editing)
+
+
+def _table(name: str) -> schema.Table:
+    if name not in RECORD_TABLES:
+        raise NotFound(f"no table {name!r}")
+    return RECORD_TABLES[name]
+
+
+def _owned_keys(rows: dict[str, pd.DataFrame], table: schema.Table) -> set[str]:
+    """The keys of ``table``'s rows that belong to this woman."""
+    frame = rows.get("identity" if table.name == IDENTITY.name else table.name)
+    if frame is None or frame.empty:
+        return set()
+    return set(frame[_key_column(table)].astype("string").dropna())
+
+
+def _parent_is_hers(
+    rows: dict[str, pd.DataFrame], table: schema.Table, values: dict[str, str]
+) -> None:
+    """Infants and infant conditions name a parent row: it must be hers."""
+    owner_column, owner_table = table.owner
+    if owner_table == "participants":
+        return
+    if values.get(owner_column, "") not in _owned_keys(rows, RECORD_TABLES[owner_table]):
+        raise WorkbookInvalid(
+            [
+                _problem(
+                    table.name,
+                    owner_column,
+                    values.get(owner_column),
+                    f"choose one of her {owner_table}",
+                )
+            ]
+        )
+
+
+@router.post("/participants/{participant_id}/records/{table_name}")
+def add_record(
+    request: Request,
+    participant_id: str,
+    table_name: str,
+    user: Enroller,
+    reg: RegistryDep,
+    form: FormDep,
+) -> Response:
+    """Add a row to one of her tables (e.g. record an injection)."""
+    table = _table(table_name)
+    if table.name == "participants":
+        raise NotFound("a woman is enrolled, not added as a record")
+    fields = text_fields(form)
+    values = table_values(fields, table, skip=FIXED)
+    if "participant_id" in table.column_names:
+        values["participant_id"] = participant_id
+    try:
+        with reg.write() as connection:
+            rows = records.participant(connection, user, participant_id)
+            if table.name == IDENTITY.name and "identity" not in rows:
+                raise PermissionDenied("only her site's coordinators see her identity")
+            _parent_is_hers(rows, table, values)
+            records.create(connection, user, table.name, values)
+    except (WorkbookInvalid, Conflict) as exc:
+        with reg.read() as connection:
+            rows = records.participant(connection, user, participant_id)
+        problems = exc.problems if isinstance(exc, WorkbookInvalid) else []
+        editing = {
+            "table": table.name,
+            "key": "",
+            "values": fields,
+            "errors": errors_by_field(problems),
+            "conflict": "" if isinstance(exc, WorkbookInvalid) else str(exc),
+        }
+        return _page(request, user, participant_id, rows, editing=editing, status=422)
+    return RedirectResponse(
+        f"/participants/{quote(participant_id, safe='')}#{table.name}", status_code=303
+    )
+
+
+@router.post("/participants/{participant_id}/records/{table_name}/{key}")
+def edit_record(
+    request: Request,
+    participant_id: str,
+    table_name: str,
+    key: str,
+    user: Enroller,
+    reg: RegistryDep,
+    form: FormDep,
+) -> Response:
+    """Change one of her rows: the version it was read at and a reason are required."""
+    table = _table(table_name)
+    fields = text_fields(form)
+    changes = table_values(
+        fields, table, skip=(*FIXED, *(() if table.key is None else (table.key,)))
+    )
+    return _write_existing(
+        request, participant_id, table, key, user, reg, fields, changes, delete=False
+    )
+
+
+@router.post("/participants/{participant_id}/records/{table_name}/{key}/delete")
+def delete_record(
+    request: Request,
+    participant_id: str,
+    table_name: str,
+    key: str,
+    user: Enroller,
+    reg: RegistryDep,
+    form: FormDep,
+) -> Response:
+    """Delete one of her rows (version and reason required, as for an edit)."""
+    table = _table(table_name)
+    if table.name == "participants":
+        raise NotFound("a woman's enrolment cannot be deleted from the web")
+    fields = text_fields(form)
+    return _write_existing(request, participant_id, table, key, user, reg, fields, {}, delete=True)
+
+
+def _write_existing(
+    request: Request,
+    participant_id: str,
+    table: schema.Table,
+    key: str,
+    user: User,
+    reg: Registry,
+    fields: dict[str, str],
+    changes: dict[str, str],
+    *,
+    delete: bool,
+) -> Response:
+    reason = fields.get(REASON_FIELD, "")
+    try:
+        version = int(fields.get(VERSION_FIELD, ""))
+    except ValueError:
+        version = 0
+    try:
+        with reg.write() as connection:
+            rows = records.participant(connection, user, participant_id)
+            if key not in _owned_keys(rows, table):
+                raise NotFound(f"{table.name} {key}")
+            if not reason:
+                raise WorkbookInvalid(
+                    [
+                        _problem(
+                            table.name, REASON_FIELD, "", "give a reason for changing saved data"
+                        )
+                    ]
+                )
+            if delete:
+                records.delete(connection, user, table.name, key, version=version, reason=reason)
+            else:
+                _parent_is_hers(rows, table, {**_current(rows, table, key), **changes})
+                records.update(
+                    connection, user, table.name, key, changes, version=version, reason=reason
+                )
+    except (WorkbookInvalid, Conflict) as exc:
+        with reg.read() as connection:
+            rows = records.participant(connection, user, participant_id)
+        conflict = isinstance(exc, Conflict)
+        editing = {
+            "table": table.name,
+            "key": key,
+            "values": fields,
+            "errors": errors_by_field(exc.problems),
+            "conflict": str(exc) if conflict else "",
+            "changed": list(getattr(exc, "changed", []) or []),
+        }
+        return _page(
+            request, user, participant_id, rows, editing=editing, status=409 if conflict else 422
+        )
+    return RedirectResponse(
+        f"/participants/{quote(participant_id, safe='')}#{table.name}", status_code=303
+    )
+
+
+def _current(rows: dict[str, pd.DataFrame], table: schema.Table, key: str) -> dict[str, str]:
+    for row in _records(rows).get(table.name, []):
+        if row["_key"] == key:
+            return row
+    return {}

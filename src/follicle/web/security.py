@@ -1,0 +1,123 @@
+"""Sessions, CSRF and HTTP security headers.
+
+Sessions are server-side: the browser holds only a random token in the cookie
+``follicle_session``; the registry stores its SHA-256 with the user, the expiry and the
+session's CSRF token (:mod:`follicle.store.accounts`). Logging out deletes the row, so a
+copied cookie stops working at once.
+
+The cookie is ``HttpOnly`` (scripts cannot read it), ``SameSite=Strict`` (no other site
+can make the browser send it) and ``Secure`` when the request came over HTTPS or
+``FOLLICLE_SECURE_COOKIES=1`` (behind a TLS proxy that does not pass the scheme on).
+
+CSRF: every POST, PUT, PATCH and DELETE must carry the session's CSRF token, in the form
+field ``csrf_token`` or (HTMX requests) the header ``X-CSRF-Token``; the base layout puts
+both in every page. The login form, which has no session yet, uses a double-submit
+token: a random cookie ``follicle_login_csrf`` that the form must repeat.
+
+Headers: a Content-Security-Policy that allows only the application's own scripts,
+styles and images (no inline script: htmx is served from ``/static``), framing denied,
+no MIME sniffing, no referrer, and ``Cache-Control: no-store`` on every page (they show
+patients' data) — only ``/static/`` may be cached.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+SESSION_COOKIE = "follicle_session"
+LOGIN_CSRF_COOKIE = "follicle_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+SECURITY_HEADERS: dict[str, str] = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def is_secure(request: Request, *, force: bool) -> bool:
+    """Whether cookies set in answer to ``request`` must be marked ``Secure``."""
+    return force or request.url.scheme == "https"
+
+
+def set_cookie(
+    response: Response, request: Request, name: str, value: str, *, force_secure: bool
+) -> None:
+    """Set an HttpOnly, SameSite=Strict session-scoped cookie (Secure over HTTPS)."""
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=is_secure(request, force=force_secure),
+        path="/",
+    )
+
+
+def clear_cookie(response: Response, request: Request, name: str, *, force_secure: bool) -> None:
+    """Tell the browser to forget cookie ``name``."""
+    response.delete_cookie(
+        name,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=is_secure(request, force=force_secure),
+    )
+
+
+def new_token() -> str:
+    """A random URL-safe token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def csrf_matches(expected: str | None, request: Request, form: Mapping[str, object]) -> bool:
+    """Whether the request repeats the CSRF token ``expected`` (field or HTMX header)."""
+    if not expected:
+        return False
+    given = request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD)
+    if not isinstance(given, str) or not given:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+class SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` and ``no-store`` to every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.decode().lower() for k, _ in headers}
+                extra = dict(SECURITY_HEADERS)
+                if not static:
+                    extra["cache-control"] = "no-store"
+                headers.extend(
+                    (k.encode(), v.encode()) for k, v in extra.items() if k not in present
+                )
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,45 @@
+"""The web application's settings, read from ``FOLLICLE_*`` environment variables.
+
+Built by :func:`get_settings` when an application is created, never at import, so tests
+and ``follicle serve`` can set the environment first.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    """Settings of ``follicle serve`` (environment variables with the ``FOLLICLE_`` prefix)."""
+
+    model_config = SettingsConfigDict(env_prefix="FOLLICLE_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="the registry; default: follicle.db in the working directory (SQLite)",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description=(
+            "mark the session cookie Secure even when the request arrives over plain HTTP "
+            "(set it behind a TLS-terminating proxy that does not forward the scheme)"
+        ),
+    )
+    session_minutes: int = Field(
+        default=8 * 60,
+        gt=0,
+        description="a session ends after this many minutes without a request (sliding)",
+    )
+
+    @property
+    def session_ttl(self) -> timedelta:
+        """How long a session lives after its last request."""
+        return timedelta(minutes=self.session_minutes)
+
+
+def get_settings() -> WebSettings:
+    """The settings as the environment holds them now."""
+    return WebSettings()

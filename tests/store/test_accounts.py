@@ -1,0 +1,191 @@
+"""Accounts: Argon2 hashes, sign-in with lockout, server-side sessions; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from follicle.errors import Conflict, NotFound, PermissionDenied
+from follicle.store.accounts import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    SESSION_TOUCH,
+    SIGN_IN_REFUSED,
+    User,
+    authenticate,
+    create_session,
+    create_site,
+    create_user,
+    delete_session,
+    get_user,
+    hash_password,
+    list_users,
+    session_user,
+    set_user_active,
+    set_user_sites,
+    verify_password,
+)
+from follicle.store.chain import utc
+from follicle.store.tables import audit_log, users, web_sessions
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def alice(engine):
+    with engine.begin() as connection:
+        create_site(connection, "North", "North clinic")
+        return create_user(connection, "alice", "correct horse", "coordinator", ["North"])
+
+
+def _sign_in(engine, password, now=NOW):
+    """One attempt in its own transaction, committed whatever the outcome (as the web does)."""
+    with engine.begin() as connection:
+        try:
+            return authenticate(connection, "alice", password, now=now)
+        except PermissionDenied as exc:
+            return exc
+
+
+def test_passwords_are_hashed_with_argon2id_and_salted():
+    first, second = hash_password("secret"), hash_password("secret")
+    assert first.startswith("$argon2id$")
+    assert first != second  # a salt of its own
+    assert verify_password(first, "secret")
+    assert not verify_password(first, "Secret")
+    assert not verify_password("not a hash", "secret")
+
+
+def test_create_user_stores_the_hash_never_the_password_and_audits_without_it(engine, alice):
+    with engine.connect() as connection:
+        row = connection.execute(select(users).where(users.c.username == "alice")).one()
+        entries = (
+            connection.execute(select(audit_log.c.after).where(audit_log.c.table_name == "users"))
+            .scalars()
+            .all()
+        )
+    assert row.password_hash.startswith("$argon2id$")
+    assert "correct horse" not in row.password_hash
+    assert alice == User(row.id, "alice", "coordinator", frozenset({"North"}))
+    (after,) = entries
+    assert json.loads(after) == {
+        "username": "alice",
+        "role": "coordinator",
+        "sites": ["North"],
+        "active": True,
+    }
+    assert row.password_hash not in after
+
+
+def test_create_user_refuses_duplicates_unknown_sites_and_roles(engine, alice):
+    with engine.begin() as connection:
+        with pytest.raises(Conflict):
+            create_user(connection, "alice", "x", "admin")
+        with pytest.raises(NotFound):
+            create_user(connection, "bob", "x", "coordinator", ["Atlantis"])
+        with pytest.raises(ValueError, match="unknown role"):
+            create_user(connection, "bob", "x", "superuser")
+        with pytest.raises(Conflict):
+            create_site(connection, "North", "again")
+
+
+def test_sites_decide_what_a_user_sees():
+    admin = User(1, "a", "admin", frozenset())
+    coordinator = User(2, "c", "coordinator", frozenset({"North"}))
+    assert admin.can_see_site("South")
+    assert admin.can_write
+    assert coordinator.can_see_site("North")
+    assert not coordinator.can_see_site("South")
+    assert not User(3, "r", "reviewer", frozenset({"North"})).can_write
+    assert not User(4, "n", "analyst", frozenset()).sees_identity
+
+
+def test_the_right_password_signs_in_and_a_wrong_one_or_unknown_user_is_refused(engine, alice):
+    assert _sign_in(engine, "correct horse") == alice
+    wrong = _sign_in(engine, "wrong")
+    assert isinstance(wrong, PermissionDenied)
+    assert str(wrong) == SIGN_IN_REFUSED
+    with engine.begin() as connection, pytest.raises(PermissionDenied, match=SIGN_IN_REFUSED):
+        authenticate(connection, "nobody", "correct horse", now=NOW)
+
+
+def test_lockout_after_five_failures_and_unlock_after_the_period(engine, alice):
+    for attempt in range(MAX_FAILED_LOGINS - 1):
+        assert isinstance(
+            _sign_in(engine, "wrong", NOW + timedelta(seconds=attempt)), PermissionDenied
+        )
+    assert _sign_in(engine, "correct horse", NOW + timedelta(seconds=10)) == alice  # resets
+    for attempt in range(MAX_FAILED_LOGINS):
+        assert isinstance(
+            _sign_in(engine, "wrong", NOW + timedelta(seconds=20 + attempt)), PermissionDenied
+        )
+    locked_at = NOW + timedelta(seconds=20 + MAX_FAILED_LOGINS - 1)
+    # Locked: even the right password is refused, with the same message.
+    refused = _sign_in(engine, "correct horse", locked_at + LOCKOUT - timedelta(seconds=1))
+    assert isinstance(refused, PermissionDenied)
+    assert str(refused) == SIGN_IN_REFUSED
+    assert _sign_in(engine, "correct horse", locked_at + LOCKOUT + timedelta(seconds=1)) == alice
+
+
+def test_a_disabled_user_cannot_sign_in_and_loses_her_sessions(engine, alice):
+    with engine.begin() as connection:
+        token, _ = create_session(connection, alice.id, now=NOW)
+        set_user_active(connection, alice.id, False)
+    assert isinstance(_sign_in(engine, "correct horse"), PermissionDenied)
+    with engine.begin() as connection:
+        assert session_user(connection, token, now=NOW) is None
+        assert get_user(connection, alice.id) is None
+
+
+def test_sessions_store_only_the_token_hash_and_expire(engine, alice):
+    ttl = timedelta(hours=1)
+    with engine.begin() as connection:
+        token, csrf = create_session(connection, alice.id, now=NOW, ttl=ttl)
+    with engine.connect() as connection:
+        (stored,) = connection.execute(select(web_sessions.c.token_hash)).scalars().all()
+    assert token not in stored
+    assert len(stored) == 64
+    with engine.begin() as connection:
+        assert session_user(connection, token, now=NOW + ttl - timedelta(seconds=1), ttl=ttl) == (
+            alice,
+            csrf,
+        )
+        assert session_user(connection, "forged", now=NOW, ttl=ttl) is None
+    # That use slid the expiry: one hour after it, not after the start.
+    later = NOW + ttl - timedelta(seconds=1) + ttl - timedelta(seconds=1)
+    with engine.begin() as connection:
+        assert session_user(connection, token, now=later, ttl=ttl) == (alice, csrf)
+    with engine.begin() as connection:
+        assert (
+            session_user(connection, token, now=later + ttl + timedelta(seconds=1), ttl=ttl) is None
+        )
+    with engine.connect() as connection:  # an expired session is removed
+        assert connection.execute(select(web_sessions)).all() == []
+
+
+def test_a_recent_session_is_not_written_on_every_request(engine, alice):
+    with engine.begin() as connection:
+        token, _ = create_session(connection, alice.id, now=NOW)
+        session_user(connection, token, now=NOW + SESSION_TOUCH / 2)
+        seen = connection.execute(select(web_sessions.c.last_seen_at)).scalar_one()
+    assert utc(seen) == NOW
+
+
+def test_logout_deletes_the_session(engine, alice):
+    with engine.begin() as connection:
+        token, _ = create_session(connection, alice.id, now=NOW)
+        delete_session(connection, token)
+        assert session_user(connection, token, now=NOW) is None
+
+
+def test_sites_of_a_user_can_be_changed_and_users_listed(engine, alice):
+    with engine.begin() as connection:
+        create_site(connection, "South", "South clinic")
+        changed = set_user_sites(connection, alice.id, ["South", "North"])
+        listed = list_users(connection)
+    assert changed.sites == frozenset({"North", "South"})
+    assert listed.loc[0, "sites"] == "North,South"
+    assert "password_hash" not in listed.columns

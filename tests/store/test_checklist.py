@@ -1,0 +1,164 @@
+"""The telephone checklist: one transaction, validated by the workbook's rules with errors on
+their form fields, idempotent, audited, and the milestone done; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from follicle.errors import NotFound, PermissionDenied, WorkbookInvalid
+from follicle.store import checklist as checklist_module
+from follicle.store.chain import verify_chain
+from follicle.store.checklist import ChecklistForm, ConditionAnswer, save_checklist
+from follicle.store.records import participant
+from follicle.store.schedule import worklist
+from follicle.store.tables import WORKBOOK_TABLES, audit_log
+
+from .helpers import snapshot
+
+FIELDS = {
+    "participant_id": "008",
+    "form_token": "token-1",
+    "contact_date": "2024-08-01",  # in the window of her year-5 milestone
+    "mode": "phone",
+    "milestone": "annual",
+    "menses": "regular",
+    "vital_status": "alive",
+    "conditions.ovarian_cyst.answer": "yes",
+    "conditions.ovarian_cyst.diagnosis_date": "2023-05-01",
+    "conditions.ovarian_cyst.resolved": "yes",
+    "conditions.breast_cancer.answer": "no",
+    "conditions.endometriosis.answer": "unknown",
+    "ivf_cycles[0].start_date": "2022-01-10",
+    "ivf_cycles[0].oocytes_retrieved": "3",
+    "pregnancies[0].conception_date": "2022-01-25",
+    "pregnancies[0].mode": "ivf",
+    "pregnancies[0].ivf_cycle_id": "ivf_cycles[0]",
+    "pregnancies[0].outcome": "live_birth",
+    "pregnancies[0].outcome_date": "2022-10-10",
+    "pregnancies[0].gestational_weeks": "38",
+    "pregnancies[0].infants[0].birth_date": "2022-10-10",
+    "pregnancies[0].infants[0].sex": "female",
+    "pregnancies[0].infants[0].birth_weight_g": "3100",
+    "pregnancies[0].infants[0].conditions.thyroid_disorder.answer": "yes",
+    "pregnancies[0].infants[0].conditions.thyroid_disorder.diagnosis_date": "2023-01-01",
+    "unrelated": "ignored",
+}
+
+
+def _save(engine, actor, form):
+    with engine.begin() as connection:
+        return save_checklist(connection, actor, form)
+
+
+def test_the_flat_form_becomes_the_nested_checklist():
+    form = ChecklistForm.from_form(FIELDS)
+    assert form.participant_id == "008"
+    assert form.form_token == "token-1"
+    assert form.conditions["ovarian_cyst"] == ConditionAnswer("yes", "2023-05-01", "", "yes", "")
+    assert form.conditions["breast_cancer"].answer == "no"
+    assert form.ivf_cycles[0].oocytes_retrieved == "3"
+    assert form.pregnancies[0].ivf_cycle_id == "ivf_cycles[0]"
+    infant = form.pregnancies[0].infants[0]
+    assert (infant.birth_weight_g, infant.conditions["thyroid_disorder"].answer) == ("3100", "yes")
+    assert ChecklistForm.new_token() != ChecklistForm.new_token()
+
+
+def test_saving_writes_every_row_audited_and_marks_the_milestone_done(engine, people):
+    north = people["north"]
+    with engine.connect() as connection:
+        entries_before = connection.execute(
+            select(func.count()).select_from(audit_log)
+        ).scalar_one()
+    saved = _save(engine, north, ChecklistForm.from_form(FIELDS))
+    assert (saved.table, saved.version) == ("contacts", 1)
+    with engine.connect() as connection:
+        rows = participant(connection, north, "008")
+        entries = connection.execute(select(audit_log).where(audit_log.c.id > entries_before)).all()
+        assert verify_chain(connection).ok
+        milestones, _ = worklist(connection, north, today=date(2024, 8, 2))
+    contact = rows["contacts"][rows["contacts"]["row_id"] == int(saved.key)].iloc[0]
+    assert (contact["mode"], contact["milestone"], contact["checklist_complete"]) == (
+        "phone",
+        "annual",
+        True,
+    )
+    assert rows["conditions"]["condition"].tolist() == ["ovarian_cyst"]  # only the yes
+    (cycle,) = rows["ivf_cycles"].itertuples()
+    (pregnancy,) = rows["pregnancies"].itertuples()
+    assert (cycle.cycle_id, pregnancy.pregnancy_id, pregnancy.ivf_cycle_id) == (
+        "008-C1",
+        "008-P1",
+        "008-C1",
+    )
+    assert rows["infants"]["infant_id"].tolist() == ["008-P1-I1"]
+    assert rows["infant_conditions"]["condition"].tolist() == ["thyroid_disorder"]
+    assert sorted(e.table_name for e in entries) == sorted(
+        ["contacts", "conditions", "ivf_cycles", "pregnancies", "infants", "infant_conditions"]
+    )
+    assert {e.actor for e in entries} == {"nora"}
+    done = milestones[(milestones["participant_id"] == "008") & (milestones["status"] == "done")]
+    assert "2024-08-01" in pd_dates(done["contact_date"])
+
+
+def pd_dates(values) -> set[str]:
+    return {d.date().isoformat() for d in values}
+
+
+def test_a_second_submit_of_the_same_form_writes_nothing(engine, people):
+    form = ChecklistForm.from_form(FIELDS)
+    first = _save(engine, people["north"], form)
+    before = snapshot(engine)
+    assert _save(engine, people["north"], form) == first
+    assert snapshot(engine) == before
+
+
+def test_errors_name_their_form_fields_and_nothing_is_written(engine, people):
+    before = snapshot(engine)
+    bad = FIELDS | {
+        "pregnancies[0].outcome_date": "",
+        "pregnancies[0].infants[0].birth_weight_g": "-4",
+        "conditions.ovarian_cyst.diagnosis_date": "2030-01-01",
+        "conditions.made_up.answer": "yes",
+        "conditions.breast_cancer.answer": "maybe",
+        "mode": "fax",
+    }
+    with pytest.raises(WorkbookInvalid) as raised:
+        _save(engine, people["north"], ChecklistForm.from_form(bad))
+    fields = {(p.column, p.rule) for p in raised.value.problems}
+    assert {
+        ("mode", "not_in_vocabulary"),
+        ("pregnancies[0].outcome_date", "outcome_date_missing"),
+        ("pregnancies[0].infants[0].birth_weight_g", "below_minimum"),
+        ("conditions.ovarian_cyst.diagnosis_date", "future_date"),
+        ("conditions.made_up", "not_in_vocabulary"),
+        ("conditions.breast_cancer.answer", "not_in_vocabulary"),
+    } <= fields
+    assert snapshot(engine) == before
+
+
+def test_a_failure_midway_leaves_nothing(engine, people, monkeypatch):
+    before = snapshot(engine)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    # Every row is inserted by then; the audit fails last.
+    monkeypatch.setattr(checklist_module, "append_entries", fail)
+    with pytest.raises(RuntimeError, match="disk"):
+        _save(engine, people["north"], ChecklistForm.from_form(FIELDS))
+    assert snapshot(engine) == before
+    contacts = WORKBOOK_TABLES["contacts"]
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(contacts)).scalar_one() == 10
+
+
+def test_only_coordinators_of_her_site_and_admins_save_checklists(engine, people):
+    form = ChecklistForm(participant_id="008", contact_date="2024-03-01", mode="phone")
+    with pytest.raises(PermissionDenied):
+        _save(engine, people["reviewer"], form)
+    with pytest.raises(NotFound):
+        _save(engine, people["south"], form)
+    assert _save(engine, people["admin"], form).table == "contacts"

@@ -1,0 +1,36 @@
+"""A woman's audit trail in the browser."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ..conftest import Browser
+from ..registry_seed import Seeded
+
+
+def test_the_trail_shows_each_change_with_who_and_why(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    key = seeded.women["A"].keys["conditions"]
+    page = browser.get(f"/participants/WA001?edit=conditions/{key}").text
+    assert (
+        browser.post(
+            f"/participants/WA001/records/conditions/{key}",
+            {"resolved": "yes", "version": "1", "reason": "told by phone"},
+        ).status_code
+        == 303
+    ), page[:100]
+    trail = browser.get("/participants/WA001/audit").text
+    for words in ("coord_a", "told by phone", "Conditions", "Pregnancies", "Infants", "admin"):
+        assert words in trail
+    assert "Test Woman" not in trail  # identity values never reach the audit log
+    assert "WB001" not in trail
+
+
+def test_the_trail_has_no_way_to_change_it(app_and_seed: tuple[FastAPI, Seeded]) -> None:
+    app, seeded = app_and_seed
+    page = Browser(app, seeded.users["admin"]).get("/participants/WA001/audit").text
+    body = page[page.index("<main") :]
+    assert "<form" not in body
