@@ -11,47 +11,11 @@ in parallel (``pytest -n``) against one database and leave it clean.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-POSTGRES_URL_ENV = "FOLLICLE_TEST_POSTGRES_URL"
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
-    if url:
-        return url
-    if os.environ.get("CI"):
-        pytest.fail(
-            f"CI is set but {POSTGRES_URL_ENV} is not: the PostgreSQL tests must run in CI "
-            "(see .ci/run)",
-            pytrace=False,
-        )
-    pytest.skip(f"{POSTGRES_URL_ENV} is not set (no PostgreSQL server to test against)")
-
-
-def _postgres_schema(base_url: str) -> Iterator[str]:
-    """A URL whose connections work in a new, empty schema; the schema is dropped after."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    from follicle.store.engine import normalise_url
-
-    base = normalise_url(base_url)
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, poolclass=NullPool)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+from testdb import postgres_schema, postgres_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -62,4 +26,4 @@ def db_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('registry') / 'registry.db'}"
         return
-    yield from _postgres_schema(_postgres_url())
+    yield from postgres_schema(postgres_url())

@@ -10,6 +10,7 @@ from follicle.analysis import icmart, two_by_two
 from follicle.analysis.audit import STATUSES, audit, load_claims
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
+from follicle.report.tables import from_result
 
 # The ten inconsistencies of shared/reference/seed_published.md, each found by computation:
 # (number, claim id, status, words the likely reason must contain).
@@ -157,15 +158,19 @@ def test_the_result_counts_every_status_and_ignores_an_earlier_audit(
     assert list(again.table.columns) == [
         "section",
         "text",
-        "claim",
-        "where",
+        "status",
         "published",
         "recomputed",
-        "status",
         "likely_reason",
+        "where",
+        "claim",
     ]
     assert again.name == "audit"
-    assert again.label == "Reproduction audit"
+    assert again.label == "Table 12"
+    printed = from_result(again)
+    assert printed.columns == ("", "Status", "Published", "Recomputed", "Likely reason", "Where")
+    assert from_result(again, combine=False).columns[-1] == "Claim"
+    assert again.title.startswith("Reproduction audit: the published claims")
 
 
 USER_CLAIMS = """\
@@ -243,7 +248,9 @@ def test_a_users_claims_file_is_audited(tmp_path: Path, seed_cohort: Cohort) -> 
     }
     assert "5.18 and 5.21" in _row(result, "odd")["likely_reason"]
     assert "survival" in _row(result, "survival")["likely_reason"]
-    assert result.title == "The published claims (My manuscript) recomputed from this cohort"
+    assert result.title == (
+        "Reproduction audit: the published claims (My manuscript) recomputed from this cohort"
+    )
 
 
 def test_the_example_claims_file_of_the_docs_runs(tmp_path: Path, seed_cohort: Cohort) -> None:

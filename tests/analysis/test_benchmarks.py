@@ -18,6 +18,7 @@ from follicle.analysis.benchmarks import (
 )
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import COHORT_NOTE
+from follicle.report.tables import from_result
 
 
 def test_the_bundled_benchmarks_are_complete_and_flagged() -> None:
@@ -77,9 +78,19 @@ def test_each_benchmark_gets_a_row_a_test_and_its_footnote(generated: Cohort) ->
     result = benchmarks(generated.women, generated.pregnancies)
     bench = load_benchmarks()
     assert len(result.table) == len(bench)
-    unconfirmed = result.table.loc[~result.table["confirmed"]]
-    assert (unconfirmed["footnote"] == NOT_CONFIRMED).all()
-    assert (result.table.loc[result.table["confirmed"], "footnote"] == "").all()
+    confirmed = result.table.set_index("key")["confirmed"]
+    expected = {f"{m}.{i}": bool(c) for m, i, c in bench[["measure", "id", "confirmed"]].values}
+    assert confirmed.to_dict() == expected
+    assert any(NOT_CONFIRMED in note for note in result.notes)
+    first = ~result.table["measure"].duplicated()
+    for row in result.table.loc[first].itertuples(index=False):
+        measure = row.key.split(".")[0]
+        assert (row.n, row.pct) == (result.values[f"{measure}.n"], result.values[f"{measure}.pct"])
+        assert row.low == result.values[f"{measure}.low"]
+    assert result.table.loc[~first, "n"].isna().all()
+    printed = from_result(result)
+    assert printed.label == "Table 11"
+    assert printed.columns[:4] == ("Measure", "n/N (%)", "95% CI", "Published % (95% CI)")
     for m, i, value in bench[["measure", "id", "value"]].itertuples(index=False):
         assert 0 <= result.values[f"{m}.{i}.p"] <= 1  # type: ignore[operator]
         assert result.values[f"{m}.{i}.value"] == pytest.approx(100 * value)

@@ -119,6 +119,10 @@ def test_every_rate_has_a_count_item_with_its_interval_and_a_footnote(
     assert list(rates["footnote"]) == list("abcdef")
     for marker in rates["footnote"]:
         assert sum(note.startswith(f"({marker}) ") for note in result.notes) == 1
+    assert list(dict.fromkeys(result.table["basis"])) == ["ICMART definitions", "As published"]
+    published = result.table.loc[result.table["basis"].eq("As published"), "item"]
+    assert published.iloc[:2].str.endswith("as published").all()
+    assert published.iloc[2] == "Infants born alive"
 
 
 def test_the_method_changes_the_intervals_and_is_named(seed_cohort: Cohort) -> None:

@@ -23,6 +23,7 @@ from follicle.analysis.intervals import (
     upper_bound_one_sided,
 )
 from follicle.analysis.result import Result
+from follicle.report.tables import from_result
 
 counts = st.integers(min_value=1, max_value=5000).flatmap(
     lambda total: st.tuples(st.integers(min_value=0, max_value=total), st.just(total))
@@ -140,8 +141,9 @@ def test_every_count_item_of_part1_gets_a_row_and_its_interval(
         for key in r.values
         if key.endswith(".n") and f"{key[:-2]}.pct" in r.values
     }
-    proportions = result.table.loc[result.table["kind"] == "proportion"]
-    assert set(proportions["result"] + "." + proportions["item"]) == items
+    proportions = result.table.loc[result.table["mean"].isna()]
+    assert set(proportions["key"]) == items
+    assert proportions["pct"].notna().sum() + (proportions["total"] == 0).sum() == len(items)
     for item in items:
         name, _, key = item.partition(".")
         assert result.values[f"{item}.pct"] == pytest.approx(
@@ -159,7 +161,7 @@ def test_rates_counting_infants_and_empty_groups_get_no_interval(
     _, result = seed_intervals
     for item in NOT_PROPORTIONS:
         assert math.isnan(result.values[f"{item}.low"])
-    empty = result.table.loc[(result.table["kind"] == "proportion") & (result.table["total"] == 0)]
+    empty = result.table.loc[result.table["mean"].isna() & (result.table["total"] == 0)]
     assert len(empty) > 0
     assert empty["low"].isna().all()
 
@@ -179,6 +181,35 @@ def test_every_mean_of_part1_gets_a_t_interval(
         source, _, key = name.partition(".")
         assert result.values[name] == pytest.approx(results[source].values[key])
         assert result.values[f"{name}_low"] < result.values[name] < result.values[f"{name}_high"]
+
+
+def test_the_table_reads_like_a_table_of_the_report(
+    seed_intervals: tuple[dict[str, Result], Result],
+) -> None:
+    results, result = seed_intervals
+    table = result.table.set_index("key")
+    assert table.loc["table2.age.under_35", "section"] == "Table 2"
+    assert table.loc["table2.age.under_35", "item"] == "Age: < 35 years"
+    assert table.loc["menstrual_transitions.regular.menopause", "item"] == "Regular → menopause"
+    assert table.loc["table3.maternal.ovarian_cyst", "item"] == "Women: ovarian cyst"
+    assert table.loc["table1.age_mean", "item"] == "Age at first injection (completed years)"
+    assert table.loc["table1.age_mean", "mean"] == result.values["table1.age_mean"]
+    assert table.loc["table1.age_mean", "mean_low"] == result.values["table1.age_mean_low"]
+    assert table.loc["table2.age.under_35", "low"] == result.values["table2.age.under_35.low"]
+    assert not table["item"].str.contains("_").any()
+    assert list(dict.fromkeys(result.table["section"])) == [
+        r.label for r in results.values() if r.label in set(result.table["section"])
+    ]
+    printed = from_result(result)
+    assert printed.label == "Table 4"
+    assert printed.columns == ("", "n/N (%)", "95% CI", "Mean (95% CI)")
+    rows = {row[0]: row for row in printed.rows}
+    assert rows["Women: ovarian torsion"][1:3] == ("0/105 (0.00)", "0.00–3.53")
+    assert rows["Age at first injection (completed years)"][1:] == (
+        "105",
+        "",
+        "37.91 (36.95–38.88)",
+    )
 
 
 def test_the_method_is_chosen_and_stated(seed_cohort: Cohort) -> None:

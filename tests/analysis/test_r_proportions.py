@@ -166,10 +166,14 @@ def test_two_by_two_matches_r_on_the_cohorts(cohorts: dict[str, Cohort], case: s
     cohort_name, factor = case.split(".")
     result = two_by_two_tests(cohorts[cohort_name].women)
     assert cohorts[cohort_name].result("two_by_two").values.keys() == result.values.keys()
-    row = result.table.set_index("factor").loc[factor]
+    rows = result.table.loc[result.table["key"].str.split(".").str[0] == factor]
+    assert len(rows) == 2
+    first, second = rows.iloc[0], rows.iloc[1]
     r = TABLES.loc[case]
-    assert (row["pregnant_first"], row["total_first"]) == (r["a"], r["a"] + r["b"])
-    assert (row["pregnant_second"], row["total_second"]) == (r["c"], r["c"] + r["d"])
+    assert (first["n"], first["total"]) == (r["a"], r["a"] + r["b"])
+    assert (second["n"], second["total"]) == (r["c"], r["c"] + r["d"])
+    assert first["p"] == result.values[f"{factor}.primary_p"]
+    assert first["or"] == result.values[f"{factor}.odds_ratio"]
     prefix = f"{factor}."
     ours = {k[len(prefix) :]: v for k, v in result.values.items() if k.startswith(prefix)}
     _check_table(ours, r)

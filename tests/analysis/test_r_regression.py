@@ -116,7 +116,7 @@ def test_model_size_and_aic_match_r_glm(results: dict[str, Result], case: str) -
     assert values["dropped"] == r["n_women"] - r["n"]
     np.testing.assert_allclose(values["aic"], r["aic"], **TOL)
     terms = COEFFICIENTS.query("case == @case and model == 'adjusted'")["term"]
-    assert list(results[case].table["term"]) == [t for t in terms if t != "intercept"]
+    assert list(results[case].table["key"]) == [t for t in terms if t != "intercept"]
     assert values["parameters"] == len(terms) - 1
 
 

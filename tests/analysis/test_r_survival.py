@@ -34,7 +34,11 @@ from follicle.analysis.survival import (
     r_quantile,
     survival_at,
 )
-from follicle.analysis.time_to_pregnancy import first_pregnancy_times, time_to_pregnancy
+from follicle.analysis.time_to_pregnancy import (
+    first_pregnancy_times,
+    long_form,
+    time_to_pregnancy,
+)
 
 R_DIR = Path(__file__).parent / "r" / "survival"
 SCRIPT = R_DIR / "fixtures.R"
@@ -136,7 +140,7 @@ def _km_rows() -> list[object]:
 def test_km_matches_r_survfit_loglog(rows: pd.DataFrame, results: dict[str, object]) -> None:
     source, group = rows["source"].iloc[0], rows["group"].iloc[0]
     if source in COHORTS:
-        table = results[source].table  # type: ignore[attr-defined]
+        table = long_form(results[source].table)  # type: ignore[attr-defined]
         ours = table.loc[table["group"].eq(GROUP[group]) & table["estimator"].eq("KM")]
         ours = ours.set_index("month")
         present = ours.loc[rows["time"].to_numpy()]
@@ -199,7 +203,7 @@ def test_aj_matches_r_cmprsk_cuminc_timepoints(
     np.testing.assert_allclose(est, rows["est"], **TOL)
     np.testing.assert_allclose(var, rows["var"], **TOL)
     if source in COHORTS:
-        table = results[source].table  # type: ignore[attr-defined]
+        table = long_form(results[source].table)  # type: ignore[attr-defined]
         ours = table.loc[table["group"].eq(GROUP[group]) & table["estimator"].eq("AJ")]
         low, high = _loglog_from_r(rows["est"].to_numpy(), rows["var"].to_numpy())
         np.testing.assert_allclose(ours["estimate"], 100 * rows["est"], **TOL)

@@ -24,6 +24,7 @@ from follicle.analysis.regression import (
     plot_forest,
 )
 from follicle.analysis.result import COHORT_NOTE
+from follicle.report.tables import from_result
 
 
 def _women(
@@ -65,17 +66,37 @@ def _cohort_notes(result: regression.Result) -> list[str]:
 
 def test_the_terms_are_named_and_labelled_with_their_reference() -> None:
     result = logistic_regression(_women(400))
-    assert list(result.table["term"]) == [
+    assert list(result.table["key"]) == [
         "age_per_year",
         "menses_irregular",
         "menses_amenorrhea",
         "injections_2_plus",
     ]
-    assert result.table["label"].iloc[0] == "Age at first injection (per year)"
-    assert result.table["label"].iloc[1] == "Irregular menses (vs regular)"
+    assert result.table["covariate"].iloc[0] == "Age at first injection (per year)"
+    assert result.table["covariate"].iloc[1] == "Irregular menses (vs regular)"
     assert result.values["parameters"] == 4
     assert result.values["n"] == result.values["n_women"] == 400
     assert all(np.isfinite(result.table[["or", "or_low", "or_high", "p"]]).all())
+
+
+def test_the_printed_table_labels_rows_and_keeps_coefficients_for_spreadsheets() -> None:
+    result = logistic_regression(_women(400))
+    printed = from_result(result)
+    assert result.label == "Table 8"
+    assert printed.sections == ()
+    assert printed.columns == (
+        "Covariate",
+        "OR (95% CI)",
+        "p",
+        "Unadjusted OR (95% CI)",
+        "Unadjusted p",
+    )
+    assert [row[0] for row in printed.rows] == list(result.table["covariate"])
+    wide = from_result(result, combine=False)
+    assert wide.columns[-2:] == ("Coef", "Se")
+    assert wide.numbers[0][-2] == result.values["age_per_year.coef"]
+    events = result.values["events"]
+    assert f"{COHORT_NOTE}, {events} of the 400 women in the model became" in " ".join(result.notes)
 
 
 def test_the_interval_is_exp_of_coef_plus_minus_z_se_at_the_level() -> None:
@@ -90,14 +111,14 @@ def test_the_interval_is_exp_of_coef_plus_minus_z_se_at_the_level() -> None:
 
 def test_levels_with_no_women_are_dropped_not_failed() -> None:
     result = logistic_regression(_women(300, menses=("regular", "irregular"), injections=(1,)))
-    assert list(result.table["term"]) == ["age_per_year", "menses_irregular"]
+    assert list(result.table["key"]) == ["age_per_year", "menses_irregular"]
     assert any("Two or more injections" in n and "does not vary" in n for n in result.notes)
 
 
 def test_without_regular_menses_the_first_present_level_is_the_reference() -> None:
     result = logistic_regression(_women(300, menses=("irregular", "amenorrhea")))
-    assert "menses_amenorrhea" in set(result.table["term"])
-    assert result.table.set_index("term").loc["menses_amenorrhea", "label"] == (
+    assert "menses_amenorrhea" in set(result.table["key"])
+    assert result.table.set_index("key").loc["menses_amenorrhea", "covariate"] == (
         "Amenorrhea (vs irregular)"
     )
     assert any("irregular menses is the reference" in n for n in result.notes)
@@ -108,7 +129,7 @@ def test_quasi_separation_by_a_level_gives_nan_for_that_term_and_a_note() -> Non
     amenorrhea = women["menses_baseline"].eq("amenorrhea")
     women.loc[amenorrhea, "pregnant"] = False  # no amenorrheic woman became pregnant
     result = logistic_regression(women)
-    row = result.table.set_index("term").loc["menses_amenorrhea"]
+    row = result.table.set_index("key").loc["menses_amenorrhea"]
     assert np.isnan(row[["or", "or_low", "or_high", "p"]].to_numpy(dtype=float)).all()
     assert math.isnan(result.values["menses_amenorrhea.or"])
     assert math.isnan(result.values["menses_amenorrhea.crude_or"])
@@ -165,8 +186,8 @@ def test_a_marker_recorded_for_enough_women_enters_on_complete_cases() -> None:
     amh = np.where(rng.random(400) < 0.85, np.round(rng.lognormal(0, 0.6, 400), 2), np.nan)
     afc = np.where(rng.random(400) < 0.5, rng.integers(0, 15, 400), np.nan)
     result = logistic_regression(women, _participants(women, amh, afc))
-    assert "amh_per_ng_ml" in set(result.table["term"])
-    assert "afc_per_follicle" not in set(result.table["term"])
+    assert "amh_per_ng_ml" in set(result.table["key"])
+    assert "afc_per_follicle" not in set(result.table["key"])
     missing = int(np.isnan(amh).sum())
     assert result.values["dropped"] == missing
     assert result.values["n"] == 400 - missing
@@ -180,9 +201,9 @@ def test_the_marker_rule_threshold_is_a_parameter() -> None:
     women = _women(200)
     amh = np.where(np.arange(200) < 150, 1.0 + np.arange(200) % 7, np.nan)  # 75 % recorded
     participants = _participants(women, amh)
-    assert "amh_per_ng_ml" not in set(logistic_regression(women, participants).table["term"])
+    assert "amh_per_ng_ml" not in set(logistic_regression(women, participants).table["key"])
     relaxed = logistic_regression(women, participants, marker_min_fraction=0.7)
-    assert "amh_per_ng_ml" in set(relaxed.table["term"])
+    assert "amh_per_ng_ml" in set(relaxed.table["key"])
 
 
 def test_no_markers_without_a_participants_table_or_without_values() -> None:
@@ -195,8 +216,8 @@ def test_an_aliased_marker_is_left_out_with_a_note() -> None:
     women = _women(300)
     afc = np.arange(300) % 11
     result = logistic_regression(women, _participants(women, afc * 0.5, afc))
-    assert "amh_per_ng_ml" in set(result.table["term"])
-    assert "afc_per_follicle" not in set(result.table["term"])
+    assert "amh_per_ng_ml" in set(result.table["key"])
+    assert "afc_per_follicle" not in set(result.table["key"])
     assert any("afc_per_follicle is a linear combination" in n for n in result.notes)
 
 
@@ -260,7 +281,7 @@ def test_the_forest_plot_draws_the_results_numbers_on_a_log_axis() -> None:
     result = logistic_regression(_women(600))
     data = forest_data(result)
     assert data.name == "figure_forest"
-    assert list(data.table["term"]) == list(result.table["term"])
+    assert list(data.table["key"]) == list(result.table["key"])
     figure = plot_forest(data)
     assert isinstance(figure, Figure)
     ax = figure.axes[0]

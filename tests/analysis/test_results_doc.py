@@ -30,7 +30,8 @@ def _placeholders(text: str) -> dict[str, str]:
                 # Open-ended ("every count item of {result}"): any dotted name.
                 found[match.group(1)] = None
                 continue
-            options = re.findall(r"\b[a-z0-9_]+(?:\.[a-z0-9_]+)*\b", words.split("—")[0].split("(")[0])
+            listed = words.split("—")[0].split("(")[0]
+            options = re.findall(r"\b[a-z0-9_]+(?:\.[a-z0-9_]+)*\b", listed)
             found[match.group(1)] = options
     alternation = {
         k: r"[a-z0-9_]+(?:\.[a-z0-9_]+)*" if v is None else "|".join(map(re.escape, v))

@@ -20,6 +20,7 @@ from follicle.analysis.time_to_pregnancy import (
     MONTHS,
     NO_FOLLOWUP,
     first_pregnancy_times,
+    long_form,
     time_to_pregnancy,
 )
 from follicle.analysis.time_to_pregnancy_figure import (
@@ -27,6 +28,7 @@ from follicle.analysis.time_to_pregnancy_figure import (
     plot_time_to_pregnancy,
     ticks_for,
 )
+from follicle.report.tables import from_result
 
 START = pd.Timestamp("2020-01-01")
 
@@ -55,7 +57,7 @@ def _women(rows: list[tuple[int | None, int | None, int | None, str]]) -> pd.Dat
 
 
 def _row(result_table: pd.DataFrame, group: str, estimator: str, month: int) -> pd.Series:
-    t = result_table
+    t = long_form(result_table)
     chosen = t.loc[t["group"].eq(group) & t["estimator"].eq(estimator) & t["month"].eq(month)]
     return chosen.iloc[0]
 
@@ -152,8 +154,7 @@ def test_without_menopause_aalen_johansen_equals_kaplan_meier() -> None:
         + [(700, None, 900, "<35"), (400, None, 900, "≥35")]
     )
     table = time_to_pregnancy(women).table
-    km = table.loc[table["estimator"].eq("KM"), "estimate"].to_numpy()
-    aj = table.loc[table["estimator"].eq("AJ"), "estimate"].to_numpy()
+    km, aj = table["km"].to_numpy(), table["aj"].to_numpy()
     np.testing.assert_allclose(aj, km, rtol=1e-12)
 
 
@@ -176,7 +177,28 @@ def test_values_cover_every_group_estimator_and_month(seed_cohort: Cohort) -> No
                 for stat in ("pct", "low", "high"):
                     assert f"{prefix}{key}.{month}.{stat}" in result.values
             assert f"{prefix}at_risk.{month}" in result.values
-    assert len(result.table) == 3 * 2 * len(MONTHS)
+    assert len(result.table) == 3 * len(MONTHS)
+    table = result.table.set_index("key")
+    for key, prefix in (("all", ""), ("<35", "under_35."), ("≥35", "35_or_over.")):
+        for month in MONTHS:
+            row = table.loc[f"{key}.{month}"]
+            assert row["at_risk"] == result.values[f"{prefix}at_risk.{month}"]
+            assert row["aj_low"] == result.values[f"{prefix}aj.{month}.low"]
+    printed = from_result(result)
+    assert printed.label == "Table 7"
+    assert printed.columns == (
+        "Group",
+        "At risk",
+        "Kaplan–Meier, % (95% CI)",
+        "Aalen–Johansen, % (95% CI)",
+    )
+    assert [printed.rows[i][0] for i in printed.sections] == [
+        "All women",
+        "< 35 years",
+        "≥ 35 years",
+    ]
+    assert printed.rows[1][0] == "3 months"
+    assert any("log-rank χ²" in note for note in result.notes)
     v = result.values
     assert v["n"] == v["events"] + v["competing"] + v["censored"]
     assert v["n"] == v["under_35.n"] + v["35_or_over.n"]
@@ -240,7 +262,7 @@ def test_figure_data_holds_the_curves_and_the_numbers_at_risk(generated: Cohort)
         assert steps["estimate"].is_monotonic_increasing
         assert steps["month"].iloc[-1] == pytest.approx(chosen["months"].max())
         # The curve's jumps are the AJ estimates of the result table at the same months.
-        reported = time_to_pregnancy(generated.women).table
+        reported = long_form(time_to_pregnancy(generated.women).table)
         aj = reported.loc[reported["group"].eq(curve) & reported["estimator"].eq("AJ")]
         for month, estimate in zip(aj["month"], aj["estimate"], strict=True):
             if np.isfinite(estimate):

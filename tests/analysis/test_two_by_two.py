@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from follicle.analysis.cohort import Cohort
+from follicle.analysis.pregnancy import FACTORS as TABLE2_FACTORS
 from follicle.analysis.result import COHORT_NOTE
 from follicle.analysis.two_by_two import analyse_table, two_by_two_tests
+from follicle.report.tables import from_result
 
 FACTORS = ("age", "menses", "injections")
 NAMES = (
@@ -45,7 +47,13 @@ def test_every_factor_has_every_value_and_the_chisq_of_table2(seed_cohort: Cohor
         assert result.values[f"{factor}.min_expected"] == pytest.approx(
             table2[f"{factor}.min_expected"]
         )
-    assert result.table["factor"].tolist() == list(FACTORS)
+    keys = [f"{f.name}.{level}" for f in TABLE2_FACTORS.values() for level in f.compared]
+    assert result.table["key"].tolist() == keys
+    firsts = result.table.iloc[::2].set_index(result.table["key"].iloc[::2].str.split(".").str[0])
+    for factor in FACTORS:
+        for column, value in {"p": "primary_p", "or_mle": "odds_ratio_mle"}.items():
+            assert firsts.loc[factor, column] == result.values[f"{factor}.{value}"]
+    assert result.table.iloc[1::2]["p"].isna().all()
     for name, value in result.values.items():
         assert value is None or type(value) in (int, float, str), name
 
@@ -95,6 +103,30 @@ def test_a_zero_margin_or_an_empty_table_has_no_test() -> None:
     assert empty["fisher_p"] is None
     with pytest.raises(ValueError, match="2 × 2"):
         analyse_table(np.zeros((2, 3)))
+
+
+def test_the_printed_table_shows_each_comparison_once(seed_cohort: Cohort) -> None:
+    result = seed_cohort.result("two_by_two")
+    printed = from_result(result)
+    assert printed.label == "Table 5"
+    assert printed.columns == (
+        "Factor",
+        "n/N (%)",
+        "p (test)",
+        "Fisher p",
+        "χ² p",
+        "OR (95% CI)",
+        "MLE OR (95% CI)",
+        "RD (95% CI)",
+    )
+    age = printed.rows[printed.sections[0] + 1 : printed.sections[0] + 3]
+    assert age[0][:4] == ("< 35 years", "12/23 (52.17)", "0.1189 (χ²)", "0.08788")
+    assert age[1] == ("≥ 35 years (reference)", "26/82 (31.71)", *[""] * 6)
+    wide = from_result(result, combine=False)
+    assert wide.columns[4:6] == ("Test", "p")
+    for column in ("Min expected", "Chisq uncorrected p", "Risk difference newcombe low"):
+        assert column in wide.columns
+    assert "Min expected" not in printed.columns
 
 
 def test_cohort_notes_name_the_tables_where_fisher_is_primary(seed_cohort: Cohort) -> None:

@@ -17,8 +17,8 @@ from report_samples import NOW, SMALL, by_factor, demographics, draw_bars, figur
 
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
-from follicle.report.html import anchor
 from follicle.report.build import STEPS, build_report
+from follicle.report.html import anchor
 from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source
 
 

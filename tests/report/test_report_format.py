@@ -115,3 +115,13 @@ def test_counts_with_percentages_and_denominators() -> None:
     assert format_n_pct(1, pct=1.098901) == "1 (1.10)"
     assert format_n_pct(0, 0) == "0"
     assert format_n_pct(0, 0, show_total=True) == "0/0"
+
+
+def test_intervals_print_their_ends_with_a_dash_or_spelled_out_when_signed() -> None:
+    from follicle.report.format import format_interval
+
+    assert format_interval(27.6, 45.8333, pct=True) == "27.60–45.83"
+    assert format_interval(-2.3, 43.23) == "−2.30 to 43.23"
+    assert format_interval(-5, -1) == "−5.00 to −1.00"
+    assert format_interval(0.9, float("inf")) == "0.90–∞"
+    assert format_interval(None, 1) == ""

@@ -177,3 +177,90 @@ def test_confidence_intervals_merge_beside_their_estimates() -> None:
     assert printed.rows[1] == ("Irregular menses", "0/14 (0.00)", "0.00–21.53", "")
     wide = from_result(Result("ci", "Intervals", "", table), combine=False)
     assert wide.columns[-3:] == ("Odds ratio", "Odds ratio low", "Odds ratio high")
+
+
+def test_a_mean_with_its_own_interval_prints_as_mean_with_ci() -> None:
+    table = pd.DataFrame(
+        {
+            "item": ["Age (years)", "Pregnant"],
+            "n": [105, 38],
+            "total": [float("nan"), 105],
+            "pct": [float("nan"), 36.190476],
+            "low": [float("nan"), 27.64],
+            "high": [float("nan"), 45.72],
+            "mean": [37.914286, float("nan")],
+            "mean_low": [36.95, float("nan")],
+            "mean_high": [38.88, float("nan")],
+        }
+    )
+    printed = from_result(Result("m", "Table 4", "Means", table))
+    assert printed.columns == ("", "n/N (%)", "95% CI", "Mean (95% CI)")
+    assert printed.rows[0] == ("Age (years)", "105", "", "37.91 (36.95–38.88)")
+    assert printed.rows[1] == ("Pregnant", "38/105 (36.19)", "27.64–45.72", "")
+    with_sd = table.assign(sd=[4.98, float("nan")])
+    assert "Mean ± SD" in from_result(Result("m", "T", "", with_sd)).columns
+
+
+def test_spreadsheet_only_columns_are_left_out_of_the_printed_table() -> None:
+    table = pd.DataFrame(
+        {
+            "covariate": ["Age (per year)"],
+            "or": [0.86],
+            "or_low": [0.77],
+            "or_high": [0.96],
+            "chisq_uncorrected_p": [0.07],
+            "min_expected": [8.3],
+            "risk_difference_newcombe_low": [-1.5],
+            "coef": [-0.15],
+            "se": [0.06],
+        }
+    )
+    printed = from_result(Result("r", "Table 8", "", table))
+    assert printed.columns == ("Covariate", "OR (95% CI)")
+    wide = from_result(Result("r", "Table 8", "", table), combine=False)
+    assert wide.columns[-5:] == (
+        "Chisq uncorrected p",
+        "Min expected",
+        "Risk difference newcombe low",
+        "Coef",
+        "Se",
+    )
+    assert wide.numbers[0][-2:] == (-0.15, 0.06)
+
+
+def test_part2_headers() -> None:
+    assert [header(n) for n in ("or_mle", "crude_or", "crude_p", "km", "aj")] == [
+        "MLE OR",
+        "Unadjusted OR",
+        "Unadjusted p",
+        "Kaplan–Meier, %",
+        "Aalen–Johansen, %",
+    ]
+    assert [header(n) for n in ("benchmark_pct", "benchmark_denominator")] == [
+        "Published %",
+        "Published N",
+    ]
+    assert [header(n) for n in ("or_low", "crude_or_high", "km_low", "odds_ratio_low")] == [
+        "OR low",
+        "Unadjusted OR high",
+        "Kaplan–Meier, % low",
+        "Odds ratio low",
+    ]
+    assert [header(n) for n in ("upper_one_sided", "person_years", "rate", "basis")] == [
+        "One-sided upper bound, %",
+        "Person-years",
+        "Per 100 person-years",
+        "",
+    ]
+
+
+def test_a_p_value_prints_with_the_name_of_its_test() -> None:
+    table = pd.DataFrame(
+        {"group": ["a", "b", "c"], "p": [0.1189, 0.5, None], "test": ["χ²", None, "Fisher"]}
+    )
+    printed = from_result(Result("t", "T", "", table))
+    assert printed.columns == ("Group", "p (test)")
+    assert [row[1] for row in printed.rows] == ["0.1189 (χ²)", "0.5", ""]
+    assert [n[1] for n in printed.numbers] == [None, 0.5, None]
+    wide = from_result(Result("t", "T", "", table), combine=False)
+    assert wide.columns == ("Group", "p", "Test")

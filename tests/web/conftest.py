@@ -14,11 +14,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from conftest import _postgres_schema, _postgres_url  # tests/conftest.py
 from follicle.store.accounts import User
 from follicle.web.app import create_app
 from follicle.web.security import SESSION_COOKIE
 from follicle.web.settings import WebSettings
+from testdb import postgres_schema, postgres_url
 
 from .client import TestClient
 from .registry_seed import Seeded, seed, session_for
@@ -36,7 +36,7 @@ def web_db_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('web') / 'registry.db'}"
         return
-    yield from _postgres_schema(_postgres_url())
+    yield from postgres_schema(postgres_url())
 
 
 def make_app(url: str) -> FastAPI:

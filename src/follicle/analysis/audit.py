@@ -186,9 +186,10 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
     Returns
     -------
     Result
-        ``audit``: one row per claim (``section``, ``text``, ``claim`` id, ``where``,
-        ``published`` as printed, ``recomputed`` at the printed precision, ``status`` —
-        matches, differs or cannot be computed — and ``likely_reason``). Values: ``claims``
+        ``audit``, labelled Table 12: one row per claim (``section``, ``text``, ``status``
+        — matches, differs or cannot be computed —, ``published`` as printed,
+        ``recomputed`` at the printed precision, ``likely_reason``, ``where`` and the
+        ``claim`` id; the status beside the claim so that it reads at a glance). Values: ``claims``
         (how many), ``matches``, ``differs``, ``cannot_be_computed`` (counts), and for each
         claim ``{id}.status``, ``{id}.published`` (the printed text) and ``{id}.recomputed``
         (unrounded; a date or word as text; ``None`` when nothing could be computed).
@@ -199,14 +200,14 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
         {
             "section": [r.claim.section for r in rows],
             "text": [r.claim.text for r in rows],
-            "claim": [r.claim.id for r in rows],
-            "where": [r.claim.where for r in rows],
+            "status": [r.status for r in rows],
             "published": [
                 r.claim.value.text + (" %" if r.claim.kind == "percent" else "") for r in rows
             ],
             "recomputed": [r.recomputed_text for r in rows],
-            "status": [r.status for r in rows],
             "likely_reason": [r.reason for r in rows],
+            "where": [r.claim.where for r in rows],
+            "claim": [r.claim.id for r in rows],
         },
         dtype="string",
     )
@@ -224,8 +225,8 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
     source = f" ({claims.title})" if claims.title else ""
     return Result(
         "audit",
-        "Reproduction audit",
-        f"The published claims{source} recomputed from this cohort",
+        "Table 12",
+        f"Reproduction audit: the published claims{source} recomputed from this cohort",
         table,
         values,
         (

@@ -134,10 +134,15 @@ def benchmarks(
     Returns
     -------
     Result
-        ``benchmarks``: one table row per benchmark. Values: ``{measure}.n/.total/.pct/.low/
-        .high`` (the cohort's rate, percent) and, per benchmark, ``{measure}.{id}.value``,
-        ``.low``, ``.high`` (published figure and CI, percent; ``nan`` where none),
-        ``.difference`` (cohort − published, percentage points) and ``.p``.
+        ``benchmarks``, labelled Table 11: one table row per benchmark
+        (:data:`TABLE_COLUMNS`), grouped by ``measure``: ``key`` (``{measure}.{id}``), the
+        cohort's ``n``, ``total``, ``pct``, ``low``, ``high`` on the first row of its
+        measure, the published ``benchmark_pct`` with its interval and denominator,
+        ``confirmed``, ``difference`` (percentage points) and ``p_value``. Values:
+        ``{measure}.n/.total/.pct/.low/.high`` (the cohort's rate, percent) and, per
+        benchmark, ``{measure}.{id}.value``, ``.low``, ``.high`` (published figure and CI,
+        percent; ``nan`` where none), ``.difference`` (cohort − published, percentage
+        points) and ``.p``.
     """
     if method not in CI_METHODS:
         raise ValueError(f"unknown interval method {method!r}; use one of {CI_METHODS}")
@@ -167,28 +172,27 @@ def benchmarks(
         }
         rows.append(
             {
-                "measure": b.measure,
+                "key": prefix,
+                "measure": _measure_label(str(b.measure)),
+                "benchmark": f"{b.source}: {b.published_measure}",
                 "n": rate.n,
                 "total": rate.total,
                 "pct": rate.pct,
                 "low": values[f"{b.measure}.low"],
                 "high": values[f"{b.measure}.high"],
-                "benchmark": b.id,
-                "source": b.source,
-                "published_measure": b.published_measure,
                 "benchmark_pct": values[f"{prefix}.value"],
-                "benchmark_low": values[f"{prefix}.low"],
-                "benchmark_high": values[f"{prefix}.high"],
+                "benchmark_pct_low": values[f"{prefix}.low"],
+                "benchmark_pct_high": values[f"{prefix}.high"],
                 "benchmark_denominator": b.denominator,
                 "confirmed": bool(b.confirmed),
-                "footnote": "" if b.confirmed else NOT_CONFIRMED,
                 "difference": values[f"{prefix}.difference"],
                 "p_value": np.nan if p is None else p,
+                "order": measures.index(str(b.measure)),
             }
         )
     pct = f"{100 * level:g} %"
     notes = [
-        *(f"{m.replace('_', ' ').capitalize()}: {d}." for m, d in MEASURES.items()),
+        *(f"{_measure_label(m)}: {d}." for m, d in MEASURES.items()),
         f"Cohort rates with the {pct} {CI_METHOD_NOTES[method]}.",
         "p: two-sided exact binomial test of the cohort's proportion against the published "
         "figure taken as a fixed value (R binom.test); the published figure's own "
@@ -198,7 +202,9 @@ def benchmarks(
         "ovarian reserve by differing criteria), other follow-up lengths and other "
         "denominators (per woman, per cycle, pooled across studies). A small p says the "
         "cohort differs from the figure, not that the treatment does.",
-        f"Figures marked \u201c{NOT_CONFIRMED}\u201d could not be found in their source.",
+        f"Confirmed: whether the figure was found in its source; \u201cno\u201d: "
+        f"{NOT_CONFIRMED}. Difference: the cohort's percentage minus the published one "
+        "(percentage points). The cohort's rate is printed once per measure.",
     ]
     if (total == 0).any():
         empty = ", ".join(
@@ -207,9 +213,45 @@ def benchmarks(
         notes.append(f"{COHORT_NOTE}, no woman is in the denominator of: {empty} (no test).")
     return Result(
         "benchmarks",
-        "Benchmarks",
+        "Table 11",
         "Pregnancy and live-birth rates beside published intra-ovarian PRP figures",
-        pd.DataFrame(rows),
+        _table(rows),
         values,
         tuple(notes),
     )
+
+
+def _measure_label(measure: str) -> str:
+    """``ivf_pregnancy`` → ``IVF pregnancy``."""
+    text = measure.replace("_", " ").capitalize()
+    return text.replace("Ivf", "IVF")
+
+
+#: The ``benchmarks`` table (:func:`benchmarks`).
+TABLE_COLUMNS: Final = (
+    "key",
+    "measure",
+    "benchmark",
+    "n",
+    "total",
+    "pct",
+    "low",
+    "high",
+    "benchmark_pct",
+    "benchmark_pct_low",
+    "benchmark_pct_high",
+    "benchmark_denominator",
+    "confirmed",
+    "difference",
+    "p_value",
+)
+_COHORT_RATE = ["n", "total", "pct", "low", "high"]
+
+
+def _table(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Benchmarks grouped by measure; the cohort's rate on the first row of each."""
+    table = pd.DataFrame(rows, columns=[*TABLE_COLUMNS, "order"])
+    table = table.sort_values("order", kind="stable").reset_index(drop=True)
+    repeated = table["measure"].duplicated()
+    table[_COHORT_RATE] = table[_COHORT_RATE].astype(float).mask(repeated)
+    return table.loc[:, list(TABLE_COLUMNS)]

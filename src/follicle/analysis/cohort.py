@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from follicle.analysis import audit as reproduction_audit
 from follicle.analysis import (
     benchmarks,
     descriptive,
@@ -41,13 +42,11 @@ from follicle.analysis import (
     time_to_pregnancy_figure,
     two_by_two,
 )
-from follicle.analysis import audit as reproduction_audit
 from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
 from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
-
 
 #: The results that reproduce the paper (Part 1 of the analysis spec), in report order.
 PART1 = (
@@ -112,7 +111,7 @@ class Cohort:
     @cached_property
     def women(self) -> pd.DataFrame:
         """One row per treated woman (:func:`follicle.analysis.frame.women`)."""
-        return frame.women(self.workbook)
+        return frame.women(self.workbook, self.pregnancies)
 
     @cached_property
     def pregnancies(self) -> pd.DataFrame:
@@ -168,9 +167,7 @@ class Cohort:
         return two_by_two.two_by_two_tests(self.women, level=self.level)
 
     def _icmart(self) -> Result:
-        return icmart.icmart_rates(
-            self.women, self.pregnancies, method=self.ci, level=self.level
-        )
+        return icmart.icmart_rates(self.women, self.pregnancies, method=self.ci, level=self.level)
 
     def _time_to_pregnancy(self) -> Result:
         return time_to_pregnancy.time_to_pregnancy(self.women, level=self.level)
@@ -202,9 +199,7 @@ class Cohort:
         )
 
     def _benchmarks(self) -> Result:
-        return benchmarks.benchmarks(
-            self.women, self.pregnancies, method=self.ci, level=self.level
-        )
+        return benchmarks.benchmarks(self.women, self.pregnancies, method=self.ci, level=self.level)
 
     def _audit(self) -> Result:
         others = {name: self.result(name) for name in self._builders() if name != "audit"}
@@ -255,9 +250,7 @@ class Cohort:
         if name not in self._results:
             builders = self._builders()
             if name not in builders:
-                raise KeyError(
-                    f"no result called {name!r}; the results are {', '.join(builders)}"
-                )
+                raise KeyError(f"no result called {name!r}; the results are {', '.join(builders)}")
             self._results[name] = builders[name]()
         return self._results[name]
 

@@ -35,6 +35,9 @@ MODE_LABELS = {"spontaneous": "Spontaneous", "ivf": "IVF", "iui": "IUI", "other"
 EARLY_MONTHS = 3
 #: Fixed seed of Figure 2's sideways jitter, so the drawing is the same every time.
 _JITTER_SEED = 1
+#: Figure 2 draws every woman as a point up to this many; a registry's thousands of points
+#: would only blacken the box (and bloat the SVG), so beyond it the outliers alone are drawn.
+FIGURE2_MAX_POINTS = 500
 #: What a figure with nothing to plot says in the middle of its (empty) axes.
 NO_DATA = "No pregnancies"
 
@@ -147,6 +150,14 @@ def figure2_data(women: pd.DataFrame) -> Result:
             "the hinges; points beyond are outliers (R boxplot.stats).",
             "Ages in completed years at the first injection.",
             _box_note(values),
+            *(
+                (
+                    f"In this cohort, with more than {FIGURE2_MAX_POINTS} women, only the ages "
+                    "beyond the whiskers are drawn as points.",
+                )
+                if box.n > FIGURE2_MAX_POINTS
+                else ()
+            ),
         ),
     )
 
@@ -233,7 +244,8 @@ def plot_figure1(data: Result, ax: Axes | None = None) -> Figure:
 
 
 def plot_figure2(data: Result, ax: Axes | None = None) -> Figure:
-    """Draw Figure 2: R's box plot of age at first injection, with every woman as a point.
+    """Draw Figure 2: R's box plot of age at first injection, with every woman as a point
+    (only the outliers beyond :data:`FIGURE2_MAX_POINTS` women).
 
     The box and whiskers are :func:`figure2_data`'s R statistics (drawn with
     :meth:`~matplotlib.axes.Axes.bxp`, not recomputed by matplotlib); the points are spread
@@ -260,7 +272,8 @@ def plot_figure2(data: Result, ax: Axes | None = None) -> Figure:
             showfliers=False,
             medianprops={"color": "black", "linewidth": 2},
         )
-        ages = data.table["age"].astype(float).to_numpy()
+        every = data.table["age"].astype(float).to_numpy()
+        ages = every if every.size <= FIGURE2_MAX_POINTS else outliers
         jitter = np.random.default_rng(_JITTER_SEED).uniform(-0.12, 0.12, ages.size)
         ax.scatter(1 + jitter, ages, s=14, color="0.3", zorder=3, label="Women")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))

@@ -29,6 +29,7 @@ import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
+from follicle.workbook.keys import isin
 from follicle.workbook.schema import PARTICIPANTS, PREGNANCIES
 
 #: Days in a year of the analysis (Julian year): years = days / 365.25.
@@ -109,7 +110,7 @@ def excluded(workbook: Workbook) -> pd.DataFrame:
         ``participant_id`` (no rows when every woman was treated).
     """
     p = workbook["participants"]
-    untreated = ~p["participant_id"].isin(treated_ids(workbook))
+    untreated = ~isin(p["participant_id"], treated_ids(workbook))
     out = p.loc[untreated, ["participant_id", "site", "consent_date"]]
     return out.sort_values("participant_id", ignore_index=True)
 
@@ -151,7 +152,9 @@ def _injection_summary(workbook: Workbook) -> pd.DataFrame:
 def _contact_summary(workbook: Workbook) -> pd.DataFrame:
     """End of follow-up, latest recorded menses and menopause date per woman."""
     contacts = workbook["contacts"].dropna(subset=["participant_id", "contact_date"])
-    contacts = contacts.sort_values(["participant_id", "contact_date"], kind="stable")
+    # Latest last: a stable sort by date alone keeps ties in file order within each woman,
+    # as a sort by (woman, date) would, without sorting a million text IDs.
+    contacts = contacts.sort_values("contact_date", kind="stable")
     end = contacts.groupby("participant_id")["contact_date"].max().rename("end_of_followup")
     recorded = contacts.dropna(subset=["menses"])
     latest = recorded.groupby("participant_id")["menses"].last().rename("menses_followup")
@@ -191,10 +194,12 @@ def _ivf_summary(workbook: Workbook, first: pd.Series, pregnancy_frame: pd.DataF
     ivf_pregnant = pregnancy_frame.loc[pregnancy_frame["mode"].eq("ivf"), "participant_id"]
     ids = counts.index.union(pd.Index(ivf_pregnant.unique(), name="participant_id"))
     counts = counts.reindex(ids, fill_value=0)
-    return counts.mask(counts.eq(0) & counts.index.isin(ivf_pregnant), 1)
+    return counts.mask(
+        counts.eq(0) & isin(counts.index.to_series(index=counts.index), ivf_pregnant), 1
+    )
 
 
-def women(workbook: Workbook) -> pd.DataFrame:
+def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per treated woman with the derived variables of the analysis.
 
     Women with no injection are left out (see :func:`excluded`). Rows are sorted by
@@ -204,6 +209,9 @@ def women(workbook: Workbook) -> pd.DataFrame:
     ----------
     workbook
         A validated workbook.
+    pregnancy_frame
+        :func:`pregnancies` of the same workbook, when the caller has it already (the
+        pregnancy flags are derived from it); computed when ``None``.
 
     Returns
     -------
@@ -239,12 +247,12 @@ def women(workbook: Workbook) -> pd.DataFrame:
     """
     p = workbook["participants"]
     base = p.loc[
-        p["participant_id"].isin(treated_ids(workbook)),
+        isin(p["participant_id"], treated_ids(workbook)),
         ["participant_id", "site", "arm", "birth_date", "menses_baseline"],
     ]
     base = with_defaults(PARTICIPANTS, base)
     inj = _injection_summary(workbook)
-    preg = pregnancies(workbook)
+    preg = pregnancies(workbook) if pregnancy_frame is None else pregnancy_frame
     frame = base
     for per_woman in (
         inj,

@@ -36,6 +36,8 @@ pregnancy.
 
 from __future__ import annotations
 
+from typing import Final
+
 import numpy as np
 import pandas as pd
 
@@ -160,6 +162,10 @@ def _percent_interval(
     return np.where(fits, 100 * low, np.nan), np.where(fits, 100 * high, np.nan)
 
 
+#: The section heading of each basis in the table.
+BASIS_HEADINGS: Final = {"ICMART": "ICMART definitions", "as published": "As published"}
+
+
 def _cohort_notes(c: dict[str, int]) -> list[str]:
     notes = []
     if c["women_with_repeat_live_birth_delivery"] == 0:
@@ -215,10 +221,11 @@ def icmart_rates(
     Returns
     -------
     Result
-        ``icmart``: the table has one row per rate (``item``, ``basis`` — "ICMART" or "as
-        published" —, ``n``, ``total``, ``pct``, ``low``, ``high`` in percent, and
-        ``footnote``, the marker of the note defining it), then the counts (deliveries,
-        infants, women with a live-birth delivery). See the module docstring for the
+        ``icmart``, labelled Table 6: the table has one row per rate (``basis`` — the
+        section heading, :data:`BASIS_HEADINGS` —, ``item``, ``n``, ``total``, ``pct``,
+        ``low``, ``high`` in percent, and ``footnote``, the marker of the note defining
+        it), and one per count (deliveries, infants, women with a live-birth delivery);
+        the ICMART rows first, then the published ones. See the module docstring for the
         definitions; each rate is a count item with ``.low`` and ``.high``.
     """
     counts = live_birth_counts(women, pregnancies)
@@ -254,6 +261,11 @@ def icmart_rates(
     table = pd.concat([rates, count_rows], ignore_index=True)
     table["total"] = table["total"].astype("Int64")
     table["footnote"] = table["footnote"].fillna("").astype("string")
+    # Printed in two sections, the ICMART rates then the published ones, basis as heading.
+    table = table.sort_values("basis", key=lambda b: b.ne("ICMART"), kind="stable")
+    table["basis"] = table["basis"].map(BASIS_HEADINGS)
+    table = table.loc[:, ["basis", "item", *table.columns.drop(["basis", "item"])]]
+    table = table.reset_index(drop=True)
 
     values: dict[str, Number] = dict(counts)
     for (name, _, _, _), rec in zip(RATES, rates.itertuples(index=False), strict=True):
@@ -267,7 +279,7 @@ def icmart_rates(
     footnotes = [f"({m}) {note}" for m, (_, _, _, note) in zip(MARKERS, RATES, strict=False)]
     return Result(
         "icmart",
-        "ICMART rates",
+        "Table 6",
         "Live-birth delivery and miscarriage rates (ICMART) beside the published live-birth rates",
         table,
         values,

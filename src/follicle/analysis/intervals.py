@@ -238,8 +238,104 @@ def count_items(results: Mapping[str, Result]) -> pd.DataFrame:
     return frame.astype({"n": float, "total": float, "pct": float})
 
 
-def _readable(item: pd.Series) -> pd.Series:
-    return item.str.replace("_", " ", regex=False).str.replace(".", " · ", regex=False)
+#: Printed words of the pieces of Part 1's item names (``table2.age.under_35`` → "Age:
+#: < 35 years"); a piece not listed is printed with its underscores as spaces.
+WORDS: Final = {
+    "age": "Age",
+    "age_under_35": "Age < 35 years",
+    "age_35_or_over": "Age ≥ 35 years",
+    "under_35": "< 35 years",
+    "35_or_over": "≥ 35 years",
+    "injections": "Injections",
+    "3_plus": "3 or more",
+    "menses": "Menses before injection",
+    "menses_baseline": "Menses before injection",
+    "menses_followup": "Menses at follow-up",
+    "maternal": "Women",
+    "fetal": "Fetus or infant",
+    "overall": "All women",
+    "women_pregnant": "Women pregnant",
+    "pregnant_spontaneous": "Pregnant spontaneously",
+    "pregnant_ivf": "Pregnant by IVF (of IVF-treated women)",
+    "pregnant_ivf_of_women": "Pregnant by IVF (of all women)",
+    "pregnant_both": "Pregnant both ways",
+    "pregnant_spontaneous_only": "Pregnant spontaneously only",
+    "pregnant_ivf_only": "Pregnant by IVF only",
+    "pregnant_other_mode_only": "Pregnant by another mode only",
+    "ivf_treated": "IVF-treated after injection",
+    "spontaneous_within_3_months": "Spontaneous pregnancies within 3 months",
+    "live_birth_rate_per_treatment_cycle": "Live births per treated woman (as published)",
+    "live_birth_rate_per_pregnancy": "Live births per pregnancy (as published)",
+    "ivf_live_birth_rate": "IVF live births per IVF-treated woman (as published)",
+    "ivf": "IVF",
+}
+#: How the pieces of an item join: a menstrual transition reads "Regular → irregular".
+JOINS: Final = {"menstrual_transitions": " → "}
+
+
+def _word(piece: str) -> str:
+    return WORDS.get(piece, piece.replace("_", " "))
+
+
+def item_label(result: str, item: str, table: pd.DataFrame | None = None) -> str:
+    """The printed row label of the count item ``item`` of the result ``result``.
+
+    A Part 1 table that carries the item's pieces as ``section`` and ``key`` columns beside
+    its own ``item`` label (Table 3) lends that label; otherwise the pieces are printed by
+    :data:`WORDS` and joined by ``": "`` (:data:`JOINS` for exceptions).
+
+    Examples
+    --------
+    >>> item_label("table2", "age.under_35")
+    'Age: < 35 years'
+    >>> item_label("menstrual_transitions", "regular.menopause")
+    'Regular → menopause'
+    """
+    pieces = item.split(".")
+    if table is not None and {"section", "key", "item"} <= set(table.columns) and len(pieces) == 2:
+        own = table.loc[table["section"].eq(pieces[0]) & table["key"].eq(pieces[1]), "item"]
+        if len(own):
+            words = str(own.iloc[0])
+            return f"{_word(pieces[0])}: {words[:1].lower()}{words[1:]}"
+    text = JOINS.get(result, ": ").join(_word(p) for p in pieces)
+    return text[:1].upper() + text[1:]
+
+
+def _with_unit(mean: MeanItem) -> str:
+    """``"Age at first injection (completed years)"``; a label naming its unit keeps it."""
+    named = mean.unit.split()[-1] in mean.label.lower()
+    return mean.label if named else f"{mean.label} ({mean.unit})"
+
+
+#: The columns of the ``intervals`` table (:func:`intervals`).
+INTERVAL_COLUMNS: Final = (
+    "key",
+    "section",
+    "item",
+    "n",
+    "total",
+    "pct",
+    "low",
+    "high",
+    "mean",
+    "mean_low",
+    "mean_high",
+)
+
+
+def _intervals_table(
+    results: Mapping[str, Result], proportions: pd.DataFrame, means: pd.DataFrame
+) -> pd.DataFrame:
+    """Proportions then means, grouped under their Part 1 result's label in report order."""
+    rows = pd.concat([proportions.assign(order=0), means.assign(order=1)], ignore_index=True)
+    position = {name: i for i, name in enumerate(results)}
+    rows["rank"] = rows["result"].map(position).fillna(len(position))
+    rows["section"] = rows["result"].map(
+        lambda name: results[name].label if name in results else name
+    )
+    rows = rows.rename(columns={"item": "name"}).rename(columns={"label": "item"})
+    ordered = rows.sort_values(["rank", "order"], kind="stable").reset_index(drop=True)
+    return ordered.reindex(columns=list(INTERVAL_COLUMNS))
 
 
 def intervals(
@@ -266,12 +362,14 @@ def intervals(
     Returns
     -------
     Result
-        ``intervals``. ``table``: ``result``, ``item``, ``label``, ``kind`` ("proportion" or
-        "mean"), ``n``, ``total`` (proportions), ``estimate`` (percent, or the mean in
-        ``unit``), ``low``, ``high``, ``unit``. ``values``: ``{result}.{item}.n/.total/.pct/
-        .low/.high`` (percent) for proportions; ``{result}.{mean}``, ``_n``, ``_low``,
-        ``_high`` for means. Items in :data:`NOT_PROPORTIONS` (infants per woman) get no
-        interval (``nan``).
+        ``intervals``, labelled Table 4. ``table`` (:data:`INTERVAL_COLUMNS`): ``key`` (the
+        value's prefix, ``table2.age.under_35``), ``section`` (the Part 1 result's label),
+        ``item`` (a readable label, :func:`item_label`; a mean's carries its unit); for a
+        proportion ``n``, ``total``, ``pct``, ``low``, ``high`` (percent); for a mean ``n``
+        (values averaged), ``mean``, ``mean_low``, ``mean_high``. ``values``:
+        ``{result}.{item}.n/.total/.pct/.low/.high`` (percent) for proportions;
+        ``{result}.{mean}``, ``_n``, ``_low``, ``_high`` for means. Items in
+        :data:`NOT_PROPORTIONS` (infants per woman) get no interval (``nan``).
     """
     if method not in CI_METHODS:
         raise ValueError(f"unknown interval method {method!r}; use one of {CI_METHODS}")
@@ -281,23 +379,24 @@ def intervals(
     low, high = proportion_ci(
         items["n"].where(binomial, 0.0), items["total"], method=method, level=level
     )
+    labels = [  # one per count item of Part 1, not per woman
+        item_label(r, i, results[r].table)
+        for r, i in zip(items["result"], items["item"], strict=True)
+    ]
     proportions = items.assign(
-        label=_readable(items["item"]),
-        kind="proportion",
-        estimate=items["pct"],
+        key=key,
+        label=labels,
         low=np.where(binomial, 100.0 * low, np.nan),
         high=np.where(binomial, 100.0 * high, np.nan),
-        unit="%",
     )
     values: dict[str, Number] = {}
     for row in proportions.itertuples(index=False):  # one per count item, not per woman
-        prefix = f"{row.result}.{row.item}"
         values |= {
-            f"{prefix}.n": int(row.n),
-            f"{prefix}.total": int(row.total),
-            f"{prefix}.pct": float(row.pct),
-            f"{prefix}.low": float(row.low),
-            f"{prefix}.high": float(row.high),
+            f"{row.key}.n": int(row.n),
+            f"{row.key}.total": int(row.total),
+            f"{row.key}.pct": float(row.pct),
+            f"{row.key}.low": float(row.low),
+            f"{row.key}.high": float(row.high),
         }
     mean_rows = []
     for m in MEANS:
@@ -305,26 +404,22 @@ def intervals(
         x = data.to_numpy(dtype=float)
         centre = float(x.mean()) if x.size else float("nan")
         m_low, m_high = mean_ci(x, level=level)
-        mean_rows.append(
-            {"result": m.result, "item": m.name, "label": m.label, "kind": "mean"}
-            | {"n": x.size, "total": np.nan, "estimate": centre, "low": m_low, "high": m_high}
-            | {"unit": m.unit}
-        )
         prefix = f"{m.result}.{m.name}"
+        mean_rows.append(
+            {"result": m.result, "key": prefix, "label": _with_unit(m), "n": x.size}
+            | {"mean": centre, "mean_low": m_low, "mean_high": m_high}
+        )
         values |= {
             prefix: centre,
             f"{prefix}_n": int(x.size),
             f"{prefix}_low": m_low,
             f"{prefix}_high": m_high,
         }
-    columns = ["result", "item", "label", "kind", "n", "total", "estimate", "low", "high", "unit"]
-    table = pd.concat(
-        [proportions[columns], pd.DataFrame(mean_rows, columns=columns)], ignore_index=True
-    )
+    table = _intervals_table(results, proportions, pd.DataFrame(mean_rows))
     pct = f"{100 * level:g} %"
     return Result(
         "intervals",
-        "Intervals",
+        "Table 4",
         f"{pct} confidence intervals for the proportions and means of Part 1",
         table,
         values,

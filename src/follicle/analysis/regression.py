@@ -65,10 +65,24 @@ MARKERS: dict[str, tuple[str, str, str]] = {
     "amh_ng_ml": ("amh_per_ng_ml", "AMH (per ng/mL)", "AMH"),
     "afc": ("afc_per_follicle", "AFC (per follicle)", "AFC"),
 }
-#: Columns of :func:`logistic_regression`'s table.
+#: Columns of :func:`logistic_regression`'s table: ``key`` is the term (not printed),
+#: ``covariate`` labels the row; ``coef`` and ``se`` are printed only in spreadsheets.
 TABLE_COLUMNS = (
-    "term",
-    "label",
+    "key",
+    "covariate",
+    "or",
+    "or_low",
+    "or_high",
+    "p",
+    "crude_or",
+    "crude_or_low",
+    "crude_or_high",
+    "crude_p",
+    "coef",
+    "se",
+)
+#: The values of each term, ``{term}.{field}``.
+TERM_VALUES = (
     "coef",
     "se",
     "or",
@@ -79,9 +93,9 @@ TABLE_COLUMNS = (
     "crude_or_low",
     "crude_or_high",
     "crude_p",
-    "n",
-    "events",
 )
+#: The regression table's journal-style label in the report.
+LABEL = "Table 8"
 #: R's ``lm.fit``/``glm.fit`` tolerance for a column that adds nothing to the earlier ones.
 _ALIAS_TOL = 1e-7
 #: A fitted probability this close to 0 or 1 prompts the separation check on large data.
@@ -502,7 +516,7 @@ def _crude(d: Design, z: float) -> tuple[pd.DataFrame, list[str]]:
 
 def _empty_table() -> pd.DataFrame:
     return pd.DataFrame(
-        {c: pd.Series(dtype=object if c in ("term", "label") else float) for c in TABLE_COLUMNS}
+        {c: pd.Series(dtype=object if c in ("key", "covariate") else float) for c in TABLE_COLUMNS}
     )
 
 
@@ -547,9 +561,11 @@ def logistic_regression(
     Returns
     -------
     Result
-        ``regression``. ``table``: one row per term (:data:`TABLE_COLUMNS`): ``coef`` and
-        ``se`` on the log-odds scale, the adjusted ``or`` with ``or_low``/``or_high`` and
-        ``p``, the unadjusted ``crude_*``, and ``n``/``events`` of the fit. ``values``:
+        ``regression``, labelled Table 8. ``table``: one row per term
+        (:data:`TABLE_COLUMNS`): ``key`` (the term) and ``covariate`` (its label), the
+        adjusted ``or`` with ``or_low``/``or_high`` and ``p``, the unadjusted ``crude_*``,
+        and ``coef`` and ``se`` on the log-odds scale (printed only in spreadsheets). The
+        fit's ``n`` and ``events`` are in ``values`` and a note. ``values``:
         ``n_women``, ``n``, ``dropped``, ``events``, ``non_events``, ``parameters``, ``epv``,
         ``aic``, ``intercept.coef``/``.se``/``.p`` and per term ``{term}.coef``, ``.se``,
         ``.or``, ``.or_low``, ``.or_high``, ``.p``, ``.crude_or``, ``.crude_or_low``,
@@ -574,7 +590,7 @@ def logistic_regression(
         why = "no woman is analysed" if not n else "every woman analysed has the same outcome"
         notes.append(f"{COHORT_NOTE}, {why}: no logistic model is fitted.")
         values |= {"parameters": None, "epv": None, "aic": None}
-        return Result("regression", "Regression", title, _empty_table(), values, tuple(notes))
+        return Result("regression", LABEL, title, _empty_table(), values, tuple(notes))
     fit = fit_logistic(d.x, d.y)
     notes += fit.notes
     terms = [t for t in d.x.columns if t not in fit.aliased]
@@ -596,13 +612,14 @@ def logistic_regression(
         .join(crude)
         .loc[terms]
     )
-    table.insert(0, "label", [d.labels[t] for t in terms])
-    table.insert(0, "term", terms)
-    table = table.assign(n=n, events=events).reset_index(drop=True).loc[:, list(TABLE_COLUMNS)]
+    table.insert(0, "covariate", [d.labels[t] for t in terms])
+    table.insert(0, "key", terms)
+    table = table.reset_index(drop=True).loc[:, list(TABLE_COLUMNS)]
     values |= {f"intercept.{k}": float(getattr(fit, k)[_INTERCEPT]) for k in ("coef", "se", "p")}
     for row in table.to_dict("records"):
-        values |= {f"{row['term']}.{c}": float(row[c]) for c in TABLE_COLUMNS[2:12]}
-    return Result("regression", "Regression", title, table, values, tuple(notes))
+        values |= {f"{row['key']}.{c}": float(row[c]) for c in TERM_VALUES}
+    notes.append(f"{COHORT_NOTE}, {events} of the {n} women in the model became pregnant.")
+    return Result("regression", LABEL, title, table, values, tuple(notes))
 
 
 # -- the forest plot ---------------------------------------------------------------------
@@ -619,12 +636,14 @@ def forest_data(regression: Result) -> Result:
     Returns
     -------
     Result
-        ``figure_forest``. ``table``: ``term``, ``label``, ``or``, ``or_low``, ``or_high``
+        ``figure_forest``, labelled Figure 4. ``table``: ``key`` (the term), ``label``,
+        ``or``, ``or_low``, ``or_high``
         (``NaN`` when not estimable), top to bottom. ``values``: ``n``, ``events``,
         ``terms`` (rows), ``estimable`` (rows with an interval) and ``x_min``/``x_max``, the
         range of the intervals the log axis must show (``None`` when nothing is estimable).
     """
-    table = regression.table.loc[:, ["term", "label", "or", "or_low", "or_high"]].copy()
+    shape = ["key", "covariate", "or", "or_low", "or_high"]
+    table = regression.table.loc[:, shape].rename(columns={"covariate": "label"})
     shown = table[["or_low", "or_high"]].dropna()
     finite = shown[np.isfinite(shown).all(axis=1)]
     values: dict[str, Number] = {
@@ -641,9 +660,7 @@ def forest_data(regression: Result) -> Result:
         "dashed line is an odds ratio of 1 (no association).",
     )
     title = "Adjusted odds ratios of pregnancy"
-    return Result(
-        "figure_forest", "Forest plot", title, table.reset_index(drop=True), values, notes
-    )
+    return Result("figure_forest", "Figure 4", title, table.reset_index(drop=True), values, notes)
 
 
 def _ratio_text(row: pd.Series) -> str:

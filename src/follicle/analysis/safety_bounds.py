@@ -371,7 +371,7 @@ def safety_bounds(
             }
     return Result(
         "safety",
-        "Safety",
+        "Table 9",
         "Maternal, pregnancy and infant conditions with exact confidence intervals, zero-event "
         "upper bounds and incidence per 100 person-years",
         table,

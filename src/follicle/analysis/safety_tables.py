@@ -14,6 +14,7 @@ import pandas as pd
 from follicle.analysis.frame import lookup
 from follicle.analysis.proportions import Proportion, percent
 from follicle.analysis.result import Number, Result
+from follicle.workbook.keys import isin
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 
 #: Days after birth within which an infant's death is a "death in the first year".
@@ -45,7 +46,7 @@ def _label(key: str) -> str:
 
 def _women_with(frame: pd.DataFrame, women: pd.DataFrame, key: str) -> pd.Series:
     """For each value of ``key``: how many distinct treated women have a row with it."""
-    rows = frame.loc[frame["participant_id"].isin(women["participant_id"])]
+    rows = frame.loc[isin(frame["participant_id"], women["participant_id"])]
     return rows.drop_duplicates(["participant_id", key]).groupby(key).size()
 
 
@@ -80,7 +81,7 @@ def _fetal(
         ),
         ("stillbirth", "Stillbirth", int(outcome.eq("stillbirth").sum()), total, 0),
     ]
-    kids = infants.loc[infants["pregnancy_id"].isin(pregnancies["pregnancy_id"])]
+    kids = infants.loc[isin(infants["pregnancy_id"], pregnancies["pregnancy_id"])]
     lived = (kids["death_date"] - kids["birth_date"]).dt.days
     died = kids.loc[lived.le(FIRST_YEAR_DAYS).fillna(False)]
     conds = infant_conditions.merge(kids[["infant_id", "pregnancy_id"]], on="infant_id")

@@ -26,6 +26,7 @@ R ``cmprsk::cuminc``). Both with pointwise 95 % intervals on the log(−log) sca
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -51,6 +52,21 @@ GROUPS = ("all", *AGE_GROUPS)
 #: The prefix of each group's values (``under_35.km.12.pct``); everyone has none.
 GROUP_KEYS = {"all": "", AGE_GROUPS[0]: "under_35.", AGE_GROUPS[1]: "35_or_over."}
 ESTIMATORS = {"KM": "km", "AJ": "aj"}
+#: Each group's printed name.
+GROUP_LABELS = {"all": "All women", AGE_GROUPS[0]: "< 35 years", AGE_GROUPS[1]: "≥ 35 years"}
+#: The table of :func:`time_to_pregnancy`: one row per group and month.
+TABLE_COLUMNS = (
+    "key",
+    "group",
+    "time",
+    "at_risk",
+    "km",
+    "km_low",
+    "km_high",
+    "aj",
+    "aj_low",
+    "aj_high",
+)
 NO_FOLLOWUP = "no follow-up after the first injection"
 BEFORE_INJECTION = "end point dated before the first injection"
 
@@ -155,42 +171,90 @@ def time_to_pregnancy(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     Returns
     -------
     Result
-        ``time_to_pregnancy``. ``table``: one row per group (all, < 35, ≥ 35) × estimator
-        (KM, AJ) × month: ``at_risk`` (women with time ≥ month), ``estimate``, ``low``,
-        ``high`` (percent; ``NaN`` after the group's last follow-up; bounds ``NaN`` where
-        the estimate is 0 or 100 %, except KM's 0–0 before the group's first observed time,
-        as R). ``values``: see ``docs/results.md``.
+        ``time_to_pregnancy``, labelled Table 7. ``table`` (:data:`TABLE_COLUMNS`): one
+        row per group (all, < 35, ≥ 35) × month: ``key`` (``{group}.{month}``, the group as
+        in :data:`GROUPS`), ``group`` and ``time`` (printed labels), ``at_risk`` (women with
+        time ≥ month), the Kaplan–Meier ``km`` and Aalen–Johansen ``aj`` estimates with
+        ``_low`` and ``_high`` (percent; ``NaN`` after the group's last follow-up; bounds
+        ``NaN`` where the estimate is 0 or 100 %, except KM's 0–0 before the group's first
+        observed time, as R). ``values``: see ``docs/results.md``.
     """
     times = first_pregnancy_times(women)
-    rows = []
+    rows: list[pd.DataFrame] = []
     values: dict[str, Number] = {}
     for group in GROUPS:
         months, status = analysed_times(times, group)
         prefix = GROUP_KEYS[group]
         values |= {prefix + k: v for k, v in status_counts(status).items()}
+        columns: dict[str, object] = {
+            "key": [f"{group}.{m}" for m in MONTHS],
+            "group": GROUP_LABELS[group],
+            "time": [f"{m} months" for m in MONTHS],
+        }
         for estimator, (est, low, high, risk) in _estimates(months, status, MONTHS, level).items():
             key = ESTIMATORS[estimator]
+            columns |= {"at_risk": risk.astype(int), key: est, f"{key}_low": low}
+            columns[f"{key}_high"] = high
             for i, month in enumerate(MONTHS):
-                rows.append((group, estimator, month, int(risk[i]), est[i], low[i], high[i]))
                 values[f"{prefix}{key}.{month}.pct"] = float(est[i])
                 values[f"{prefix}{key}.{month}.low"] = float(low[i])
                 values[f"{prefix}{key}.{month}.high"] = float(high[i])
+        rows.append(pd.DataFrame(columns))
         values |= {f"{prefix}at_risk.{m}": int(r) for m, r in zip(MONTHS, risk, strict=True)}
     all_months, all_status = analysed_times(times, "all")
     values["excluded"] = int(times["excluded"].notna().sum())
     values["followup_median"] = _followup_median(all_months, all_status)
     values |= _group_tests(times)
-    table = pd.DataFrame(
-        rows, columns=["group", "estimator", "month", "at_risk", "estimate", "low", "high"]
-    )
+    table = pd.concat(rows, ignore_index=True).loc[:, list(TABLE_COLUMNS)]
     return Result(
         "time_to_pregnancy",
-        "Time to pregnancy",
+        "Table 7",
         "Cumulative incidence of a first pregnancy after the first injection",
         table,
         values,
-        _notes(times, level),
+        (*_notes(times, level), *_test_notes(values)),
     )
+
+
+def long_form(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`time_to_pregnancy`'s table with one row per group, estimator and month.
+
+    Columns ``group`` (as in :data:`GROUPS`), ``estimator`` (``KM``, ``AJ``), ``month``,
+    ``at_risk``, ``estimate``, ``low``, ``high`` (percent): the shape to filter or plot.
+    """
+    parts_of_key = table["key"].str.rsplit(".", n=1)
+    group, month = parts_of_key.str[0], parts_of_key.str[1]
+    parts = [
+        pd.DataFrame(
+            {"group": group, "estimator": estimator, "month": month.astype(int)}
+            | {"at_risk": table["at_risk"], "estimate": table[key]}
+            | {"low": table[f"{key}_low"], "high": table[f"{key}_high"]}
+        )
+        for estimator, key in ESTIMATORS.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _p_text(p: float) -> str:
+    """A p-value as the report prints it: four significant digits, ``< 0.0001`` below."""
+    return "< 0.0001" if p < 0.0001 else f"= {p:.4g}"
+
+
+def _test_notes(values: dict[str, Number]) -> tuple[str, ...]:
+    """The median follow-up and the age-group comparison in words (no table cell holds
+    them)."""
+    notes = []
+    followup = values["followup_median"]
+    if isinstance(followup, float | int) and math.isfinite(followup):
+        notes.append(f"{COHORT_NOTE}, the median follow-up is {followup:.2f} months.")
+    rank, gray = values["logrank.p"], values["gray.p"]
+    if isinstance(rank, float | int) and isinstance(gray, float | int):
+        notes.append(
+            f"{COHORT_NOTE}, < 35 vs ≥ 35 years: log-rank χ² = {values['logrank.chisq']:.4f}, "
+            f"p {_p_text(rank)}; Gray's test χ² = {values['gray.chisq']:.4f}, "
+            f"p {_p_text(gray)}."
+        )
+    return tuple(notes)
 
 
 def _group_tests(times: pd.DataFrame) -> dict[str, Number]:

@@ -22,6 +22,7 @@ interval of the risk difference).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Final
 
 import numpy as np
@@ -38,31 +39,47 @@ from follicle.analysis.result import COHORT_NOTE, Number, Result
 FISHER: Final = "fisher"
 CHISQ: Final = "chisq"
 
-_COLUMNS = (
+#: The ``two_by_two`` table: two rows per factor (the compared group, then the reference),
+#: the comparison's statistics on the first. ``min_expected``, the uncorrected χ² p and the
+#: Newcombe interval are printed only in spreadsheets (:data:`follicle.report.tables.
+#: SPREADSHEET_ONLY`).
+COLUMNS: Final = (
+    "key",
     "factor",
-    "comparison",
-    "pregnant_first",
-    "total_first",
-    "pregnant_second",
-    "total_second",
-    "min_expected",
+    "group",
+    "n",
+    "total",
+    "pct",
+    "test",
+    "p",
+    "fisher_p",
     "chisq_p",
     "chisq_uncorrected_p",
-    "fisher_p",
-    "primary_test",
-    "primary_p",
-    "odds_ratio",
-    "odds_ratio_low",
-    "odds_ratio_high",
-    "odds_ratio_mle",
-    "odds_ratio_mle_low",
-    "odds_ratio_mle_high",
+    "min_expected",
+    "or",
+    "or_low",
+    "or_high",
+    "or_mle",
+    "or_mle_low",
+    "or_mle_high",
     "risk_difference",
     "risk_difference_low",
     "risk_difference_high",
     "risk_difference_newcombe_low",
     "risk_difference_newcombe_high",
 )
+#: How each primary test is named in the table.
+TEST_NAMES: Final = {"fisher": "Fisher", "chisq": "χ²"}
+#: Table columns whose value names differ (``{factor}.odds_ratio`` is the ``or`` column).
+_RENAMED: Final = {
+    "primary_p": "p",
+    "odds_ratio": "or",
+    "odds_ratio_low": "or_low",
+    "odds_ratio_high": "or_high",
+    "odds_ratio_mle": "or_mle",
+    "odds_ratio_mle_low": "or_mle_low",
+    "odds_ratio_mle_high": "or_mle_high",
+}
 
 
 def _nan() -> float:
@@ -229,6 +246,29 @@ def analyse_table(cells: np.ndarray, *, level: float = 0.95) -> dict[str, Number
     return values
 
 
+def _factor_rows(
+    factor: Factor, cells: np.ndarray, statistics: Mapping[str, Number]
+) -> list[dict[str, object]]:
+    """The two printed rows of one factor: the compared group, carrying the comparison's
+    statistics, then the reference group."""
+    labels = dict(zip(factor.levels, factor.labels, strict=True))
+    first, second = factor.compared
+    comparison = {_RENAMED.get(k, k): v for k, v in statistics.items() if k != "primary_test"}
+    comparison["test"] = TEST_NAMES.get(str(statistics["primary_test"]))
+    rows: list[dict[str, object]] = []
+    for level, group, counts in (
+        (first, labels[first], cells[0]),
+        (second, f"{labels[second]} (reference)", cells[1]),
+    ):
+        n, total = int(counts[0]), int(counts.sum())
+        rows.append(
+            {"key": f"{factor.name}.{level}", "factor": factor.label, "group": group}
+            | {"n": n, "total": total, "pct": 100.0 * n / total if total else np.nan}
+        )
+    rows[0] |= comparison
+    return rows
+
+
 def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     """Fisher beside χ², odds ratios and risk differences for Table 2's three comparisons.
 
@@ -242,9 +282,15 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     Returns
     -------
     Result
-        ``two_by_two``: one table row per factor (age, menses, injections); values
-        ``{factor}.{statistic}`` (``docs/results.md``). Risk differences in percentage
-        points; odds ratios first group vs second.
+        ``two_by_two``, labelled Table 5. ``table`` (:data:`COLUMNS`): two rows per factor
+        (age, menses, injections), the compared group then the reference (``key``
+        ``{factor}.{level}``, ``factor`` and ``group`` labels, pregnant ``n`` of ``total``,
+        ``pct``), the comparison on the first: ``test`` (printed name of the primary test),
+        ``p`` (its p-value), ``fisher_p``, ``chisq_p``, ``chisq_uncorrected_p``,
+        ``min_expected``, ``or`` and ``or_mle`` (``{factor}.odds_ratio``,
+        ``{factor}.odds_ratio_mle``) with ``_low``/``_high``, ``risk_difference`` with its
+        Wald and Newcombe bounds. ``values``: ``{factor}.{statistic}`` (``docs/results.md``).
+        Risk differences in percentage points; odds ratios first group vs second.
     """
     rows: list[dict[str, object]] = []
     values: dict[str, Number] = {}
@@ -254,13 +300,7 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
         table = two_by_two(women, by)
         cells = table[["pregnant", "not_pregnant"]].to_numpy(dtype=float)
         stats_ = analyse_table(cells, level=level)
-        row: dict[str, object] = {"factor": factor.name, "comparison": _comparison(factor)}
-        rows.append(
-            row
-            | {"pregnant_first": int(cells[0, 0]), "total_first": int(cells[0].sum())}
-            | {"pregnant_second": int(cells[1, 0]), "total_second": int(cells[1].sum())}
-            | stats_
-        )
+        rows += _factor_rows(factor, cells, stats_)
         values |= {f"{factor.name}.{k}": v for k, v in stats_.items()}
         if stats_["primary_test"] == FISHER:
             small.append(_comparison(factor))
@@ -268,19 +308,21 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
             zero_cells.append(_comparison(factor))
     pct = f"{100 * level:g} %"
     notes = [
-        "Rows: the first group of each comparison against the second (the reference); "
-        "odds ratio = odds of pregnancy in the first group / in the second; risk difference "
-        "= percentage pregnant in the first group minus in the second (percentage points).",
-        "Primary test: Fisher's exact test (two-sided, R fisher.test) when any expected count "
-        "is below 5, otherwise Pearson's χ² with Yates' continuity correction (R chisq.test); "
-        "both are shown, with the χ² without correction.",
+        "n/N (%): women pregnant of the women in the group. Each comparison is on the "
+        "line of its first group, against the second (the reference): odds ratio (OR) = "
+        "odds of pregnancy in the first group / in the reference; risk difference (RD) = "
+        "percentage pregnant in the first group minus in the reference (percentage points).",
+        "p (test): the p-value of the primary test, Fisher's exact test (two-sided, R "
+        "fisher.test) when any expected count is below 5, otherwise Pearson's χ² with Yates' "
+        "continuity correction (R chisq.test); both p-values are shown (the spreadsheet adds the "
+        "smallest expected count and the χ² without correction).",
         f"Odds ratio: the sample odds ratio ad/bc with Woolf's {pct} interval (on the log "
         "scale); with a zero cell it is reported as it is (0 or infinite) without an interval "
-        "and no 0.5 is added. Conditional maximum-likelihood odds ratio with its exact "
-        "interval, as R fisher.test (whose root-finding is accurate to about 1e-4; follicle "
+        "and no 0.5 is added. MLE OR: the conditional maximum-likelihood odds ratio with its "
+        "exact interval, as R fisher.test (whose root-finding is accurate to about 1e-4; follicle "
         "solves to 1e-13).",
-        f"Risk difference: Wald {pct} interval (R prop.test(correct = FALSE)), and Newcombe's "
-        "hybrid score interval from the two Wilson intervals.",
+        f"Risk difference: Wald {pct} interval (R prop.test(correct = FALSE)); the "
+        "spreadsheet adds Newcombe's hybrid score interval from the two Wilson intervals.",
     ]
     if small:
         notes.append(
@@ -293,10 +335,10 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
             f"{COHORT_NOTE}, a zero cell leaves the sample odds ratio without an interval "
             "for: " + "; ".join(zero_cells) + "."
         )
-    table = pd.DataFrame(rows, columns=list(_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Result(
         "two_by_two",
-        "2 × 2 tables",
+        "Table 5",
         "Pregnancy by age, baseline menses and injections: exact and χ² tests, odds ratios "
         "and risk differences",
         table,

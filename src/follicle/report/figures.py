@@ -249,6 +249,8 @@ def save_figure(figure: Figure, directory: Path, name: str) -> SavedFigure:
 
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _ID = re.compile(r'\bid="([^"]+)"')
+#: An id's definition (``id="x"``) or a reference to it (``url(#x)``, ``href="#x"``).
+_REFERENCE = re.compile(r'(\bid="|#)([^"#)\s]+)("|\))')
 
 
 def inline_svg(svg: str, prefix: str) -> str:
@@ -273,11 +275,13 @@ def inline_svg(svg: str, prefix: str) -> str:
     """
     body = _PROLOG.sub("", svg, count=1).strip()
     ids = set(_ID.findall(body))
-    for old in sorted(ids, key=len, reverse=True):
-        new = f"{prefix}-{old}"
-        body = body.replace(f'id="{old}"', f'id="{new}"')
-        body = body.replace(f"#{old})", f"#{new})")
-        body = body.replace(f'href="#{old}"', f'href="#{new}"')
+
+    def prefixed(match: re.Match[str]) -> str:
+        head, name, tail = match.groups()
+        return f"{head}{prefix}-{name}{tail}" if name in ids else match.group(0)
+
+    # One pass over the text, however many ids (a figure of many points has thousands).
+    body = _REFERENCE.sub(prefixed, body)
     # Scale down to the container, never above the drawn size (so fonts keep their size).
     body = re.sub(
         r"<svg\b([^>]*?)\swidth=\"([^\"]*)\"\s+height=\"[^\"]*\"",

@@ -123,11 +123,15 @@ def format_interval(low: Any, high: Any, *, pct: bool = False) -> str:
     --------
     >>> format_interval(27.6, 45.8333, pct=True), format_interval(0.5, 2), format_interval(1, None)
     ('27.60–45.83', '0.50–2.00', '')
+    >>> format_interval(-2.3, 43.23)
+    '−2.30 to 43.23'
     """
     if is_missing(low) or is_missing(high):
         return ""
     decimals = PCT_DECIMALS if pct else DECIMALS
-    return f"{format_fixed(low, decimals)}{EN_DASH}{format_fixed(high, decimals)}"
+    # A dash between signed ends reads as a minus ("−2.30–43.23"): spell the range out.
+    between = " to " if float(low) < 0 or float(high) < 0 else EN_DASH
+    return f"{format_fixed(low, decimals)}{between}{format_fixed(high, decimals)}"
 
 
 def format_fixed(value: Any, decimals: int = DECIMALS) -> str:

@@ -13,6 +13,9 @@ How a result's table is printed follows from its column names (the conventions o
 
 * **Hidden columns.** ``key``, ``id`` and ``…_id`` columns are machine identifiers and
   are not printed; nor is ``integer_valued``, which says how the row's range is printed.
+* **Spreadsheet-only columns** (:data:`SPREADSHEET_ONLY`): ``min_expected``,
+  ``…_uncorrected_p``, ``…_newcombe_low``/``…_newcombe_high``, ``coef``, ``se`` and
+  ``claim`` are left out of the manuscript form (``combine=True``) and kept in spreadsheets.
 * **Row labels.** When the first two columns hold text (``characteristic``/``level``,
   ``factor``/``group``), the first is a section heading printed once, in italics, above
   its indented rows. Otherwise the first text column labels the rows.
@@ -25,9 +28,11 @@ How a result's table is printed follows from its column names (the conventions o
   ``Median (range)`` — the range of an integer-valued variable (``integer_valued``) as
   integers (``24–45``), any other range with the decimals of the centre value
   (``2.50–6.00``); ``n``, ``total``, ``pct`` → ``n/N (%)``; ``n``, ``pct`` →
-  ``n (%)``; ``X`` and ``X_pct`` → ``X, n (%)``; ``low`` and ``high`` → ``95% CI``
+  ``n (%)``; ``p`` and ``test`` → ``p (test)`` (``0.1189 (χ²)``); ``X`` and ``X_pct``
+  → ``X, n (%)``; ``low`` and ``high`` → ``95% CI``
   (``27.60–45.83``, as percentages when the table has a ``pct``); ``X``, ``X_low`` and
-  ``X_high`` → ``X (95% CI)`` (``2.35 (0.90–6.12)``). A ``method`` column is dropped and its
+  ``X_high`` → ``X (95% CI)`` (``2.35 (0.90–6.12)``), also ``mean`` with ``mean_low`` and
+  ``mean_high`` and no ``sd`` (``Mean (95% CI)``). A ``method`` column is dropped and its
   distinct values become footnotes unless the notes already name them. Spreadsheets use
   ``combine=False``: every number in its own column.
 """
@@ -78,6 +83,19 @@ HEADERS: Mapping[str, str] = {
     "chisq": "χ²",
     "chi_squared": "χ²",
     "or": "OR",
+    "or_mle": "MLE OR",
+    "risk_difference": "RD",
+    "km": "Kaplan–Meier, %",
+    "upper_one_sided": "One-sided upper bound, %",
+    "person_years": "Person-years",
+    "rate": "Per 100 person-years",
+    "basis": "",
+    "scheme": "",
+    "benchmark_pct": "Published %",
+    "benchmark_denominator": "Published N",
+    "aj": "Aalen–Johansen, %",
+    "crude_or": "Unadjusted OR",
+    "crude_p": "Unadjusted p",
     "chisq_p": "χ² p",
     "fisher_p": "Fisher p",
     "df": "df",
@@ -103,6 +121,13 @@ LEVELS: Mapping[str, str] = {
 #: Columns never printed: machine keys and identifiers (``key``, ``participant_id``), and
 #: ``integer_valued``, which says how a row's range is printed (:data:`INTEGER_VALUED`).
 HIDDEN = re.compile(r"^key$|_id$|^id$|^integer_valued$")
+#: Columns printed only in spreadsheets (``combine=False``): numbers a reader checks
+#: rather than reads — the smallest expected count, the χ² without continuity correction,
+#: a second (Newcombe) interval, a regression's coefficient and standard error, an audited
+#: claim's id (its row is labelled by the claim's text).
+SPREADSHEET_ONLY = re.compile(
+    r"^min_expected$|_uncorrected_p$|_newcombe_(low|high)$|^coef$|^se$|^claim$"
+)
 #: A boolean column: the row's variable is integer-valued, so its range prints as integers
 #: (``24–45``); false, its range has the decimals of the centre value (``2.50–6.00``).
 #: Missing (or no such column): inferred from the ends of the range.
@@ -217,6 +242,9 @@ def header(name: object) -> str:
             return HEADERS[key]
     if text.lower().endswith("_pct"):
         return f"{header(text[:-4])} %"
+    base, _, end = text.lower().rpartition("_")
+    if end in ("low", "high") and base in HEADERS:
+        return f"{HEADERS[base]} {end}"  # a spreadsheet's interval column: "OR low"
     return _readable(text)
 
 
@@ -293,7 +321,7 @@ def from_result(result: Result, *, combine: bool = True) -> ReportTable:
         found, and the result's ``notes`` as footnotes.
     """
     full = result.table.reset_index(drop=True)
-    frame = full.loc[:, [c for c in full.columns if not HIDDEN.search(str(c).lower())]]
+    frame = full.loc[:, [c for c in full.columns if _printed(c, combine=combine)]]
     group_col, label_col, rest = _label_columns(frame)
     footnotes = tuple(result.notes)
     if combine and "method" in rest:
@@ -338,6 +366,11 @@ def from_result(result: Result, *, combine: bool = True) -> ReportTable:
         sections=tuple(sections),
         indented=tuple(indented),
     )
+
+
+def _printed(column: object, *, combine: bool) -> bool:
+    name = str(column).lower()
+    return not HIDDEN.search(name) and not (combine and SPREADSHEET_ONLY.search(name))
 
 
 def _is_text(column: pd.Series) -> bool:
@@ -412,7 +445,9 @@ def _merges(by_name: Mapping[str, Any]) -> dict[Any, _Column | None]:
         merged.update(dict.fromkeys(present[1:]))
 
     range_keys = [k for k in ("min", "max") if k in by_name]
-    if "mean" in by_name:
+    # A mean with its own interval and no SD prints as "Mean (95% CI)" (below).
+    mean_ci = "mean_low" in by_name and "mean_high" in by_name and "sd" not in by_name
+    if "mean" in by_name and not mean_ci:
         keys = ["mean", *(["sd"] if "sd" in by_name else []), *range_keys]
         label = "Mean ± SD" if "sd" in by_name else "Mean"
         take(keys, _Column(label + (" (range)" if range_keys else ""), _mean_sd(by_name)))
@@ -422,6 +457,8 @@ def _merges(by_name: Mapping[str, Any]) -> dict[Any, _Column | None]:
         with_total = "total" in by_name
         keys = ["n", *(["total"] if with_total else []), "pct"]
         take(keys, _Column("n/N (%)" if with_total else "n (%)", _n_pct(by_name, with_total)))
+    if "p" in by_name and "test" in by_name:
+        take(["p", "test"], _Column("p (test)", _p_test(by_name)))
     if "low" in by_name and "high" in by_name:
         role: Role = "pct" if "pct" in by_name else "number"
         take(["low", "high"], _Column("95% CI", _interval(by_name, "low", "high", role)))
@@ -510,6 +547,20 @@ def _pair(by_name: Mapping[str, Any], key: str) -> _Source:
     def source(record: pd.Series) -> tuple[str, CellNumber]:
         n, pct = get(record, key), get(record, f"{key}_pct")
         return format_n_pct(n, pct=pct), _number_of(n) if is_missing(pct) else None
+
+    return source
+
+
+def _p_test(by_name: Mapping[str, Any]) -> _Source:
+    """``0.1189 (χ²)``: a p-value with the name of the test that gave it."""
+    get = _getter(by_name)
+
+    def source(record: pd.Series) -> tuple[str, CellNumber]:
+        p, test = get(record, "p"), get(record, "test")
+        text = format_cell(p, "p")
+        if text and not is_missing(test) and str(test):
+            return f"{text} ({test})", None
+        return text, _number_of(p)
 
     return source
 

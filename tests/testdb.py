@@ -1,0 +1,49 @@
+"""Test databases: the PostgreSQL server of the tests, and a fresh schema per test.
+
+A module of its own (not ``conftest``) so that any test package can import it: with several
+``conftest.py`` files in the suite, ``import conftest`` finds whichever was loaded first.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+POSTGRES_URL_ENV = "FOLLICLE_TEST_POSTGRES_URL"
+
+
+def postgres_url() -> str:
+    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(
+            f"CI is set but {POSTGRES_URL_ENV} is not: the PostgreSQL tests must run in CI "
+            "(see .ci/run)",
+            pytrace=False,
+        )
+    pytest.skip(f"{POSTGRES_URL_ENV} is not set (no PostgreSQL server to test against)")
+
+
+def postgres_schema(base_url: str) -> Iterator[str]:
+    """A URL whose connections work in a new, empty schema; the schema is dropped after."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    from follicle.store.engine import normalise_url
+
+    base = normalise_url(base_url)
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, poolclass=NullPool)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
