@@ -18,7 +18,7 @@ demo: $(VENV)/.installed  ## import the bundled cohort into a demo registry and 
 	$(BIN)/follicle demo
 
 test: $(VENV)/.installed  ## the whole test suite (PostgreSQL and browser tests skip unless available)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests scripts bench
