@@ -162,3 +162,42 @@ def test_only_coordinators_of_her_site_and_admins_save_checklists(engine, people
     with pytest.raises(NotFound):
         _save(engine, people["south"], form)
     assert _save(engine, people["admin"], form).table == "contacts"
+
+
+def test_a_form_checked_before_the_lock_is_written_as_checked(engine, people, monkeypatch):
+    north = people["north"]
+    form = ChecklistForm.from_form(FIELDS)
+    with engine.connect() as connection:
+        checked = checklist_module.check_checklist(connection, north, form)
+
+    def again(*args, **kwargs):
+        raise AssertionError("validated again although nothing of hers moved")
+
+    monkeypatch.setattr(checklist_module, "check_checklist", again)
+    with engine.begin() as connection:
+        saved = save_checklist(connection, north, form, checked=checked)
+    with engine.connect() as connection:
+        rows = participant(connection, north, "008")
+    assert int(saved.key) in rows["contacts"]["row_id"].tolist()
+    assert rows["pregnancies"]["pregnancy_id"].tolist() == ["008-P1"]
+
+
+def test_a_form_checked_before_another_save_is_validated_again(engine, people):
+    north = people["north"]
+    form = ChecklistForm.from_form(FIELDS)
+    with engine.connect() as connection:
+        checked = checklist_module.check_checklist(connection, north, form)
+    # Meanwhile someone records a pregnancy of hers that the form's pregnancy overlaps.
+    other = FIELDS | {"form_token": "token-2", "pregnancies[0].outcome": "ongoing"}
+    other = {k: v for k, v in other.items() if "infants" not in k and "outcome_date" not in k}
+    _save(engine, north, ChecklistForm.from_form(other))
+    before = snapshot(engine)
+    with pytest.raises(WorkbookInvalid) as raised:
+        _save_checked(engine, north, form, checked)
+    assert "pregnancies_overlap" in {p.rule for p in raised.value.problems}
+    assert snapshot(engine) == before
+
+
+def _save_checked(engine, actor, form, checked):
+    with engine.begin() as connection:
+        return save_checklist(connection, actor, form, checked=checked)

@@ -58,7 +58,17 @@ from follicle.store.records import (
     visible_site,
 )
 from follicle.store.tables import ROW_ID, VERSION, WORKBOOK_TABLES, checklist_submissions
-from follicle.store.woman import Change, typed_row, validate_change, woman_rows
+from follicle.store.woman import (
+    Change,
+    Validated,
+    Versions,
+    frame_versions,
+    row_versions,
+    tables_needed,
+    typed_row,
+    validate_change,
+    woman_rows,
+)
 from follicle.workbook.schema import INFANT_CONDITIONS, MATERNAL_CONDITIONS
 
 #: The answers of a condition question; only ``yes`` writes a row.
@@ -358,11 +368,65 @@ def _on_form(problem: Problem, rows: _Rows, validated_rows: Mapping[str, list[in
 # -- saving ----------------------------------------------------------------------------
 
 
-def save_checklist(connection: Connection, actor: User, form: ChecklistForm) -> Saved:
+@dataclass(frozen=True)
+class CheckedChecklist:
+    """A form validated against her rows as they were (:func:`check_checklist`): its rows,
+    where the validation put them, and the (key, version) of every row of hers it read."""
+
+    participant_id: str
+    rows: _Rows
+    validated: Validated
+    versions: Versions
+
+
+def check_checklist(connection: Connection, actor: User, form: ChecklistForm) -> CheckedChecklist:
+    """Validate the form against her rows in the registry, writing nothing.
+
+    Only reads, so it can run before the write lock, in a transaction of its own;
+    :func:`save_checklist` then writes it if none of the rows it read has moved since.
+
+    Raises
+    ------
+    WorkbookInvalid, NotFound, PermissionDenied
+        As :func:`save_checklist`.
+    """
+    if not actor.can_write:
+        raise PermissionDenied(f"a {actor.role} cannot record follow-up contacts")
+    pid = form.participant_id.strip()
+    visible_site(connection, actor, pid)
+    problems = _problems(form.conditions, MATERNAL_CONDITIONS, "")
+    for i, pregnancy in enumerate(form.pregnancies):
+        for j, infant in enumerate(pregnancy.infants):
+            problems += _problems(
+                infant.conditions, INFANT_CONDITIONS, f"pregnancies[{i}].infants[{j}]."
+            )
+    rows = _form_rows(connection, form, pid)
+    # Her rows of the tables the form adds to and of those their rules read; no others.
+    woman = woman_rows(connection, pid, tables_needed(rows.rows))
+    changes = [Change(table, added=pd.DataFrame(found)) for table, found in rows.rows.items()]
+    checked = validate_change(woman, changes)
+    problems += [_on_form(p, rows, checked.rows) for p in checked.problems]
+    if problems:
+        raise WorkbookInvalid(problems)
+    return CheckedChecklist(pid, rows, checked, frame_versions(woman))
+
+
+def save_checklist(
+    connection: Connection,
+    actor: User,
+    form: ChecklistForm,
+    *,
+    checked: CheckedChecklist | None = None,
+) -> Saved:
     """Save the contact and every row of the form in the caller's transaction; audited.
 
     Returns the contact (``table`` ``contacts``, ``key`` its ``row_id``). A form whose
     ``form_token`` was saved already writes nothing and returns that save's contact.
+
+    ``checked``: the form's :func:`check_checklist`, run before this transaction (so that
+    the write lock is held for the writes alone). It is used if none of her rows that it
+    read has been added, changed or deleted since — checked under the lock, so no save can
+    slip in between; otherwise (or without it) the form is validated again under the lock.
 
     Raises
     ------
@@ -391,19 +455,13 @@ def save_checklist(connection: Connection, actor: User, form: ChecklistForm) -> 
             ).scalar_one_or_none()
             return Saved("contacts", str(earlier), int(version or 1))
 
-    problems = _problems(form.conditions, MATERNAL_CONDITIONS, "")
-    for i, pregnancy in enumerate(form.pregnancies):
-        for j, infant in enumerate(pregnancy.infants):
-            problems += _problems(
-                infant.conditions, INFANT_CONDITIONS, f"pregnancies[{i}].infants[{j}]."
-            )
-    rows = _form_rows(connection, form, pid)
-    woman = woman_rows(connection, pid)
-    changes = [Change(table, added=pd.DataFrame(found)) for table, found in rows.rows.items()]
-    checked = validate_change(woman, changes)
-    problems += [_on_form(p, rows, checked.rows) for p in checked.problems]
-    if problems:
-        raise WorkbookInvalid(problems)
+    if (
+        checked is None
+        or checked.participant_id != pid
+        or row_versions(connection, pid, checked.versions) != checked.versions
+    ):
+        checked = check_checklist(connection, actor, form)
+    rows, validated = checked.rows, checked.validated
 
     at = datetime.now(UTC)
     entries: list[dict[str, Any]] = []
@@ -419,8 +477,8 @@ def save_checklist(connection: Connection, actor: User, form: ChecklistForm) -> 
         if table not in rows.rows:
             continue
         sql = WORKBOOK_TABLES[table]
-        frame = checked.frames[table]
-        typed = [{**typed_row(frame, r), VERSION: 1} for r in checked.rows[table]]
+        frame = validated.frames[table]
+        typed = [{**typed_row(frame, r), VERSION: 1} for r in validated.rows[table]]
         key_column = sql.primary_key.columns.keys()[0]
         keys = (
             connection.execute(

@@ -58,7 +58,14 @@ from follicle.store.tables import (
     audit_log,
     participant_identity,
 )
-from follicle.store.woman import Change, text_value, typed_row, validate_change, woman_rows
+from follicle.store.woman import (
+    Change,
+    tables_needed,
+    text_value,
+    typed_row,
+    validate_change,
+    woman_rows,
+)
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
 IDENTITY = "participant_identity"
@@ -329,7 +336,7 @@ def create(connection: Connection, actor: User, table: str, values: Mapping[str,
     if key_column != ROW_ID and _fetch(connection, table, given[key_column]) is not None:
         raise Conflict(f"{table} {given[key_column]} exists already")
 
-    woman = woman_rows(connection, pid)
+    woman = woman_rows(connection, pid, tables_needed([table]))
     checked = validate_change(woman, [Change(table, added=pd.DataFrame([given]))])
     if checked.problems:
         raise _invalid(checked.problems)
@@ -458,7 +465,7 @@ def update(
     if table == IDENTITY:
         new_values: dict[str, Any] = {c: (v or None) for c, v in differing.items()}
     else:
-        woman = woman_rows(connection, pid)
+        woman = woman_rows(connection, pid, tables_needed([table]))
         frame = woman[table]
         key_column = _key_column(table)
         match = frame.index[frame[key_column].astype(str) == str(current[key_column])]
@@ -551,7 +558,7 @@ def delete(
                 f"{table} {key} is still referenced by {', '.join(blocking)}: delete those first"
             )
     if table not in (IDENTITY, "participants"):
-        woman = woman_rows(connection, pid)
+        woman = woman_rows(connection, pid, tables_needed([table]))
         frame = woman[table]
         key_column = _key_column(table)
         match = frame.index[frame[key_column].astype(str) == str(current[key_column])]

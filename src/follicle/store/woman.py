@@ -1,22 +1,24 @@
 """One woman's rows, as the registry holds them and as the workbook's validation sees them.
 
-The web registry changes one woman at a time. :func:`woman_rows` reads every row of hers
-(all eight workbook tables, with ``row_id`` and ``version``); :func:`validate_change`
-puts her rows, with a change applied, through the workbook's own validation — the cell
-parser of :mod:`follicle.workbook.validate` for the changed rows, its checks of IDs and
-references and every rule of :mod:`follicle.workbook.rules` over all her rows — as if she
-were a workbook of her own.
+The web registry changes one woman at a time. :func:`woman_rows` reads her rows (of all
+eight workbook tables, or of those asked for, with ``row_id`` and ``version``);
+:func:`validate_change` puts her rows, with a change applied, through the workbook's own
+validation — the cell parser of :mod:`follicle.workbook.validate` for the changed rows, its
+checks of IDs and references, and the rules of :mod:`follicle.workbook.rules` that read a
+changed table (:data:`RULE_TABLES`), over her rows of the tables they read — as if she were
+a workbook of her own.
 
 Which problems count: every problem on a changed row (cells and rules), and every problem of
 a consistency rule across rows (:data:`follicle.workbook.schema.RULES`) wherever it lands —
 a new contact or pregnancy can break a rule on a row that did not change. Cell problems on
 unchanged rows are not the change's doing and are left out (the registry's rows passed
-validation when they came in, so there are none unless the rules themselves changed).
+validation when they came in, so there are none unless the rules themselves changed); so
+are the rules that read no changed table, which cannot find anything new.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -29,39 +31,172 @@ from follicle.errors import Problem
 from follicle.store.audit import owner_condition
 from follicle.store.exporter import cell_text
 from follicle.store.tables import ROW_ID, VERSION, WORKBOOK_TABLES
-from follicle.workbook.frames import coerce
+from follicle.workbook.frames import empty_frame, pandas_dtype
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.read import RawTable
-from follicle.workbook.rules import check_rules
-from follicle.workbook.schema import RULES_BY_CODE, TABLES, TABLES_BY_NAME
 
-# The workbook's own passes, one by one: the cell parser for the changed rows only, the
-# checks of IDs and references and the rules over all her rows. (Private to
-# follicle.workbook.validate, whose public validate() would parse every row again.)
+# The workbook's own checks, one by one: the rules whose tables a change touches (the
+# registry of rule checks and the untreated-women part of before_first_injection, private
+# to follicle.workbook.rules, whose check_rules runs all sixteen), the cell parser for the
+# changed rows only and the checks of IDs and references (private to
+# follicle.workbook.validate, whose public validate() would parse every row again).
+from follicle.workbook.rules import (
+    _RULE_CHECKS,
+    _events_of_untreated_women,
+    _Remembering,
+)
+from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME, Column
 from follicle.workbook.validate import _check_keys, _check_references, _parse_table
 
+#: Each table with no rows, typed (shared: nothing here changes a frame in place).
+_EMPTY: dict[str, pd.DataFrame] = {t.name: empty_frame(t) for t in TABLES}
+#: The ID column of each keyed table.
+_KEYS: dict[str, str] = {t.name: t.key for t in TABLES if t.key is not None}
 
-def woman_rows(connection: Connection, participant_id: str) -> dict[str, pd.DataFrame]:
+
+class _Reads(Mapping[str, pd.DataFrame]):
+    """Empty frames that remember which tables were asked for."""
+
+    def __init__(self) -> None:
+        self.read: set[str] = set()
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        self.read.add(name)
+        return _EMPTY[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_EMPTY)
+
+    def __len__(self) -> int:
+        return len(_EMPTY)
+
+
+def _tables_read(code: str) -> frozenset[str]:
+    """The tables rule ``code`` reads: those its schema entry declares, and those its check
+    reads (run once on empty tables) — ``after_end_of_followup`` also reads the contacts,
+    ``before_first_injection`` the participants, which the schema does not list."""
+    reads = _Reads()
+    labels = {t.name: t.name for t in TABLES}
+    _RULE_CHECKS[code](reads, labels, ProblemSink())
+    if code == "before_first_injection":
+        _events_of_untreated_women(reads, labels, ProblemSink())
+    return frozenset(RULES_BY_CODE[code].tables) | frozenset(reads.read)
+
+
+#: Per rule code (schema order), every table whose rows can change what the rule finds.
+RULE_TABLES: dict[str, frozenset[str]] = {r.code: _tables_read(r.code) for r in RULES}
+
+
+def affected_rules(changed: Iterable[str]) -> list[str]:
+    """The rule codes (in the order the workbook checks them) that read a changed table."""
+    touched = frozenset(changed)
+    return [code for code in _RULE_CHECKS if RULE_TABLES[code] & touched]
+
+
+def tables_needed(changed: Iterable[str]) -> frozenset[str]:
+    """The tables a change of ``changed`` is validated against: those tables, the tables
+    their references point into, and every table an affected rule reads."""
+    touched = frozenset(changed)
+    targets = {
+        c.references.split(".")[0]
+        for name in touched
+        for c in TABLES_BY_NAME[name].columns
+        if c.references is not None
+    }
+    ruled = [RULE_TABLES[code] for code in affected_rules(touched)]
+    return touched.union(targets, *ruled)
+
+
+def _extras(table_name: str) -> list[str]:
+    return [ROW_ID, VERSION] if TABLES_BY_NAME[table_name].key is None else [VERSION]
+
+
+#: Each table's frame for a woman with no rows in it (copied out: callers may add to it).
+_NO_ROWS: dict[str, pd.DataFrame] = {
+    name: frame.assign(**{c: pd.Series([], dtype="Int64") for c in _extras(name)})
+    for name, frame in _EMPTY.items()
+}
+
+
+def woman_rows(
+    connection: Connection, participant_id: str, tables: Iterable[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """Every registry row of the woman, per workbook table (schema order).
 
     Each frame has the table's columns typed as in a :class:`~follicle.workbook.frames.Workbook`,
-    plus ``row_id`` (tables without a key) and ``version`` (``Int64``).
+    plus ``row_id`` (tables without a key) and ``version`` (``Int64``). ``tables`` limits
+    the tables read (default: all eight).
     """
+    wanted = None if tables is None else frozenset(tables)
     rows = {}
     for table in TABLES:
+        if wanted is not None and table.name not in wanted:
+            continue
         sql = WORKBOOK_TABLES[table.name]
         result = connection.execute(
             select(sql).where(owner_condition(table.name)([participant_id]))
         )
-        raw = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
-        typed = coerce(table, raw)
-        extras = [ROW_ID, VERSION] if table.key is None else [VERSION]
-        for column in extras:
-            typed[column] = (
-                raw[column].astype("Int64") if len(raw) else pd.Series([], dtype="Int64")
-            )
-        rows[table.name] = typed.reset_index(drop=True)
+        records = result.all()
+        if not records:
+            rows[table.name] = _NO_ROWS[table.name].copy()
+            continue
+        columns = dict(zip(result.keys(), zip(*records, strict=True), strict=True))
+        rows[table.name] = pd.DataFrame(
+            {
+                **{c.name: _typed(c, columns[c.name]) for c in table.columns},
+                **{c: pd.array(columns[c], dtype="Int64") for c in _extras(table.name)},
+            }
+        )
     return rows
+
+
+def _typed(column: Column, values: tuple[Any, ...]) -> Any:
+    """A column's database values as the typed frame holds them (as :func:`coerce` casts
+    them, without a frame of Python objects in between: one array per column)."""
+    dtype = pandas_dtype(column)
+    if dtype == "datetime64[ns]":
+        return np.array(values, dtype="datetime64[D]").astype(dtype)
+    if dtype == "Float64":
+        values = tuple(None if v is None else float(v) for v in values)
+    return pd.array(values, dtype=dtype)
+
+
+#: Her rows of each table as (key, version) pairs: what a later change of them moves.
+Versions = Mapping[str, frozenset[tuple[str, int]]]
+
+
+def _key_of(name: str) -> str:
+    return _KEYS.get(name, ROW_ID)
+
+
+def frame_versions(woman: Mapping[str, pd.DataFrame]) -> dict[str, frozenset[tuple[str, int]]]:
+    """The (key, version) of each of her rows in the frames of :func:`woman_rows`."""
+    return {
+        name: frozenset(
+            zip(frame[_key_of(name)].astype(str), frame[VERSION].astype(int), strict=True)
+        )
+        for name, frame in woman.items()
+    }
+
+
+def row_versions(
+    connection: Connection, participant_id: str, tables: Iterable[str]
+) -> dict[str, frozenset[tuple[str, int]]]:
+    """The (key, version) of each of her rows of ``tables``, as the database holds them now.
+
+    Equal to the :func:`frame_versions` of an earlier read when none of those rows was
+    added, changed (every write raises the version) or deleted since.
+    """
+    found = {}
+    for name in tables:
+        sql = WORKBOOK_TABLES[name]
+        result = connection.execute(
+            select(sql.c[_key_of(name)], sql.c[VERSION]).where(
+                owner_condition(name)([participant_id])
+            )
+        )
+        found[name] = frozenset((str(k), int(v)) for k, v in result)
+    return found
 
 
 def text_value(value: Any) -> str:
@@ -132,6 +267,13 @@ def _check_duplicate_rows(
         if table.key is not None or table.name == "injections" or not changed:
             continue
         frame = frames[table.name]
+        # Rows equal in every cell are equal in the second (after participant_id or
+        # infant_id, the date or condition): only those few are compared whole.
+        second = frame.iloc[:, 1]
+        wanted = second.loc[changed]
+        frame = frame[second.isin(wanted.dropna()) | (second.isna() & wanted.isna().any())]
+        if len(frame) < 2:
+            continue
         repeated = frame.astype("string").fillna("\x00").duplicated(keep=False)
         hit = repeated & pd.Series(frame.index.isin(changed), index=frame.index)
         found.add(
@@ -152,22 +294,32 @@ def validate_change(
 
     Only the changed and added rows go through the workbook's cell parser (their text is
     what a workbook cell would hold); the rows already in the registry are typed already.
-    Then, over all her rows, the workbook's checks of IDs and references and every
-    consistency rule. Existing rows keep their frame position (+2, as spreadsheet rows);
-    added rows follow them; :attr:`Validated.rows` says where each changed row went.
+    Then the workbook's checks of IDs (in the changed tables) and references (of the changed
+    rows), and the consistency rules that read a changed table (:func:`affected_rules`)
+    over her rows of the tables they read (:func:`tables_needed`; ``woman`` need hold no
+    other). A rule that reads no changed table cannot find anything new, so it is not run.
+    Existing rows keep their frame position (+2, as spreadsheet rows); added rows follow
+    them; :attr:`Validated.rows` says where each changed row went.
     """
     limit = pd.Timestamp(today or date.today())
     found = ProblemSink()
     by_table = {c.table: c for c in changes}
+    needed = tables_needed(by_table)
     frames: dict[str, pd.DataFrame] = {}
     changed_rows: dict[str, list[int]] = {}
     for table in TABLES:
-        existing = woman[table.name][list(table.column_names)]
+        changed_rows[table.name] = []
+        stored = woman.get(table.name)
+        if table.name not in needed or stored is None or not len(stored):
+            if table.name not in by_table:
+                frames[table.name] = _EMPTY[table.name]
+                continue
+            stored = _EMPTY[table.name]
+        existing = stored[list(table.column_names)]
         existing = existing.set_axis(existing.index + 2)
         change = by_table.get(table.name)
         if change is None:
             frames[table.name] = existing
-            changed_rows[table.name] = []
             continue
         texts: list[pd.DataFrame] = []
         replaced = {position + 2: values for position, values in (change.replaced or {}).items()}
@@ -178,26 +330,38 @@ def validate_change(
                     text.loc[row, column] = value
             texts.append(text)
         if change.added is not None and len(change.added):
-            start = len(woman[table.name]) + 2
+            start = len(existing) + 2
             added = change.added.reindex(columns=list(table.column_names), fill_value="")
             added = added.fillna("").astype(object).astype(str)
             texts.append(added.set_axis(pd.RangeIndex(start, start + len(added))))
         gone = [i + 2 for i in change.removed] + list(replaced)
-        kept = existing.drop(index=gone)
+        kept = existing.drop(index=gone) if gone else existing
         parts = [kept]
-        rows: list[int] = []
         if texts:
             text = pd.concat(texts) if len(texts) > 1 else texts[0]
             parsed = _parse_table(table, RawTable(table, table.name, text), limit, found)
             parts.append(parsed)
-            rows = text.index.tolist()
+            changed_rows[table.name] = text.index.tolist()
         frames[table.name] = _concat(parts, existing).sort_index()
-        changed_rows[table.name] = rows
     labels = {t.name: t.name for t in TABLES}
-    keys = _check_keys(frames, labels, found)
+    # IDs: duplicates only matter in the changed tables; references only from changed rows.
+    keys = _check_keys(
+        {n: f if n in by_table else _EMPTY[n] for n, f in frames.items()}, labels, found
+    )
+    # The IDs a changed row may name (the first occurrence kept, as _check_keys does).
+    keys.update({n: frames[n][k].dropna() for n, k in _KEYS.items() if n not in by_table})
     _check_duplicate_rows(frames, changed_rows, found)
-    _check_references(frames, labels, labels, keys, found, unread=frozenset())
-    check_rules(frames, labels, found)
+    changed_only = {
+        name: frames[name].loc[rows] if rows else _EMPTY[name]
+        for name, rows in changed_rows.items()
+    }
+    _check_references(changed_only, labels, labels, keys, found, unread=frozenset())
+    remembering = _Remembering(frames)
+    codes = affected_rules(by_table)
+    for code in codes:
+        _RULE_CHECKS[code](remembering, labels, found)
+    if "before_first_injection" in codes:
+        _events_of_untreated_women(remembering, labels, found)
     problems = [
         p
         for p in found.problems

@@ -81,10 +81,21 @@ def save(
     fields["participant_id"] = participant_id  # the URL's woman, whatever the form says
     values = nest(fields)
     try:
-        with reg.write() as connection:
+        filled = checklist.ChecklistForm.from_form(fields)
+        # Validate outside the write lock; the save re-checks, under the lock, that none of
+        # her rows moved meanwhile (and validates again if one did).
+        with reg.read() as connection:
             records.participant(connection, user, participant_id)  # 404 unless hers
-            filled = checklist.ChecklistForm.from_form(fields)
-            checklist.save_checklist(connection, user, filled)
+            try:
+                checked: checklist.CheckedChecklist | None = checklist.check_checklist(
+                    connection, user, filled
+                )
+            except WorkbookInvalid:
+                # A form sent twice is known by its token only in the save, which then
+                # writes nothing; any other invalid form is refused there, as here.
+                checked = None
+        with reg.write() as connection:
+            checklist.save_checklist(connection, user, filled, checked=checked)
     except (WorkbookInvalid, Conflict) as exc:
         errors = errors_by_field(exc.problems)
         if isinstance(exc, Conflict) and not exc.problems:
