@@ -189,7 +189,9 @@ def build_report(
         pregnancies=_count(cohort.pregnancies),
         excluded=_count(cohort.excluded),
     )
-    parts = cohort.parts() if callable(getattr(cohort, "parts", None)) else None
+    # Optional: a cohort that names its parts gets a heading over each.
+    parts_of = getattr(cohort, "parts", None)
+    parts = parts_of() if callable(parts_of) else None
     html = write_html(out / "index.html", tables, figures, provenance, methods, parts=parts)
 
     step("results.json")
