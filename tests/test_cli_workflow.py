@@ -77,6 +77,16 @@ def test_demo_imports_the_bundled_cohort_and_writes_its_report(tmp_path: Path) -
     assert len(envelope["provenance"]["checksums"]["files"]) == 8  # the imported CSVs
     results = envelope["results"]
     assert results["table2"]["values"]["age.chi2"] == pytest.approx(2.4321, abs=5e-5)
+    # Part 2 is in the demo's report, and the audit's verdict is in the terminal.
+    assert results["two_by_two"]["values"]["age.fisher_p"] == pytest.approx(0.0879, abs=5e-5)
+    assert results["icmart"]["values"]["live_birth_delivery_rate.n"] == 31
+    audit = results["audit"]["values"]
+    assert f"{audit['matches']} published claims match, {audit['differs']} differ" in " ".join(
+        output.split()
+    )
+    assert audit["differs"] >= 10
+    for name in ("figure_time_to_pregnancy", "figure_forest"):
+        assert (report / "figures" / f"{name}.png").is_file()
 
 
 def test_report_on_another_workbook_gives_that_workbooks_numbers(tmp_path: Path) -> None:

@@ -427,6 +427,12 @@ def _print_summary(cohort: Cohort) -> None:
         for row in shown.rows:
             table.add_row(*row)
         console.print(table)
+    if "audit" in results:
+        found = results["audit"].values
+        console.print(
+            f"{results['audit'].label}, reproduction audit: {found['matches']} published claims "
+            f"match, {found['differs']} differ, {found['cannot_be_computed']} cannot be computed."
+        )
 
 
 @app.command()
