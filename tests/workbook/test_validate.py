@@ -166,3 +166,17 @@ def test_an_outcome_before_the_conception_is_an_error(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "pregnancies", 3, "outcome_date", "2021-03-01")
     assert ("pregnancies.csv", 3, "outcome_date", "outcome_before_conception") in _problems(folder)
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"), [("2999-01-01", "future_date"), ("1066-10-14", "not_a_date")]
+)
+def test_a_real_date_beyond_what_a_timestamp_holds_is_a_problem_not_a_crash(
+    tmp_path: Path, value: str, rule: str
+) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 2, "contact_date", value)
+    problems = validate_path(folder).problems
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("contacts.csv", 2, "contact_date", value, rule)
+    ]

@@ -217,6 +217,19 @@ def _parse_column(
             "future_date",
             f"{name} is in the future (after {limit.date().isoformat()})",
         )
+        # A real date beyond what a nanosecond timestamp holds (say 1066 or 2999) cannot be
+        # kept; a future one is reported above already, an ancient one here.
+        low, high = (pd.Timestamp(d) for d in _DATE_RANGE)
+        ancient = parsed.notna() & (parsed < low)
+        found.add(
+            label,
+            ancient,
+            name,
+            raw,
+            "not_a_date",
+            f"{name} is before {_DATE_RANGE[0].isoformat()}, the earliest date follicle holds",
+        )
+        parsed = parsed.where(parsed.isna() | ((parsed >= low) & (parsed <= high)))
         return parsed.astype("datetime64[ns]")
 
     if column.dtype == "boolean":
