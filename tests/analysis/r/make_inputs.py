@@ -58,7 +58,8 @@ WOMEN_COLUMNS = ("participant_id", "birth_date", "end_of_followup", "menses_base
 PREGNANCY_COLUMNS = ("pregnancy_id", "participant_id", "mode", "conception_date")
 
 
-def _workbook(cohort: str, scratch: Path):  # type: ignore[no-untyped-def]
+def cohort_workbook(cohort: str, scratch: Path):  # type: ignore[no-untyped-def]
+    """The bundled seed cohort (``"seed"``) or the tests' generated cohort, validated."""
     tests = str(HERE.parents[1])
     if tests not in sys.path:
         sys.path.insert(0, tests)
@@ -71,7 +72,8 @@ def _workbook(cohort: str, scratch: Path):  # type: ignore[no-untyped-def]
     return generated_workbook(scratch / cohort)
 
 
-def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+def dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its date columns as ``YYYY-MM-DD`` text, as the R scripts read them."""
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[column]):
@@ -83,17 +85,17 @@ def cohort_inputs(cohort: str, scratch: Path) -> dict[str, pd.DataFrame]:
     """The per-woman and per-pregnancy input frames of one cohort, as written to CSV."""
     from follicle.analysis import frame
 
-    workbook = _workbook(cohort, scratch)
+    workbook = cohort_workbook(cohort, scratch)
     women = frame.women(workbook)
     treated = workbook["injections"]["participant_id"].isin(women["participant_id"])
     injections = workbook["injections"].loc[treated, ["participant_id", "injection_date"]]
     pregnancies = frame.pregnancies(workbook).loc[:, list(PREGNANCY_COLUMNS)]
     return {
-        f"women_{cohort}.csv": _dates_as_text(women.loc[:, list(WOMEN_COLUMNS)]),
-        f"injections_{cohort}.csv": _dates_as_text(
+        f"women_{cohort}.csv": dates_as_text(women.loc[:, list(WOMEN_COLUMNS)]),
+        f"injections_{cohort}.csv": dates_as_text(
             injections.sort_values(["participant_id", "injection_date"], ignore_index=True)
         ),
-        f"pregnancies_{cohort}.csv": _dates_as_text(pregnancies),
+        f"pregnancies_{cohort}.csv": dates_as_text(pregnancies),
     }
 
 

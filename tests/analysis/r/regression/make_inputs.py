@@ -29,6 +29,10 @@ import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parents[2]) not in sys.path:  # run as a script, the tests package is not found
+    sys.path.insert(0, str(HERE.parents[2]))
+from analysis.r.make_inputs import cohort_workbook, dates_as_text  # noqa: E402
+
 INPUTS = HERE / "inputs"
 CASES = ("seed", "generated", "generated_markers")
 #: Seed of the AMH and AFC values of ``generated_markers``.
@@ -52,32 +56,11 @@ def with_markers(participants: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _workbook(case: str, scratch: Path):  # -> Workbook (imported lazily)
-    tests = str(HERE.parents[2])
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-    import follicle.workbook.seed as seed
-    from analysis.cohorts import generated_workbook
-    from follicle.workbook.validate import load_workbook
-
-    if case == "seed":
-        return load_workbook(seed.path())
-    return generated_workbook(scratch / case)
-
-
-def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-    return out
-
-
 def case_frames(case: str, scratch: Path) -> dict[str, pd.DataFrame]:
     """The analysis inputs of one case: women (frame.women) and the participants table."""
     from follicle.analysis import frame
 
-    workbook = _workbook(case, scratch)
+    workbook = cohort_workbook(case, scratch)
     participants = workbook["participants"]
     if case == "generated_markers":
         participants = with_markers(participants)
@@ -95,13 +78,13 @@ def case_inputs(case: str, scratch: Path) -> dict[str, pd.DataFrame]:
     injections = frames["injections"].loc[:, ["participant_id", "injection_date"]]
     pregnancies = frames["pregnancies"].loc[:, ["participant_id", "conception_date"]]
     return {
-        f"participants_{case}.csv": _dates_as_text(
+        f"participants_{case}.csv": dates_as_text(
             frames["participants"].loc[:, list(PARTICIPANT_COLUMNS)]
         ),
-        f"injections_{case}.csv": _dates_as_text(
+        f"injections_{case}.csv": dates_as_text(
             injections.sort_values(["participant_id", "injection_date"], ignore_index=True)
         ),
-        f"pregnancies_{case}.csv": _dates_as_text(
+        f"pregnancies_{case}.csv": dates_as_text(
             pregnancies.sort_values(["participant_id", "conception_date"], ignore_index=True)
         ),
     }

@@ -24,6 +24,10 @@ from pathlib import Path
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parents[2]) not in sys.path:  # run as a script, the tests package is not found
+    sys.path.insert(0, str(HERE.parents[2]))
+from analysis.r.make_inputs import cohort_workbook, dates_as_text  # noqa: E402
+
 INPUTS = HERE / "inputs"
 COHORTS = ("seed", "generated")
 
@@ -50,37 +54,16 @@ POISSON_CASES: tuple[tuple[str, int, float, float], ...] = (
 )
 
 
-def _workbook(cohort: str, scratch: Path):  # -> Workbook; the tests package is imported late
-    tests = str(HERE.parents[2])
-    if tests not in sys.path:
-        sys.path.insert(0, tests)
-    import follicle.workbook.seed as seed
-    from analysis.cohorts import generated_workbook
-    from follicle.workbook.validate import load_workbook
-
-    if cohort == "seed":
-        return load_workbook(seed.path())
-    return generated_workbook(scratch / cohort)
-
-
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[column]):
-            out[column] = out[column].dt.strftime("%Y-%m-%d")
-    return out
-
-
 def cohort_inputs(cohort: str, scratch: Path) -> dict[str, pd.DataFrame]:
     """The raw tables of one cohort's treated women, as written to CSV."""
-    wb = _workbook(cohort, scratch)
+    wb = cohort_workbook(cohort, scratch)
     treated = wb["injections"]["participant_id"].dropna().unique()
 
     def rows(table: str, columns: list[str], key: str = "participant_id") -> pd.DataFrame:
         frame = wb[table]
         if key == "participant_id":
             frame = frame.loc[frame["participant_id"].isin(treated)]
-        return _as_text(frame.loc[:, columns].sort_values(columns[:2], ignore_index=True))
+        return dates_as_text(frame.loc[:, columns].sort_values(columns[:2], ignore_index=True))
 
     pregnancies = rows(
         "pregnancies",
@@ -88,7 +71,7 @@ def cohort_inputs(cohort: str, scratch: Path) -> dict[str, pd.DataFrame]:
         + ["outcome_date"],
     )
     infants = wb["infants"].loc[wb["infants"]["pregnancy_id"].isin(pregnancies["pregnancy_id"])]
-    infants = _as_text(
+    infants = dates_as_text(
         infants.loc[:, ["infant_id", "pregnancy_id", "birth_date", "death_date"]].sort_values(
             "infant_id", ignore_index=True
         )
