@@ -341,6 +341,24 @@ class CiMethod(StrEnum):
     clopper_pearson = "clopper-pearson"
 
 
+class Paper(StrEnum):
+    """``--paper``: the page size of ``tables.docx``."""
+
+    a4 = "a4"
+    letter = "letter"
+
+
+def _formats(value: str) -> str:
+    """Check ``--format`` before anything is computed (a usage error, exit code 2)."""
+    from follicle.report.build import parse_formats
+
+    try:
+        parse_formats(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 @app.command()
 def report(
     workbook: Annotated[
@@ -361,28 +379,48 @@ def report(
             help="A claims file (YAML) for the reproduction audit; the seed paper's by default.",
         ),
     ] = None,
+    formats: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="The outputs to write, comma-separated: html, json, docx, xlsx, png, svg "
+            "(or all).",
+            callback=_formats,
+        ),
+    ] = "all",
+    paper: Annotated[
+        Paper, typer.Option("--paper", help="Page size of tables.docx: A4 or US Letter.")
+    ] = Paper.a4,
 ) -> None:
     """Analyse a workbook (or the registry) and write the report.
 
-    Writes index.html, results.json, figures/ (PNG and SVG), tables.xlsx and tables.docx.
+    Writes index.html, results.json, tables.docx, tables.xlsx and figures/ (PNG and SVG),
+    or only the outputs named by --format.
 
     Example:
 
-        follicle report my-cohort/ --out report/ --ci clopper-pearson
+        follicle report my-cohort/ --out report/ --format html,json --ci clopper-pearson
     """
+    options = {"ci": ci.value, "claims": claims}
+    chosen = {"formats": formats, "paper": paper.value}
+    if workbook is not None:
+        _report(str(workbook), out, options=options, build=chosen)
+        return
+    # The registry needs SQLAlchemy and Alembic; a workbook's report does not.
     from follicle.store.engine import database_url, open_registry
 
-    options = {"ci": ci.value, "claims": claims}
-    if workbook is not None:
-        _report(str(workbook), out, options=options)
-        return
     with _handled():
         open_registry().dispose()  # a clear message, and no empty database left behind
-    _report(database_url(), out, options=options)
+    _report(database_url(), out, options=options, build=chosen)
 
 
 def _report(
-    source: str, out: Path, *, demo: bool | None = None, options: dict[str, Any] | None = None
+    source: str,
+    out: Path,
+    *,
+    demo: bool | None = None,
+    options: dict[str, Any] | None = None,
+    build: dict[str, Any] | None = None,
 ) -> None:
     from rich.progress import Progress, SpinnerColumn, TimeElapsedColumn
 
@@ -405,11 +443,11 @@ def _report(
         def step(name: str) -> None:
             progress.update(task, description=name)
 
-        paths = build_report(cohort, out, progress=step, demo=demo)
+        paths = build_report(cohort, out, progress=step, demo=demo, **(build or {}))
     _print_summary(cohort)
     if len(cohort.excluded):
         console.print(f"{len(cohort.excluded)} enrolled women without an injection were left out.")
-    console.print(f"[green]Report written[/]: {paths.html}")
+    console.print(f"[green]Report written[/]: {paths.html or paths.out_dir}")
 
 
 def _print_summary(cohort: Cohort) -> None:

@@ -68,7 +68,7 @@ def test_build_report_writes_every_output(tmp_path: Path) -> None:
     document = json.loads(paths.results_json.read_text(encoding="utf-8"))
     assert document["generated"] == NOW.isoformat()
     assert list(document["results"]) == ["table1", "figure1", "table2"]
-    assert openpyxl.load_workbook(paths.xlsx).sheetnames == ["Table 1", "Table 2"]
+    assert openpyxl.load_workbook(paths.xlsx).sheetnames == ["Contents", "Table 1", "Table 2"]
     assert len(docx.Document(str(paths.docx)).tables) == 2
 
 

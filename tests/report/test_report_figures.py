@@ -1,4 +1,4 @@
-"""Figures: the report style, greyscale-safe bars, files at 300 dpi, inline SVG."""
+"""Figures: the report style, greyscale-safe bars, PNG files at 200 dpi, inline SVG."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_finish_moves_the_legend_above_the_plot_and_drops_the_title() -> None:
     assert "(n)" in ax.get_ylabel()
 
 
-def test_save_figure_writes_png_at_300_dpi_and_svg(tmp_path: Path) -> None:
+def test_save_figure_writes_png_at_200_dpi_and_svg(tmp_path: Path) -> None:
     with report_style():
         saved = save_figure(finish(draw_box()), tmp_path / "figures", "figure2")
     assert saved.png == tmp_path / "figures" / "figure2.png"

@@ -149,18 +149,22 @@ def _cell_borders(cell: docx.table._Cell) -> list[Any]:
 
 
 def _assert_booktabs(grid: docx.table.Table) -> None:
-    table_borders = grid._tbl.tblPr.find(qn("w:tblBorders"))
-    for edge in table_borders:
-        assert edge.get(qn("w:val")) == "nil"
+    """Three rules: heavy above the header and under the last row, light under the header."""
+    table_borders = {e.tag.split("}")[1]: e for e in grid._tbl.tblPr.find(qn("w:tblBorders"))}
+    for edge, element in table_borders.items():
+        if edge in ("top", "bottom"):
+            assert element.get(qn("w:val")) == "single"
+        else:
+            assert element.get(qn("w:val")) == "nil"
+    heavy = int(table_borders["top"].get(qn("w:sz")))
+    assert int(table_borders["bottom"].get(qn("w:sz"))) == heavy
     for cell in grid.rows[0].cells:
         edges = {e.tag.split("}")[1]: e for e in _cell_borders(cell)}
-        assert set(edges) == {"top", "bottom"}
-        assert int(edges["top"].get(qn("w:sz"))) > int(edges["bottom"].get(qn("w:sz")))
-    for cell in grid.rows[-1].cells:
-        assert [e.tag.split("}")[1] for e in _cell_borders(cell)] == ["bottom"]
-    for row in grid.rows[1:-1]:
+        assert set(edges) == {"bottom"}
+        assert heavy > int(edges["bottom"].get(qn("w:sz")))
+    for row in grid.rows[1:]:
         for cell in row.cells:
-            assert cell._tc.tcPr is None or cell._tc.tcPr.find(qn("w:tcBorders")) is None
+            assert _cell_borders(cell) == []
 
 
 def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(
@@ -169,7 +173,7 @@ def test_xlsx_has_a_sheet_per_table_with_numbers_as_numbers(
     wide = [from_result(r, combine=False) for n, r in results.items() if n != "figure1"]
     path = write_xlsx(wide, tmp_path / "tables.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Table 1", "Menstrual transitions", "Table 2"]
+    assert book.sheetnames == ["Contents", "Table 1", "Menstrual transitions", "Table 2"]
     sheet = book["Table 2"]
     assert sheet["A1"].value.startswith("Table 2. Pregnancy")
     header = [c.value for c in sheet[3]]

@@ -19,11 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from follicle.analysis import audit as reproduction_audit
 from follicle.analysis import (
@@ -47,6 +45,10 @@ from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: The results that reproduce the paper (Part 1 of the analysis spec), in report order.
 PART1 = (

@@ -10,17 +10,21 @@ also a named, tested value; the plot functions draw those tables on a
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from follicle.analysis.boxplot import boxplot_stats, quantiles
 from follicle.analysis.pregnancy import MODES
 from follicle.analysis.proportions import Proportion
 from follicle.analysis.result import Number, Result
+
+if TYPE_CHECKING:
+    # matplotlib is imported by the drawing functions only: the figures' data (and so
+    # every statistic of the report) is computed without it.
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: Fill colour and hatch of each mode: distinguishable in greyscale and by colour-blind
 #: readers (white with hatching vs dark grey).
@@ -173,6 +177,8 @@ def _box_note(values: dict[str, Number]) -> str:
 
 
 def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
     if ax is not None:
         figure = ax.get_figure()
         if not isinstance(figure, Figure):
@@ -180,6 +186,12 @@ def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
         return figure, ax
     figure = Figure(figsize=size, layout="constrained")
     return figure, figure.add_subplot()
+
+
+def _integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
 
 
 def _no_data(ax: Axes) -> None:
@@ -238,7 +250,7 @@ def plot_figure1(data: Result, ax: Axes | None = None) -> Figure:
     ax.set_xlabel("Months after injection")
     ax.set_ylabel("Pregnancies (n)")
     ax.set_title(data.title, fontsize="medium")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(_integer_ticks())
     ax.legend(title="Mode of conception", frameon=False)
     return figure
 
@@ -276,7 +288,7 @@ def plot_figure2(data: Result, ax: Axes | None = None) -> Figure:
         ages = every if every.size <= FIGURE2_MAX_POINTS else outliers
         jitter = np.random.default_rng(_JITTER_SEED).uniform(-0.12, 0.12, ages.size)
         ax.scatter(1 + jitter, ages, s=14, color="0.3", zorder=3, label="Women")
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(_integer_ticks())
     else:
         _no_data(ax)
     ax.set_ylabel("Age at first injection (years)")

@@ -36,18 +36,20 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 from scipy import optimize, stats
 
 from follicle.analysis.figures import _axes
 from follicle.analysis.result import COHORT_NOTE, Number, Result
+
+if TYPE_CHECKING:
+    # statsmodels (0.3 s beyond SciPy) and matplotlib are imported where they are used,
+    # so that loading a cohort, or a report without figures, does not pay for them.
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: A marker enters the model when recorded for at least this fraction of the women.
 MARKER_MIN_FRACTION = 0.8
@@ -349,15 +351,19 @@ def _fit(matrix: np.ndarray, y: np.ndarray, rows: _Patterns) -> tuple[Any, np.nd
     women and takes milliseconds for any number of them. Mostly distinct rows (a continuous
     marker): ``Logit`` by Newton–Raphson over the women, faster there than IRLS.
     """
+    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     if len(rows.count) <= _GROUPED_MAX_FRACTION * len(y):
-        glm = sm.GLM(rows.y, rows.x, family=sm.families.Binomial(), freq_weights=rows.count)
+        glm = GLM(rows.y, rows.x, family=Binomial(), freq_weights=rows.count)
         fit = glm.fit(maxiter=_MAX_ITER, tol=1e-10)
         # IRLS takes its standard errors from the weights of the step before the last, some
         # 1e-7 (relative) from those at the maximum when it stops on the deviance; one more
         # step from the maximum puts them there (Newton: the step itself is ~1e-12).
         polished = glm.fit(start_params=fit.params, maxiter=1)
         return polished, np.asarray(polished.fittedvalues, dtype=float), bool(fit.converged)
-    logit = sm.Logit(y, matrix).fit(method="newton", maxiter=_MAX_ITER, tol=1e-10, disp=0)
+    logit = Logit(y, matrix).fit(method="newton", maxiter=_MAX_ITER, tol=1e-10, disp=0)
     converged = bool(logit.mle_retvals.get("converged", False))
     return logit, np.asarray(logit.predict(), dtype=float), converged
 
@@ -683,6 +689,8 @@ def plot_forest(data: Result, ax: Axes | None = None) -> Figure:
     ax
         Axes to draw on; a new :class:`~matplotlib.figure.Figure` is made when ``None``.
     """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
     table = data.table
     figure, ax = _axes(ax, (7.5, 1.2 + 0.45 * max(len(table), 2)))
     ax.set_title(data.title, fontsize="medium")

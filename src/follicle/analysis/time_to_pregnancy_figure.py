@@ -10,12 +10,10 @@ result, so every plotted number is also a tested value.
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from follicle.analysis.competing_risks import aalen_johansen, loglog_interval
 from follicle.analysis.figures import _axes, _no_data
@@ -28,6 +26,11 @@ from follicle.analysis.time_to_pregnancy import (
     first_pregnancy_times,
     status_counts,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
 
 #: Columns of the figure's table.
 COLUMNS = ("curve", "kind", "month", "estimate", "low", "high", "at_risk")

@@ -1,14 +1,20 @@
-"""``follicle report``: every output of the report, built from one cohort.
+"""``follicle report``: the outputs of the report, built from one cohort.
 
 :func:`build_report` asks the cohort for its results once, turns them into report tables
 (:func:`follicle.report.tables.from_result`) and figures (drawn by the cohort on the
-report's axes, in the report's style), and writes::
+report's axes, in the report's style), and writes the outputs asked for (:data:`FORMATS`,
+all by default)::
 
-    DIR/index.html      the report page, self-contained
-    DIR/results.json    every number, machine-readable
-    DIR/figures/        figure1.png (300 dpi), figure1.svg, …
-    DIR/tables.xlsx     a sheet per table, numbers as numbers
-    DIR/tables.docx     the tables as a manuscript's tables
+    DIR/index.html      html   the report page, self-contained (figures inline as SVG)
+    DIR/results.json    json   every number, machine-readable
+    DIR/tables.docx     docx   the tables as a manuscript's tables
+    DIR/tables.xlsx     xlsx   a sheet per table, numbers as numbers
+    DIR/figures/*.png   png    the figures for slides and word processors (200 dpi)
+    DIR/figures/*.svg   svg    the figures for print (vector)
+
+Each output's libraries are imported only when it is asked for: ``json`` alone needs
+neither matplotlib nor python-docx nor openpyxl, and figures are drawn only for ``html``,
+``png`` or ``svg``.
 
 A result is a figure when its name starts with ``figure`` and the cohort has a drawing
 method of that name (``cohort.figure1(ax=…)``); the figure takes the result's label, title
@@ -17,36 +23,54 @@ and notes and stays in the results' order on the page. Every other result is a t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from follicle.report.docx import write_docx
-from follicle.report.figures import (
-    FIGSIZE,
-    FIGSIZES,
-    ReportFigure,
-    finish,
-    new_axes,
-    report_style,
-    save_figure,
-)
-from follicle.report.html import write_html
-from follicle.report.methods import write_methods
-from follicle.report.provenance import WorkbookLike, provenance_of
-from follicle.report.results_json import write_results_json
-from follicle.report.tables import ReportTable, from_result
-from follicle.report.xlsx import write_xlsx
+from follicle.report.provenance import Provenance, WorkbookLike, provenance_of
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from follicle.analysis.result import Result
+    from follicle.report.docx import Paper
+    from follicle.report.figures import ReportFigure
+    from follicle.report.tables import ReportTable
 
-#: The steps reported to ``progress``, in order.
+#: Every output of the report, in the order they are written.
+FORMATS = ("html", "json", "docx", "xlsx", "png", "svg")
+#: The steps reported to ``progress``, in order (a step is skipped when its output is not
+#: asked for).
 STEPS = ("results", "figures", "index.html", "results.json", "tables.xlsx", "tables.docx")
+
+
+def parse_formats(formats: str | Iterable[str] | None) -> frozenset[str]:
+    """The outputs named by ``formats``: ``"html,json"``, ``["docx", "xlsx"]``, ``"all"``.
+
+    ``None`` and ``"all"`` mean every one of :data:`FORMATS`. Names are case-insensitive
+    and may be separated by commas or spaces.
+
+    Raises
+    ------
+    ValueError
+        A name that is not one of :data:`FORMATS`, or no name at all (the message names
+        the value and the choices).
+    """
+    if formats is None:
+        return frozenset(FORMATS)
+    items = formats.replace(",", " ").split() if isinstance(formats, str) else list(formats)
+    names = [str(item).strip().lower() for item in items if str(item).strip()]
+    if names == ["all"]:
+        return frozenset(FORMATS)
+    unknown = [name for name in names if name not in FORMATS]
+    if unknown or not names:
+        shown = ", ".join(repr(name) for name in unknown) or "nothing"
+        raise ValueError(
+            f"unknown report format {shown}: choose from {', '.join(FORMATS)} (or all)"
+        )
+    return frozenset(names)
 
 
 class CohortLike(Protocol):
@@ -74,18 +98,19 @@ class CohortLike(Protocol):
 
 @dataclass(frozen=True)
 class ReportPaths:
-    """Where :func:`build_report` wrote each output."""
+    """Where :func:`build_report` wrote each output (``None``: not asked for)."""
 
     out_dir: Path
-    html: Path
-    results_json: Path
-    xlsx: Path
-    docx: Path
+    html: Path | None
+    results_json: Path | None
+    xlsx: Path | None
+    docx: Path | None
     figures: tuple[Path, ...]
 
     def all(self) -> tuple[Path, ...]:
         """Every file written."""
-        return (self.html, self.results_json, self.xlsx, self.docx, *self.figures)
+        files = (self.html, self.results_json, self.xlsx, self.docx, *self.figures)
+        return tuple(p for p in files if p is not None)
 
 
 def _drawer(cohort: object, name: str) -> Callable[..., Figure] | None:
@@ -94,8 +119,23 @@ def _drawer(cohort: object, name: str) -> Callable[..., Figure] | None:
 
 
 def _draw_figures(
-    cohort: object, results: Mapping[str, Result], directory: Path
+    cohort: object,
+    results: Mapping[str, Result],
+    directory: Path,
+    *,
+    png: bool,
+    svg: bool,
 ) -> list[ReportFigure]:
+    from follicle.report.figures import (
+        FIGSIZE,
+        FIGSIZES,
+        ReportFigure,
+        finish,
+        new_axes,
+        report_style,
+        save_figure,
+    )
+
     figures = []
     previous = ""
     with report_style():
@@ -105,7 +145,7 @@ def _draw_figures(
                 previous = name
                 continue
             figure = finish(draw(ax=new_axes(FIGSIZES.get(name, FIGSIZE))))
-            saved = save_figure(figure, directory, name)
+            saved = save_figure(figure, directory, name, png=png, svg=svg)
             figures.append(
                 ReportFigure(
                     name=name,
@@ -132,6 +172,8 @@ def build_report(
     cohort: CohortLike,
     out_dir: str | Path,
     *,
+    formats: str | Collection[str] | None = None,
+    paper: Paper = "a4",
     progress: Callable[[str], None] | None = None,
     now: datetime | None = None,
     demo: bool | None = None,
@@ -146,6 +188,12 @@ def build_report(
         ``workbook.source``/``workbook.checksums``).
     out_dir
         The output folder; files of the same names are replaced, others left alone.
+    formats
+        The outputs to write, any of :data:`FORMATS` (``"html,json"``, ``["docx"]``);
+        every one by default. The HTML page embeds its figures, so ``html`` alone writes
+        no figure files.
+    paper
+        Page size of ``tables.docx``: ``"a4"`` or ``"letter"``.
     progress
         Called with each step's name (:data:`STEPS`) before it starts, e.g. to advance a
         progress bar.
@@ -154,8 +202,8 @@ def build_report(
     demo
         Mark the report as the bundled demo cohort's ("reconstructed from published
         aggregates; not patient data"). By default this is detected by content: the
-        SHA-256 of the seed's eight files are among ``workbook.checksums`` (a copy of the
-        seed folder, or a registry the seed was imported into, is recognised too; see
+        cohort's tables hold exactly the seed's rows (a copy of the seed folder, or a
+        registry the seed was imported into, is recognised too; see
         :func:`follicle.report.provenance.is_demo_workbook`). ``True`` or ``False``
         overrides the detection.
 
@@ -163,7 +211,15 @@ def build_report(
     -------
     ReportPaths
         The files written.
+
+    Raises
+    ------
+    ValueError
+        ``formats`` names an unknown output (before anything is computed or written).
     """
+    chosen = parse_formats(formats)
+    if paper not in ("a4", "letter"):
+        raise ValueError(f"unknown paper {paper!r}: choose from a4, letter")
 
     def step(name: str) -> None:
         if progress is not None:
@@ -175,12 +231,56 @@ def build_report(
     results = dict(cohort.results())
     provenance = provenance_of(cohort.workbook, now=now, demo=demo)
     table_results = [r for name, r in results.items() if _drawer(cohort, name) is None]
-    tables: list[ReportTable] = [from_result(r) for r in table_results]
 
-    step("figures")
-    figures = _draw_figures(cohort, results, out / "figures")
+    figures: list[ReportFigure] = []
+    if chosen & {"html", "png", "svg"}:
+        step("figures")
+        figures = _draw_figures(
+            cohort, results, out / "figures", png="png" in chosen, svg="svg" in chosen
+        )
 
-    step("index.html")
+    html = json_path = xlsx = docx = None
+    tables: list[ReportTable] = []
+    if chosen & {"html", "docx"}:
+        from follicle.report.tables import from_result
+
+        tables = [from_result(r) for r in table_results]
+    if "html" in chosen:
+        step("index.html")
+        html = _write_page(cohort, out / "index.html", tables, figures, provenance)
+    if "json" in chosen:
+        from follicle.report.results_json import write_results_json
+
+        step("results.json")
+        json_path = write_results_json(results, provenance, out / "results.json")
+    if "xlsx" in chosen:
+        from follicle.report.tables import from_result
+        from follicle.report.xlsx import write_xlsx
+
+        step("tables.xlsx")
+        wide = [from_result(r, combine=False) for r in table_results]
+        xlsx = write_xlsx(wide, out / "tables.xlsx", notice=provenance.notice, paper=paper)
+    if "docx" in chosen:
+        from follicle.report.docx import write_docx
+
+        step("tables.docx")
+        docx = write_docx(tables, out / "tables.docx", notice=provenance.notice, paper=paper)
+
+    files = tuple(p for f in figures for p in (f.png, f.svg_file) if p is not None)
+    return ReportPaths(out, html, json_path, xlsx, docx, files)
+
+
+def _write_page(
+    cohort: CohortLike,
+    path: Path,
+    tables: list[ReportTable],
+    figures: list[ReportFigure],
+    provenance: Provenance,
+) -> Path:
+    """``index.html``: the methods, then every table and figure, then the provenance."""
+    from follicle.report.html import write_html
+    from follicle.report.methods import write_methods
+
     methods = write_methods(
         tables,
         provenance,
@@ -192,17 +292,4 @@ def build_report(
     # Optional: a cohort that names its parts gets a heading over each.
     parts_of = getattr(cohort, "parts", None)
     parts = parts_of() if callable(parts_of) else None
-    html = write_html(out / "index.html", tables, figures, provenance, methods, parts=parts)
-
-    step("results.json")
-    json_path = write_results_json(results, provenance, out / "results.json")
-
-    step("tables.xlsx")
-    wide = [from_result(r, combine=False) for r in table_results]
-    xlsx = write_xlsx(wide, out / "tables.xlsx", notice=provenance.notice)
-
-    step("tables.docx")
-    docx = write_docx(tables, out / "tables.docx", notice=provenance.notice)
-
-    files = tuple(p for f in figures for p in (f.png, f.svg_file) if p is not None)
-    return ReportPaths(out, html, json_path, xlsx, docx, files)
+    return write_html(path, tables, figures, provenance, methods, parts=parts)

@@ -4,8 +4,9 @@ The report draws every figure inside :func:`report_style` on an axes made by
 :func:`new_axes` (6.5 × 4 in, the text width of an A4 or Letter page), so the fonts stay
 ≥ 9 pt at the printed size. :func:`finish` makes a drawn figure safe to print in
 greyscale — bars that only differ by colour get hatches — and moves the legend above the
-plot, where it cannot cover data. :func:`save_figure` writes ``<name>.png`` (300 dpi) and
-``<name>.svg`` and returns the SVG text ready to be inlined into an HTML page.
+plot, where it cannot cover data. :func:`save_figure` writes ``<name>.svg`` (vector, for
+print) and ``<name>.png`` (200 dpi, for slides and word processors), each drawn once, and
+returns the SVG text ready to be inlined into an HTML page.
 
 Nothing here uses pyplot: figures are plain :class:`matplotlib.figure.Figure` objects, so
 no GUI backend or global figure list is involved.
@@ -28,8 +29,9 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-#: Print resolution of the PNG files.
-DPI = 300
+#: Resolution of the PNG files: sharp on slides, screens and in a word processor at the
+#: figure's size (1,300 px across a 6.5 in figure). Print uses the SVG, which is vector.
+DPI = 200
 #: Width and height (inches) of a report figure: the text width of a portrait page.
 FIGSIZE = (6.5, 4.0)
 #: Sizes of figures that differ from :data:`FIGSIZE`: Figure 2 is a single box, which a
@@ -97,8 +99,8 @@ class SavedFigure:
     """A figure as written: its files and the SVG to inline into HTML."""
 
     name: str
-    png: Path
-    svg: Path
+    png: Path | None
+    svg: Path | None
     inline_svg: str
 
 
@@ -216,35 +218,54 @@ def _legend_above(ax: Axes, title: str) -> None:
     )
 
 
-def save_figure(figure: Figure, directory: Path, name: str) -> SavedFigure:
-    """Write ``name.png`` (300 dpi) and ``name.svg`` into ``directory``.
+def save_figure(
+    figure: Figure,
+    directory: Path,
+    name: str,
+    *,
+    png: bool = True,
+    svg: bool = True,
+) -> SavedFigure:
+    """Write ``name.svg`` and ``name.png`` (:data:`DPI`) into ``directory``.
 
-    Call inside :func:`report_style` so the files use the report's settings.
+    Call inside :func:`report_style` so the files use the report's settings. The figure
+    is laid out once: the SVG is drawn first (the HTML page needs it whichever files are
+    written) and the layout it settled is kept for the PNG, so each format costs one
+    drawing and no second layout pass.
 
     Parameters
     ----------
     figure
         The figure to save.
     directory
-        Folder for the files; created when missing.
+        Folder for the files; created when a file is written.
     name
         File stem and HTML id prefix, e.g. ``"figure1"``.
+    png, svg
+        Whether to write each file; the SVG text for inlining is made either way.
 
     Returns
     -------
     SavedFigure
-        The paths and the SVG text for inlining (see :func:`inline_svg`).
+        The paths written (``None`` for a file not asked for) and the SVG text for
+        inlining (see :func:`inline_svg`).
     """
-    directory.mkdir(parents=True, exist_ok=True)
-    png = directory / f"{name}.png"
-    svg = directory / f"{name}.svg"
-    # No dates or software strings in the files: the same figure gives the same bytes.
-    figure.savefig(png, dpi=DPI, format="png", metadata={"Software": None})
     buffer = io.StringIO()
+    # No dates or software strings in the files: the same figure gives the same bytes.
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
-    svg.write_text(text, encoding="utf-8")
-    return SavedFigure(name, png, svg, inline_svg(text, name))
+    svg_path = png_path = None
+    if svg or png:
+        directory.mkdir(parents=True, exist_ok=True)
+    if svg:
+        svg_path = directory / f"{name}.svg"
+        svg_path.write_text(text, encoding="utf-8")
+    if png:
+        # The SVG's drawing placed every artist; laying it out again would only repeat it.
+        figure.set_layout_engine("none")
+        png_path = directory / f"{name}.png"
+        figure.savefig(png_path, dpi=DPI, format="png", metadata={"Software": None})
+    return SavedFigure(name, png_path, svg_path, inline_svg(text, name))
 
 
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
