@@ -1,4 +1,5 @@
-"""``follicle --help`` and ``follicle validate`` start without the scientific stack.
+"""Each command imports only what it uses: ``--help`` and ``validate`` start without the
+scientific stack, and ``report`` imports each output's writer only when it is asked for.
 
 Measured with ``python -X importtime -m follicle --help``: typer and rich are the start-up;
 pandas alone takes most of a second, SciPy, statsmodels, lifelines and matplotlib more.
@@ -9,6 +10,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from follicle.workbook import seed
 
@@ -43,4 +47,31 @@ def test_validate_imports_no_analysis_or_database_library() -> None:
     loaded = _loaded_after(["validate", str(seed.path())])
     assert "pandas" in loaded  # the check itself ran
     for name in (*ANALYSIS, "sqlalchemy", "openpyxl"):
+        assert name not in loaded, name
+
+
+def test_help_of_a_command_imports_no_data_library() -> None:
+    loaded = _loaded_after(["report", "--help"])
+    for name in (*ANALYSIS, "sqlalchemy", "pandas", "numpy", "docx", "openpyxl"):
+        assert name not in loaded, name
+
+
+# What each output of ``follicle report`` may import (issue 13): a workbook's report needs
+# no database library, and each output only its own writer.
+REPORT_IMPORTS = {
+    "json": {"absent": ("matplotlib", "docx", "openpyxl", "jinja2", "sqlalchemy", "alembic")},
+    "html": {"absent": ("docx", "openpyxl", "sqlalchemy", "alembic")},
+    "docx,xlsx": {"absent": ("matplotlib", "jinja2", "sqlalchemy", "alembic")},
+    "all": {"absent": ("sqlalchemy", "alembic")},
+}
+
+
+@pytest.mark.parametrize("formats", list(REPORT_IMPORTS))
+def test_a_workbook_report_imports_only_what_its_outputs_need(formats: str, tmp_path: Path) -> None:
+    loaded = _loaded_after(
+        ["report", str(seed.path()), "--out", str(tmp_path), "--format", formats]
+    )
+    assert {"pandas", "scipy", "lifelines"} <= loaded  # the analysis ran
+    assert any(tmp_path.iterdir())
+    for name in REPORT_IMPORTS[formats]["absent"]:
         assert name not in loaded, name

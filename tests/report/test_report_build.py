@@ -17,7 +17,7 @@ from report_samples import NOW, SMALL, by_factor, demographics, draw_bars, figur
 
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
-from follicle.report.build import STEPS, build_report
+from follicle.report.build import FORMATS, STEPS, build_report, parse_formats
 from follicle.report.html import anchor
 from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source
 
@@ -125,3 +125,66 @@ def test_the_real_cohort_report_has_every_result(small_report: Path) -> None:
         assert f'<h3 class="part" id="{anchor(heading)}">{heading}</h3>' in page
     # Figures are not printed as tables (Figure 2's data are one row per woman).
     assert "participant" not in page.lower().split('id="provenance"')[0]
+
+
+# -- choosing the outputs (issue 13, item 2) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("formats", "written"),
+    [
+        ("json", ["results.json"]),
+        ("html", ["index.html"]),
+        ("docx,xlsx", ["tables.docx", "tables.xlsx"]),
+        (["png"], ["figures/figure1.png"]),
+        ("svg, json", ["figures/figure1.svg", "results.json"]),
+        ("all", ["figures/figure1.png", "figures/figure1.svg", "index.html", "results.json",
+                 "tables.docx", "tables.xlsx"]),
+    ],
+)  # fmt: skip
+def test_only_the_chosen_outputs_are_written(
+    tmp_path: Path, formats: str | list[str], written: list[str]
+) -> None:
+    steps: list[str] = []
+    paths = build_report(FakeCohort(), tmp_path, formats=formats, progress=steps.append, now=NOW)
+    found = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert found == written
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in paths.all()) == written
+    assert steps[0] == "results"
+    assert ("figures" in steps) == any(
+        f.startswith("figures/") or f == "index.html" for f in written
+    )
+
+
+def test_an_html_page_alone_still_embeds_its_figures(tmp_path: Path) -> None:
+    paths = build_report(FakeCohort(), tmp_path, formats="html", now=NOW)
+    assert paths.html is not None
+    page = paths.html.read_text(encoding="utf-8")
+    assert '<svg role="img"' in page
+    assert not (tmp_path / "figures").exists()
+    assert paths.results_json is None
+    assert paths.docx is None
+    assert paths.xlsx is None
+
+
+@pytest.mark.parametrize("formats", ["pdf", "html,pdf", "", " , "])
+def test_an_unknown_format_is_refused_before_anything_is_written(
+    tmp_path: Path, formats: str
+) -> None:
+    with pytest.raises(ValueError, match="choose from html, json, docx, xlsx, png, svg"):
+        build_report(FakeCohort(), tmp_path / "out", formats=formats, now=NOW)
+    assert not (tmp_path / "out").exists()
+
+
+def test_parse_formats_reads_lists_names_and_all() -> None:
+    assert parse_formats(None) == frozenset(FORMATS)
+    assert parse_formats("ALL") == frozenset(FORMATS)
+    assert parse_formats("html json") == {"html", "json"}
+    assert parse_formats(("DOCX",)) == {"docx"}
+    with pytest.raises(ValueError, match="'pdf'"):
+        parse_formats("html,pdf")
+
+
+def test_the_paper_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="a4, letter"):
+        build_report(FakeCohort(), tmp_path / "out", paper="legal", now=NOW)  # type: ignore[arg-type]

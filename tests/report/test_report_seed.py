@@ -73,6 +73,35 @@ def test_a_registry_the_seed_was_imported_into_is_the_demo(tmp_path: Path) -> No
     assert provenance_of(workbook, now=NOW).demo
 
 
+def test_the_seeds_row_counts_taken_from_its_files_are_those_of_its_tables() -> None:
+    from follicle.report.provenance import _seed_files
+    from follicle.workbook.validate import load_workbook
+
+    digests, rows = _seed_files()
+    workbook = load_workbook(seed.path())
+    assert rows == workbook.row_counts
+    assert digests == dict(workbook.checksums)
+
+
+def test_the_seed_folder_is_recognised_by_checksum_without_validating_it_again() -> None:
+    """Issue 13: the demo check hashed the report's input, then reloaded the seed."""
+    from follicle.report.provenance import _seed_tables
+
+    workbook = follicle.load(seed.path()).workbook
+    _seed_tables.cache_clear()
+    assert is_demo_workbook(workbook)
+    assert _seed_tables.cache_info().misses == 0
+
+
+def test_a_cohort_of_another_size_is_not_the_demo_without_loading_the_seed() -> None:
+    from follicle.report.provenance import _seed_tables
+
+    small = Cohort.from_path(Path(__file__).parents[1] / "fixtures" / "workbooks" / "small")
+    _seed_tables.cache_clear()
+    assert not is_demo_workbook(small.workbook)
+    assert _seed_tables.cache_info().misses == 0
+
+
 def test_a_seed_with_one_value_changed_is_not_the_demo(tmp_path: Path) -> None:
     copy = _copy_of_seed(tmp_path / "x")
     contacts = copy / "contacts.csv"
