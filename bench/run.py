@@ -16,9 +16,17 @@ and peak resident memory (``ru_maxrss`` of that child, from ``os.wait4``) are it
   of that database that is dropped afterwards);
 - ``report_workbook`` / ``report_registry``: ``follicle report`` from the workbook and from
   the SQLite registry just imported;
+- ``report_json``: ``follicle report --format json`` (the numbers only, no documents);
+- ``peer``: ``bench/peer.R`` under ``Rscript`` — the Part 1 analysis as a statistician
+  would write it in R (base R + survival + cmprsk); skipped when R is not installed;
 - ``baseline``: ``bench/baseline.py``, what a user might write by hand (pandas with
   per-woman loops, tableone-style summaries, SciPy tests, lifelines); stopped after
   ``--baseline-budget`` seconds and extrapolated linearly in the number of women.
+
+Before the sizes, the bundled 105-woman cohort is measured (``--bundled-rounds`` rounds,
+each round running ``follicle --help``, ``validate``, ``report --format json``, ``report``
+and the R peer one after the other, so that a change of the machine's load touches all of
+them alike; each step's median round is kept).
 
 Results go to ``bench/results/<date>-<host>.json`` (with the machine's details) and, as a
 table, to the "Scale" section of ``docs/performance.md``.
@@ -31,6 +39,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -52,9 +61,15 @@ STEPS = (
     "import_sqlite",
     "import_postgres",
     "report_workbook",
+    "report_json",
     "report_registry",
+    "peer",
     "baseline",
 )
+#: The steps measured on the bundled 105-woman cohort, interleaved round by round.
+BUNDLED_STEPS = ("help", "validate", "report_json", "report_workbook", "peer")
+#: Rounds of the bundled cohort's steps; each step's median round is recorded.
+BUNDLED_ROUNDS = 5
 PACKAGES = (
     "pandas",
     "numpy",
@@ -96,6 +111,8 @@ class Run:
     workbook_mib: float
     synth_seconds: float | None
     steps: dict[str, Step] = field(default_factory=dict)
+    #: ``"synthetic"`` (``follicle synth``) or ``"bundled"`` (the seed cohort).
+    cohort: str = "synthetic"
 
 
 def timed(
@@ -204,6 +221,11 @@ def run_size(
                 {"FOLLICLE_DATABASE_URL": sqlite_url},
             ),
             "report_workbook": (follicle("report", str(folder), "--out", str(work / "r1")), {}),
+            "report_json": (
+                follicle("report", str(folder), "--out", str(work / "r3"), "--format", "json"),
+                {},
+            ),
+            "peer": (peer_command(folder, work / "peer"), {}),
             "report_registry": (
                 follicle("report", "--out", str(work / "r2")),
                 {"FOLLICLE_DATABASE_URL": sqlite_url},
@@ -239,6 +261,9 @@ def run_size(
                     )
                 finally:
                     drop()  # type: ignore[operator]
+            elif name == "peer" and not plan["peer"][0]:
+                run.steps[name] = Step(None, None, True, "Rscript not found")
+                continue
             else:
                 command, env = plan[name]
                 step = _step(command, env, args.timeout)
@@ -259,6 +284,59 @@ def run_size(
                 f"{'ok' if step.ok else 'FAILED'} {step.note}",
                 flush=True,
             )
+    return run
+
+
+def peer_command(folder: Path, out: Path) -> list[str]:
+    """``Rscript bench/peer.R FOLDER OUT``, or ``[]`` when R is not installed."""
+    rscript = shutil.which("Rscript")
+    return [rscript, str(HERE / "peer.R"), str(folder), str(out)] if rscript else []
+
+
+def run_bundled(args: argparse.Namespace, save: Callable[[Run], None]) -> Run:
+    """The small-cohort steps on the bundled seed cohort, interleaved over the rounds."""
+    from statistics import median
+
+    from follicle.workbook import seed
+
+    folder = seed.path()
+    size = sum(f.stat().st_size for f in folder.glob("*.csv")) / 2**20
+    run = Run(105, count_rows(folder), round(size, 2), None, cohort="bundled")
+    print(f"\nthe bundled cohort (105 women), {args.bundled_rounds} rounds", flush=True)
+    rounds: dict[str, list[Step]] = {name: [] for name in BUNDLED_STEPS}
+    with tempfile.TemporaryDirectory(prefix="follicle-bench-") as tmp:
+        work = Path(tmp)
+        plan = {
+            "help": follicle("--help"),
+            "validate": follicle("validate", str(folder)),
+            "report_json": follicle(
+                "report", str(folder), "--out", str(work / "json"), "--format", "json"
+            ),
+            "report_workbook": follicle("report", str(folder), "--out", str(work / "all")),
+            "peer": peer_command(folder, work / "peer"),
+        }
+        for _ in range(args.bundled_rounds):
+            for name in BUNDLED_STEPS:
+                if plan[name]:
+                    rounds[name].append(_step(plan[name], {}, args.timeout))
+    for name, steps in rounds.items():
+        if not steps:
+            run.steps[name] = Step(None, None, True, "Rscript not found")
+            continue
+        middle = sorted(steps, key=lambda s: s.cpu_seconds or 0)[len(steps) // 2]
+        cpus = [s.cpu_seconds or 0 for s in steps]
+        middle.note = (
+            middle.note + f" median of {len(steps)}; CPU {min(cpus):.2f}–{max(cpus):.2f} s"
+        ).strip()
+        middle.ok = all(s.ok for s in steps)
+        middle.cpu_seconds = round(median(cpus), 3)
+        run.steps[name] = middle
+        print(
+            f"  {name:16} cpu {middle.cpu_seconds:6.2f} s  {middle.peak_rss_mib or 0:5.0f} MiB  "
+            f"{'ok' if middle.ok else 'FAILED'}",
+            flush=True,
+        )
+    save(run)
     return run
 
 
@@ -319,7 +397,7 @@ def machine() -> dict[str, object]:
 def main(argv: Sequence[str] | None = None) -> Path:
     """Run the suite; write the JSON results and the docs table; return the JSON's path."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sites", type=int, default=20)
@@ -327,6 +405,12 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--postgres-max", type=int, default=100_000)
     parser.add_argument("--baseline-budget", type=float, default=600.0)
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per step")
+    parser.add_argument(
+        "--bundled-rounds",
+        type=int,
+        default=BUNDLED_ROUNDS,
+        help="rounds of the bundled cohort's steps (0: skip them)",
+    )
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "performance.md")
@@ -352,6 +436,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
         }
         out.write_text(json.dumps(document, indent=2) + "\n")
 
+    if args.bundled_rounds > 0:
+        done.append(run_bundled(args, save))
     for women in args.sizes:
         done.append(run_size(women, args, save))
     save(None, finished=True)

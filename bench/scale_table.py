@@ -1,4 +1,4 @@
-"""The "Scale" tables of docs/performance.md, from bench/results/*.json.
+"""The "Scale" and "Small cohorts" tables of docs/performance.md, from bench/results/*.json.
 
 Usage: python bench/scale_table.py [RESULTS.json …] [--docs docs/performance.md]
 
@@ -23,8 +23,20 @@ COLUMNS = (
     ("import_sqlite", "import SQLite"),
     ("import_postgres", "import PostgreSQL"),
     ("report_workbook", "report (workbook)"),
+    ("report_json", "report (JSON only)"),
     ("report_registry", "report (registry)"),
+    ("peer", "R peer"),
     ("baseline", "baseline"),
+)
+SMALL_START = "<!-- small-table:start (bench/scale_table.py writes this part) -->"
+SMALL_END = "<!-- small-table:end -->"
+#: The bundled cohort's steps and their CPU targets (seconds; issue 13).
+SMALL_STEPS = (
+    ("help", "`follicle --help`", 0.2),
+    ("validate", "`follicle validate`", 0.6),
+    ("report_json", "`follicle report --format json`", 0.8),
+    ("report_workbook", "`follicle report` (every output)", 1.5),
+    ("peer", "R peer (`Rscript bench/peer.R`)", None),
 )
 #: The targets at a million women: step, limit in seconds.
 TIME_TARGETS = (("validate", 30.0), ("import_sqlite", 120.0), ("report_workbook", 30.0))
@@ -39,6 +51,8 @@ def merged(files: list[Path]) -> tuple[dict[int, dict], list[dict]]:
         document = json.loads(file.read_text())
         machines.append({**document["machine"], "started": document["started"]})
         for run in document["runs"]:
+            if run.get("cohort", "synthetic") != "synthetic":
+                continue
             entry = sizes.setdefault(run["women"], {"rows": run["rows"], "steps": {}})
             entry["rows"] = run["rows"]
             for name, step in run["steps"].items():
@@ -77,8 +91,8 @@ def render(files: list[Path]) -> str:
         "",
         "| women | rows | "
         + " | ".join(label for _, label in COLUMNS)
-        + " | report ÷ floor | baseline ÷ report |",
-        "|---:|---:|" + "---:|" * (len(COLUMNS) + 2),
+        + " | report ÷ floor | R peer ÷ report | baseline ÷ report |",
+        "|---:|---:|" + "---:|" * (len(COLUMNS) + 3),
     ]
     for women, entry in sizes.items():
         steps = entry["steps"]
@@ -87,6 +101,7 @@ def render(files: list[Path]) -> str:
             f"| {women:,} | {entry['rows']:,} | "
             + " | ".join(cells)
             + f" | {_ratio(steps.get('report_workbook'), steps.get('floor'))}"
+            + f" | {_ratio(steps.get('peer'), steps.get('report_workbook'))}"
             + f" | {_ratio(steps.get('baseline'), steps.get('report_workbook'))} |"
         )
     lines += [
@@ -178,16 +193,65 @@ def _machines(machines: list[dict]) -> list[str]:
     return lines
 
 
+def bundled(files: list[Path]) -> dict[str, dict] | None:
+    """The latest measurement of each small-cohort step (the bundled cohort's run)."""
+    steps: dict[str, dict] = {}
+    for file in sorted(files, key=lambda f: json.loads(f.read_text())["started"]):
+        for run in json.loads(file.read_text())["runs"]:
+            if run.get("cohort") == "bundled":
+                steps.update({k: v for k, v in run["steps"].items() if v.get("cpu_seconds")})
+    return steps or None
+
+
+def render_small(files: list[Path]) -> str:
+    """The bundled cohort's table: CPU seconds of each step against its target."""
+    steps = bundled(files)
+    if steps is None:
+        return "Not measured yet: run `bench/run.py` (its first part is this cohort)."
+    peer = steps.get("peer", {}).get("cpu_seconds")
+    lines = [
+        "CPU seconds (user + system) of a fresh process, the median of the rounds (their "
+        "range in the notes); wall seconds and peak memory of that round:",
+        "",
+        "| step | CPU s | wall s | peak MiB | target (CPU) | met | rounds |",
+        "|---|---:|---:|---:|---:|:---:|---|",
+    ]
+    for name, label, limit in SMALL_STEPS:
+        step = steps.get(name)
+        if step is None:
+            lines.append(f"| {label} | — | — | — | — | — | not measured |")
+            continue
+        cpu = step["cpu_seconds"]
+        target, met = "—", "—"
+        if limit is not None:
+            target = f"≤ {limit:g}"
+            met = "yes" if cpu <= limit else "no"
+        if name == "report_workbook" and peer:
+            target += " and ≤ R peer"
+            met = "yes" if cpu <= limit and cpu <= peer else "no"
+        lines.append(
+            f"| {label} | {cpu:.2f} | {step['seconds']:.2f} | {step['peak_rss_mib']:.0f} | "
+            f"{target} | {met} | {step.get('note', '')} |"
+        )
+    report = steps.get("report_workbook", {}).get("cpu_seconds")
+    if report and peer:
+        lines += ["", f"`follicle report` ÷ R peer (CPU): {report / peer:.2f}×."]
+    return "\n".join(lines)
+
+
+def _replace(text: str, start: str, end: str, body: str, heading: str) -> str:
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        _, tail = rest.split(end, 1)
+        return f"{head}{start}\n{body}\n{end}{tail}"
+    return text.rstrip("\n") + f"\n\n## {heading}\n\n{start}\n{body}\n{end}\n"
+
+
 def update_docs(docs: Path, files: list[Path]) -> None:
     """Replace the tables between the markers of ``docs`` (created when missing)."""
-    table = render(files)
     text = docs.read_text() if docs.exists() else "# Performance\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = f"{head}{START}\n{table}\n{END}{tail}"
-    else:
-        text = text.rstrip("\n") + f"\n\n## Scale\n\n{START}\n{table}\n{END}\n"
+    text = _replace(text, START, END, render(files), "Scale")
+    text = _replace(text, SMALL_START, SMALL_END, render_small(files), "Small cohorts")
     docs.parent.mkdir(parents=True, exist_ok=True)
     docs.write_text(text)
 

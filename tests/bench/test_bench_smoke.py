@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,8 @@ def test_the_suite_runs_at_a_thousand_women(tmp_path: Path) -> None:
         "60",
         "--timeout",
         "300",
+        "--bundled-rounds",
+        "1",
     ]
     postgres = os.environ.get("FOLLICLE_TEST_POSTGRES_URL", "")
     if postgres:
@@ -43,14 +46,22 @@ def test_the_suite_runs_at_a_thousand_women(tmp_path: Path) -> None:
 
     (results,) = (tmp_path / "results").glob("*.json")
     document = json.loads(results.read_text())
-    (run,) = document["runs"]
+    bundled, run = document["runs"]
+    assert bundled["cohort"] == "bundled"
+    assert bundled["women"] == 105
+    assert set(bundled["steps"]) == {"help", "validate", "report_json", "report_workbook", "peer"}
+    assert run["cohort"] == "synthetic"
     assert run["women"] == 1000
     assert run["rows"] > 5000
     expected = {"floor", "validate", "import_sqlite", "report_workbook", "report_registry"}
-    expected |= {"baseline"} | ({"import_postgres"} if postgres else set())
+    expected |= {"report_json", "peer", "baseline"}
+    expected |= {"import_postgres"} if postgres else set()
     assert set(run["steps"]) == expected
-    for name, step in run["steps"].items():
+    for name, step in [*run["steps"].items(), *bundled["steps"].items()]:
         assert step["ok"], (name, step)
+        if name == "peer" and shutil.which("Rscript") is None:
+            assert step["note"] == "Rscript not found"
+            continue
         assert step["seconds"] > 0, name
         assert step["peak_rss_mib"] > 0, name
     assert document["machine"]["cores"]
@@ -60,10 +71,12 @@ def test_the_suite_runs_at_a_thousand_women(tmp_path: Path) -> None:
     assert "not ours" in text  # another section is left alone
     assert "| 1,000 |" in text
     assert "## Scale" in text
+    assert "## Small cohorts" in text
+    assert "`follicle report --format json`" in text
 
     # Run again: the cached workbook is reused and the table replaced, not appended.
     again = subprocess.run(
-        [*args[:2], "--sizes", "1000", "--steps", "floor", *args[4:]],
+        [*args[:2], "--sizes", "1000", "--steps", "floor", *args[4:-2], "--bundled-rounds", "0"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -71,3 +84,4 @@ def test_the_suite_runs_at_a_thousand_women(tmp_path: Path) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert docs.read_text().count("## Scale") == 1
+    assert docs.read_text().count("## Small cohorts") == 1
