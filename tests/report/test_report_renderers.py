@@ -216,3 +216,38 @@ def test_results_json_has_the_envelope_and_every_result(
 def test_results_json_is_strict_json(results: dict[str, Result], provenance: Provenance) -> None:
     text = json.dumps(results_document(results, provenance), allow_nan=False)
     assert "NaN" not in text
+
+
+def test_xlsx_opens_on_a_contents_sheet_linking_every_table(
+    results: dict[str, Result], tmp_path: Path
+) -> None:
+    wide = [from_result(r, combine=False) for n, r in results.items() if n != "figure1"]
+    book = openpyxl.load_workbook(write_xlsx(wide, tmp_path / "tables.xlsx", notice=DEMO_NOTICE))
+    contents = book.worksheets[0]
+    assert contents.title == "Contents"
+    assert contents["A2"].value == DEMO_NOTICE
+    rows = [[c.value for c in row] for row in contents.iter_rows(min_row=4, max_col=3)]
+    assert rows == [
+        [t.label, t.title, name] for t, name in zip(wide, book.sheetnames[1:], strict=True)
+    ]
+    for row, name in zip(
+        contents.iter_rows(min_row=4, max_col=3), book.sheetnames[1:], strict=True
+    ):
+        assert row[2].hyperlink.location == f"'{name}'!A1"
+
+
+def test_xlsx_sheets_are_set_up_to_print(results: dict[str, Result], tmp_path: Path) -> None:
+    wide = [from_result(r, combine=False) for n, r in results.items() if n != "figure1"]
+    book = openpyxl.load_workbook(write_xlsx(wide, tmp_path / "t.xlsx", paper="letter"))
+    for sheet, table in zip(book.worksheets[1:], wide, strict=True):
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0
+        assert sheet.page_setup.paperSize == 1  # Letter
+        assert sheet.page_setup.orientation in ("portrait", "landscape")
+        assert sheet.print_title_rows.replace("$", "") == "1:3"
+        assert sheet.freeze_panes == "B4"
+        last = openpyxl.utils.get_column_letter(len(table.columns))
+        assert sheet.print_area.replace("$", "").endswith(
+            f"!A1:{last}{3 + len(table.rows) + 1 + len(table.footnotes)}"
+        )

@@ -55,8 +55,8 @@ _SMALLER = (18, 16)
 
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
-#: Advance widths of Times Roman (Adobe's metrics; per 1,000 em) for the characters the
-#: report prints; anything else counts as :data:`_WIDE`.
+#: Advance widths of Times Roman (Adobe's metrics; per 1,000 em; Liberation Serif's are
+#: the same) for the characters the report prints; anything else counts as :data:`_WIDE`.
 _TIMES: dict[str, int] = {
     " ": 250, "!": 333, '"': 408, "#": 500, "$": 500, "%": 833, "&": 778, "'": 333,
     "(": 333, ")": 333, "*": 500, "+": 564, ",": 250, "-": 333, ".": 250, "/": 278,
@@ -73,10 +73,48 @@ _TIMES: dict[str, int] = {
                (444, 500, 444, 500, 444, 333, 500, 500, 278, 278, 500, 278, 778, 500,
                 500, 500, 500, 333, 389, 278, 500, 500, 722, 500, 500, 444), strict=True)),
 }  # fmt: skip
-_WIDE = 722
-#: Bold Times is up to 8 % wider than roman; every measure gets 6 % to spare on top.
-_BOLD = 1.08
-_SPARE = 1.06
+
+
+def _widths(values: tuple[int, ...]) -> dict[str, int]:
+    return dict(zip(_TIMES, values, strict=True))
+
+
+#: DejaVu Serif's widths for the same characters: what LibreOffice draws for Times New
+#: Roman on a machine with neither Times nor Liberation Serif (read from its TrueType
+#: files at 1,000 units per em).
+_DEJAVU_SERIF = _widths(
+    (
+        318, 402, 460, 838, 636, 950, 890, 275, 390, 390, 500, 838, 318, 338, 318, 337,
+        337, 337, 838, 838, 838, 536, 1000, 390, 337, 390, 838, 500, 500, 636, 337, 636,
+        838, 500, 1000, 838, 838, 838, 838, 838, 318, 401, 401, 500, 606, 650, 650, 1000,
+        318, 318, 511, 511, 838, 838, 227, 636, 636, 636, 636, 636, 636, 636, 636, 636,
+        636, 722, 735, 765, 802, 730, 694, 799, 872, 395, 401, 747, 664, 1024, 875, 820,
+        673, 820, 753, 685, 667, 843, 722, 1028, 712, 660, 695, 596, 640, 560, 640, 592,
+        370, 640, 644, 320, 310, 606, 320, 948, 644, 602, 640, 640, 478, 513, 402, 644,
+        565, 856, 564, 565, 527,
+    )
+)  # fmt: skip
+_DEJAVU_SERIF_BOLD = _widths(
+    (
+        348, 439, 521, 838, 696, 950, 903, 306, 473, 473, 523, 838, 348, 415, 348, 365,
+        369, 369, 838, 838, 838, 586, 1000, 473, 365, 473, 838, 500, 500, 643, 364, 643,
+        838, 500, 1000, 838, 838, 838, 838, 838, 348, 438, 438, 500, 658, 732, 732, 1000,
+        348, 348, 575, 575, 838, 838, 264, 696, 696, 696, 696, 696, 696, 696, 696, 696,
+        696, 776, 845, 796, 867, 762, 710, 854, 945, 468, 473, 869, 703, 1107, 914, 871,
+        752, 871, 831, 722, 744, 872, 776, 1123, 776, 714, 730, 648, 699, 609, 699, 636,
+        430, 699, 727, 380, 362, 693, 380, 1058, 727, 667, 699, 699, 527, 563, 462, 727,
+        581, 861, 596, 581, 568,
+    )
+)  # fmt: skip
+#: What a character may take, whichever of those fonts draws it: a column measured so
+#: holds its text on one line in Word (Times) and in LibreOffice (either stand-in).
+_REGULAR = {c: max(_TIMES[c], _DEJAVU_SERIF[c]) for c in _TIMES}
+#: Bold Times is up to 8 % wider than roman.
+_BOLD = {c: max(round(_TIMES[c] * 1.08), _DEJAVU_SERIF_BOLD[c]) for c in _TIMES}
+#: A character of none of the tables (a full em).
+_WIDE = 1000
+#: Room to spare on every measure.
+_SPARE = 1.03
 
 
 def text_width(text: str, size: int = FONT_SIZE, *, bold: bool = False) -> int:
@@ -94,10 +132,13 @@ def text_width(text: str, size: int = FONT_SIZE, *, bold: bool = False) -> int:
     Returns
     -------
     int
-        The width in twentieths of a point, rounded up, with :data:`_SPARE` room.
+        The width in twentieths of a point, rounded up, with :data:`_SPARE` room: the
+        widest that Times New Roman or a stand-in for it (Liberation Serif, DejaVu Serif)
+        draws it.
     """
-    em = sum(_TIMES.get(c, _WIDE) for c in text) / 1000
-    points = em * size / 2 * (_BOLD if bold else 1.0) * _SPARE
+    widths = _BOLD if bold else _REGULAR
+    em = sum(widths.get(c, _WIDE) for c in text) / 1000
+    points = em * size / 2 * _SPARE
     return int(points * 20) + 1
 
 
@@ -121,31 +162,31 @@ def text_widths(paper: Paper = "a4") -> tuple[int, int]:
 
 
 def _needs(table: ReportTable, size: int) -> tuple[list[int], list[int]]:
-    """Each column's least width (no value and no word split) and its width on one line."""
+    """Each column's least width (no value and no word split) and its width on one line.
+
+    Numeric columns hold values, which never break, not even at their spaces
+    ("70/105 (66.67)"); text columns (row labels, notes) wrap between words, so their least
+    width is their longest word.
+    """
     least, full = [], []
     pad = 2 * CELL_PADDING
+    numeric = table.numeric_columns
     for j, column in enumerate(table.columns):
         cells = [row[j] for row in table.rows]
+        indents = [INDENT if j == 0 and i in table.indented else 0 for i in range(len(cells))]
         head_words = max(text_width(w, size, bold=True) for w in _words(column))
         head_full = text_width(column, size, bold=True)
-        if j == 0:
-            # Row labels wrap between words; indented rows need the indent too.
+        whole = [text_width(text, size) + k for text, k in zip(cells, indents, strict=True)]
+        if numeric[j]:
+            least.append(max([head_words, *whole]) + pad)
+        else:
             words = [
-                text_width(w, size, bold=False) + (INDENT if i in table.indented else 0)
-                for i, text in enumerate(cells)
+                text_width(w, size) + k
+                for text, k in zip(cells, indents, strict=True)
                 for w in _words(text)
             ]
-            whole = [
-                text_width(text, size) + (INDENT if i in table.indented else 0)
-                for i, text in enumerate(cells)
-            ]
             least.append(max([head_words, *words]) + pad)
-            full.append(max([head_full, *whole]) + pad)
-        else:
-            # A value is never broken, not even at its spaces ("70/105 (66.67)").
-            values = max([0, *(text_width(text, size) for text in cells)])
-            least.append(max(head_words, values) + pad)
-            full.append(max(head_full, values) + pad)
+        full.append(max([head_full, *whole]) + pad)
     return least, full
 
 
@@ -155,8 +196,8 @@ def layout(table: ReportTable, paper: Paper = "a4") -> Layout:
     The portrait page is used when every column's least width fits its text width; else
     a landscape page; else landscape at a smaller size. Width left over goes first to the
     row labels (column 0), then to headers that would wrap, in proportion to what each
-    still lacks of its one-line width; what remains after that is left unused, so narrow
-    tables stay narrow and centred.
+    still lacks of its one-line width; what remains after that is shared by every column,
+    so the table spans the text width.
     """
     portrait, landscape = text_widths(paper)
     for size, wide in ((FONT_SIZE, False), (FONT_SIZE, True), *((s, True) for s in _SMALLER)):
@@ -169,14 +210,20 @@ def layout(table: ReportTable, paper: Paper = "a4") -> Layout:
     if spare > 0:
         lack = [max(f - w, 0) for f, w in zip(full, widths, strict=True)]
         if lack and lack[0]:
-            given = min(lack[0], spare)
-            widths[0] += given
-            spare -= given
-            lack[0] -= given
+            first = min(lack[0], spare)
+            widths[0] += first
+            spare -= first
+            lack[0] -= first
         total = sum(lack)
         if total and spare > 0:
             share = min(1.0, spare / total)
-            widths = [w + int(n * share) for w, n in zip(widths, lack, strict=True)]
+            given = [int(n * share) for n in lack]
+            widths = [w + g for w, g in zip(widths, given, strict=True)]
+            spare -= sum(given)
+        # The rest spreads over every column, so the table spans the text width (journal
+        # style) and every column has room beyond its measure.
+        extra = spare // len(widths)
+        widths = [w + extra for w in widths]
     return Layout(tuple(widths), size, wide)
 
 

@@ -71,6 +71,7 @@ class _Styles:
         self.header_centre = Alignment(horizontal="center", wrap_text=True)
         self.right = Alignment(horizontal="right")
         self.left = Alignment(horizontal="left")
+        self.wrapped = Alignment(horizontal="left", vertical="top", wrap_text=True)
 
 
 def _write_sheet(
@@ -107,7 +108,39 @@ def _write_sheet(
     # Row labels and header stay in view when scrolling.
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2 if len(table.columns) > 1 else 1)
     widths = _set_widths(sheet, table.columns, table.rows)
+    # Long lines (caption, notice, footnotes) wrap within the table's width instead of
+    # running on to the right, where they would widen the printed page.
+    spanned = [1, 2] if notice else [1]
+    spanned += [last + 2 + k for k in range(len(table.footnotes))]
+    for r in spanned:
+        _span(sheet, r, widths, styles)
+    end = last + 1 + len(table.footnotes)
+    sheet.print_area = f"A1:{_letter(len(table.columns))}{end}"
     _print_setup(sheet, landscape=sum(widths) > PORTRAIT_MAX_WIDTH, paper=paper)
+
+
+def _letter(column: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(column)
+
+
+def _span(sheet: Worksheet, row: int, widths: Sequence[int], styles: _Styles) -> None:
+    """Merge ``row``'s first cell across the table, wrapped, tall enough for its text.
+
+    Excel does not grow a merged row to fit wrapped text, so the height is set from the
+    text's length.
+    """
+    cell = sheet.cell(row=row, column=1)
+    text = "" if cell.value is None else str(cell.value)
+    total = sum(widths)
+    if len(widths) > 1:
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(widths))
+    cell.alignment = styles.wrapped
+    # About 1.1 characters of 9-11 pt text per unit of column width (a character of the
+    # default font), 13 pt a line.
+    lines = max(1, -(-len(text) // max(int(total * 1.1), 1)))
+    sheet.row_dimensions[row].height = 13 * lines
 
 
 def _print_setup(sheet: Worksheet, *, landscape: bool, paper: str) -> None:
@@ -133,6 +166,8 @@ def _write_contents(
     paper: str,
 ) -> None:
     """The contents sheet: each table's number, title and a link to its sheet."""
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
     sheet.cell(row=1, column=1, value="Contents").font = styles.caption
     if notice:
         sheet.cell(row=2, column=1, value=notice).font = styles.notice
@@ -147,7 +182,8 @@ def _write_contents(
         sheet.cell(row=r, column=2, value=table.title)
         link = sheet.cell(row=r, column=3, value=name)
         quoted = name.replace("'", "''")
-        link.hyperlink = f"#'{quoted}'!A1"
+        # A link inside the workbook: a location, not a target (which would be a file).
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!A1", display=name)
         link.font = styles.link
         if i == len(tables) - 1:
             for j in (1, 2, 3):
