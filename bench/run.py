@@ -443,7 +443,8 @@ def main(argv: Sequence[str] | None = None) -> Path:
     save(None, finished=True)
     print(f"\nresults: {out}")
     if not args.no_docs:
-        update_docs(args.docs, [out])
+        # Every result of the folder: a run of a few steps or sizes updates only those.
+        update_docs(args.docs, sorted(args.results.glob("*.json")))
         print(f"table:   {args.docs}")
     return out
 
