@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 import follicle
-from follicle.report.build import build_report
-from follicle.report.tables import ReportTable, from_result
+from follicle.report.build import _report_tables, build_report
+from follicle.report.tables import ReportTable
 from follicle.workbook import seed
 
 pytestmark = pytest.mark.office
@@ -90,11 +90,13 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     assert paths.docx is not None
     assert paths.xlsx is not None
     results = [r for n, r in cohort.results().items() if not n.startswith("figure")]
+    # The tables as the documents hold them (rows of no one left out).
+    tables, wide = _report_tables(results)
     docx_pdf = _pdf(paths.docx, root / "docx", soffice)
     xlsx_pdf = _pdf(paths.xlsx, root / "xlsx", soffice)
     return {
-        "tables": [from_result(r) for r in results],
-        "wide": [from_result(r, combine=False) for r in results],
+        "tables": tables,
+        "wide": wide,
         "docx": _lines(docx_pdf, pdftotext),
         "xlsx": _lines(xlsx_pdf, pdftotext),
         "docx_pdf": docx_pdf,

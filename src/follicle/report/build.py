@@ -126,6 +126,7 @@ def _draw_figures(
     png: bool,
     svg: bool,
 ) -> list[ReportFigure]:
+    from follicle.report.alt_text import describe
     from follicle.report.figures import (
         FIGSIZE,
         FIGSIZES,
@@ -145,7 +146,8 @@ def _draw_figures(
                 previous = name
                 continue
             figure = finish(draw(ax=new_axes(FIGSIZES.get(name, FIGSIZE))))
-            saved = save_figure(figure, directory, name, png=png, svg=svg)
+            alt = describe(name, result)
+            saved = save_figure(figure, directory, name, png=png, svg=svg, label=alt)
             figures.append(
                 ReportFigure(
                     name=name,
@@ -156,6 +158,7 @@ def _draw_figures(
                     svg_file=saved.svg,
                     after=previous,
                     notes=tuple(result.notes),
+                    alt=alt,
                 )
             )
     return figures
@@ -241,10 +244,9 @@ def build_report(
 
     html = json_path = xlsx = docx = None
     tables: list[ReportTable] = []
-    if chosen & {"html", "docx"}:
-        from follicle.report.tables import from_result
-
-        tables = [from_result(r) for r in table_results]
+    wide: list[ReportTable] = []
+    if chosen & {"html", "docx", "xlsx"}:
+        tables, wide = _report_tables(table_results)
     if "html" in chosen:
         step("index.html")
         html = _write_page(cohort, out / "index.html", tables, figures, provenance)
@@ -254,11 +256,9 @@ def build_report(
         step("results.json")
         json_path = write_results_json(results, provenance, out / "results.json")
     if "xlsx" in chosen:
-        from follicle.report.tables import from_result
         from follicle.report.xlsx import write_xlsx
 
         step("tables.xlsx")
-        wide = [from_result(r, combine=False) for r in table_results]
         xlsx = write_xlsx(wide, out / "tables.xlsx", notice=provenance.notice, paper=paper)
     if "docx" in chosen:
         from follicle.report.docx import write_docx
@@ -268,6 +268,22 @@ def build_report(
 
     files = tuple(p for f in figures for p in (f.png, f.svg_file) if p is not None)
     return ReportPaths(out, html, json_path, xlsx, docx, files)
+
+
+def _report_tables(results: list[Result]) -> tuple[list[ReportTable], list[ReportTable]]:
+    """The tables as printed (HTML, Word) and as spreadsheets, without rows of no one.
+
+    A row whose every proportion is 0/0 (a category no woman is in) is left out of every
+    format alike, with a footnote naming it (:func:`follicle.report.tables.drop_empty_rows`).
+    """
+    from follicle.report.tables import drop_empty_rows, from_result
+
+    printed, wide = [], []
+    for result in results:
+        narrow, spread = drop_empty_rows(from_result(result), from_result(result, combine=False))
+        printed.append(narrow)
+        wide.append(spread)
+    return printed, wide
 
 
 def _write_page(

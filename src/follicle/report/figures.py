@@ -14,6 +14,7 @@ no GUI backend or global figure list is involved.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator, Mapping
@@ -120,6 +121,8 @@ class ReportFigure:
     svg_file: Path | None = None
     after: str = ""
     notes: tuple[str, ...] = ()
+    #: The text alternative: what the figure shows (:func:`follicle.report.alt_text.describe`).
+    alt: str = ""
 
     @property
     def caption(self) -> str:
@@ -225,6 +228,7 @@ def save_figure(
     *,
     png: bool = True,
     svg: bool = True,
+    label: str = "",
 ) -> SavedFigure:
     """Write ``name.svg`` and ``name.png`` (:data:`DPI`) into ``directory``.
 
@@ -243,6 +247,8 @@ def save_figure(
         File stem and HTML id prefix, e.g. ``"figure1"``.
     png, svg
         Whether to write each file; the SVG text for inlining is made either way.
+    label
+        The text alternative put on the inline SVG (:func:`inline_svg`).
 
     Returns
     -------
@@ -265,7 +271,7 @@ def save_figure(
         figure.set_layout_engine("none")
         png_path = directory / f"{name}.png"
         figure.savefig(png_path, dpi=DPI, format="png", metadata={"Software": None})
-    return SavedFigure(name, png_path, svg_path, inline_svg(text, name))
+    return SavedFigure(name, png_path, svg_path, inline_svg(text, name, label))
 
 
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
@@ -274,7 +280,7 @@ _ID = re.compile(r'\bid="([^"]+)"')
 _REFERENCE = re.compile(r'(\bid="|#)([^"#)\s]+)("|\))')
 
 
-def inline_svg(svg: str, prefix: str) -> str:
+def inline_svg(svg: str, prefix: str, label: str = "") -> str:
     """SVG file text made safe to paste into an HTML page beside other SVGs.
 
     The XML declaration and doctype are dropped; every ``id`` (glyphs, clip paths) and
@@ -288,6 +294,9 @@ def inline_svg(svg: str, prefix: str) -> str:
         The text of an SVG file written by matplotlib.
     prefix
         A prefix unique on the page, e.g. the figure name.
+    label
+        The figure's text alternative, set as the ``aria-label`` of the ``<svg role="img">``
+        (escaped here); none when empty.
 
     Returns
     -------
@@ -310,4 +319,7 @@ def inline_svg(svg: str, prefix: str) -> str:
         body,
         count=1,
     )
-    return body.replace("<svg ", f'<svg role="img" class="figure-svg" data-figure="{prefix}" ', 1)
+    named = f' aria-label="{html.escape(label, quote=True)}"' if label else ""
+    return body.replace(
+        "<svg ", f'<svg role="img"{named} class="figure-svg" data-figure="{prefix}" ', 1
+    )

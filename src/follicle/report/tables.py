@@ -210,6 +210,73 @@ def with_footnotes(table: ReportTable, *notes: str) -> ReportTable:
     return replace(table, footnotes=table.footnotes + tuple(notes))
 
 
+#: A cell of a proportion with no one in its denominator ("0/0", "0/0 (NaN)").
+_EMPTY_PROPORTION = re.compile(r"^0/0\b")
+
+
+def empty_rows(table: ReportTable) -> tuple[int, ...]:
+    """Rows that count no one: every filled value cell is a ``0/0`` proportion.
+
+    Such a row (a category no woman of the cohort is in, e.g. amenorrhea before the
+    injection) carries no information; section headings are never counted as empty here.
+    """
+    empty = []
+    for i, row in enumerate(table.rows):
+        if i in table.sections:
+            continue
+        values = [text for text in row[1:] if text]
+        if values and all(_EMPTY_PROPORTION.match(text) for text in values):
+            empty.append(i)
+    return tuple(empty)
+
+
+def without_rows(table: ReportTable, drop: Sequence[int], note: str = "") -> ReportTable:
+    """``table`` without the rows ``drop`` (and any section heading left with no row).
+
+    ``note`` (when given) is added to the footnotes; the numbers, sections and indents
+    follow their rows.
+    """
+    gone = set(drop)
+    if not gone:
+        return table
+    # A section heading is dropped with the last of its rows.
+    for i in table.sections:
+        following = range(i + 1, next((k for k in table.sections if k > i), len(table.rows)))
+        if following and all(k in gone for k in following):
+            gone.add(i)
+    kept = [i for i in range(len(table.rows)) if i not in gone]
+    where = {old: new for new, old in enumerate(kept)}
+    return replace(
+        table,
+        rows=tuple(table.rows[i] for i in kept),
+        numbers=tuple(table.numbers[i] for i in kept) if table.numbers else (),
+        sections=tuple(where[i] for i in table.sections if i in where),
+        indented=tuple(where[i] for i in table.indented if i in where),
+        footnotes=table.footnotes + ((note,) if note else ()),
+    )
+
+
+def drop_empty_rows(table: ReportTable, *also: ReportTable) -> tuple[ReportTable, ...]:
+    """``table`` (and its other forms ``also``, row for row) without the rows of no one.
+
+    The footnote says which rows were left out, so a reader does not wonder where a
+    category went: "Rows counting no woman (0/0) are not shown: Amenorrhea → regular, …".
+    Forms whose rows do not match ``table``'s one for one are returned unchanged.
+    """
+    drop = empty_rows(table)
+    if not drop:
+        return (table, *also)
+    labels = ", ".join(table.rows[i][0] for i in drop)
+    note = f"Rows counting no woman (0/0) are not shown: {labels}."
+    out = [without_rows(table, drop, note)]
+    for other in also:
+        same = len(other.rows) == len(table.rows) and all(
+            other.rows[i][0] == table.rows[i][0] for i in drop
+        )
+        out.append(without_rows(other, drop, note) if same else other)
+    return tuple(out)
+
+
 def column_role(name: object) -> Role:
     """How the numbers of a column called ``name`` are printed (see the module docs).
 
