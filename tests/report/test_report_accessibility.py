@@ -132,3 +132,14 @@ def test_axe_finds_no_serious_or_critical_violation(axe_results: dict[str, Any])
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, bad
+
+
+def test_an_unknown_figure_is_described_by_its_caption_and_first_note() -> None:
+    import pandas as pd
+
+    from follicle.analysis.result import Result
+
+    result = Result(
+        "figure_new", "Figure 9", "Something new", pd.DataFrame(), {}, ("It shows a rise.",)
+    )
+    assert describe("figure_new", result) == "Figure 9: Something new. It shows a rise."

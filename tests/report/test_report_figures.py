@@ -120,3 +120,21 @@ def test_inline_svg_scales_down_but_not_up() -> None:
     assert 'height="288pt"' not in inlined
     assert 'id="f-x"' in inlined
     assert 'href="#f-x"' in inlined
+
+
+def test_the_text_alternative_is_on_the_inline_svg_escaped(tmp_path: Path) -> None:
+    label = 'Box plot of ages: median 36 "years" <b>'
+    with report_style():
+        saved = save_figure(finish(draw_box()), tmp_path, "figure2", label=label)
+    head = saved.inline_svg.split(">", 1)[0]
+    assert 'role="img"' in head
+    assert 'aria-label="Box plot of ages: median 36 &quot;years&quot; &lt;b&gt;"' in head
+
+
+def test_save_figure_writes_only_the_files_asked_for(tmp_path: Path) -> None:
+    with report_style():
+        saved = save_figure(finish(draw_box()), tmp_path / "f", "figure2", png=False, svg=False)
+    assert saved.png is None
+    assert saved.svg is None
+    assert "<svg" in saved.inline_svg
+    assert not (tmp_path / "f").exists()
