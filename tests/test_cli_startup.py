@@ -75,3 +75,19 @@ def test_a_workbook_report_imports_only_what_its_outputs_need(formats: str, tmp_
     assert any(tmp_path.iterdir())
     for name in REPORT_IMPORTS[formats]["absent"]:
         assert name not in loaded, name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["dictionary"], ["synth", "--women", "20", "--seed", "1"]],
+    ids=["dictionary", "synth"],
+)
+def test_workbook_commands_import_no_analysis_or_database_library(
+    args: list[str], tmp_path: Path
+) -> None:
+    if args[0] == "synth":
+        args = [*args, str(tmp_path / "synthetic")]
+    loaded = _loaded_after(args)
+    assert "pandas" in loaded  # the command ran
+    for name in (*ANALYSIS, "sqlalchemy", "alembic", "openpyxl", "docx"):
+        assert name not in loaded, name
