@@ -264,3 +264,21 @@ def test_a_p_value_prints_with_the_name_of_its_test() -> None:
     assert [n[1] for n in printed.numbers] == [None, 0.5, None]
     wide = from_result(Result("t", "T", "", table), combine=False)
     assert wide.columns == ("Group", "p", "Test")
+
+
+def test_an_n_over_n_column_holding_plain_counts_gets_a_note() -> None:
+    from follicle.report.tables import with_count_note
+
+    table = ReportTable(
+        label="Table 9",
+        title="Outcomes",
+        columns=("", "n/N (%)"),
+        rows=(("Women pregnant", "38/105 (36.19)"), ("Pregnancies", "43")),
+    )
+    noted = with_count_note(table)
+    assert noted.footnotes == ("Under “n/N (%)”, a number without a denominator is a count (n).",)
+    assert with_count_note(noted) == noted  # said once
+    proportions_only = ReportTable(
+        label="", title="t", columns=("", "n/N (%)"), rows=(("a", "1/2 (50.00)"),)
+    )
+    assert with_count_note(proportions_only).footnotes == ()

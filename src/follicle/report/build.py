@@ -274,14 +274,16 @@ def _report_tables(results: list[Result]) -> tuple[list[ReportTable], list[Repor
     """The tables as printed (HTML, Word) and as spreadsheets, without rows of no one.
 
     A row whose every proportion is 0/0 (a category no woman is in) is left out of every
-    format alike, with a footnote naming it (:func:`follicle.report.tables.drop_empty_rows`).
+    format alike, with a footnote naming it (:func:`follicle.report.tables.drop_empty_rows`);
+    an ``n/N (%)`` column that also holds plain counts gets a footnote saying so
+    (:func:`follicle.report.tables.with_count_note`; spreadsheets print n and N apart).
     """
-    from follicle.report.tables import drop_empty_rows, from_result
+    from follicle.report.tables import drop_empty_rows, from_result, with_count_note
 
     printed, wide = [], []
     for result in results:
         narrow, spread = drop_empty_rows(from_result(result), from_result(result, combine=False))
-        printed.append(narrow)
+        printed.append(with_count_note(narrow))
         wide.append(spread)
     return printed, wide
 

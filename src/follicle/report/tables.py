@@ -277,6 +277,21 @@ def drop_empty_rows(table: ReportTable, *also: ReportTable) -> tuple[ReportTable
     return tuple(out)
 
 
+def with_count_note(table: ReportTable) -> ReportTable:
+    """``table`` with a footnote when an ``n/N (%)`` column also holds plain counts.
+
+    Some rows count things that have no denominator (pregnancies, infants) and sit in the
+    same column as proportions of women; the note tells a reader which is which.
+    """
+    for j, column in enumerate(table.columns):
+        if "n/N" not in column:
+            continue
+        if any(row[j] and "/" not in row[j] for row in table.rows):
+            note = f"Under “{column}”, a number without a denominator is a count (n)."
+            return table if note in table.footnotes else with_footnotes(table, note)
+    return table
+
+
 def column_role(name: object) -> Role:
     """How the numbers of a column called ``name`` are printed (see the module docs).
 
