@@ -255,12 +255,14 @@ def _cell(
     width: int,
     *,
     size: int,
-    bold: bool = False,
+    header: bool = False,
     italic: bool = False,
     right: bool = False,
     indent: bool = False,
     bottom: int = 0,
 ) -> str:
+    """One ``<w:tc>``: a header cell is bold and kept with the next row (so a page never
+    ends on a header); ``bottom`` draws a rule of that width under the cell."""
     borders = (
         f'<w:tcBorders><w:bottom w:val="single" w:sz="{bottom}" w:space="0" '
         f'w:color="000000"/></w:tcBorders>'
@@ -270,14 +272,14 @@ def _cell(
     paragraph = "".join(
         (
             "<w:pPr>",
-            "<w:keepNext/>" if bold else "",  # a header row never ends a page
+            "<w:keepNext/>" if header else "",
             '<w:spacing w:before="0" w:after="0"/>',
             f'<w:ind w:left="{INDENT}"/>' if indent else "",
             '<w:jc w:val="right"/>' if right else "",
             "</w:pPr>",
         )
     )
-    run = _run(text, bold=bold, italic=italic, size=size if size != FONT_SIZE else None)
+    run = _run(text, bold=header, italic=italic, size=size if size != FONT_SIZE else None)
     return (
         f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{borders}</w:tcPr>'
         f"<w:p>{paragraph}{run}</w:p></w:tc>"
@@ -305,7 +307,7 @@ def table_xml(table: ReportTable, plan: Layout) -> str:
         "</w:tblGrid>",
         "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>",
         *(
-            _cell(column, widths[j], size=size, bold=True, right=numeric[j], bottom=LIGHT_RULE)
+            _cell(column, widths[j], size=size, header=True, right=numeric[j], bottom=LIGHT_RULE)
             for j, column in enumerate(table.columns)
         ),
         "</w:tr>",
