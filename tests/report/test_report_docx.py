@@ -103,3 +103,17 @@ def test_an_unknown_paper_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="a4, letter"):
         write_docx([NARROW], tmp_path / "t.docx", paper="legal")  # type: ignore[arg-type]
     assert not (tmp_path / "t.docx").exists()
+
+
+def test_tables_without_rows_or_columns_still_make_valid_files(tmp_path: Path) -> None:
+    import openpyxl
+
+    from follicle.report.xlsx import write_xlsx
+
+    bare = ReportTable(label="Table 1", title="Nothing to show", columns=(), rows=())
+    empty = ReportTable(label="Table 2", title="No rows", columns=("", "n/N (%)"), rows=())
+    document = docx.Document(str(write_docx([bare, empty], tmp_path / "t.docx")))
+    assert len(document.tables) == 1
+    assert "Table 1. Nothing to show" in [p.text for p in document.paragraphs]
+    book = openpyxl.load_workbook(write_xlsx([bare, empty], tmp_path / "t.xlsx"))
+    assert book.sheetnames == ["Contents", "Table 1", "Table 2"]

@@ -222,7 +222,7 @@ def layout(table: ReportTable, paper: Paper = "a4") -> Layout:
             spare -= sum(given)
         # The rest spreads over every column, so the table spans the text width (journal
         # style) and every column has room beyond its measure.
-        extra = spare // len(widths)
+        extra = spare // max(len(widths), 1)
         widths = [w + extra for w in widths]
     return Layout(tuple(widths), size, wide)
 
@@ -351,7 +351,9 @@ def _table_block(table: ReportTable, plan: Layout) -> list[str]:
     label = _run(f"{table.label}.", bold=True) + _run(f" {table.title}") if table.label else ""
     caption = _paragraph(label or _run(table.title), keep_next=True, after=80)
     notes = [_paragraph(_run(note, size=FOOTNOTE_SIZE)) for note in table.footnotes]
-    return [caption, table_xml(table, plan), *notes, _paragraph("", after=200)]
+    # A table of no column is its caption and notes (Word rejects a table without a grid).
+    grid = [table_xml(table, plan)] if table.columns else []
+    return [caption, *grid, *notes, _paragraph("", after=200)]
 
 
 def body_xml(

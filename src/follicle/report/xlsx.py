@@ -115,7 +115,7 @@ def _write_sheet(
     for r in spanned:
         _span(sheet, r, widths, styles)
     end = last + 1 + len(table.footnotes)
-    sheet.print_area = f"A1:{_letter(len(table.columns))}{end}"
+    sheet.print_area = f"A1:{_letter(max(len(table.columns), 1))}{end}"
     _print_setup(sheet, landscape=sum(widths) > PORTRAIT_MAX_WIDTH, paper=paper)
 
 
