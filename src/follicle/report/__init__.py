@@ -1,8 +1,9 @@
 """The report: tables, figures, methods and provenance of a cohort, in every format.
 
 ``build_report(cohort, out_dir)`` writes ``index.html``, ``results.json``, ``figures/``,
-``tables.xlsx`` and ``tables.docx`` (see :mod:`follicle.report.build`). Heavy modules
-(matplotlib, python-docx, openpyxl) are imported only when a report is built.
+``tables.xlsx`` and ``tables.docx``, or only those named by ``formats="html,json"`` (see
+:mod:`follicle.report.build`). Heavy modules (matplotlib, python-docx, openpyxl, Jinja2)
+are imported only when the output that needs them is written.
 """
 
 from __future__ import annotations
