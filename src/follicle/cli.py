@@ -428,10 +428,13 @@ def _print_summary(cohort: Cohort) -> None:
             table.add_row(*row)
         console.print(table)
     if "audit" in results:
+        from follicle.analysis.audit import STATUSES, status_key, summary
+
         found = results["audit"].values
+        counts = {s: int(found.get(status_key(s)) or 0) for s in STATUSES}
         console.print(
-            f"{results['audit'].label}, reproduction audit: {found['matches']} published claims "
-            f"match, {found['differs']} differ, {found['cannot_be_computed']} cannot be computed."
+            f"{results['audit'].label}, reproduction audit of the published claims: "
+            f"{summary(counts)}."
         )
 
 
@@ -518,7 +521,13 @@ def serve(
 
 
 #: Colours of the audit's statuses.
-AUDIT_COLOURS = {"matches": "green", "differs": "bold red", "cannot be computed": "yellow"}
+AUDIT_COLOURS = {
+    "matches": "green",
+    "inconsistent in the paper": "magenta",
+    "another definition": "cyan",
+    "differs from the data": "bold red",
+    "cannot be computed": "yellow",
+}
 
 
 @app.command()
@@ -539,9 +548,11 @@ def audit(
 ) -> None:
     """Recompute a paper's published claims from a cohort, side by side with the printed ones.
 
-    Each claim matches (to the published rounding), differs (with the likely reason) or
-    cannot be computed from the data. Exit code 0 whatever the statuses; 1 for a bad
-    claims file or workbook.
+    Each claim matches (the recomputed value, rounded as printed, is the printed value), is
+    inconsistent in the paper (its printed numbers disagree among themselves), follows
+    another definition (shown beside the standard one), differs from the data, or cannot
+    be computed; the likely reason says why. Exit code 0 whatever the statuses; 1 for a
+    bad claims file or workbook.
 
     Example:
 
