@@ -9,6 +9,8 @@ are imported inside the commands so that ``follicle --help`` stays fast.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -19,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
+from typer.core import TyperGroup, TyperOption
 
 from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
 
@@ -30,29 +33,92 @@ if TYPE_CHECKING:
     from follicle.workbook.frames import Workbook
     from follicle.workbook.validate import ValidationResult
 
+
+def _plain_flags(params: list[Any]) -> list[Any]:
+    """Flags (``--json``, ``--help``) show no ``<bool>`` placeholder: they take no value."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Group(TyperGroup):
+    """Typer's group, with the help of every command (and sub-group) free of ``<bool>``
+    placeholders after flags."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's own options (``--version``, ``--help``)."""
+        return _plain_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """A command, its flags without placeholders (its help option is cached by
+        click, so setting it once holds)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_flags(command.get_params(ctx))
+        return command
+
+
+#: Typer's settings for every group: paragraphs of a help text rewrap to the terminal
+#: (Markdown) instead of breaking where the docstring's lines break.
+_GROUP_SETTINGS: dict[str, Any] = {
+    "cls": _Group,
+    "no_args_is_help": True,
+    "rich_markup_mode": "markdown",
+}
+
 app = typer.Typer(
     name="follicle",
     help="Long-term follow-up of intra-ovarian regenerative therapy: workbook, registry, "
     "analysis and reports.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    **_GROUP_SETTINGS,
 )
+#: Width of output written to a pipe or file: wide enough that no table wraps, so that
+#: ``follicle audit | less -S`` or ``> audit.txt`` keeps each row on one line.
+PIPE_WIDTH = 100_000
 console = Console()
 errors = Console(stderr=True)
 
 
+def _console(*, stderr: bool = False) -> Console:
+    """A console sized for where it writes: the terminal's width (or ``COLUMNS``), and no
+    wrapping at all when the output goes to a pipe or a file."""
+    stream = sys.stderr if stderr else sys.stdout
+    wrapped = stream.isatty() or "COLUMNS" in os.environ
+    return Console(stderr=stderr, width=None if wrapped else PIPE_WIDTH)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from follicle import __version__
+
+        typer.echo(f"follicle {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _consoles() -> None:
+def _consoles(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print follicle's version and exit.",
+            callback=_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
     """Long-term follow-up of intra-ovarian regenerative therapy.
 
     Workbook, registry, analysis and reports.
     """
     # Made per invocation, not at import, so that each run sizes its output for the
-    # terminal (or COLUMNS) it actually writes to.
+    # terminal (or COLUMNS, or a pipe) it actually writes to.
     global console, errors
-    console = Console()
-    errors = Console(stderr=True)
+    console = _console()
+    errors = _console(stderr=True)
 
 
 #: The most problems printed as a table; the rest are counted (``--json`` gives them all).
@@ -616,17 +682,17 @@ def audit(
 user_app = typer.Typer(
     help="Accounts of the registry's web application.\n\nExample:\n\n"
     "    follicle user add alice --role admin",
-    no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 site_app = typer.Typer(
     help="Sites (treating centres) of the registry.\n\nExample:\n\n"
     '    follicle site add North "North clinic"',
-    no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 audit_log_app = typer.Typer(
     help="The registry's audit log (append-only, hash-chained).\n\nExample:\n\n"
     "    follicle audit-log verify",
-    no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 app.add_typer(user_app, name="user")
 app.add_typer(site_app, name="site")

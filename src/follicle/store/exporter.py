@@ -4,7 +4,7 @@
   — the same typed frames a validated file gives, so the analysis does not care where its
   data came from.
 * :func:`write_workbook` writes a workbook (or a de-identified one) as a folder of CSV
-  files or one ``.xlsx``, in the interchange format of ``shared/spec/workbook.md``: what it
+  files or one ``.xlsx``, in the interchange format of ``docs/workbook.md``: what it
   writes, :func:`follicle.workbook.validate.load_workbook` reads back to equal frames.
 * :func:`deidentify` applies the spec's de-identification: dates become whole days since
   the woman's first injection, the birth date her age at that injection, free text goes,

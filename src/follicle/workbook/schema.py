@@ -6,8 +6,7 @@ registry's database tables (:mod:`follicle.store.tables`), ``follicle dictionary
 REDCap data dictionary (:mod:`follicle.workbook.dictionary`), and the de-identified export.
 Tests hold each of those to this module.
 
-The human-readable contract is ``shared/spec/workbook.md``; ``docs/workbook.md`` in this
-repository is generated from here.
+The human-readable contract, ``docs/workbook.md``, is generated from here.
 """
 
 from __future__ import annotations
