@@ -101,11 +101,18 @@ class UnknownVariable(FollicleError):
     http_status = 422
 
 
+def check_names(by: str | None, variables: Sequence[str] | None) -> None:
+    """Raise :class:`UnknownVariable` for a ``by`` or variable name that is not one of
+    :data:`VARIABLES` (before any data are read)."""
+    for role, name in [("by", by), *(("variable", v) for v in variables or ())]:
+        if name is not None and name not in VARIABLES:
+            raise UnknownVariable(
+                f"{role} {name!r} is not a Table 1 variable; choose from {', '.join(VARIABLES)}"
+            )
+
+
 def _check(name: str, frame: pd.DataFrame, role: str) -> Variable:
-    if name not in VARIABLES:
-        raise UnknownVariable(
-            f"{role} {name!r} is not a Table 1 variable; choose from {', '.join(VARIABLES)}"
-        )
+    check_names(name if role == "by" else None, [name] if role != "by" else None)
     if name not in frame.columns:
         raise UnknownVariable(f"{role} {name!r} is not in this cohort's per-woman frame")
     return VARIABLES[name]
@@ -168,31 +175,41 @@ def _continuous(values: pd.Series, groups: pd.Series, order: Sequence[str]) -> p
     return summary
 
 
+#: The test fields of a row that has no test (fewer than two groups, or too few values).
+NO_TEST: dict[str, Number] = {
+    "test": "",
+    "statistic": np.nan,
+    "df": np.nan,
+    "df2": np.nan,
+    "p": np.nan,
+    "smd": np.nan,
+}
+
+
 def _continuous_test(summary: pd.DataFrame, order: Sequence[str]) -> dict[str, Number]:
+    if len(order) < 2:
+        return dict(NO_TEST)
     s = summary.loc[list(order)]
     n, mean, sd = (s[c].to_numpy(dtype=float) for c in ("n", "mean", "sd"))
-    if len(order) == 2:
-        t = welch_t(n, mean, sd)
-        test = {"test": "Welch t-test", "statistic": t.statistic, "df": t.df, "df2": t.df2}
-        p = t.p_value
-    else:
-        f = welch_anova(n, mean, sd)
-        test = {"test": "Welch ANOVA", "statistic": f.statistic, "df": f.df, "df2": f.df2}
-        p = f.p_value
+    welch, name = (welch_t, "Welch t-test") if len(order) == 2 else (welch_anova, "Welch ANOVA")
+    found = welch(n, mean, sd)
+    test: dict[str, Number] = {"test": name, "statistic": found.statistic, "df": found.df}
+    test |= {"df2": found.df2, "p": found.p_value}
     k = len(order)
     smd = np.full((k, k), np.nan)
     for i in range(k):
         for j in range(i + 1, k):
             smd[i, j] = smd_continuous(mean[i], sd[i], mean[j], sd[j])
-    return test | {"p": p, "smd": mean_pairwise(smd)}
+    return test | {"smd": mean_pairwise(smd)}
 
 
 def _categorical_test(counts: pd.DataFrame) -> dict[str, Number]:
     """χ² or Fisher of the groups × levels table of known values, and the SMD."""
+    if counts.shape[0] < 2:
+        return dict(NO_TEST)
     table = counts.loc[:, counts.sum(axis=0) > 0]
     table = table.loc[table.sum(axis=1) > 0]
-    out: dict[str, Number] = {"test": "", "statistic": np.nan, "df": np.nan, "df2": np.nan}
-    out |= {"p": np.nan}
+    out = dict(NO_TEST)
     if table.shape[0] >= 2 and table.shape[1] >= 2:
         cells = table.to_numpy(dtype=float)
         expected = np.outer(cells.sum(axis=1), cells.sum(axis=0)) / cells.sum()
@@ -223,7 +240,7 @@ def _row(label: str, level: str, cells: Mapping[str, Mapping[str, float]]) -> di
 def table1_by(
     women: pd.DataFrame,
     *,
-    by: str,
+    by: str | None,
     variables: Sequence[str] | None = None,
 ) -> Result:
     """Table 1 by a group: each variable per group and overall, a test and the SMD.
@@ -235,7 +252,8 @@ def table1_by(
         and ``poseidon`` added to group or describe by them (``Cohort.table1`` adds them).
     by
         The grouping variable: one of :data:`VARIABLES` (``site``, ``arm``, ``age_group``,
-        ``injections``, ``menses_baseline``, ``bologna``, ``poseidon`` …).
+        ``injections``, ``menses_baseline``, ``bologna``, ``poseidon`` …); ``None`` for the
+        Overall column alone (no tests).
     variables
         The rows, in order (default :data:`DEFAULT_VARIABLES` without ``by``).
 
@@ -260,15 +278,19 @@ def table1_by(
     UnknownVariable
         ``by`` or a variable is not one of :data:`VARIABLES`, or not in ``women``.
     """
-    group_variable = _check(by, women, "by")
+    check_names(by, variables)
+    group_variable = _check(by, women, "by") if by is not None else None
     chosen = [v for v in DEFAULT_VARIABLES if v != by] if variables is None else list(variables)
     rows_of = [_check(name, women, "variable") for name in chosen]
 
-    group_labels = categories(women, by)
+    if group_variable is None:
+        group_labels = pd.Series(OVERALL, index=women.index, dtype="string")
+    else:
+        group_labels = categories(women, group_variable.name)
     known_group = group_labels.notna()
     data = women.loc[known_group.to_numpy()]
     groups = group_labels.loc[known_group]
-    order = _levels(group_variable, groups)
+    order = _levels(group_variable, groups) if group_variable is not None else []
     columns = [*order, OVERALL]
 
     values: dict[str, Number] = {"n_women": len(data), "groups": len(order)}
@@ -335,9 +357,12 @@ def table1_by(
             table[column] = np.nan
     table["test"] = table["test"].astype("string")
     left_out = int((~known_group).sum())
+    grouping = "all" if group_variable is None else group_variable.label.lower()
     notes = [
-        f"N = {len(data)} treated women in {len(order)} groups by "
-        f"{group_variable.label.lower()}; Overall is all of them.",
+        f"N = {len(data)} treated women in {len(order)} groups by {grouping}; Overall is all "
+        "of them."
+        if group_variable is not None
+        else f"N = {len(data)} treated women.",
         "Continuous: mean ± SD of the women with a value; Welch t-test (2 groups) or Welch "
         "one-way ANOVA (3 or more; R oneway.test).",
         "Categorical: n (%) of the women with a known value; Pearson χ² test (Yates' "
@@ -349,15 +374,12 @@ def table1_by(
         "Unknown: women without a value, counted and left out of the summaries, tests and SMD.",
     ]
     if left_out:
-        notes.append(
-            f"{COHORT_NOTE}, {left_out} women with an unknown "
-            f"{group_variable.label.lower()} are left out."
-        )
+        notes.append(f"{COHORT_NOTE}, {left_out} women with an unknown {grouping} are left out.")
     return Result(
         "table1_by",
         "Table 1b",
-        f"Characteristics of the women who received an injection, by "
-        f"{group_variable.label.lower()}",
+        "Characteristics of the women who received an injection"
+        + (f", by {grouping}" if group_variable is not None else ""),
         table,
         values,
         tuple(notes),
