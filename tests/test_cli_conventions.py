@@ -3,7 +3,9 @@ placeholders, and tables that a pipe receives unwrapped."""
 
 from __future__ import annotations
 
+import json
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,3 +79,34 @@ def test_a_terminal_width_from_columns_is_respected() -> None:
     result = CliRunner().invoke(app, ["audit", str(seed.path())], env={"COLUMNS": "100"})
     assert result.exit_code == 0
     assert max(len(line) for line in result.output.splitlines()) <= 100
+
+
+def test_report_by_a_variable_adds_table1_by(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(seed.path()),
+            "--out",
+            str(out),
+            "--by",
+            "age_group",
+            "--variables",
+            "age, menses_baseline",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    values = json.loads((out / "results.json").read_text())["results"]["table1_by"]["values"]
+    assert values["<35.n_women"] == 23
+    assert values["menses_baseline.test"] == "Fisher's exact test"
+    assert "age_followup.p" not in values
+
+
+def test_report_by_an_unknown_variable_exits_1_naming_it(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["report", str(seed.path()), "--out", str(tmp_path / "r"), "--by", "colour"]
+    )
+    assert result.exit_code == 1
+    assert "'colour' is not a Table 1 variable" in " ".join(result.output.split())
+    assert not (tmp_path / "r").exists()

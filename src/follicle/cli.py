@@ -427,6 +427,23 @@ def report(
             help="A claims file (YAML) for the reproduction audit; the seed paper's by default.",
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Also show Table 1 by this variable, with a test and the SMD per row: site, "
+            "arm, age_group, injections, menses_baseline, pregnant, bologna, poseidon (all "
+            "in docs/results.md, table1_by).",
+        ),
+    ] = None,
+    variables: Annotated[
+        str | None,
+        typer.Option(
+            "--variables",
+            help="The rows of that table, comma-separated (e.g. age,menses_baseline,poseidon); "
+            "the rows of Table 1 by default.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a workbook (or the registry) and write the report.
 
@@ -434,11 +451,14 @@ def report(
 
     Example:
 
-        follicle report my-cohort/ --out report/ --ci clopper-pearson
+        follicle report my-cohort/ --out report/ --ci clopper-pearson --by site
     """
     from follicle.store.engine import database_url, open_registry
 
-    options = {"ci": ci.value, "claims": claims}
+    if variables is not None and by is None:
+        raise typer.BadParameter("--variables chooses the rows of the table --by makes")
+    rows = None if variables is None else [v.strip() for v in variables.split(",") if v.strip()]
+    options = {"ci": ci.value, "claims": claims, "by": by, "variables": rows}
     if workbook is not None:
         _report(str(workbook), out, options=options)
         return

@@ -239,13 +239,16 @@ def menstrual_transitions(women: pd.DataFrame) -> Result:
     shown = (table["total"] > 0) | table["menses_baseline"].isin(PAPER_BASELINE)
     table = table.loc[shown].reset_index(drop=True)
 
-    stacked = counts.stack()
-    stacked_pct = pct.stack()
-    keys = [f"{b}.{f}" for b, f in stacked.index]
-    row_totals = totals.reindex(stacked.index.get_level_values(0)).to_numpy()
+    # Every (baseline, follow-up) pair, row-major, built from the arrays rather than with
+    # DataFrame.stack(): before pandas 3, stack() drops an all-NaN row (a baseline pattern
+    # with no woman), and the pairs would no longer line up with the counts.
+    baselines = np.repeat(counts.index.to_numpy(), counts.shape[1])
+    followups = np.tile(counts.columns.to_numpy(), counts.shape[0])
+    keys = [f"{b}.{f}" for b, f in zip(baselines, followups, strict=True)]
+    row_totals = np.repeat(totals.to_numpy(), counts.shape[1])
     values: dict[str, Number] = {f"{b}.total": int(t) for b, t in totals.items()}
     for key, n, total, pct_value in zip(
-        keys, stacked.to_numpy(), row_totals, stacked_pct.to_numpy(), strict=True
+        keys, counts.to_numpy().ravel(), row_totals, pct.to_numpy().ravel(), strict=True
     ):
         values |= {f"{key}.n": int(n), f"{key}.total": int(total), f"{key}.pct": float(pct_value)}
     return Result(

@@ -324,8 +324,10 @@ def table1_by(
             counts = pd.crosstab(groups, labels).reindex(index=order, columns=levels, fill_value=0)
             result = _categorical_test(counts)
             unknown = labels.isna().groupby(groups.to_numpy()).sum().reindex(order, fill_value=0)
-            counts.loc[OVERALL] = counts.sum(axis=0)
-            unknown.loc[OVERALL] = unknown.sum()
+            # Overall from all the women, not the sum of the groups: without ``by`` there
+            # are no groups.
+            counts.loc[OVERALL] = labels.value_counts().reindex(levels, fill_value=0)
+            unknown.loc[OVERALL] = int(labels.isna().sum())
             known = counts.sum(axis=1)
             pct = counts.div(known.where(known > 0), axis=0) * 100
             level_rows = []
@@ -343,7 +345,8 @@ def table1_by(
             for g in columns:
                 values[f"{variable.name}.{UNKNOWN}.{g}.n"] = int(unknown[g])
             unknown_row = [_row(variable.label, UNKNOWN, {g: {"n": unknown[g]} for g in columns})]
-            first, extra = level_rows[0], level_rows[1:] + (unknown_row if unknown.sum() else [])
+            shown = level_rows + (unknown_row if unknown.sum() or not level_rows else [])
+            first, extra = shown[0], shown[1:]
         for key in ("test", "statistic", "df", "df2", "p", "smd"):
             values[f"{variable.name}.{key}"] = result[key]
         first |= {"p": result["p"], "test": result["test"], "smd": result["smd"]}
