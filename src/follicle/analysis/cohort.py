@@ -152,7 +152,9 @@ class Cohort:
     # -- the results, as Result objects (what the report and the CLI use) ------------------
 
     def _table1(self) -> Result:
-        return descriptive.table1(self.women, excluded=len(self.excluded))
+        return descriptive.table1(
+            self.women, excluded=len(self.excluded), calendar=not self.workbook.deidentified
+        )
 
     def _table1_by(self) -> Result:
         return stratified.table1_by(self.stratification_frame, by=self.by, variables=self.variables)

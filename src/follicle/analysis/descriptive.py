@@ -117,7 +117,7 @@ def _injection_counts(injections: pd.Series) -> pd.Series:
     return pd.Series(labels).value_counts().reindex(["1", "2", "3_plus"], fill_value=0)
 
 
-def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
+def table1(women: pd.DataFrame, *, excluded: int = 0, calendar: bool = True) -> Result:
     """Table 1: demographic characteristics of the treated women.
 
     Parameters
@@ -126,6 +126,10 @@ def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
         The women frame (one row per treated woman).
     excluded
         How many enrolled women were left out for having no injection (reported only).
+    calendar
+        Whether the dates are calendar dates. A de-identified workbook's are days on one
+        calendar (:mod:`follicle.workbook.deidentified`): the injection period is then
+        unknown (``None``), and the row says so.
 
     Returns
     -------
@@ -150,8 +154,8 @@ def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
     baseline = _counts(women["menses_baseline"], MENSES_BASELINE)
     followup_menses = _counts(women["menses_followup"], (*MENSES_FOLLOWUP, UNKNOWN))
 
-    start, end = injection_period(women)
-    period = injection_months(start, end)
+    start, end = injection_period(women) if calendar else (None, None)
+    period = injection_months(start, end) if calendar else "dates not in de-identified data"
 
     rows = [_continuous_row("Age at first injection (years)", women["age"], age)]
     rows += _count_rows("Age group", groups.astype("int64"), total, AGE_GROUPS)

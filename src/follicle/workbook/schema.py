@@ -579,6 +579,11 @@ CHECKS: tuple[Rule, ...] = (
         "store), another control character, or a tab or line break outside free-text notes",
     ),
     Rule("not_a_date", "a date is not a real date in the form YYYY-MM-DD"),
+    Rule(
+        "not_whole_number",
+        "in a de-identified workbook, a day (days since the woman's first injection) or an "
+        "age (completed years) is not a whole number",
+    ),
     Rule("future_date", "a date is after the day of validation"),
     Rule("not_a_boolean", "a boolean is not yes/no (or true/false, 1/0, y/n)"),
     Rule("not_an_integer", "a count is not a whole number"),
