@@ -298,8 +298,9 @@ def export(
     deidentified: Annotated[
         bool,
         typer.Option(
-            help="Days since first injection instead of dates, age instead of birth date, "
-            "no notes, recoded IDs."
+            help="Days since first injection instead of dates, ages instead of the birth date, "
+            "no notes, recoded IDs: the analysts' workbook, which validate, report and audit "
+            "read as any other."
         ),
     ] = False,
 ) -> None:
