@@ -75,10 +75,11 @@ def test_the_cohort_facade_groups_by_bologna_and_poseidon(seed_cohort: Cohort) -
     assert seed_cohort.table1().attrs["name"] == "table1"
 
 
-def test_report_option_by_adds_the_table_after_table1(small: Cohort) -> None:
+def test_report_option_by_adds_the_table_first_beyond_the_paper(small: Cohort) -> None:
     cohort = Cohort(small.workbook, by="menses_baseline")
-    names = list(cohort.results())
-    assert names[:2] == ["table1", "table1_by"]
+    beyond = cohort.parts()["Beyond the paper"]
+    assert beyond[0] == "table1_by"
+    assert "table1_by" not in Cohort(small.workbook).results()
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,7 @@ class Cohort:
     by
         A variable to show Table 1 by as well (``"site"``, ``"arm"``, ``"age_group"``,
         ``"injections"``, ``"bologna"``, ``"poseidon"`` …; :data:`~.stratified.VARIABLES`):
-        :meth:`results` then holds ``table1_by`` after ``table1``. ``None``: no such table.
+        :meth:`results` then holds ``table1_by``, first of the results beyond the paper. ``None``: no such table.
     variables
         The rows of that table (:data:`~.stratified.DEFAULT_VARIABLES` by default).
     """
@@ -241,7 +241,6 @@ class Cohort:
         by_group = {"table1_by": self._table1_by} if self.by is not None else {}
         return {
             "table1": self._table1,
-            **by_group,
             "menstrual_transitions": self._menstrual_transitions,
             "pregnancy": self._pregnancy,
             "figure1": self._figure1,
@@ -249,6 +248,7 @@ class Cohort:
             "figure2": self._figure2,
             "table3": self._table3,
             "baby_outcomes": self._baby_outcomes,
+            **by_group,  # the first result beyond the paper, when asked for
             "intervals": self._intervals,
             "two_by_two": self._two_by_two,
             "icmart": self._icmart,
