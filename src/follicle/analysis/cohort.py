@@ -82,7 +82,8 @@ class Cohort:
     by
         A variable to show Table 1 by as well (``"site"``, ``"arm"``, ``"age_group"``,
         ``"injections"``, ``"bologna"``, ``"poseidon"`` …; :data:`~.stratified.VARIABLES`):
-        :meth:`results` then holds ``table1_by``, first of the results beyond the paper. ``None``: no such table.
+        :meth:`results` then holds ``table1_by``, first of the results beyond the paper.
+        ``None``: no such table.
     variables
         The rows of that table (:data:`~.stratified.DEFAULT_VARIABLES` by default).
     """
