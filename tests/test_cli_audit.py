@@ -81,7 +81,11 @@ def test_audit_of_the_registry(tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
     result = CliRunner().invoke(app, ["audit", "--json"], env={"FOLLICLE_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
-    counts = json.loads(result.output)["counts"]
+    document = json.loads(result.output)
+    counts = document["counts"]
     assert counts["inconsistent in the paper"] > 0
     assert counts["another definition"] == 3
+    rate = next(c for c in document["claims"] if c["id"] == "live_birth_rate_per_cycle")
+    assert rate["status"] == "another definition"
+    assert abs(rate["recomputed_paper_definition"] - 3200 / 105) < 1e-12
     assert sum(counts.values()) == len(json.loads(result.output)["claims"])

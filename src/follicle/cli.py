@@ -670,6 +670,9 @@ def audit(
                     "published": r.published,
                     "recomputed": r.recomputed,
                     "recomputed_value": result.values[f"{r.claim}.recomputed"],
+                    "recomputed_paper_definition": result.values.get(
+                        f"{r.claim}.recomputed_paper_definition"
+                    ),
                     "status": r.status,
                     "likely_reason": r.likely_reason,
                 }
