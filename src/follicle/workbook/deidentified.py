@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from follicle.errors import Problem
+from follicle.workbook.keys import isin
 from follicle.workbook.schema import TABLES, Column, Table
 
 #: The column that replaces ``participants.birth_date``.
@@ -190,7 +191,7 @@ def _no_day_zero(
         frame = frames.get(name)
         if frame is None or "participant_id" not in frame.columns:
             continue
-        untreated = ~frame["participant_id"].isin(treated)
+        untreated = ~isin(frame["participant_id"], treated)
         for export, schema in names.items():
             empty = untreated & (frame[schema].astype(str).str.strip() == "")
             rows = frame.index[empty.to_numpy()]
