@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import follicle
 from follicle.analysis.cohort import Cohort
 from follicle.cli import app
+from follicle.errors import WorkbookInvalid
 from follicle.store.engine import ensure_schema
 from follicle.store.exporter import deidentify, read_registry, write_workbook
 from follicle.store.importer import import_workbook
@@ -173,3 +174,21 @@ def test_a_birth_date_gives_back_both_ages() -> None:
     at_last = completed_years(born, EPOCH + pd.to_timedelta(day, unit="D"))
     assert at_first.tolist() == age.tolist()
     assert at_last.tolist() == last.tolist()
+
+
+def test_a_de_identified_workbook_is_never_imported_into_the_registry(
+    seed_workbook: Workbook, tmp_path: Path
+) -> None:
+    path = _export(seed_workbook, tmp_path)
+    database = tmp_path / "other.db"
+    result = CliRunner().invoke(
+        app, ["import", str(path)], env={"FOLLICLE_DATABASE_URL": f"sqlite:///{database}"}
+    )
+    assert result.exit_code == 1
+    assert "cannot be imported into the registry" in " ".join(result.output.split())
+    engine = create_engine(f"sqlite:///{database}")
+    ensure_schema(engine)
+    with pytest.raises(WorkbookInvalid):
+        import_workbook(engine, load_workbook(path))
+    assert read_registry(engine)["participants"].empty
+    engine.dispose()

@@ -580,6 +580,10 @@ CHECKS: tuple[Rule, ...] = (
     ),
     Rule("not_a_date", "a date is not a real date in the form YYYY-MM-DD"),
     Rule(
+        "deidentified_import",
+        "a de-identified workbook cannot be imported into the registry (it is for analysis)",
+    ),
+    Rule(
         "not_whole_number",
         "in a de-identified workbook, a day (days since the woman's first injection) or an "
         "age (completed years) is not a whole number",
