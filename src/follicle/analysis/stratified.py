@@ -299,7 +299,6 @@ def table1_by(
     values[f"{OVERALL}.n_women"] = len(data)
 
     rows: list[dict[str, object]] = []
-    tests: list[str] = []
     for variable in rows_of:
         if variable.kind == "continuous":
             summary = _continuous(data[variable.name], groups, order)
@@ -351,8 +350,6 @@ def table1_by(
             values[f"{variable.name}.{key}"] = result[key]
         first |= {"p": result["p"], "test": result["test"], "smd": result["smd"]}
         rows += [first, *extra]
-        if result["test"]:
-            tests.append(str(result["test"]))
 
     table = pd.DataFrame(rows)
     for column in ("p", "test", "smd"):
