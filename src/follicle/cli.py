@@ -230,7 +230,8 @@ def validate(
         _print_problems(result.problems, "error")
         errors.print(f"[bold red]{workbook}: {len(result.problems)} error(s).[/]")
         raise typer.Exit(1)
-    console.print(f"[green]{workbook} is valid.[/]")
+    kind = " (de-identified: days since each woman's first injection, ages)" * result.deidentified
+    console.print(f"[green]{workbook} is valid{kind}.[/]")
     _print_counts(dict(result.row_counts), "Rows per table")
 
 

@@ -124,8 +124,11 @@ def test_a_cohort_with_untreated_women_and_an_xlsx_export(tmp_path: Path) -> Non
 
 def test_cli_validate_and_report_accept_it(seed_workbook: Workbook, tmp_path: Path) -> None:
     path = _export(seed_workbook, tmp_path)
-    validated = CliRunner().invoke(app, ["validate", str(path)])
+    validated = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "200"})
     assert validated.exit_code == 0, validated.output
+    assert "is valid (de-identified" in validated.output
+    as_json = CliRunner().invoke(app, ["validate", str(path), "--json"])
+    assert '"deidentified": true' in as_json.output
     report = CliRunner().invoke(app, ["report", str(path), "--out", str(tmp_path / "report")])
     assert report.exit_code == 0, report.output
     assert (tmp_path / "report" / "results.json").is_file()

@@ -84,6 +84,7 @@ class ValidationResult:
         return {
             "source": str(self.source),
             "valid": self.ok,
+            "deidentified": self.deidentified,
             "rows": dict(self.row_counts),
             "ignored_columns": {k: list(v) for k, v in self.ignored.items()},
             "ignored_files": list(self.ignored_files),
