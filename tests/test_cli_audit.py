@@ -33,7 +33,8 @@ def test_audit_of_the_seed_cohort_prints_every_claim_and_a_summary() -> None:
     assert "Reproduction audit" in result.output
     assert "menses_irregular_baseline_text" in result.output
     assert "claims:" in result.output
-    assert "differs" in result.output
+    assert "inconsistent in the paper" in result.output
+    assert "another definition" in result.output
 
 
 def test_audit_as_json(tmp_path: Path) -> None:
@@ -43,10 +44,16 @@ def test_audit_as_json(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     assert document["title"] == "Mine"
-    assert document["counts"] == {"matches": 1, "differs": 1, "cannot be computed": 0}
+    assert document["counts"] == {
+        "matches": 1,
+        "inconsistent in the paper": 0,
+        "another definition": 0,
+        "differs from the data": 1,
+        "cannot be computed": 0,
+    }
     rate = document["claims"][1]
     assert rate["id"] == "rate"
-    assert rate["status"] == "differs"
+    assert rate["status"] == "differs from the data"
     assert rate["recomputed"] == "36.19 %"
     assert abs(rate["recomputed_value"] - 100 * 38 / 105) < 1e-12
 
@@ -74,6 +81,11 @@ def test_audit_of_the_registry(tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
     result = CliRunner().invoke(app, ["audit", "--json"], env={"FOLLICLE_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
-    counts = json.loads(result.output)["counts"]
-    assert counts["differs"] > 0
+    document = json.loads(result.output)
+    counts = document["counts"]
+    assert counts["inconsistent in the paper"] > 0
+    assert counts["another definition"] == 3
+    rate = next(c for c in document["claims"] if c["id"] == "live_birth_rate_per_cycle")
+    assert rate["status"] == "another definition"
+    assert abs(rate["recomputed_paper_definition"] - 3200 / 105) < 1e-12
     assert sum(counts.values()) == len(json.loads(result.output)["claims"])

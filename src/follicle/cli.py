@@ -9,6 +9,8 @@ are imported inside the commands so that ``follicle --help`` stays fast.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -19,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table as RichTable
+from typer.core import TyperGroup, TyperOption
 
 from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
 
@@ -30,29 +33,92 @@ if TYPE_CHECKING:
     from follicle.workbook.frames import Workbook
     from follicle.workbook.validate import ValidationResult
 
+
+def _plain_flags(params: list[Any]) -> list[Any]:
+    """Flags (``--json``, ``--help``) show no ``<bool>`` placeholder: they take no value."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Group(TyperGroup):
+    """Typer's group, with the help of every command (and sub-group) free of ``<bool>``
+    placeholders after flags."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's own options (``--version``, ``--help``)."""
+        return _plain_flags(super().get_params(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """A command, its flags without placeholders (its help option is cached by
+        click, so setting it once holds)."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            _plain_flags(command.get_params(ctx))
+        return command
+
+
+#: Typer's settings for every group: paragraphs of a help text rewrap to the terminal
+#: (Markdown) instead of breaking where the docstring's lines break.
+_GROUP_SETTINGS: dict[str, Any] = {
+    "cls": _Group,
+    "no_args_is_help": True,
+    "rich_markup_mode": "markdown",
+}
+
 app = typer.Typer(
     name="follicle",
     help="Long-term follow-up of intra-ovarian regenerative therapy: workbook, registry, "
     "analysis and reports.",
-    no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    **_GROUP_SETTINGS,
 )
+#: Width of output written to a pipe or file: wide enough that no table wraps, so that
+#: ``follicle audit | less -S`` or ``> audit.txt`` keeps each row on one line.
+PIPE_WIDTH = 100_000
 console = Console()
 errors = Console(stderr=True)
 
 
+def _console(*, stderr: bool = False) -> Console:
+    """A console sized for where it writes: the terminal's width (or ``COLUMNS``), and no
+    wrapping at all when the output goes to a pipe or a file."""
+    stream = sys.stderr if stderr else sys.stdout
+    wrapped = stream.isatty() or "COLUMNS" in os.environ
+    return Console(stderr=stderr, width=None if wrapped else PIPE_WIDTH)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from follicle import __version__
+
+        typer.echo(f"follicle {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _consoles() -> None:
+def _consoles(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print follicle's version and exit.",
+            callback=_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
     """Long-term follow-up of intra-ovarian regenerative therapy.
 
     Workbook, registry, analysis and reports.
     """
     # Made per invocation, not at import, so that each run sizes its output for the
-    # terminal (or COLUMNS) it actually writes to.
+    # terminal (or COLUMNS, or a pipe) it actually writes to.
     global console, errors
-    console = Console()
-    errors = Console(stderr=True)
+    console = _console()
+    errors = _console(stderr=True)
 
 
 #: The most problems printed as a table; the rest are counted (``--json`` gives them all).
@@ -164,7 +230,8 @@ def validate(
         _print_problems(result.problems, "error")
         errors.print(f"[bold red]{workbook}: {len(result.problems)} error(s).[/]")
         raise typer.Exit(1)
-    console.print(f"[green]{workbook} is valid.[/]")
+    kind = " (de-identified: days since each woman's first injection, ages)" * result.deidentified
+    console.print(f"[green]{workbook} is valid{kind}.[/]")
     _print_counts(dict(result.row_counts), "Rows per table")
 
 
@@ -232,8 +299,9 @@ def export(
     deidentified: Annotated[
         bool,
         typer.Option(
-            help="Days since first injection instead of dates, age instead of birth date, "
-            "no notes, recoded IDs."
+            help="Days since first injection instead of dates, ages instead of the birth date, "
+            "no notes, recoded IDs: the analysts' workbook, which validate, report and audit "
+            "read as any other."
         ),
     ] = False,
 ) -> None:
@@ -391,6 +459,23 @@ def report(
     paper: Annotated[
         Paper, typer.Option("--paper", help="Page size of tables.docx: A4 or US Letter.")
     ] = Paper.a4,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Also show Table 1 by this variable, with a test and the SMD per row: site, "
+            "arm, age_group, injections, menses_baseline, pregnant, bologna, poseidon (all "
+            "in docs/results.md, table1_by).",
+        ),
+    ] = None,
+    variables: Annotated[
+        str | None,
+        typer.Option(
+            "--variables",
+            help="The rows of that table, comma-separated (e.g. age,menses_baseline,poseidon); "
+            "the rows of Table 1 by default.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a workbook (or the registry) and write the report.
 
@@ -399,9 +484,12 @@ def report(
 
     Example:
 
-        follicle report my-cohort/ --out report/ --format html,json --ci clopper-pearson
+        follicle report my-cohort/ --out report/ --format html,json --ci clopper-pearson --by site
     """
-    options = {"ci": ci.value, "claims": claims}
+    if variables is not None and by is None:
+        raise typer.BadParameter("--variables chooses the rows of the table --by makes")
+    rows = None if variables is None else [v.strip() for v in variables.split(",") if v.strip()]
+    options = {"ci": ci.value, "claims": claims, "by": by, "variables": rows}
     chosen = {"formats": formats, "paper": paper.value}
     if workbook is not None:
         _report(str(workbook), out, options=options, build=chosen)
@@ -466,10 +554,13 @@ def _print_summary(cohort: Cohort) -> None:
             table.add_row(*row)
         console.print(table)
     if "audit" in results:
+        from follicle.analysis.audit import STATUSES, status_key, summary
+
         found = results["audit"].values
+        counts = {s: int(found.get(status_key(s)) or 0) for s in STATUSES}
         console.print(
-            f"{results['audit'].label}, reproduction audit: {found['matches']} published claims "
-            f"match, {found['differs']} differ, {found['cannot_be_computed']} cannot be computed."
+            f"{results['audit'].label}, reproduction audit of the published claims: "
+            f"{summary(counts)}."
         )
 
 
@@ -556,7 +647,13 @@ def serve(
 
 
 #: Colours of the audit's statuses.
-AUDIT_COLOURS = {"matches": "green", "differs": "bold red", "cannot be computed": "yellow"}
+AUDIT_COLOURS = {
+    "matches": "green",
+    "inconsistent in the paper": "magenta",
+    "another definition": "cyan",
+    "differs from the data": "bold red",
+    "cannot be computed": "yellow",
+}
 
 
 @app.command()
@@ -577,9 +674,11 @@ def audit(
 ) -> None:
     """Recompute a paper's published claims from a cohort, side by side with the printed ones.
 
-    Each claim matches (to the published rounding), differs (with the likely reason) or
-    cannot be computed from the data. Exit code 0 whatever the statuses; 1 for a bad
-    claims file or workbook.
+    Each claim matches (the recomputed value, rounded as printed, is the printed value), is
+    inconsistent in the paper (its printed numbers disagree among themselves), follows
+    another definition (shown beside the standard one), differs from the data, or cannot
+    be computed; the likely reason says why. Exit code 0 whatever the statuses; 1 for a
+    bad claims file or workbook.
 
     Example:
 
@@ -610,6 +709,9 @@ def audit(
                     "published": r.published,
                     "recomputed": r.recomputed,
                     "recomputed_value": result.values[f"{r.claim}.recomputed"],
+                    "recomputed_paper_definition": result.values.get(
+                        f"{r.claim}.recomputed_paper_definition"
+                    ),
                     "status": r.status,
                     "likely_reason": r.likely_reason,
                 }
@@ -643,17 +745,17 @@ def audit(
 user_app = typer.Typer(
     help="Accounts of the registry's web application.\n\nExample:\n\n"
     "    follicle user add alice --role admin",
-    no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 site_app = typer.Typer(
     help="Sites (treating centres) of the registry.\n\nExample:\n\n"
     '    follicle site add North "North clinic"',
-    no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 audit_log_app = typer.Typer(
     help="The registry's audit log (append-only, hash-chained).\n\nExample:\n\n"
     "    follicle audit-log verify",
-    no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 app.add_typer(user_app, name="user")
 app.add_typer(site_app, name="site")

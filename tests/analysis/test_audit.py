@@ -12,33 +12,41 @@ from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
 from follicle.report.tables import from_result
 
-# The ten inconsistencies of shared/reference/seed_published.md, each found by computation:
-# (number, claim id, status, words the likely reason must contain).
+# The ten inconsistencies of the seed paper (docs/audit.md lists them), each found by
+# computation and put in the class that explains it: (number, claim id, status, words the
+# likely reason must contain).
+PAPER = "inconsistent in the paper"
+DEFINITION = "another definition"
 TEN = [
-    (1, "followup_mean_table1", "differs", ["the data give 3.72", "3.14 ≠ 3.72"]),
-    (2, "menses_irregular_baseline_text", "differs", ["105 − 91 = 14, not 24", "24 ≠ 14"]),
-    (2, "irregular_to_regular_pct", "differs", ["the data give 42.86", "as printed, 6/24 = 25 %"]),
-    (2, "irregular_to_menopause_pct", "differs", ["the data give 28.57", "4/24 = 16.67 %"]),
+    (1, "followup_mean_table1", PAPER, ["3.14 ≠ 3.72", "the data give 3.72"]),
+    (2, "menses_irregular_baseline_text", PAPER, ["105 − 91 = 14, not 24", "24 ≠ 14"]),
+    (2, "irregular_to_regular_pct", PAPER, ["6/14 = 42.86 %", "100 × 6 / 24 = 25"]),
+    (2, "irregular_to_menopause_pct", PAPER, ["4/14 = 28.57 %", "100 × 4 / 24 = 16.67"]),
     (
         2,
         "menses_irregular_followup",
         "matches",
         ["consistent only under one reading", "12 + 14 − 6 − 4 = 16", "12 + 24 − 6 − 4 = 26"],
     ),
-    (3, "regular_to_menopause_pct", "differs", ["1/91 = 1.10 %", "does not follow from 1 and 91"]),
-    (4, "pregnancy_rate_discussion", "differs", ["38/105 = 36.19 %", "36.15 ≠ 36.19"]),
-    (5, "ivf_median_months_discussion", "differs", ["5.5 at the precision of 5 is 6", "5.49"]),
+    (3, "regular_to_menopause_pct", PAPER, ["1/91 = 1.10 %", "does not follow from 1 and 91"]),
+    (4, "pregnancy_rate_discussion", PAPER, ["38/105 = 36.19 %", "36.15 ≠ 36.19"]),
+    (5, "ivf_median_months_discussion", PAPER, ["5.5 at the precision of 5 is 6", "5.49"]),
     (
         6,
         "age_significant_discussion",
-        "differs",
-        ["claimed significant", "table2.age.p = 0.1189 ≥ 0.05", "fisher_p = 0.0879 ≥ 0.05"],
+        PAPER,
+        ["claimed significant", "claim:age_p = 0.1189 ≥ 0.05", "fisher_p = 0.0879 ≥ 0.05"],
     ),
-    (7, "live_birth_rate_per_cycle", "differs", ["the data give 29.52", "32/105 = 30.48 %"]),
-    (7, "live_birth_rate_per_pregnancy", "differs", ["the data give 72.09", "32/43 = 74.42 %"]),
-    (7, "ivf_live_birth_rate", "differs", ["100 × 8 / 54 = 14.81", "9/54 = 16.67 %"]),
-    (8, "followup_at_least_3", "differs", ["the data give 2.50", "2.5", "which is not >= 3"]),
-    (9, "menses_chi2", "differs", ["|O − E| = 0.0667 ≤ 0.5", "exactly 0", "floating-point noise"]),
+    (7, "live_birth_rate_per_cycle", DEFINITION, ["the data give 29.52", "100 × 32 / 105 = 30.48"]),
+    (
+        7,
+        "live_birth_rate_per_pregnancy",
+        DEFINITION,
+        ["the data give 72.09", "100 × 32 / 43 = 74.42 %, as printed"],
+    ),
+    (7, "ivf_live_birth_rate", DEFINITION, ["100 × 8 / 54 = 14.81", "100 × 9 / 54 = 16.67 %"]),
+    (8, "followup_at_least_3", PAPER, ["printed 2.5", "which is not >= 3"]),
+    (9, "menses_chi2", PAPER, ["|O − E| = 0.0667 ≤ 0.5", "exactly 0", "floating-point noise"]),
     (
         10,
         "pregnancies",
@@ -46,12 +54,12 @@ TEN = [
         ["consistent only under one reading", "38 + 1 + 2 × 1 + 2 = 43", "38 + 1 + 2 × 1 = 41"],
     ),
 ]
-#: Also differs on the seed cohort, found by computation though not among the ten: the paper
-#: prints whiskers 24–42 and a range 24–43 with median 36, which no box plot can show (the
-#: 43-year-old lies within 1.5 IQR of the upper hinge whenever the median is 36 and 24 is
-#: within the lower whisker); the reconstruction follows the range.
-ALSO_DIFFERS = {"pregnant_age_upper_whisker"}
-#: Printed truncated, not rounded: they match, and the reason says so.
+#: Differs from the data on the seed cohort, found by computation though not among the ten:
+#: the paper prints whiskers 24–42 and a range 24–43 with median 36, which no box plot can
+#: show (the 43-year-old lies within 1.5 IQR of the upper hinge whenever the median is 36 and
+#: 24 is within the lower whisker); the reconstruction follows the range.
+DATA_DIFFER = {"pregnant_age_upper_whisker"}
+#: Printed truncated, not rounded: the paper's own arithmetic, not a match (issue 14).
 TRUNCATED = {"regular_to_irregular_pct", "age_p_table2", "pregnant_regular_pct_table2"}
 
 
@@ -89,19 +97,60 @@ def test_each_of_the_ten_published_inconsistencies_is_found_by_computation(
 
 
 def test_every_other_seed_claim_matches(seed_audit: Result) -> None:
-    differing = {c for _, c, s, _ in TEN if s == "differs"} | ALSO_DIFFERS
+    expected = {c: s for _, c, s, _ in TEN if s != "matches"}
+    expected |= dict.fromkeys(DATA_DIFFER, "differs from the data")
+    expected |= dict.fromkeys(TRUNCATED, PAPER)
     statuses = dict(zip(seed_audit.table["claim"], seed_audit.table["status"], strict=True))
-    assert {c for c, s in statuses.items() if s == "differs"} == differing
-    assert "cannot be computed" not in statuses.values()
-    assert seed_audit.values["matches"] == len(statuses) - len(differing)
-    assert seed_audit.values["differs"] == len(differing)
+    assert {c: s for c, s in statuses.items() if s != "matches"} == expected
+    values = seed_audit.values
+    assert values["matches"] == len(statuses) - len(expected)
+    assert values["inconsistent_in_the_paper"] == sum(s == PAPER for s in expected.values())
+    assert values["another_definition"] == 3
+    assert values["differs_from_the_data"] == 1
+    assert values["cannot_be_computed"] == 0
+    assert values["differs"] == len(expected)
+    assert (
+        f"{values['matches']} match, {values['inconsistent_in_the_paper']} inconsistent"
+        in (seed_audit.notes[0])
+    )
 
 
 @pytest.mark.parametrize("claim", sorted(TRUNCATED))
-def test_a_value_the_paper_truncates_matches_and_says_so(seed_audit: Result, claim: str) -> None:
+def test_a_value_the_paper_truncates_does_not_match_and_the_reason_says_so(
+    seed_audit: Result, claim: str
+) -> None:
     row = _row(seed_audit, claim)
-    assert row["status"] == "matches"
+    assert row["status"] == PAPER
     assert "printed truncated, not rounded" in row["likely_reason"]
+    # The recomputed value, at the printed precision, shows the difference.
+    assert row["recomputed"] != row["published"]
+
+
+def test_a_matching_row_prints_the_same_value_on_both_sides(seed_audit: Result) -> None:
+    """Issue 14: "matches" only when the recomputed value, rounded to the printed
+    precision, is the printed value."""
+    table = seed_audit.table
+    matching = table[table["status"] == "matches"]
+    assert len(matching) > 80
+    assert (matching["recomputed"] == matching["published"]).all(), matching[
+        matching["recomputed"] != matching["published"]
+    ][["claim", "published", "recomputed"]]
+
+
+def test_a_claim_under_the_papers_definition_shows_both_values(seed_audit: Result) -> None:
+    row = _row(seed_audit, "live_birth_rate_per_cycle")
+    assert row["recomputed"] == "29.52 %; 30.48 % by the paper's definition"
+    assert seed_audit.values["live_birth_rate_per_cycle.recomputed_paper_definition"] == (
+        pytest.approx(3200 / 105, abs=1e-12)
+    )
+    # The infant-counting rate reproduces the printed 74.42 % exactly.
+    per_pregnancy = seed_audit.values["live_birth_rate_per_pregnancy.recomputed_paper_definition"]
+    assert per_pregnancy == pytest.approx(3200 / 43, abs=1e-12)
+
+
+def test_an_exactly_zero_chi_squared_is_not_printed_as_the_noise(seed_audit: Result) -> None:
+    row = _row(seed_audit, "menses_chi2")
+    assert row["recomputed"] == "0 exactly (6.0062e-31 in floating point)"
 
 
 def test_matching_claims_show_the_recomputed_value_at_the_printed_precision(
@@ -111,7 +160,6 @@ def test_matching_claims_show_the_recomputed_value_at_the_printed_precision(
     assert _row(seed_audit, "age_followup_sd")["recomputed"] == "5.00"
     assert _row(seed_audit, "pregnancy_rate")["recomputed"] == "36.19 %"
     assert _row(seed_audit, "age_p")["recomputed"] == "0.1189"
-    assert _row(seed_audit, "menses_chi2")["recomputed"] == "6.0062e-31"
     assert seed_audit.values["age_mean.recomputed"] == pytest.approx(3981 / 105, abs=1e-12)
     assert seed_audit.values["age_mean.published"] == "37.91"
     assert seed_audit.values["age_significant_discussion.recomputed"] == "not significant"
@@ -125,11 +173,14 @@ def test_on_another_cohort_the_recomputed_values_and_statuses_change(
     changed = (seed["recomputed"] != other["recomputed"]).sum()
     assert changed >= 0.9 * len(seed)
     # The generated cohort's 300 women, and its significant age difference
-    assert _row(generated_audit, "women")["status"] == "differs"
+    assert _row(generated_audit, "women")["status"] == "differs from the data"
     assert _row(generated_audit, "women")["recomputed"] == "300"
-    assert _row(generated_audit, "age_not_significant")["status"] == "differs"
-    assert _row(generated_audit, "age_significant_discussion")["status"] == "matches"
-    assert int(generated_audit.values["differs"] or 0) > int(seed_audit.values["differs"] or 0)
+    assert _row(generated_audit, "age_not_significant")["status"] == "differs from the data"
+    # The discussion's words contradict the paper's own p, whatever the data say.
+    discussion = _row(generated_audit, "age_significant_discussion")
+    assert discussion["status"] == PAPER
+    assert "table2.age.p = 4.805e-10 < 0.05" in discussion["likely_reason"]
+    assert int(generated_audit.values["differs_from_the_data"] or 0) > 50
     # Printed arithmetic does not depend on the cohort: the exact χ² is still 0.
     assert "exactly 0" in _row(generated_audit, "menses_chi2")["likely_reason"]
 
@@ -144,7 +195,7 @@ def test_a_metric_missing_from_the_results_cannot_be_computed(seed_cohort: Cohor
     assert "as printed, 32/105 = 30.48 %" in row["likely_reason"]
     assert result.values["live_birth_rate_per_cycle.recomputed"] is None
     # A significance claim whose extra (Fisher) p is missing is still decided by its p.
-    assert _row(result, "age_significant_discussion")["status"] == "differs"
+    assert _row(result, "age_significant_discussion")["status"] == PAPER
 
 
 def test_the_result_counts_every_status_and_ignores_an_earlier_audit(
@@ -238,11 +289,11 @@ def test_a_users_claims_file_is_audited(tmp_path: Path, seed_cohort: Cohort) -> 
     assert status == {
         "n": "matches",
         "age": "matches",  # 37.914 rounds to 37.9; 3981/105 is possible (GRIM)
-        "menses_p": "differs",  # p = 1
+        "menses_p": "differs from the data",  # p = 1
         "menses_p_bound": "matches",
         "pregnant": "matches",  # 38/105 = 36.19 → 36.2
         "likert": "matches",  # 125/36 = 3.472
-        "odd": "differs",  # GRIM: 145/28 = 5.18, 146/28 = 5.21
+        "odd": "inconsistent in the paper",  # GRIM: 145/28 = 5.18, 146/28 = 5.21
         "survival": "cannot be computed",
         "doubled": "matches",  # 2 × 13 = 26
     }
@@ -266,8 +317,8 @@ def test_the_example_claims_file_of_the_docs_runs(tmp_path: Path, seed_cohort: C
         "pregnancy_rate": "matches",
         "age_chi2": "matches",
         "age_p": "matches",
-        "age_effect": "differs",
-        "pregnancy_rate_discussion": "differs",
+        "age_effect": "differs from the data",  # decided by the data's p in this example
+        "pregnancy_rate_discussion": "inconsistent in the paper",
         "pregnancies": "matches",
     }
     assert "consistent only under one reading" in _row(result, "pregnancies")["likely_reason"]

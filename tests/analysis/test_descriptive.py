@@ -118,3 +118,23 @@ def test_table1_says_which_variables_are_integer_valued(small: Cohort) -> None:
     assert flags["Age at end of follow-up (years)"]
     assert not flags["Follow-up from last injection (years)"]  # days / 365.25
     assert flags.loc[["Age group", "Injections"]].isna().all()  # counts: no range
+
+
+@pytest.mark.parametrize("empty", ["regular", "irregular", "amenorrhea"])
+def test_transitions_name_every_pair_when_a_baseline_pattern_has_no_woman(
+    seed_cohort: Cohort, empty: str
+) -> None:
+    """Issue 14: with pandas 2, ``stack()`` dropped the all-NaN row of an empty baseline
+    pattern and the pairs no longer lined up with the counts."""
+    from follicle.workbook.schema import MENSES_BASELINE, MENSES_FOLLOWUP
+
+    women = seed_cohort.women.copy()
+    other = "regular" if empty != "regular" else "irregular"
+    women["menses_baseline"] = women["menses_baseline"].replace(empty, other)
+    v = menstrual_transitions(women).values
+    assert v[f"{empty}.total"] == 0
+    for baseline in MENSES_BASELINE:
+        for followup in (*MENSES_FOLLOWUP, "unknown"):
+            assert v[f"{baseline}.{followup}.total"] == v[f"{baseline}.total"]
+    assert sum(int(v[f"{other}.{f}.n"] or 0) for f in MENSES_FOLLOWUP) == v[f"{other}.total"]
+    assert math.isnan(float(v[f"{empty}.regular.pct"] or "nan"))

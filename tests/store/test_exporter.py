@@ -142,11 +142,12 @@ def test_deidentified_export_has_no_dates_birth_dates_or_notes(engine, registry)
         assert not any(pd.api.types.is_datetime64_any_dtype(frame[c]) for c in frame), name
         assert "notes" not in frame.columns
         assert "birth_date" not in frame.columns
-    assert list(out["participants"].columns[:5]) == [
+    assert list(out["participants"].columns[:6]) == [
         "participant_id",
         "site",
         "arm",
         AGE_COLUMN,
+        "age_at_last_contact",  # the age at the end of follow-up (issue 14)
         "consent_day",
     ]
     assert "injection_day" in out["injections"]

@@ -5,18 +5,27 @@ is checked by computation — against the cohort's results (``metric``) and by t
 arithmetic of the printed numbers (a percentage against its numerator and denominator, a
 p-value against its statistic and df, a mean against its n by GRIM, a χ² in exact
 arithmetic, a sum, two printed values of one quantity, a claim of significance against its
-p) — and gets a status:
+p) — and gets the one status that explains it:
 
-* **matches**: every check that could be computed agrees with the printed value, rounded to
-  its printed precision (or truncated to it, which the likely reason then says);
-* **differs**: some check disagrees; the likely reason says which and by how much, and which
-  printed arithmetic does reproduce the printed value (it tells *why* it differs: 32/105 =
-  30.48 % reproduces the published rate, deliveries give 29.52 %);
+* **matches**: every check that could be computed gives the printed value once rounded to
+  the printed precision. Nothing else matches: a value the paper truncated (13.19 printed
+  as "13.1") does not;
+* **inconsistent in the paper**: the paper's own printed numbers disagree among themselves —
+  a percentage that is not n/N, two printed values of one quantity that differ, a p that its
+  statistic does not give, a truncated print, a χ² that is exactly 0. The check used printed
+  numbers only, so the data cannot be the cause;
+* **another definition**: the data disagree under the standard definition (``metric``), but
+  the paper's own definition (``paper_definition``) computed from the same data gives the
+  printed value — e.g. live births counting infants, where ICMART counts deliveries; the
+  recomputed column shows both;
+* **differs from the data**: the printed arithmetic holds, no other definition explains it,
+  and the data give another value;
 * **cannot be computed**: the value the claim needs is not in the results (or not defined
   in this cohort), and no check failed.
 
 Statuses and reasons come from the outcomes of the checks only
-(:mod:`follicle.analysis.claims.checks`); a claim's ``definition`` is shown, never decides.
+(:mod:`follicle.analysis.claims.checks`); a claim's ``definition`` text is shown, never
+decides.
 """
 
 from __future__ import annotations
@@ -36,11 +45,41 @@ from follicle.analysis.claims.printed import show
 from follicle.analysis.claims.schema import Claim, Claims
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 
-__all__ = ["SEED_CLAIMS", "STATUSES", "Row", "audit", "audit_rows", "load_claims"]
+__all__ = [
+    "DIFFERING",
+    "SEED_CLAIMS",
+    "STATUSES",
+    "Row",
+    "audit",
+    "audit_rows",
+    "load_claims",
+    "status_key",
+    "summary",
+]
 
-Status = Literal["matches", "differs", "cannot be computed"]
+Status = Literal[
+    "matches",
+    "inconsistent in the paper",
+    "another definition",
+    "differs from the data",
+    "cannot be computed",
+]
 #: The statuses, in the order the summary counts them.
-STATUSES: tuple[Status, ...] = ("matches", "differs", "cannot be computed")
+STATUSES: tuple[Status, ...] = (
+    "matches",
+    "inconsistent in the paper",
+    "another definition",
+    "differs from the data",
+    "cannot be computed",
+)
+#: The statuses that say the printed value is not reproduced, each for its own reason.
+DIFFERING: tuple[Status, ...] = STATUSES[1:4]
+
+
+def status_key(status: Status) -> str:
+    """A status as a name in ``results.json`` (``"inconsistent in the paper"`` →
+    ``"inconsistent_in_the_paper"``)."""
+    return status.replace(" ", "_")
 
 
 @dataclass(frozen=True)
@@ -75,32 +114,49 @@ def _outcomes(claim: Claim, ctx: Context) -> list[Outcome]:
         found.append(checks.check_chisq_exact(claim, ctx))
     if check.same_quantity_as is not None:
         found.append(checks.check_same_quantity(claim, ctx))
+    if check.paper_definition is not None:
+        found.append(checks.check_paper_definition(claim, ctx))
     return found
 
 
+def _deciding(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes that decide pass or fail: all but the paper's definition, which only
+    explains a difference."""
+    return [o for o in outcomes if o.check != "paper_definition"]
+
+
 def _status(claim: Claim, outcomes: list[Outcome]) -> Status:
-    if any(o.passed is False for o in outcomes):
-        return "differs"
-    metric_missing = claim.check.metric is not None and outcomes[0].passed is None
-    if metric_missing or not any(o.passed for o in outcomes):
+    deciding = _deciding(outcomes)
+    failed = [o for o in deciding if o.passed is False]
+    if any(not o.from_data for o in failed):
+        return "inconsistent in the paper"
+    if failed:
+        explained = any(o.check == "paper_definition" and o.passed for o in outcomes)
+        return "another definition" if explained else "differs from the data"
+    metric_missing = claim.check.metric is not None and deciding[0].passed is None
+    if metric_missing or not any(o.passed for o in deciding):
         return "cannot be computed"
     return "matches"
 
 
 def _reason(claim: Claim, status: Status, outcomes: list[Outcome]) -> str:
-    """The likely reason, from the outcomes: what failed, then what does agree with the
-    printed value (the data, or the printed arithmetic that reproduces it); for a match, only
-    what is worth telling (a truncated print, once; a formula true under one reading)."""
-    if status == "differs":
-        failed = [o.message for o in outcomes if o.passed is False]
-        agreeing = [_agreeing(claim, o) for o in outcomes if o.passed]
-        return "; ".join(failed + agreeing)
+    """The likely reason, from the outcomes: what failed (the printed arithmetic first, then
+    the data), what explains it (the paper's definition) and what does agree with the
+    printed value; for a match, only what is worth telling (a formula true under one
+    reading)."""
+    deciding = _deciding(outcomes)
     if status == "cannot be computed":
-        missing = [o.message for o in outcomes if o.passed is None]
-        held = [f"as printed, {o.message}" for o in outcomes if o.passed]
+        missing = [o.message for o in deciding if o.passed is None]
+        held = [f"as printed, {o.message}" for o in deciding if o.passed]
         return "; ".join(missing + held)
-    truncated = [o.message for o in outcomes if o.note == "truncated"][:1]
-    return "; ".join(truncated + [o.message for o in outcomes if o.note == "reading"])
+    if status == "matches":
+        return "; ".join(o.message for o in deciding if o.note == "reading")
+    failed = [o for o in deciding if o.passed is False]
+    printed = [o.message for o in failed if not o.from_data]
+    data = [o.message for o in failed if o.from_data]
+    definition = [o.message for o in outcomes if o.check == "paper_definition" and o.passed]
+    agreeing = [_agreeing(claim, o) for o in deciding if o.passed]
+    return "; ".join(printed + data + definition + agreeing)
 
 
 def _agreeing(claim: Claim, outcome: Outcome) -> str:
@@ -127,17 +183,33 @@ def _recomputed(outcomes: list[Outcome]) -> Fraction | float | str | None:
     return None
 
 
-def _recomputed_text(claim: Claim, value: Fraction | float | str | None, status: Status) -> str:
+def _recomputed_text(
+    claim: Claim, value: Fraction | float | str | None, status: Status, outcomes: list[Outcome]
+) -> str:
     """The recomputed value at the printed precision; when it differs (or the printed value
-    is a bound), with at least two decimals, so that a p of 0.25 does not print as "0"."""
+    is a bound), with at least two decimals, so that a p of 0.25 does not print as "0".
+    Beside it, what the status rests on where the value alone would not show it: the value
+    under the paper's definition, or a χ² that is exactly 0."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        date = claim.value.date
+        # a date at the printed precision: "2018-08-04" of a printed month is "2018-08"
+        return value[: len(date)] if date and value.startswith(date) else value
     suffix = " %" if claim.kind == "percent" else ""
-    if claim.value.significant is None and (status == "differs" or claim.value.relation != "="):
-        return show(value, max(claim.value.decimals or 0, 2)) + suffix
-    return claim.value.show(value) + suffix
+
+    def written(x: Fraction | float) -> str:
+        if claim.value.significant is None and (status != "matches" or claim.value.relation != "="):
+            return show(x, max(claim.value.decimals or 0, 2)) + suffix
+        return claim.value.show(x) + suffix
+
+    text = written(value)
+    for o in outcomes:
+        if o.check == "paper_definition" and o.passed and isinstance(o.value, Fraction):
+            text += f"; {written(o.value)} by the paper's definition"
+        if o.check == "chisq_exact" and o.passed is False and o.value == 0:
+            text = f"0 exactly ({text} in floating point)"
+    return text
 
 
 def audit_rows(claims: Claims, results: Mapping[str, Result]) -> list[Row]:
@@ -154,12 +226,19 @@ def audit_rows(claims: Claims, results: Mapping[str, Result]) -> list[Row]:
                 claim,
                 status,
                 value,
-                _recomputed_text(claim, value, status),
+                _recomputed_text(claim, value, status, outcomes),
                 _reason(claim, status, outcomes),
                 tuple(outcomes),
             )
         )
     return rows
+
+
+def summary(counts: Mapping[Status, int] | Mapping[str, int]) -> str:
+    """The headline: each status with its count, in the order of :data:`STATUSES`
+    ("90 match, 6 inconsistent in the paper, 3 another definition, …")."""
+    words = {"matches": "match"}
+    return ", ".join(f"{counts.get(s, 0)} {words.get(s, s)}" for s in STATUSES)
 
 
 def _number(value: Fraction | float | str | None) -> Number:
@@ -187,12 +266,17 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
     -------
     Result
         ``audit``, labelled Table 12: one row per claim (``section``, ``text``, ``status``
-        — matches, differs or cannot be computed —, ``published`` as printed,
-        ``recomputed`` at the printed precision, ``likely_reason``, ``where`` and the
-        ``claim`` id; the status beside the claim so that it reads at a glance). Values: ``claims``
-        (how many), ``matches``, ``differs``, ``cannot_be_computed`` (counts), and for each
-        claim ``{id}.status``, ``{id}.published`` (the printed text) and ``{id}.recomputed``
-        (unrounded; a date or word as text; ``None`` when nothing could be computed).
+        — one of :data:`STATUSES` —, ``published`` as printed, ``recomputed`` at the printed
+        precision, ``likely_reason``, ``where`` and the ``claim`` id; the status beside the
+        claim so that it reads at a glance). Values: ``claims`` (how many); the count of
+        each status under its :func:`status_key` (``matches``,
+        ``inconsistent_in_the_paper``, ``another_definition``, ``differs_from_the_data``,
+        ``cannot_be_computed``) and ``differs`` (the three that do not reproduce the printed
+        value, together); for each claim ``{id}.status``, ``{id}.published`` (the printed
+        text), ``{id}.recomputed`` (unrounded; a date or word as text; ``None`` when nothing
+        could be computed) and, where the claim names the paper's definition,
+        ``{id}.recomputed_paper_definition`` (the value under it; ``None`` when it cannot be
+        computed).
     """
     usable = {name: r for name, r in results.items() if name != "audit"}
     rows = audit_rows(claims, usable)
@@ -212,16 +296,16 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
         dtype="string",
     )
     counts = {s: sum(r.status == s for r in rows) for s in STATUSES}
-    values: dict[str, Number] = {
-        "claims": len(rows),
-        "matches": counts["matches"],
-        "differs": counts["differs"],
-        "cannot_be_computed": counts["cannot be computed"],
-    }
+    values: dict[str, Number] = {"claims": len(rows)}
+    values.update({status_key(s): counts[s] for s in STATUSES})
+    values["differs"] = sum(counts[s] for s in DIFFERING)
     for r in rows:
         values[f"{r.claim.id}.status"] = r.status
         values[f"{r.claim.id}.published"] = r.claim.value.text
         values[f"{r.claim.id}.recomputed"] = _number(r.recomputed)
+        if r.claim.check.paper_definition is not None:
+            by_paper = [o.value for o in r.outcomes if o.check == "paper_definition"]
+            values[f"{r.claim.id}.recomputed_paper_definition"] = _number(by_paper[0])
     source = f" ({claims.title})" if claims.title else ""
     return Result(
         "audit",
@@ -230,11 +314,15 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
         table,
         values,
         (
-            f"{COHORT_NOTE}, of {len(rows)} claims {counts['matches']} match, "
-            f"{counts['differs']} differ and {counts['cannot be computed']} cannot be computed.",
+            f"{COHORT_NOTE}, of {len(rows)} claims {summary(counts)}.",
             "Matches: the recomputed value, rounded to the decimals printed, equals the "
-            "printed value (a value the paper truncates is said so in the reason); a p-value "
-            "printed as < 0.0001 matches any smaller p.",
+            "printed value; a p-value printed as < 0.0001 matches any smaller p. A value the "
+            "paper truncated instead of rounding does not match.",
+            "Inconsistent in the paper: the paper's printed numbers disagree among "
+            "themselves (computed from printed numbers only). Another definition: the data "
+            "give the printed value only under the paper's own definition, shown beside the "
+            "standard one. Differs from the data: the printed arithmetic holds, and the data "
+            "give another value.",
             "Internal arithmetic of the printed numbers: a percentage against its numerator "
             "and denominator; a p-value against its statistic and df (every p its printed, "
             "rounded statistic allows); a mean of integer data against its n (GRIM, Brown & "

@@ -1,7 +1,7 @@
 """The cohort's pregnancy and live-birth rates beside published intra-ovarian PRP figures.
 
-The published figures are data (``analysis/data/prp_benchmarks.yaml``, from
-``shared/spec/study.md``): each with its source, citation, denominator and CI where
+The published figures are data (``analysis/data/prp_benchmarks.yaml``, collected
+from the PRP literature): each with its source, citation, denominator and CI where
 published, and whether it could be confirmed in the source or is only "as quoted by the seed
 paper, not confirmed". Each cohort rate is tested against each matching figure by the exact
 binomial test (:func:`scipy.stats.binomtest`, two-sided, = R ``binom.test(n, N, p)``), which

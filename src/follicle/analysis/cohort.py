@@ -16,7 +16,7 @@ caption, notes and named values; :meth:`Cohort.result` and :meth:`Cohort.results
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from follicle.analysis import audit as reproduction_audit
 from follicle.analysis import (
     benchmarks,
     descriptive,
+    eligibility,
     figures,
     frame,
     icmart,
@@ -36,6 +37,7 @@ from follicle.analysis import (
     regression,
     safety_bounds,
     safety_tables,
+    stratified,
     time_to_pregnancy,
     time_to_pregnancy_figure,
     two_by_two,
@@ -79,6 +81,13 @@ class Cohort:
     claims
         The published claims the reproduction audit checks: a YAML file
         (``docs/audit.md``); the seed paper's claims by default.
+    by
+        A variable to show Table 1 by as well (``"site"``, ``"arm"``, ``"age_group"``,
+        ``"injections"``, ``"bologna"``, ``"poseidon"`` …; :data:`~.stratified.VARIABLES`):
+        :meth:`results` then holds ``table1_by``, first of the results beyond the paper.
+        ``None``: no such table.
+    variables
+        The rows of that table (:data:`~.stratified.DEFAULT_VARIABLES` by default).
     """
 
     def __init__(
@@ -88,6 +97,8 @@ class Cohort:
         ci: str = "wilson",
         level: float = 0.95,
         claims: str | Path | None = None,
+        by: str | None = None,
+        variables: Sequence[str] | None = None,
     ) -> None:
         if ci not in CI_METHODS:
             raise ValueError(f"ci must be one of {', '.join(CI_METHODS)}, not {ci!r}")
@@ -99,6 +110,10 @@ class Cohort:
         # Read now, so that a bad claims file fails before any statistic is computed.
         self.claims = load_claims(SEED_CLAIMS if claims is None else claims)
         self._results: dict[str, Result] = {}
+        self.by = by
+        self.variables = None if variables is None else tuple(variables)
+        if by is not None:  # a misspelt variable fails now, not after an hour of analysis
+            stratified.check_names(by, self.variables)
 
     @classmethod
     def from_path(cls, path: str | Path, **options: Any) -> Cohort:
@@ -125,10 +140,27 @@ class Cohort:
         """Enrolled women left out for having no injection (:func:`~.frame.excluded`)."""
         return frame.excluded(self.workbook)
 
+    @cached_property
+    def stratification_frame(self) -> pd.DataFrame:
+        """The women frame with each woman's Bologna and POSEIDON labels added (``bologna``,
+        ``poseidon``; :func:`~.eligibility.classify`): what Table 1 by a group reads."""
+        labels = eligibility.classify(
+            por_classification.baseline(self.women, self.workbook["participants"])
+        )
+        return self.women.assign(
+            bologna=labels["bologna"].astype("string").to_numpy(),
+            poseidon=labels["poseidon"].astype("string").to_numpy(),
+        )
+
     # -- the results, as Result objects (what the report and the CLI use) ------------------
 
     def _table1(self) -> Result:
-        return descriptive.table1(self.women, excluded=len(self.excluded))
+        return descriptive.table1(
+            self.women, excluded=len(self.excluded), calendar=not self.workbook.deidentified
+        )
+
+    def _table1_by(self) -> Result:
+        return stratified.table1_by(self.stratification_frame, by=self.by, variables=self.variables)
 
     def _menstrual_transitions(self) -> Result:
         return descriptive.menstrual_transitions(self.women)
@@ -209,6 +241,7 @@ class Cohort:
 
     def _builders(self) -> dict[str, Callable[[], Result]]:
         """Each result's builder, keyed by its stable name, in the order of the report."""
+        by_group = {"table1_by": self._table1_by} if self.by is not None else {}
         return {
             "table1": self._table1,
             "menstrual_transitions": self._menstrual_transitions,
@@ -218,6 +251,7 @@ class Cohort:
             "figure2": self._figure2,
             "table3": self._table3,
             "baby_outcomes": self._baby_outcomes,
+            **by_group,  # the first result beyond the paper, when asked for
             "intervals": self._intervals,
             "two_by_two": self._two_by_two,
             "icmart": self._icmart,
@@ -271,15 +305,24 @@ class Cohort:
 
     # -- the same results as pandas DataFrames (the notebook face) ------------------------
 
-    def table1(self) -> pd.DataFrame:
-        """Table 1 (:func:`follicle.analysis.descriptive.table1`) as a DataFrame.
+    def table1(self, by: str | None = None, variables: Sequence[str] | None = None) -> pd.DataFrame:
+        """Table 1 (:func:`follicle.analysis.descriptive.table1`) as a DataFrame; with
+        ``by`` or ``variables``, Table 1 by a group
+        (:func:`follicle.analysis.stratified.table1_by`): one column per group of ``by``
+        plus Overall, a test per row, standardized mean differences and unknown rows::
+
+            cohort.table1(by="site", variables=["age", "menses_baseline", "poseidon"])
 
         Like every table method, returns the result's table with ``attrs`` holding its
         ``name``, ``label``, ``title``, ``notes`` and ``values``
         (:meth:`~follicle.analysis.result.Result.to_frame`); :meth:`result` gives the
         :class:`~follicle.analysis.result.Result` itself.
         """
-        return self.result("table1").to_frame()
+        if by is None and variables is None:
+            return self.result("table1").to_frame()
+        return stratified.table1_by(
+            self.stratification_frame, by=by, variables=variables
+        ).to_frame()
 
     def menstrual_transitions(self) -> pd.DataFrame:
         """Baseline × follow-up menses (:func:`~.descriptive.menstrual_transitions`)."""

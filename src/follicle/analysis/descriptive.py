@@ -117,7 +117,7 @@ def _injection_counts(injections: pd.Series) -> pd.Series:
     return pd.Series(labels).value_counts().reindex(["1", "2", "3_plus"], fill_value=0)
 
 
-def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
+def table1(women: pd.DataFrame, *, excluded: int = 0, calendar: bool = True) -> Result:
     """Table 1: demographic characteristics of the treated women.
 
     Parameters
@@ -126,6 +126,10 @@ def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
         The women frame (one row per treated woman).
     excluded
         How many enrolled women were left out for having no injection (reported only).
+    calendar
+        Whether the dates are calendar dates. A de-identified workbook's are days on one
+        calendar (:mod:`follicle.workbook.deidentified`): the injection period is then
+        unknown (``None``), and the row says so.
 
     Returns
     -------
@@ -150,8 +154,8 @@ def table1(women: pd.DataFrame, *, excluded: int = 0) -> Result:
     baseline = _counts(women["menses_baseline"], MENSES_BASELINE)
     followup_menses = _counts(women["menses_followup"], (*MENSES_FOLLOWUP, UNKNOWN))
 
-    start, end = injection_period(women)
-    period = injection_months(start, end)
+    start, end = injection_period(women) if calendar else (None, None)
+    period = injection_months(start, end) if calendar else "dates not in de-identified data"
 
     rows = [_continuous_row("Age at first injection (years)", women["age"], age)]
     rows += _count_rows("Age group", groups.astype("int64"), total, AGE_GROUPS)
@@ -239,13 +243,16 @@ def menstrual_transitions(women: pd.DataFrame) -> Result:
     shown = (table["total"] > 0) | table["menses_baseline"].isin(PAPER_BASELINE)
     table = table.loc[shown].reset_index(drop=True)
 
-    stacked = counts.stack()
-    stacked_pct = pct.stack()
-    keys = [f"{b}.{f}" for b, f in stacked.index]
-    row_totals = totals.reindex(stacked.index.get_level_values(0)).to_numpy()
+    # Every (baseline, follow-up) pair, row-major, built from the arrays rather than with
+    # DataFrame.stack(): before pandas 3, stack() drops an all-NaN row (a baseline pattern
+    # with no woman), and the pairs would no longer line up with the counts.
+    baselines = np.repeat(counts.index.to_numpy(), counts.shape[1])
+    followups = np.tile(counts.columns.to_numpy(), counts.shape[0])
+    keys = [f"{b}.{f}" for b, f in zip(baselines, followups, strict=True)]
+    row_totals = np.repeat(totals.to_numpy(), counts.shape[1])
     values: dict[str, Number] = {f"{b}.total": int(t) for b, t in totals.items()}
     for key, n, total, pct_value in zip(
-        keys, stacked.to_numpy(), row_totals, stacked_pct.to_numpy(), strict=True
+        keys, counts.to_numpy().ravel(), row_totals, pct.to_numpy().ravel(), strict=True
     ):
         values |= {f"{key}.n": int(n), f"{key}.total": int(total), f"{key}.pct": float(pct_value)}
     return Result(

@@ -2,7 +2,7 @@
 
 Every statistic of the analysis starts from the two frames built here, derived from a
 validated :class:`~follicle.workbook.frames.Workbook` with the definitions of
-``shared/spec/analysis.md`` ("Derived variables"). Everything is vectorised: ``groupby``,
+``docs/results.md`` (each value with its definition). Everything is vectorised: ``groupby``,
 ``merge`` and ``merge_asof`` over whole tables, never a loop over women.
 
 Units

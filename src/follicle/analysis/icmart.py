@@ -2,8 +2,8 @@
 
 The ICMART/WHO glossary (Zegers-Hochschild et al., Fertil Steril 2017) counts
 **deliveries**, not infants: a twin birth is one delivery. The seed paper's live-birth rates
-count infants born alive, so its twin birth counts twice (``shared/reference/
-seed_published.md``, inconsistency 7). This module computes both from the same frames:
+count infants born alive, so its twin birth counts twice (``docs/audit.md``,
+inconsistency 7). This module computes both from the same frames:
 
 ==========================================  ===========================================
 value                                        definition

@@ -3,7 +3,7 @@
 Maternal conditions are counted in **women** (N = treated women); fetal and neonatal
 outcomes in **pregnancies** (N = pregnancies after the first injection). The paper's
 live-birth rates count **infants**, so a twin birth counts twice; they are reproduced as
-published (``shared/reference/seed_published.md``, inconsistency 7) — the ICMART delivery
+published (``docs/audit.md``, inconsistency 7) — the ICMART delivery
 rates are Part 2's business.
 """
 

@@ -76,6 +76,7 @@ _STAT_NAMES = re.compile(r"^(chi2|chisq|chi-squared|chi_squared|χ²|χ2|statist
 #: readable by :func:`header`.
 HEADERS: Mapping[str, str] = {
     "p": "p",
+    "smd": "SMD",
     "p_value": "p",
     "pct": "%",
     "percent": "%",
@@ -549,11 +550,39 @@ def _merges(by_name: Mapping[str, Any]) -> dict[Any, _Column | None]:
         if low in by_name and high in by_name and column not in merged:
             title = f"{header(column)} (95% CI)"
             take([key, low, high], _Column(title, _estimate_ci(by_name, key)))
+    for prefix in _group_prefixes(by_name):
+        keys = [f"{prefix}.{k}" for k in ("n", "pct", "mean", "sd") if f"{prefix}.{k}" in by_name]
+        take(keys, _Column(row_label(prefix), _group_cell(by_name, prefix)))
     for key, column in by_name.items():
         pct_key = f"{key}_pct"
         if pct_key in by_name and column not in merged:
             take([key, pct_key], _Column(f"{header(column)}, n (%)", _pair(by_name, key)))
     return merged
+
+
+def _group_prefixes(by_name: Mapping[str, Any]) -> list[str]:
+    """The groups of a table by group (``table1_by``): each ``{group}.n`` that has a
+    ``{group}.mean`` beside it, in column order."""
+    return [
+        key.removesuffix(".n")
+        for key in by_name
+        if key.endswith(".n") and f"{key.removesuffix('.n')}.mean" in by_name
+    ]
+
+
+def _group_cell(by_name: Mapping[str, Any], prefix: str) -> _Source:
+    """One group's cell of a table by group: mean ± SD on a continuous row, n (%) on a
+    level, n alone on an unknown row."""
+    get = _getter(by_name)
+
+    def source(record: pd.Series) -> tuple[str, CellNumber]:
+        mean = get(record, f"{prefix}.mean")
+        if not is_missing(mean):
+            return format_mean_sd(mean, get(record, f"{prefix}.sd")), None
+        n, pct = get(record, f"{prefix}.n"), get(record, f"{prefix}.pct")
+        return format_n_pct(n, pct=pct), _number_of(n) if is_missing(pct) else None
+
+    return source
 
 
 def _plain(column: Any, role: Role) -> _Source:

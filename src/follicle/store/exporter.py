@@ -4,9 +4,10 @@
   — the same typed frames a validated file gives, so the analysis does not care where its
   data came from.
 * :func:`write_workbook` writes a workbook (or a de-identified one) as a folder of CSV
-  files or one ``.xlsx``, in the interchange format of ``shared/spec/workbook.md``: what it
+  files or one ``.xlsx``, in the interchange format of ``docs/workbook.md``: what it
   writes, :func:`follicle.workbook.validate.load_workbook` reads back to equal frames.
-* :func:`deidentify` applies the spec's de-identification: dates become whole days since
+* :func:`deidentify` writes the de-identified workbook (:mod:`follicle.workbook.deidentified`,
+  which also reads it back): dates become whole days since
   the woman's first injection, the birth date her age at that injection, free text goes,
   and every ID is recoded. The participant codes are random and kept in the registry's
   ``deid_keys`` table, so a woman keeps her code from one export to the next and only the
@@ -32,14 +33,13 @@ from sqlalchemy import Connection, Engine, insert, select
 from follicle.errors import NotFound
 from follicle.store.chain import append_entry
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports
+from follicle.workbook.deidentified import AGE_AT_LAST_CONTACT, AGE_COLUMN, day_column
 from follicle.workbook.frames import Workbook, coerce
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
 
 #: Hex characters of a de-identified participant code (``secrets.token_hex``; 48 bits).
 CODE_BYTES = 6
 
-#: The column that replaces ``participants.birth_date`` in a de-identified export.
-AGE_COLUMN = "age_at_first_injection"
 
 ExportFormat = Literal["csv", "xlsx"]
 
@@ -276,11 +276,6 @@ def _write_xlsx(frames: Mapping[str, pd.DataFrame], path: str) -> None:
 # -- de-identification -----------------------------------------------------------------
 
 
-def _day_column(name: str) -> str:
-    """``injection_date`` → ``injection_day`` (any ``*_date`` → ``*_day``)."""
-    return name.removesuffix("_date") + "_day"
-
-
 def _owners(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
     """Each row's woman (participant_id), following the schema's owner chain."""
     owners: dict[str, pd.Series] = {}
@@ -367,7 +362,9 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
       ``*_day`` (``injection_date`` → ``injection_day``, an infant's ``birth_date`` →
       ``birth_day``); a woman with no injection has no reference day, so her days are
       empty;
-    * ``participants.birth_date`` → ``age_at_first_injection`` (completed years);
+    * ``participants.birth_date`` → ``age_at_first_injection`` (completed years), and
+      ``age_at_last_contact`` added (completed years at her latest contact: the age at
+      the end of follow-up, which the days alone cannot give);
     * free-text columns (``notes``) dropped;
     * ``participant_id`` → the woman's random code from the registry's ``deid_keys``
       (created and stored for women without one, in the same transaction that audits the
@@ -408,8 +405,11 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
                 columns[column.name] = values.map(codes).astype("string")
             elif table.name == "participants" and column.name == "birth_date":
                 columns[AGE_COLUMN] = completed_years(values, reference)
+                last = frames["contacts"].groupby("participant_id")["contact_date"].max()
+                at_last = frame["participant_id"].map(last).astype("datetime64[ns]")
+                columns[AGE_AT_LAST_CONTACT] = completed_years(values, at_last)
             elif column.is_date:
-                columns[_day_column(column.name)] = (values - reference).dt.days.astype("Int64")
+                columns[day_column(column.name)] = (values - reference).dt.days.astype("Int64")
             else:
                 columns[column.name] = values
         result = pd.DataFrame(columns, index=frame.index)
@@ -419,7 +419,7 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
     _recode_ids(out)
     for table in TABLES:
         frame = out[table.name]
-        days = [_day_column(c.name) for c in table.columns if c.is_date][:1]
+        days = [day_column(c.name) for c in table.columns if c.is_date][:1]
         days = [d for d in days if d in frame.columns]
         order = ["_code", *days, *([table.key] if table.key else [])]
         frame = frame.sort_values(order, kind="stable", na_position="last")
@@ -434,7 +434,7 @@ def _recode_ids(out: dict[str, pd.DataFrame]) -> None:
         if table.key is None or table.name == "participants":
             continue
         frame = out[table.name]
-        days = [_day_column(c.name) for c in table.columns if c.is_date][:1]
+        days = [day_column(c.name) for c in table.columns if c.is_date][:1]
         ordered = frame.sort_values(["_code", *days], kind="stable", na_position="last")
         width = max(3, len(str(len(ordered))))
         # "pregnancy-001": unlike the workbook's own ID patterns, so a recoded ID is never

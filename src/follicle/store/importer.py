@@ -45,7 +45,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from follicle.errors import Conflict
+from follicle.errors import Conflict, Problem, WorkbookInvalid
 from follicle.store.audit import json_by_woman, write_audit
 from follicle.store.changes import plan_changes
 from follicle.store.existing import existing_rows, foreign_ids
@@ -157,8 +157,24 @@ def import_workbook(
         A woman differs from the registry (and ``update`` is false), or an ID belongs to
         another woman in the registry. ``problems`` names file, row, column and value.
     WorkbookInvalid
-        Rows that reach no woman of the workbook, or duplicate IDs.
+        Rows that reach no woman of the workbook, or duplicate IDs; or a de-identified
+        workbook, whose days are not calendar dates and whose IDs are recoded: it is for
+        analysis, never for the registry.
     """
+    if workbook.deidentified:
+        raise WorkbookInvalid(
+            [
+                Problem(
+                    "participants.csv",
+                    None,
+                    "age_at_first_injection",
+                    None,
+                    "deidentified_import",
+                    "a de-identified workbook (days since the first injection, ages, recoded "
+                    "IDs) is for analysis: it cannot be imported into the registry",
+                )
+            ]
+        )
     incoming, labels = incoming_frames(workbook)
     try:
         with engine.begin() as connection:

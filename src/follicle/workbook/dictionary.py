@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from follicle.workbook import deidentified
 from follicle.workbook.schema import CHECKS, RULES, TABLES, Column, Table
 
 
@@ -74,7 +75,7 @@ def markdown() -> str:
     lines += [f"| `{r.code}` | {r.text} |" for r in RULES]
     lines += ["", "## Other problem codes", "", "| code | problem |", "|---|---|"]
     lines += [f"| `{r.code}` | {r.text} |" for r in CHECKS]
-    lines.append("")
+    lines += ["", *deidentified.markdown()]
     return "\n".join(lines)
 
 

@@ -90,6 +90,9 @@ class Workbook:
     frames: Mapping[str, pd.DataFrame]
     source: str = ""
     checksums: Mapping[str, str] = field(default_factory=dict)
+    #: Read from a de-identified workbook: every date is a day on one calendar
+    #: (:mod:`follicle.workbook.deidentified`), not a calendar date.
+    deidentified: bool = False
 
     def __post_init__(self) -> None:
         missing = [t.name for t in TABLES if t.name not in self.frames]
@@ -114,6 +117,7 @@ class Workbook:
         *,
         source: str = "",
         checksums: Mapping[str, str] | None = None,
+        deidentified: bool = False,
     ) -> Workbook:
         """Build a workbook from (possibly untyped) frames, coercing each to the schema.
 
@@ -126,7 +130,7 @@ class Workbook:
                 typed[table.name] = empty_frame(table)
             else:
                 typed[table.name] = coerce(table, frame.reset_index(drop=True))
-        return cls(typed, source, dict(checksums or {}))
+        return cls(typed, source, dict(checksums or {}), deidentified)
 
 
 def table(name: str) -> Table:

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from follicle.errors import Problem
+from follicle.workbook import deidentified
 from follicle.workbook.schema import TABLES, Table
 
 #: The first data row of a sheet is spreadsheet row 2 (the header is row 1).
@@ -52,6 +53,10 @@ class RawTable:
     ignored: tuple[str, ...] = ()
     place: str = ""
     formulas: Mapping[str, pd.Series] = field(default_factory=dict)
+    #: A de-identified file's column names translated to the schema's (export → schema).
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    #: Cells of the columns only a de-identified file has (``age_at_last_contact``).
+    extra: Mapping[str, pd.Series] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -72,6 +77,12 @@ class RawWorkbook:
     problems: tuple[Problem, ...] = ()
     checksums: Mapping[str, str] = field(default_factory=dict)
     ignored_files: tuple[str, ...] = ()
+    #: Whether it is a de-identified workbook (:mod:`follicle.workbook.deidentified`),
+    #: already put in the schema's form.
+    deidentified: bool = False
+    #: A de-identified workbook's cells that are empty by design (file, row, column): the
+    #: days and age of a woman with no injection.
+    exempt: frozenset[tuple[str, int, str]] = frozenset()
 
 
 def read_workbook(path: str | Path) -> RawWorkbook:
@@ -81,9 +92,9 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     """
     source = Path(path)
     if source.is_dir():
-        return _read_folder(source)
+        return _restored(_read_folder(source))
     if source.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(source)
+        return _restored(_read_xlsx(source))
     if not source.exists():
         problem = Problem(str(source), None, None, None, "missing_file", "no such file or folder")
     else:
@@ -96,6 +107,22 @@ def read_workbook(path: str | Path) -> RawWorkbook:
             "a workbook is a folder of CSV files or one .xlsx file",
         )
     return RawWorkbook(source, {}, (problem,))
+
+
+def _restored(raw: RawWorkbook) -> RawWorkbook:
+    """A de-identified workbook in the schema's form (days as dates on one calendar, ages
+    as a birth date; :func:`follicle.workbook.deidentified.restore`); others unchanged."""
+    aliases = {name: t.aliases for name, t in raw.tables.items() if t.aliases}
+    if not deidentified.is_deidentified(aliases):
+        return raw
+    frames = {name: t.frame for name, t in raw.tables.items()}
+    labels = {name: t.label for name, t in raw.tables.items()}
+    extra = raw.tables["participants"].extra
+    restored, problems, exempt = deidentified.restore(frames, aliases, labels, extra)
+    tables = {name: dataclasses.replace(t, frame=restored[name]) for name, t in raw.tables.items()}
+    return dataclasses.replace(
+        raw, tables=tables, problems=(*raw.problems, *problems), deidentified=True, exempt=exempt
+    )
 
 
 def sha256(path: Path) -> str:
@@ -352,8 +379,13 @@ def _to_raw_table(
             )
             continue
         seen[name] = position
+    # A de-identified file's names (injection_day, age_at_first_injection) read as the
+    # schema's; the values are translated once every table is read (_restored).
+    aliases = deidentified.renamed(table, list(seen))
+    seen = {aliases.get(name, name): position for name, position in seen.items()}
+    added = [deidentified.AGE_AT_LAST_CONTACT] if "birth_date" in aliases.values() else []
     declared = [c for c in table.column_names if c in seen]
-    ignored = tuple(n for n in seen if n not in table.column_names)
+    ignored = tuple(n for n in seen if n not in table.column_names and n not in added)
     for name in table.required_columns:
         if name not in seen:
             problems.append(
@@ -370,7 +402,8 @@ def _to_raw_table(
     frame.columns = pd.Index(declared)
     if any(dtype != "str" for dtype in frame.dtypes):
         frame = frame.astype(object).astype(str)
-    return RawTable(table, label, frame, ignored, place), problems
+    extra = {c: body[seen[c]].astype(object).astype(str) for c in added if c in seen}
+    return RawTable(table, label, frame, ignored, place, aliases=aliases, extra=extra), problems
 
 
 def _read_xlsx(file: Path) -> RawWorkbook:

@@ -6,8 +6,7 @@ registry's database tables (:mod:`follicle.store.tables`), ``follicle dictionary
 REDCap data dictionary (:mod:`follicle.workbook.dictionary`), and the de-identified export.
 Tests hold each of those to this module.
 
-The human-readable contract is ``shared/spec/workbook.md``; ``docs/workbook.md`` in this
-repository is generated from here.
+The human-readable contract, ``docs/workbook.md``, is generated from here.
 """
 
 from __future__ import annotations
@@ -580,6 +579,15 @@ CHECKS: tuple[Rule, ...] = (
         "store), another control character, or a tab or line break outside free-text notes",
     ),
     Rule("not_a_date", "a date is not a real date in the form YYYY-MM-DD"),
+    Rule(
+        "deidentified_import",
+        "a de-identified workbook cannot be imported into the registry (it is for analysis)",
+    ),
+    Rule(
+        "not_whole_number",
+        "in a de-identified workbook, a day (days since the woman's first injection) or an "
+        "age (completed years) is not a whole number",
+    ),
     Rule("future_date", "a date is after the day of validation"),
     Rule("not_a_boolean", "a boolean is not yes/no (or true/false, 1/0, y/n)"),
     Rule("not_an_integer", "a count is not a whole number"),

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from follicle.errors import Problem, WorkbookInvalid
+from follicle.workbook.deidentified import relabel
 from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
 from follicle.workbook.keys import isin
 from follicle.workbook.problems import ProblemSink
@@ -58,6 +59,9 @@ class ValidationResult:
     frames: Mapping[str, pd.DataFrame]
     checksums: Mapping[str, str] = field(default_factory=dict)
     ignored_files: tuple[str, ...] = ()
+    #: A de-identified workbook (:mod:`follicle.workbook.deidentified`): its dates are days
+    #: on one calendar, not calendar dates.
+    deidentified: bool = False
 
     @property
     def ok(self) -> bool:
@@ -68,13 +72,19 @@ class ValidationResult:
         """The typed workbook; raises :class:`WorkbookInvalid` if there were problems."""
         if not self.ok:
             raise WorkbookInvalid(list(self.problems))
-        return Workbook.from_frames(self.frames, source=str(self.source), checksums=self.checksums)
+        return Workbook.from_frames(
+            self.frames,
+            source=str(self.source),
+            checksums=self.checksums,
+            deidentified=self.deidentified,
+        )
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready summary (what ``follicle validate --json`` prints)."""
         return {
             "source": str(self.source),
             "valid": self.ok,
+            "deidentified": self.deidentified,
             "rows": dict(self.row_counts),
             "ignored_columns": {k: list(v) for k, v in self.ignored.items()},
             "ignored_files": list(self.ignored_files),
@@ -134,15 +144,23 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     def sort_key(p: Problem) -> tuple[int, int, str, str]:
         return (label_order.get(p.file, -1), p.row or 0, p.column or "", p.rule)
 
+    problems, warnings = list(found.problems), list(found.warnings)
+    if raw.deidentified:  # report under the file's own names: injection_day, not _date
+        aliases = {name: t.aliases for name, t in raw.tables.items()}
+        own = [p for p in problems if p.rule == "not_whole_number"]
+        rest = [p for p in problems if p.rule != "not_whole_number"]
+        problems = relabel(rest, aliases, labels, own, raw.exempt)
+        warnings = relabel(warnings, aliases, labels, [])
     return ValidationResult(
         source=raw.source,
-        problems=tuple(sorted(found.problems, key=sort_key)),
-        warnings=tuple(sorted(found.warnings, key=sort_key)),
+        problems=tuple(sorted(problems, key=sort_key)),
+        warnings=tuple(sorted(warnings, key=sort_key)),
         ignored=ignored,
         row_counts={t: len(frames[t]) for t in frames},
         frames=frames,
         checksums=dict(raw.checksums),
         ignored_files=raw.ignored_files,
+        deidentified=raw.deidentified,
     )
 
 

@@ -94,6 +94,20 @@ BAD = [
         GOOD.replace("{metric: table1.n_women}", "{same_quantity_as: women}"),
         "a claim cannot refer to itself",
     ),
+    (
+        GOOD.replace(
+            "{metric: table1.n_women}",
+            "{metric: table1.n_women, paper_definition: {definition: x, formula: '{claim:men}'}}",
+        ),
+        "field check.paper_definition.formula: no claim has the id 'men'",
+    ),
+    (
+        GOOD.replace(
+            "{metric: table1.n_women}",
+            "{metric: table1.n_women, paper_definition: {formula: '{table1.n_women}'}}",
+        ),
+        "field check.paper_definition.definition: Field required",
+    ),
     ("claims:\n  - [1, 2\n", "not valid YAML"),
     ("- 1\n- 2\n", "a claims file is a mapping with a 'claims' list"),
 ]

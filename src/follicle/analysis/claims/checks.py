@@ -52,7 +52,9 @@ class Outcome:
     check
         The check's name in the claims file (``metric``, ``percent_of`` …).
     passed
-        ``True``, ``False``, or ``None`` when it cannot be computed.
+        ``True`` when the computed value, rounded to the printed precision, is the printed
+        value; ``False`` when it is not (a value the paper truncated included); ``None``
+        when it cannot be computed.
     value
         What the check computed (a number, a date, a word), when it did.
     message
@@ -60,8 +62,9 @@ class Outcome:
     from_data
         Whether the check used the cohort's results (not only printed numbers).
     note
-        Why a passing check is worth telling: ``"truncated"`` (the paper truncates, not
-        rounds) or ``"reading"`` (a formula holds under one reading only); ``""`` otherwise.
+        What is worth telling beyond pass or fail: ``"truncated"`` (a failed check whose
+        value the paper truncated instead of rounding) or ``"reading"`` (a formula that holds
+        under one reading only); ``""`` otherwise.
     """
 
     check: str
@@ -132,7 +135,7 @@ def _agreement_outcome(
             f"{computed}: printed truncated, not rounded ({printed.show(value, extra=2)} → "
             f"{printed.text}; rounded it is {printed.show(value)})"
         )
-        return Outcome(check, True, value, note, from_data, note="truncated")
+        return Outcome(check, False, value, note, from_data, note="truncated")
     return Outcome(check, False, value, f"{computed}, not the printed {printed.text}", from_data)
 
 
@@ -205,9 +208,9 @@ def check_p_from(claim: Claim, ctx: Context) -> Outcome:
     if how == "truncated":
         return Outcome(
             "p_from",
-            True,
+            False,
             value,
-            f"{computed}: p printed truncated, not rounded",
+            f"{computed}: p printed truncated, not rounded ({show(low, 4)} → {target.text})",
             from_data,
             note="truncated",
         )
@@ -299,8 +302,8 @@ def check_formula(claim: Claim, ctx: Context) -> Outcome:
         shown = show(value, max(claim.value.decimals or 0, 2))
         return f"{f.reading + ': ' if f.reading else ''}{f.written} = {shown}"
 
-    holding = [(f, v) for f, v in computable if claim.value.agreement(v) is not None]
-    failing = [(f, v) for f, v in computable if claim.value.agreement(v) is None]
+    holding = [(f, v) for f, v in computable if claim.value.agreement(v) == "rounded"]
+    failing = [(f, v) for f, v in computable if claim.value.agreement(v) != "rounded"]
     first = (holding or failing)[0][1]
     if holding and not failing:
         return Outcome("formula", True, first, says(*holding[0]), from_data)
@@ -411,3 +414,32 @@ def check_chisq_exact(claim: Claim, ctx: Context) -> Outcome:
         message = f"{computed}: the printed {claim.value.text} is floating-point noise"
         return Outcome("chisq_exact", False, result.statistic, message, from_data)
     return outcome
+
+
+def check_paper_definition(claim: Claim, ctx: Context) -> Outcome:
+    """The claim under the paper's own definition (``paper_definition``): it passes when that
+    formula gives the printed value (rounded, or truncated as the paper may print it, which
+    the message then says). It explains a difference from the standard ``metric``."""
+    spec = claim.check.paper_definition
+    assert spec is not None
+    found = _evaluate(spec.definition, spec.formula, ctx)
+    if found.value is None:
+        return Outcome("paper_definition", None, None, found.missing, found.from_data)
+    decimals = max(claim.value.decimals or 0, 2)
+    shown = (
+        claim.value.show(found.value) if claim.value.significant else show(found.value, decimals)
+    )
+    unit = " %" if claim.kind == "percent" else ""
+    computed = f"by the paper's definition ({spec.definition}): {found.written} = {shown}{unit}"
+    how = claim.value.agreement(found.value)
+    if how == "rounded":
+        return Outcome(
+            "paper_definition", True, found.value, f"{computed}, as printed", found.from_data
+        )
+    if how == "truncated":
+        message = f"{computed}, printed truncated as {claim.value.text}"
+        return Outcome(
+            "paper_definition", True, found.value, message, found.from_data, note="truncated"
+        )
+    message = f"{computed}, not the printed {claim.value.text} either"
+    return Outcome("paper_definition", False, found.value, message, found.from_data)

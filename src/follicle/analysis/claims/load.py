@@ -114,6 +114,9 @@ def _references(claim: Claim) -> list[tuple[str, str]]:
             found += [(f"check.{field}.{key}", v) for v in values if isinstance(v, str)]
     for i, reading in enumerate(check.readings()):
         found += [(f"check.formula[{i}]", op) for op in placeholders(reading.formula)]
+    if check.paper_definition is not None:
+        formula = check.paper_definition.formula
+        found += [("check.paper_definition.formula", op) for op in placeholders(formula)]
     if check.same_quantity_as is not None:
         found.append(("check.same_quantity_as", CLAIM_PREFIX + check.same_quantity_as))
     return found

@@ -193,6 +193,16 @@ class ChisqExact(_Model):
     correct: bool = True
 
 
+class PaperDefinition(_Model):
+    """The definition the paper used where it is not the standard one the ``metric`` computes
+    (e.g. live births counting infants, where ICMART counts deliveries), and the formula
+    that computes the claim under it, usually from the data. It explains a difference; it
+    never makes a claim match."""
+
+    definition: str = Field(min_length=1)
+    formula: Annotated[str, BeforeValidator(_formula)]
+
+
 class Check(_Model):
     """How a claim is recomputed: from the data (``metric``) and by internal arithmetic."""
 
@@ -204,6 +214,7 @@ class Check(_Model):
     significance: Significance | None = None
     same_quantity_as: str | None = Field(None, pattern=CLAIM_ID.pattern)
     chisq_exact: ChisqExact | None = None
+    paper_definition: PaperDefinition | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Check:

@@ -1,6 +1,6 @@
 """The bundled seed cohort: reconstructed from published aggregates; not patient data.
 
-A workbook folder (the eight CSVs of ``shared/spec/workbook.md`` and a ``README.md``) of
+A workbook folder (the eight CSVs of ``docs/workbook.md`` and a ``README.md``) of
 105 women treated with intra-ovarian injections of autologous menstrual-blood-derived stromal
 cells (MenSCs) at one site, with 140 injections (70 women with one, 35 with two), about 700
 follow-up contacts, 85 IVF cycles in 54 women, 43 pregnancies in 38 women, 32 infants and one
@@ -10,7 +10,7 @@ maternal condition (an ovarian cyst during pregnancy). Tables: ``participants``,
 
 Provenance: reconstructed from published aggregates; not patient data. No row describes a
 real person. ``scripts/make_seed_cohort.py`` generated every row deterministically (fixed
-seed) so that, under the definitions of ``shared/spec/analysis.md``, the rows give back every
+seed) so that, under the definitions of ``docs/results.md``, the rows give back every
 aggregate published by Zafardoust et al., *Stem Cell Research & Therapy* 2025 (ages 37.91 ±
 4.98 at first injection and 41.98 ± 5.00 at follow-up, follow-up 3.72 years from the last
 injection, 38 of 105 women pregnant, 43 pregnancies, 12 miscarriages, 32 infants, ...). Baseline
