@@ -125,6 +125,12 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     check_rules(frames, labels, found, unread=unread)
     warn_untreated(frames, labels, found, unread=unread)
 
+    if raw.relabel is not None:
+        # The reader's own problems are already in the file's terms; the validator's are not.
+        read = len(raw.problems)
+        found.problems[read:] = [raw.relabel(p) for p in found.problems[read:]]
+        found.warnings[:] = [raw.relabel(p) for p in found.warnings]
+
     ignored = {
         raw.tables[t].label: raw.tables[t].ignored for t in raw.tables if raw.tables[t].ignored
     }
