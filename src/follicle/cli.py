@@ -308,8 +308,11 @@ def _export_redcap(out: Path, *, deidentified: bool) -> None:
         out = out.with_name(out.name + ".csv")
     with _handled():
         engine = open_registry()
-        ensure_schema(engine)
-        path = write_records(read_registry(engine), out)
+        try:
+            ensure_schema(engine)
+            path = write_records(read_registry(engine), out)
+        finally:
+            engine.dispose()
     console.print(f"[green]Exported[/] REDCap records to {path}")
     console.print(
         "Import them (Data Import Tool, CSV) into a project set up from "

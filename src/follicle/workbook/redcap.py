@@ -56,7 +56,8 @@ REPEATING = tuple(t.name for t in TABLES if t.name != "participants")
 
 #: Columns of a REDCap export that are REDCap's own bookkeeping, not data: read past.
 _BOOKKEEPING = re.compile(
-    r"redcap_(event_name|data_access_group|survey_identifier)|.+_(complete|timestamp)"
+    r"redcap_(event_name|data_access_group|survey_identifier)"
+    rf"|({'|'.join(t.name for t in TABLES)})_(complete|timestamp)"
 )
 
 
