@@ -239,13 +239,14 @@ def menstrual_transitions(women: pd.DataFrame) -> Result:
     shown = (table["total"] > 0) | table["menses_baseline"].isin(PAPER_BASELINE)
     table = table.loc[shown].reset_index(drop=True)
 
-    stacked = counts.stack()
-    stacked_pct = pct.stack()
-    keys = [f"{b}.{f}" for b, f in stacked.index]
-    row_totals = totals.reindex(stacked.index.get_level_values(0)).to_numpy()
+    # Every (baseline, follow-up) pair, row by row, straight from the arrays: stack()
+    # drops the all-NaN percentages of an empty baseline row under pandas 2.
+    pairs = pd.MultiIndex.from_product([counts.index, counts.columns])
+    keys = [f"{b}.{f}" for b, f in pairs]
+    row_totals = np.repeat(totals.to_numpy(), counts.shape[1])
     values: dict[str, Number] = {f"{b}.total": int(t) for b, t in totals.items()}
     for key, n, total, pct_value in zip(
-        keys, stacked.to_numpy(), row_totals, stacked_pct.to_numpy(), strict=True
+        keys, counts.to_numpy().ravel(), row_totals, pct.to_numpy().ravel(), strict=True
     ):
         values |= {f"{key}.n": int(n), f"{key}.total": int(total), f"{key}.pct": float(pct_value)}
     return Result(
