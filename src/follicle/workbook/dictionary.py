@@ -172,7 +172,7 @@ FIELD_LABELS: dict[str, str] = {
 #: every field from the schema).
 FIELD_NOTES: dict[str, str] = {
     "participants.participant_id": "pseudonymous; never a name or hospital number",
-    "participants.birth_date": "for ages",
+    "participants.birth_date": "used only to compute ages",
     "participants.arm": "e.g. MenSC, PRP, control; empty means MenSC",
     "injections.product": "empty means MenSC",
     "contacts.vital_status": "empty means alive",
@@ -200,6 +200,8 @@ CHOICE_LABELS: dict[str, str] = {
     "12m": "12 months",
     "annual": "Annual",
     "final": "Final interview",
+    "clinic": "Clinic visit",
+    "phone": "Telephone interview",
     "records": "Medical records",
     "pelvic_inflammatory_disease": "Pelvic inflammatory disease",
     "autoimmune_other": "Other autoimmune disease",
