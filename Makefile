@@ -5,7 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint docs r-fixtures bench lock
+.PHONY: demo test test-latest test-lowest lint docs r-fixtures bench lock
+
+# `pip install .` resolves pyproject.toml's ranges, not the lock: these tests run again in
+# two environments made that way (test-latest, test-lowest); .ci/run runs both.
+UNLOCKED_TESTS := tests/analysis tests/report tests/workbook
+UV_VERSION := 0.13.9
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +24,25 @@ demo: $(VENV)/.installed  ## import the bundled cohort into a demo registry and 
 
 test: $(VENV)/.installed  ## the whole test suite (PostgreSQL and browser tests skip unless available)
 	$(BIN)/pytest -n auto
+
+# test-latest resolves afresh on every run, as a new user's `pip install .` would, then
+# installs the current sources (a plain install, not editable: the package data must be in
+# the wheel). test-lowest pins every direct dependency to its declared lower bound.
+test-latest:  ## the analysis, report and workbook tests at the newest versions pyproject.toml allows
+	test -x .venv-latest/bin/python || $(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/pip install --quiet --upgrade pip
+	.venv-latest/bin/pip install --quiet --upgrade --upgrade-strategy eager ".[dev]"
+	.venv-latest/bin/pip install --quiet --no-deps --force-reinstall .
+	.venv-latest/bin/pip freeze --exclude-editable | grep -iE '^(pandas|numpy|scipy|statsmodels|lifelines|matplotlib|pyarrow)=='
+	.venv-latest/bin/python -m pytest -n auto -p no:cacheprovider $(UNLOCKED_TESTS)
+
+test-lowest: $(VENV)/.installed  ## the same tests at the lowest versions pyproject.toml declares
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	rm -rf .venv-lowest
+	$(BIN)/uv venv --quiet --python $(PYTHON) .venv-lowest
+	$(BIN)/uv pip install --quiet --python .venv-lowest/bin/python --resolution lowest-direct ".[dev]"
+	$(BIN)/uv pip freeze --python .venv-lowest/bin/python | grep -iE '^(pandas|numpy|scipy|statsmodels|lifelines|matplotlib|pyarrow)=='
+	.venv-lowest/bin/python -m pytest -n auto -p no:cacheprovider $(UNLOCKED_TESTS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests scripts bench

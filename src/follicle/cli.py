@@ -130,6 +130,7 @@ class ExportFormat(StrEnum):
 
     csv = "csv"
     xlsx = "xlsx"
+    redcap = "redcap"
 
 
 @contextmanager
@@ -209,7 +210,12 @@ def _validate(workbook: Path) -> ValidationResult:
 
 @app.command()
 def validate(
-    workbook: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx file.")],
+    workbook: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder of CSV files, one .xlsx file, or a REDCap records export (.csv)."
+        ),
+    ],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the errors and warnings as JSON.")
     ] = False,
@@ -237,7 +243,12 @@ def validate(
 
 @app.command("import")
 def import_(
-    workbook: Annotated[Path, typer.Argument(help="A folder of CSV files or one .xlsx file.")],
+    workbook: Annotated[
+        Path,
+        typer.Argument(
+            help="A folder of CSV files, one .xlsx file, or a REDCap records export (.csv)."
+        ),
+    ],
     update: Annotated[
         bool,
         typer.Option(
@@ -247,11 +258,15 @@ def import_(
 ) -> None:
     """Validate a workbook and import it into the registry, all or nothing.
 
-    The registry is FOLLICLE_DATABASE_URL (default: follicle.db here, SQLite).
+    The registry is FOLLICLE_DATABASE_URL (default: follicle.db here, SQLite). A REDCap
+    project made from `follicle dictionary --redcap` exports its records (CSV raw data)
+    as one .csv file, which is read as a workbook.
 
-    Example:
+    Examples:
 
         follicle import my-cohort.xlsx
+
+        follicle import redcap_records.csv
     """
     from follicle.store.engine import database_url, make_engine
 
@@ -291,10 +306,17 @@ def _import_with_progress(engine: Engine, book: Workbook, *, update: bool) -> Im
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="Folder (csv) or .xlsx file to write.")],
+    out: Annotated[
+        Path,
+        typer.Argument(help="Folder (csv), .xlsx file, or .csv file (redcap) to write."),
+    ],
     fmt: Annotated[
         ExportFormat | None,
-        typer.Option("--format", help="csv or xlsx (default: xlsx when OUT ends in .xlsx)."),
+        typer.Option(
+            "--format",
+            help="csv, xlsx or redcap (REDCap records to import into a project made from "
+            "follicle dictionary --redcap); default: xlsx when OUT ends in .xlsx, else csv.",
+        ),
     ] = None,
     deidentified: Annotated[
         bool,
@@ -305,16 +327,21 @@ def export(
         ),
     ] = False,
 ) -> None:
-    """Write the registry back out as a workbook.
+    """Write the registry back out as a workbook, or as REDCap records.
 
-    Example:
+    Examples:
 
         follicle export analysis/ --deidentified
+
+        follicle export redcap_records.csv --format redcap
     """
     from follicle.store.engine import ensure_schema, open_registry
     from follicle.store.exporter import deidentify, read_registry, write_workbook
 
     chosen = fmt or (ExportFormat.xlsx if out.suffix.lower() == ".xlsx" else ExportFormat.csv)
+    if chosen is ExportFormat.redcap:
+        _export_redcap(out, deidentified=deidentified)
+        return
     if chosen is ExportFormat.xlsx and out.suffix.lower() != ".xlsx":
         out = out.with_name(out.name + ".xlsx")
     if chosen is ExportFormat.csv and out.suffix.lower() == ".xlsx":
@@ -326,20 +353,56 @@ def export(
         ensure_schema(engine)
         book = read_registry(engine)
         shared = deidentify(book, engine) if deidentified else book
-        path = write_workbook(shared, out, format=chosen.value)
+        path = write_workbook(shared, out, format="xlsx" if chosen is ExportFormat.xlsx else "csv")
     console.print(
         f"[green]Exported[/] {'de-identified ' if deidentified else ''}workbook to {path}"
+    )
+
+
+def _export_redcap(out: Path, *, deidentified: bool) -> None:
+    from follicle.store.engine import ensure_schema, open_registry
+    from follicle.store.exporter import read_registry
+    from follicle.workbook.redcap import write_records
+
+    if deidentified:
+        # REDCap's own de-identified export (identifier fields, date shifting) is the way
+        # to share a REDCap project; follicle's de-identified tables do not fit its fields.
+        raise typer.BadParameter(
+            "REDCap records are the registry's data as the project's fields hold them; "
+            "for analysts, export --deidentified as csv or xlsx",
+            param_hint="--deidentified",
+        )
+    if out.suffix.lower() != ".csv":
+        out = out.with_name(out.name + ".csv")
+    with _handled():
+        engine = open_registry()
+        try:
+            ensure_schema(engine)
+            path = write_records(read_registry(engine), out)
+        finally:
+            engine.dispose()
+    console.print(f"[green]Exported[/] REDCap records to {path}")
+    console.print(
+        "Import them (Data Import Tool, CSV) into a project set up from "
+        "follicle dictionary --redcap."
     )
 
 
 @app.command()
 def dictionary(
     redcap: Annotated[
-        Path | None, typer.Option(help="Write a REDCap data-dictionary CSV to this file.")
+        Path | None,
+        typer.Option(
+            help="Write a REDCap data-dictionary CSV to this file, and the repeating-"
+            "instruments setup beside it (FILE_repeating.csv)."
+        ),
     ] = None,
     markdown: Annotated[bool, typer.Option(help="Print the dictionary as Markdown.")] = False,
 ) -> None:
     """Print the workbook's data dictionary, or write it for REDCap.
+
+    For REDCap: upload FILE as the project's data dictionary, then FILE_repeating.csv
+    under Repeating instruments and events (every table but participants repeats).
 
     Example:
 
@@ -348,8 +411,9 @@ def dictionary(
     from follicle.workbook import dictionary as dd
 
     if redcap is not None:
-        path = dd.write_redcap(redcap)
+        path, repeating = dd.write_redcap(redcap)
         console.print(f"[green]Wrote[/] REDCap data dictionary to {path}")
+        console.print(f"[green]Wrote[/] its repeating-instruments setup to {repeating}")
         return
     if markdown:
         typer.echo(dd.markdown())

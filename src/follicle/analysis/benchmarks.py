@@ -97,7 +97,8 @@ def load_benchmarks(path: str | Path | None = None) -> pd.DataFrame:
 def cohort_rates(women: pd.DataFrame, pregnancies: pd.DataFrame) -> dict[str, Proportion]:
     """The cohort's rates of :data:`MEASURES` as n of N (women)."""
     live_birth = pregnancies["live_birth"].fillna(False).astype(bool)
-    any_live = live_birth.groupby(pregnancies["participant_id"]).any()
+    # Nullable, so that a woman without pregnancies is <NA> (not an object NaN) to fill.
+    any_live = live_birth.groupby(pregnancies["participant_id"]).any().astype("boolean")
     live = lookup(women["participant_id"], any_live).fillna(False).astype(bool)
     ivf_treated = women["ivf_treated"].fillna(False).astype(bool)
     return {

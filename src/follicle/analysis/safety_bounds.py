@@ -118,7 +118,9 @@ def maternal_events(
     ectopic = pd.DataFrame(
         {"participant_id": ectopic["participant_id"], "key": "ectopic_pregnancy"}
     )
-    events = pd.concat([listed, autoimmune, ectopic], ignore_index=True)
+    # Empty parts are left out: pandas 2 warns that it will type a concatenation by them.
+    parts = [part for part in (listed, autoimmune, ectopic) if not part.empty]
+    events = pd.concat(parts, ignore_index=True) if parts else listed
     return events.drop_duplicates(ignore_index=True)
 
 
@@ -175,13 +177,12 @@ def infant_events(followed: pd.DataFrame, infant_conditions: pd.DataFrame) -> pd
     conds = infant_conditions.dropna(subset=["infant_id", "condition"]).merge(
         followed.loc[:, ["infant_id"]].dropna(), on="infant_id", how="inner"
     )
-    events = pd.concat(
-        [
-            died.assign(key="death_first_year"),
-            pd.DataFrame({"infant_id": conds["infant_id"], "key": conds["condition"]}),
-        ],
-        ignore_index=True,
-    )
+    parts = [
+        died.assign(key="death_first_year"),
+        pd.DataFrame({"infant_id": conds["infant_id"], "key": conds["condition"]}),
+    ]
+    # Empty parts are left out: pandas 2 warns that it will type a concatenation by them.
+    events = pd.concat([p for p in parts if not p.empty] or parts[1:], ignore_index=True)
     events["key"] = events["key"].astype("string")
     return events.drop_duplicates(ignore_index=True)
 

@@ -34,10 +34,15 @@ FloatArray = NDArray[np.float64]
 R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
 
+#: The warning class of pandas' deprecations: ``Pandas4Warning`` from pandas 3; pandas 2
+#: gives the same deprecation as a ``FutureWarning``.
+_PANDAS_DEPRECATION: type[Warning] = getattr(pd.errors, "Pandas4Warning", FutureWarning)
+
+
 @contextmanager
 def _quiet() -> Iterator[None]:
     with np.errstate(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=pd.errors.Pandas4Warning)
+        warnings.filterwarnings("ignore", category=_PANDAS_DEPRECATION)
         yield
 
 

@@ -20,7 +20,7 @@ import hashlib
 import io
 import re
 import zipfile
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -70,6 +70,9 @@ class RawWorkbook:
 
     ``ignored_files`` are the CSV files of the folder (or sheets of the ``.xlsx``) that are
     not tables of the format: listed, so that nothing is left out without a word.
+    ``relabel``, when set, relocates each problem the validator finds in the terms of the
+    file as read: a REDCap records file (:mod:`follicle.workbook.redcap`) names its cells
+    by REDCap variable, not by workbook column.
     """
 
     source: Path
@@ -83,12 +86,16 @@ class RawWorkbook:
     #: A de-identified workbook's cells that are empty by design (file, row, column): the
     #: days and age of a woman with no injection.
     exempt: frozenset[tuple[str, int, str]] = frozenset()
+    relabel: Callable[[Problem], Problem] | None = None
 
 
 def read_workbook(path: str | Path) -> RawWorkbook:
-    """Read a workbook folder of CSVs or an ``.xlsx`` file into raw text tables.
+    """Read a workbook folder of CSVs, an ``.xlsx`` file or a REDCap records CSV into raw
+    text tables.
 
-    Tables that cannot be read are absent from ``tables`` and explained in ``problems``.
+    A single ``.csv`` file is a workbook only as REDCap's records export (its header has
+    ``redcap_repeat_instrument``; :func:`follicle.workbook.redcap.read_records`). Tables
+    that cannot be read are absent from ``tables`` and explained in ``problems``.
     """
     source = Path(path)
     if source.is_dir():
@@ -97,15 +104,21 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         return _restored(_read_xlsx(source))
     if not source.exists():
         problem = Problem(str(source), None, None, None, "missing_file", "no such file or folder")
-    else:
-        problem = Problem(
-            source.name,
-            None,
-            None,
-            None,
-            "not_a_workbook",
-            "a workbook is a folder of CSV files or one .xlsx file",
-        )
+        return RawWorkbook(source, {}, (problem,))
+    if source.is_file() and source.suffix.lower() == ".csv":
+        from follicle.workbook import redcap  # it builds on this module
+
+        if redcap.is_records_header(source):
+            return redcap.read_records(source)
+    problem = Problem(
+        source.name,
+        None,
+        None,
+        None,
+        "not_a_workbook",
+        "a workbook is a folder of CSV files or one .xlsx file (or a REDCap records "
+        "export: CSV raw data, whose header has redcap_repeat_instrument)",
+    )
     return RawWorkbook(source, {}, (problem,))
 
 

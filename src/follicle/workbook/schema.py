@@ -555,7 +555,10 @@ RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
 #: :class:`follicle.errors.Problem` can carry; docs/workbook.md lists them.
 CHECKS: tuple[Rule, ...] = (
     Rule("missing_file", "a table's CSV file (or the workbook itself) is missing"),
-    Rule("not_a_workbook", "a workbook is a folder of CSV files or one .xlsx file"),
+    Rule(
+        "not_a_workbook",
+        "a workbook is a folder of CSV files, one .xlsx file or a REDCap records export",
+    ),
     Rule("empty_file", "a file or sheet is empty: it needs at least its header row"),
     Rule("not_csv", "a file is not a well-formed CSV text file"),
     Rule("not_utf8", "a file is not UTF-8 text"),
@@ -601,6 +604,24 @@ CHECKS: tuple[Rule, ...] = (
         "earlier row exactly, so it would count twice",
     ),
     Rule("unknown_reference", "a reference names an ID that is not in the referenced table"),
+    Rule(
+        "unknown_instrument",
+        "REDCap records: redcap_repeat_instrument names no repeating instrument of the project",
+    ),
+    Rule(
+        "repeat_instance",
+        "REDCap records: an instance of a repeating instrument needs a number from 1, unique "
+        "within its record and instrument; the record's own row has none",
+    ),
+    Rule(
+        "field_of_another_instrument",
+        "REDCap records: a row holds a value in a field of another instrument",
+    ),
+    Rule(
+        "record_mismatch",
+        "REDCap records: an infant names a pregnancy (or an infant condition an infant) of "
+        "another record",
+    ),
     Rule("no_injection", "warning: an enrolled woman has no injection yet (left out of analysis)"),
     Rule("no_contact", "warning: a treated woman has no follow-up contact yet"),
     Rule(

@@ -135,6 +135,12 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     check_rules(frames, labels, found, unread=unread)
     warn_untreated(frames, labels, found, unread=unread)
 
+    if raw.relabel is not None:
+        # The reader's own problems are already in the file's terms; the validator's are not.
+        read = len(raw.problems)
+        found.problems[read:] = [raw.relabel(p) for p in found.problems[read:]]
+        found.warnings[:] = [raw.relabel(p) for p in found.warnings]
+
     ignored = {
         raw.tables[t].label: raw.tables[t].ignored for t in raw.tables if raw.tables[t].ignored
     }
@@ -220,8 +226,7 @@ def _parse_column(
     if column.dtype == "date":
         parsed = _arrow_dates(text, ~empty)
         if parsed is None:
-            shaped = text.str.fullmatch(_ISO_DATE)
-            parsed = pd.to_datetime(text.where(shaped), format="%Y-%m-%d", errors="coerce")
+            parsed = _iso_dates(text)
         bad = present & parsed.isna()
         found.add(
             label, bad, name, raw, "not_a_date", f"{name} is not a real date in the form YYYY-MM-DD"
@@ -310,6 +315,26 @@ def _arrow_array(text: pd.Series) -> Any:
 
     arrow = getattr(text.array, "__arrow_array__", None)
     return None if arrow is None else pa.chunked_array(arrow())
+
+
+def _iso_dates(text: pd.Series) -> pd.Series:
+    """Each cell that is a real ``YYYY-MM-DD`` date of any year, as ``datetime64[s]``; NaT
+    for every other cell.
+
+    Worked out from the numbers (the month's length from numpy's calendar), not by
+    ``pd.to_datetime``, whose reach depends on the pandas version: pandas 2 gives NaT for a
+    date beyond 2262 — reported then as "not a real date" rather than as in the future.
+    """
+    parts = text.str.extract(r"^(\d{4})-(\d{2})-(\d{2})$")
+    year, month, day = (pd.to_numeric(parts[i]).to_numpy(dtype=float) for i in range(3))
+    real = ~np.isnan(year) & (month >= 1) & (month <= 12) & (day >= 1)
+    months = np.where(real, (year - 1970) * 12 + month - 1, 0).astype("int64")
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    length = ((months + 1).astype("datetime64[M]").astype("datetime64[D]") - first).astype(int)
+    real &= day <= length
+    days = first + np.where(real, day - 1, 0).astype("int64").astype("timedelta64[D]")
+    values = np.where(real, days, np.datetime64("NaT", "D")).astype("datetime64[s]")
+    return pd.Series(values, index=text.index)
 
 
 def _arrow_dates(text: pd.Series, present: pd.Series) -> pd.Series | None:
