@@ -262,22 +262,44 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
 def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     """Events of a woman with no injection row at all (part of ``before_first_injection``).
 
-    Rows, not dates: a woman whose injection date failed to parse has an injection, and
-    that date's own error is the one to fix.
+    A woman with no injection (a control, or one not yet treated) is followed from her
+    consent date: her events must be on or after it, and need one. Rows, not dates: a
+    woman whose injection date failed to parse has an injection, and that date's own error
+    is the one to fix.
     """
     treated = frames["injections"]["participant_id"].dropna()
-    enrolled = frames["participants"]["participant_id"].dropna()
+    p = frames["participants"]
+    enrolled = p["participant_id"].dropna()
+    consent = (
+        p.dropna(subset=["participant_id"])
+        .drop_duplicates("participant_id")
+        .set_index("participant_id")["consent_date"]
+    )
     for name, column in _EVENTS[1:]:
         f = frames[name]
         who = f["participant_id"]
         untreated = f[column].notna() & isin(who, enrolled) & ~isin(who, treated)
+        start = _per_woman(f, consent)
+        no_consent = untreated & start.isna()
         found.add(
             labels[name],
-            untreated,
+            no_consent,
             column,
             f[column],
             "before_first_injection",
-            f"{column} " + _text("before_first_injection") + ", but she has no injection recorded",
+            f"{column} " + _text("before_first_injection") + ", but she has no injection "
+            "recorded and no consent date to follow her from",
+        )
+        before = (untreated & (f[column] < start)).fillna(False)
+        found.add(
+            labels[name],
+            before,
+            column,
+            f[column],
+            "before_first_injection",
+            f"{column} is before her consent date, and she has no injection recorded ("
+            + _iso(_at(before, start))
+            + ")",
         )
 
 
@@ -496,13 +518,19 @@ def warn_untreated(
     """Warn of women not yet treated, or not yet followed up, if the tables could say."""
     p = frames["participants"]
     treated = isin(p["participant_id"], frames["injections"]["participant_id"].dropna())
+    # A woman of the control arm has no injection by design: nothing to warn of.
+    control = p["arm"].eq("control").fillna(False) if "arm" in p else False
     found.add(
         labels["participants"],
-        p["participant_id"].notna() & ~treated & ("injections.participant_id" not in unread),
+        p["participant_id"].notna()
+        & ~treated
+        & ~control
+        & ("injections.participant_id" not in unread),
         "participant_id",
         p["participant_id"],
         "no_injection",
-        "she has no injection recorded (enrolled, not yet treated): the analysis leaves her out",
+        "she has no injection recorded (enrolled, not yet treated): the analysis of the "
+        "treated women leaves her out",
         warning=True,
     )
     contacted = isin(p["participant_id"], frames["contacts"]["participant_id"].dropna())
