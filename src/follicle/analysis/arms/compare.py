@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from follicle.analysis.arms.balance import BALANCE_TARGET, smd
 from follicle.analysis.arms.cox import fit_cox
@@ -369,7 +368,7 @@ def _weighted_pair(
     values: dict[str, Number] = {
         f"{k}.weights.min": float(w.min()),
         f"{k}.weights.max": float(w.max()),
-        f"{k}.ess.{k}": weights.effective_size(treated),
+        f"{k}.ess.arm": weights.effective_size(treated),
         f"{k}.ess.reference": weights.effective_size(~treated),
     }
     balance = []
@@ -394,9 +393,7 @@ def _weighted_pair(
     for group, mask in ((arm, treated), (reference, ~treated)):
         cif = weighted_aalen_johansen(months[mask], status[mask], w[mask], MONTHS)
         for m, f in zip(MONTHS, cif, strict=True):
-            values[f"{k}.weighted_aj.{key(group) if group == arm else 'reference'}.{int(m)}m"] = (
-                float(f)
-            )
+            values[f"{k}.weighted_aj.{'arm' if group == arm else 'reference'}.{int(m)}m"] = float(f)
     return model, balance, values, []
 
 
@@ -448,8 +445,6 @@ def _models(
             values[f"{base}.{name}"] = int(v) if name in ("n", "events") else float(v)
     values["complete_cases"] = int(len(complete))
     values["analysed"] = int(len(frame))
-    z = norm.ppf(0.5 + level / 2)
-    del z
     notes = (
         "Hazard ratios of a first pregnancy, each arm against the reference arm "
         f"({arms.reference}). Cause-specific Cox: menopause censored (lifelines, Efron ties; "
