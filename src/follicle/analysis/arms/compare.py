@@ -67,7 +67,7 @@ MODELS = (
     ("cs_adjusted", "Cause-specific Cox, adjusted"),
     ("fg_crude", "Fine–Gray, crude"),
     ("fg_adjusted", "Fine–Gray, adjusted"),
-    ("weighted", "Propensity-weighted Cox"),
+    ("weighted", "Propensity-weighted Cox"),  # (ATE) or (ATT) is added to the label
 )
 RESULT_NAMES = (
     "arms_table1",
@@ -501,7 +501,10 @@ def _models(
 
 
 def _forest(models: Result) -> Result:
-    table = models.table.loc[:, ["comparison", "model", "hr", "hr_low", "hr_high"]]
+    order = {k: i for i, (k, _) in enumerate(MODELS)}
+    table = models.table.assign(_order=models.table["model_key"].map(order))
+    table = table.sort_values(["arm", "_order"], kind="stable", ignore_index=True)
+    table = table.loc[:, ["comparison", "model", "hr", "hr_low", "hr_high"]]
     return Result(
         "figure_arms_forest",
         "Figure A2",
