@@ -72,7 +72,7 @@ def test_the_input_is_what_make_inputs_writes(tmp_path: Path) -> None:
 
 def _model(results: dict[str, Result], arm: str, model: str) -> pd.Series:
     table = results["arms_models"].table
-    return table.loc[(table["arm"] == arm) & (table["model_key"] == model)].iloc[0]
+    return table.loc[(table["arm_id"] == arm) & (table["model_id"] == model)].iloc[0]
 
 
 @pytest.mark.parametrize("model", ["cs_crude", "cs_adjusted", "fg_crude", "fg_adjusted"])
@@ -84,7 +84,7 @@ def test_hazard_models_match_r_coxph_and_finegray(
     k = arm.lower()
     np.testing.assert_allclose(row["coef"], R_VALUES[f"{k}.{model}.coef"], **FIT)
     np.testing.assert_allclose(row["se"], R_VALUES[f"{k}.{model}.se"], **FIT)
-    assert math.isclose(row["hr"], math.exp(row["coef"]), rel_tol=1e-12)
+    assert math.isclose(row["HR"], math.exp(row["coef"]), rel_tol=1e-12)
 
 
 def test_finegray_rows_match_r(times: pd.DataFrame) -> None:
@@ -132,9 +132,9 @@ def test_weights_balance_and_weighted_incidence_match_r(
 
 def test_weighting_balances_the_confounders(ate: dict[str, Result]) -> None:
     table = ate["arms_balance"].table
-    assert (table["smd_after"].abs() < 0.1).all()
+    assert (table["SMD after"].abs() < 0.1).all()
     age = table.loc[table["covariate"].str.startswith("Age")]
-    assert (age["smd_before"].abs() > age["smd_after"].abs()).all()
+    assert (age["SMD before"].abs() > age["SMD after"].abs()).all()
 
 
 @pytest.mark.parametrize("arm", ["MenSC", "PRP"])

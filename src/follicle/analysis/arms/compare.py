@@ -141,39 +141,47 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _table1(frame: pd.DataFrame, arms: Arms) -> Result:
+    """Table A1 in long form: one row per characteristic and arm (the report prints the
+    characteristic once, above its arms)."""
     ref = frame.loc[frame["arm"] == arms.reference]
     rows: list[dict[str, object]] = []
     values: dict[str, Number] = {}
-    women: dict[str, object] = {"characteristic": "Women", "level": ""}
     for arm in arms.all:
-        women[arm] = int((frame["arm"] == arm).sum())
-        values[f"{key(arm)}.n"] = int(women[arm])  # type: ignore[arg-type]
-    rows.append(women)
+        women = int((frame["arm"] == arm).sum())
+        rows.append({"characteristic": "Women", "arm": arm, "women": women})
+        values[f"{key(arm)}.n"] = women
     for c in COVARIATES:
         binary = c in BINARY
-        row: dict[str, object] = {
-            "characteristic": COVARIATE_LABELS[c],
-            "level": "%" if binary else "mean (SD)",
-        }
         x0 = ref[c].dropna().to_numpy(dtype=float)
         for arm in arms.all:
-            x = frame.loc[frame["arm"] == arm, c].dropna().to_numpy(dtype=float)
-            centre = 100 * x.mean() if binary else x.mean() if x.size else np.nan
-            row[arm] = centre
-            row[f"{arm} SD"] = np.nan if binary or x.size < 2 else x.std(ddof=1)
-            row[f"{arm} missing"] = int(frame.loc[frame["arm"] == arm, c].isna().sum())
+            column = frame.loc[frame["arm"] == arm, c]
+            x = column.dropna().to_numpy(dtype=float)
+            row: dict[str, object] = {
+                "characteristic": COVARIATE_LABELS[c],
+                "arm": arm,
+                "women": int(x.size),
+                "missing": int(column.isna().sum()),
+            }
+            if binary:
+                row["n"] = int(x.sum())
+                row["pct"] = 100 * x.mean() if x.size else np.nan
+            else:
+                row["mean"] = x.mean() if x.size else np.nan
+                row["sd"] = x.std(ddof=1) if x.size > 1 else np.nan
             values[f"{key(arm)}.{c}.mean"] = float(x.mean()) if x.size else None
             if arm != arms.reference:
                 d = smd(x, x0, binary=binary)
-                row[f"SMD {arm}"] = d
+                row["SMD"] = d
                 values[f"{key(arm)}.{c}.smd"] = d
-        rows.append(row)
-    table = pd.DataFrame(rows)
+            rows.append(row)
+    columns = ["characteristic", "arm", "women", "missing", "mean", "sd", "n", "pct", "SMD"]
+    table = pd.DataFrame(rows).reindex(columns=columns)
     notes = (
         "Standardized mean difference (SMD) of each arm against the reference arm "
         f"({arms.reference}): difference in means over the pooled SD "
         "sqrt((s1² + s0²)/2); for a proportion, over sqrt((p1(1 − p1) + p0(1 − p0))/2). "
-        f"|SMD| < {BALANCE_TARGET} is the usual target for balance.",
+        f"|SMD| < {BALANCE_TARGET} is the usual target for balance. Women: with a value; "
+        "missing: without.",
         "Time zero is the first injection for a treated woman and the consent date for a "
         "woman with none (a control); age is in completed years at time zero.",
     )
@@ -210,14 +218,14 @@ def _incidence(frame: pd.DataFrame, arms: Arms, level: float) -> Result:
             rows.append(
                 {
                     "arm": arm,
-                    "months": int(m),
+                    "time": f"{int(m)} months",
                     "at_risk": int(risk[i]),
-                    "aj_pct": 100 * cif[i],
-                    "aj_pct_low": 100 * low[i],
-                    "aj_pct_high": 100 * high[i],
-                    "km_pct": 100 * (1 - surv[i]),
-                    "km_pct_low": 100 * (1 - s_high[i]),
-                    "km_pct_high": 100 * (1 - s_low[i]),
+                    "aj": 100 * cif[i],
+                    "aj_low": 100 * low[i],
+                    "aj_high": 100 * high[i],
+                    "km": 100 * (1 - surv[i]),
+                    "km_low": 100 * (1 - s_high[i]),
+                    "km_high": 100 * (1 - s_low[i]),
                 }
             )
             values[f"{key(arm)}.aj.{int(m)}m"] = float(cif[i])
@@ -316,13 +324,13 @@ def _model_rows(
             {
                 "comparison": f"{arm} vs {arms.reference}",
                 "model": label,
-                "model_key": model,
-                "arm": arm,
+                "model_id": model,
+                "arm_id": arm,
                 "n": n,
                 "events": events,
-                "hr": r["hr"],
-                "hr_low": r["hr_low"],
-                "hr_high": r["hr_high"],
+                "HR": r["hr"],
+                "HR_low": r["hr_low"],
+                "HR_high": r["hr_high"],
                 "p": r["p"],
                 "coef": r["coef"],
                 "se": r["se"],
@@ -353,13 +361,13 @@ def _weighted_pair(
     model = {
         "comparison": f"{arm} vs {reference}",
         "model": f"Propensity-weighted Cox ({estimand})",
-        "model_key": "weighted",
-        "arm": arm,
+        "model_id": "weighted",
+        "arm_id": arm,
         "n": int(len(pair)),
         "events": int(data["event"].sum()),
-        "hr": t["hr"],
-        "hr_low": t["hr_low"],
-        "hr_high": t["hr_high"],
+        "HR": t["hr"],
+        "HR_low": t["hr_low"],
+        "HR_high": t["hr_high"],
         "p": t["p"],
         "coef": t["coef"],
         "se": t["se"],
@@ -381,8 +389,8 @@ def _weighted_pair(
             {
                 "comparison": f"{arm} vs {reference}",
                 "covariate": COVARIATE_LABELS[c],
-                "smd_before": before,
-                "smd_after": after,
+                "SMD before": before,
+                "SMD after": after,
                 "balanced": "yes" if abs(after) < BALANCE_TARGET else "NO",
             }
         )
@@ -426,22 +434,36 @@ def _models(
         rows.append(model)
         balance_rows += balance
         balance_values |= values
+    order = {k: i for i, (k, _) in enumerate(MODELS)}
     table = pd.DataFrame(rows)
+    table = table.assign(_order=table["model_id"].map(order))
+    table = table.sort_values(["arm_id", "_order"], kind="stable", ignore_index=True)
+    table = table.drop(columns="_order")
     common = float((frame["status"] == PREGNANCY).mean()) > COMMON_OUTCOME
     e_est, e_ci = zip(
         *(
             e_values(h, lo, hi, common=common)
-            for h, lo, hi in table[["hr", "hr_low", "hr_high"]].itertuples(index=False)
+            for h, lo, hi in table[["HR", "HR_low", "HR_high"]].itertuples(index=False)
         ),
         strict=True,
     )
-    table["e_value"] = e_est
-    table["e_value_ci"] = e_ci
+    table.insert(table.columns.get_loc("p") + 1, "E-value", e_est)
+    table.insert(table.columns.get_loc("p") + 2, "E-value, CI", e_ci)
     values: dict[str, Number] = {}
-    for r in table.itertuples(index=False):
-        base = f"{key(str(r.arm))}.{r.model_key}"
-        for name in ("hr", "hr_low", "hr_high", "p", "n", "events", "e_value", "e_value_ci"):
-            v = getattr(r, name)
+    names = {
+        "hr": "HR",
+        "hr_low": "HR_low",
+        "hr_high": "HR_high",
+        "p": "p",
+        "n": "n",
+        "events": "events",
+        "e_value": "E-value",
+        "e_value_ci": "E-value, CI",
+    }
+    for _, r in table.iterrows():
+        base = f"{key(str(r['arm_id']))}.{r['model_id']}"
+        for name, column in names.items():
+            v = r[column]
             values[f"{base}.{name}"] = int(v) if name in ("n", "events") else float(v)
     values["complete_cases"] = int(len(complete))
     values["analysed"] = int(len(frame))
@@ -460,8 +482,8 @@ def _models(
         "conservative for the ATE.",
         "E-value (VanderWeele & Ding 2017): how strongly an unmeasured confounder would have "
         "to be associated with both the arm and pregnancy, as a risk ratio and above the "
-        "measured covariates, to explain the hazard ratio away (e_value) or to move its "
-        "confidence interval to include 1 (e_value_ci); a weaker confounder could not. "
+        "measured covariates, to explain the hazard ratio away (E-value) or to move its "
+        "confidence interval to include 1 (E-value, CI); a weaker confounder could not. "
         + (
             "Pregnancy is common here (over 15 % of the women), so each hazard ratio is "
             "first converted to a risk ratio, (1 − 0.5^√HR)/(1 − 0.5^√(1/HR))."
@@ -501,10 +523,7 @@ def _models(
 
 
 def _forest(models: Result) -> Result:
-    order = {k: i for i, (k, _) in enumerate(MODELS)}
-    table = models.table.assign(_order=models.table["model_key"].map(order))
-    table = table.sort_values(["arm", "_order"], kind="stable", ignore_index=True)
-    table = table.loc[:, ["comparison", "model", "hr", "hr_low", "hr_high"]]
+    table = models.table.loc[:, ["comparison", "model", "HR", "HR_low", "HR_high"]]
     return Result(
         "figure_arms_forest",
         "Figure A2",

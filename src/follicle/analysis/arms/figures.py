@@ -116,9 +116,9 @@ def plot_forest(data: Result, ax: Axes | None = None) -> Figure:
         _no_data(ax)
         return figure
     rows = np.arange(len(table))[::-1]
-    hr = table["hr"].to_numpy(dtype=float)
-    low = table["hr_low"].to_numpy(dtype=float)
-    high = table["hr_high"].to_numpy(dtype=float)
+    hr = table["HR"].to_numpy(dtype=float)
+    low = table["HR_low"].to_numpy(dtype=float)
+    high = table["HR_high"].to_numpy(dtype=float)
     ok = np.isfinite(hr) & np.isfinite(low) & np.isfinite(high)
     ax.hlines(rows[ok], low[ok], high[ok], color="black", linewidth=1.2)
     ax.scatter(hr[ok], rows[ok], marker="s", s=30, color="black", zorder=3)
