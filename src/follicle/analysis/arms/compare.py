@@ -341,7 +341,7 @@ def _model_rows(
 
 def _weighted_pair(
     frame: pd.DataFrame, arm: str, reference: str, estimand: Estimand, level: float
-) -> tuple[dict[str, object], list[dict[str, object]], dict[str, Number], list[dict[str, object]]]:
+) -> tuple[dict[str, object], list[dict[str, object]], dict[str, Number]]:
     """The propensity-weighted comparison of one arm with the reference."""
     pair = _complete(frame.loc[frame["arm"].isin([arm, reference])])
     treated = (pair["arm"] == arm).to_numpy()
@@ -402,12 +402,17 @@ def _weighted_pair(
         cif = weighted_aalen_johansen(months[mask], status[mask], w[mask], MONTHS)
         for m, f in zip(MONTHS, cif, strict=True):
             values[f"{k}.weighted_aj.{'arm' if group == arm else 'reference'}.{int(m)}m"] = float(f)
-    return model, balance, values, []
+    return model, balance, values
 
 
-def _models(
-    frame: pd.DataFrame, arms: Arms, estimand: Estimand, level: float
+def hazard_models(
+    frame: pd.DataFrame, arms: Arms, estimand: Estimand = "ATE", level: float = 0.95
 ) -> tuple[Result, Result]:
+    """``arms_models`` and ``arms_balance``: every hazard model and the weighting.
+
+    ``frame`` holds the analysed women of the compared arms (:func:`arm_times` rows);
+    the simulation study calls this directly, without the incidence tables.
+    """
     rows: list[dict[str, object]] = []
     complete = _complete(frame)
     for adjusted, data in ((False, frame), (True, complete)):
@@ -430,7 +435,7 @@ def _models(
     balance_rows: list[dict[str, object]] = []
     balance_values: dict[str, Number] = {}
     for arm in arms.compared:
-        model, balance, values, _ = _weighted_pair(frame, arm, arms.reference, estimand, level)
+        model, balance, values = _weighted_pair(frame, arm, arms.reference, estimand, level)
         rows.append(model)
         balance_rows += balance
         balance_values |= values
@@ -578,7 +583,7 @@ def compare_arms(
             f"{min_arm} analysed women each (analysed women by arm: {counts})."
         )
     frame = analysed.loc[analysed["arm"].isin(arms.all)].reset_index(drop=True)
-    models, balance = _models(frame, arms, estimand, level)
+    models, balance = hazard_models(frame, arms, estimand, level)
     results = {
         "arms_table1": _table1(frame, arms),
         "arms_incidence": _incidence(frame, arms, level),
