@@ -19,7 +19,8 @@ def _study() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "arms_simulation", ROOT / "bench" / "arms_simulation.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -218,8 +218,14 @@ class Cohort:
     def _arms(self) -> dict[str, Result]:
         return arms_compare.compare_arms(self.arm_times, level=self.level)
 
+    def _arms_result(self, name: str) -> Callable[[], Result]:
+        def build() -> Result:
+            return self._arms[name]
+
+        return build
+
     def _arms_builders(self) -> dict[str, Callable[[], Result]]:
-        return {name: (lambda n=name: self._arms[n]) for name in arms_compare.RESULT_NAMES}
+        return {name: self._arms_result(name) for name in arms_compare.RESULT_NAMES}
 
     def _builders(self) -> dict[str, Callable[[], Result]]:
         """Each result's builder, keyed by its stable name, in the order of the report."""

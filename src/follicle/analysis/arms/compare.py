@@ -435,10 +435,12 @@ def hazard_models(
     balance_rows: list[dict[str, object]] = []
     balance_values: dict[str, Number] = {}
     for arm in arms.compared:
-        model, balance, values = _weighted_pair(frame, arm, arms.reference, estimand, level)
+        model, pair_balance, pair_values = _weighted_pair(
+            frame, arm, arms.reference, estimand, level
+        )
         rows.append(model)
-        balance_rows += balance
-        balance_values |= values
+        balance_rows += pair_balance
+        balance_values |= pair_values
     order = {k: i for i, (k, _) in enumerate(MODELS)}
     table = pd.DataFrame(rows)
     table = table.assign(_order=table["model_id"].map(order))
@@ -516,7 +518,7 @@ def hazard_models(
             + "; ".join(f"{r['covariate']} ({r['comparison']})" for r in missed)
             + "."
         )
-    balance = Result(
+    balance_result = Result(
         "arms_balance",
         "Table A4",
         "Covariate balance before and after propensity-score weighting",
@@ -524,7 +526,7 @@ def hazard_models(
         balance_values,
         tuple(balance_notes),
     )
-    return models, balance
+    return models, balance_result
 
 
 def _forest(models: Result) -> Result:

@@ -221,14 +221,18 @@ def score_residuals(
 
     def per_time(values: FloatArray) -> FloatArray:
         if values.ndim == 1:
-            return np.bincount(step_time, weights=values, minlength=times.size)
-        return np.stack(
-            [
-                np.bincount(step_time, weights=values[:, j], minlength=times.size)
-                for j in range(values.shape[1])
-            ],
-            axis=1,
-        ).reshape(times.size, values.shape[1])
+            return np.bincount(step_time, weights=values, minlength=times.size).astype(float)
+        return (
+            np.stack(
+                [
+                    np.bincount(step_time, weights=values[:, j], minlength=times.size)
+                    for j in range(values.shape[1])
+                ],
+                axis=1,
+            )
+            .reshape(times.size, values.shape[1])
+            .astype(float)
+        )
 
     cumhaz = np.concatenate(([0.0], np.cumsum(per_time(hazard))))
     xhaz = np.concatenate((np.zeros((1, p)), np.cumsum(per_time(mean * hazard[:, None]), axis=0)))
