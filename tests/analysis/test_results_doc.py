@@ -65,7 +65,7 @@ def test_the_doc_has_a_section_per_result_in_report_order(small: Cohort) -> None
     assert list(DOCUMENTED) == list(small.results())
 
 
-@pytest.mark.parametrize("which", ["small", "seed_cohort", "generated"])
+@pytest.mark.parametrize("which", ["small", "seed_cohort", "generated", "arms_cohort"])
 def test_every_value_is_documented(which: str, request: pytest.FixtureRequest) -> None:
     cohort: Cohort = request.getfixturevalue(which)
     for name, result in cohort.results().items():
@@ -75,9 +75,11 @@ def test_every_value_is_documented(which: str, request: pytest.FixtureRequest) -
         assert not undocumented, f"{name}: {undocumented}"
 
 
-def test_every_documented_name_is_produced(seed_cohort: Cohort, generated: Cohort) -> None:
+def test_every_documented_name_is_produced(
+    seed_cohort: Cohort, generated: Cohort, arms_cohort: Cohort
+) -> None:
     produced: dict[str, set[str]] = {}
-    for cohort in (seed_cohort, generated):
+    for cohort in (seed_cohort, generated, arms_cohort):
         for name, result in cohort.results().items():
             produced.setdefault(name, set()).update(result.values)
     for section, patterns in DOCUMENTED.items():
