@@ -4,7 +4,9 @@ Definitions (``docs/arms.md``):
 
 * **Arm**: ``participants.arm`` as recorded. Every enrolled woman counts, treated or not.
 * **Time zero**: the first injection for a woman who has one; the consent date for a woman
-  with none (a control).
+  of an arm where nobody has one (a control arm: ``control``, ``declined``, …). A woman
+  without an injection in an arm whose other women are treated is waiting for treatment
+  and is left out.
 * **Event** (status 1): the first pregnancy conceived on or after time zero.
 * **Competing event** (status 2): the first contact on or after time zero that reports
   menopause, when it comes before any such pregnancy (a pregnancy on the day menopause is
@@ -14,8 +16,9 @@ Definitions (``docs/arms.md``):
 * **Covariates**: age at time zero (completed years), AMH (ng/mL), AFC, regular menses at
   baseline (1/0), prior IVF cycles. The adjusted models use the women who have all five.
 
-A woman is left out (``excluded`` says why) when she has no time zero (no injection and no
-consent date) or no follow-up (no contact, or none on or after time zero, and no event).
+A woman is left out (``excluded`` says why) when she has no arm, is waiting for treatment,
+has no time zero (no injection and no consent date) or no follow-up (no contact, or none on
+or after time zero, and no event).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ BINARY = ("menses_regular",)
 NO_TIME_ZERO = "no injection and no consent date"
 NO_FOLLOWUP = "no follow-up after time zero"
 NO_ARM = "no arm recorded"
+NOT_YET_TREATED = "no injection yet in an arm whose women are treated"
 
 
 def _first_per_woman(frame: pd.DataFrame, column: str, start: pd.Series) -> pd.Series:
@@ -93,9 +97,15 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     when = conception.where(pregnant_first, menopause.where(menopause.notna(), last))
     days = (when - t0).dt.days.to_numpy(dtype=float, na_value=np.nan)
     arm = p["arm"].astype("string").str.strip().replace("", pd.NA)
+    # An arm where anyone has an injection is a treated arm: its women without one are
+    # waiting for treatment, not controls, and following them from consent would credit
+    # the arm with untreated time. An arm where nobody has one (control, declined, …) is
+    # followed from consent.
+    treated_arm = first.notna().groupby(arm).transform("any").fillna(False).astype(bool)
+    waiting = (first.isna() & treated_arm).to_numpy()
     excluded = np.select(
-        [t0.isna().to_numpy(), status < 0, arm.isna().to_numpy()],
-        [NO_TIME_ZERO, NO_FOLLOWUP, NO_ARM],
+        [arm.isna().to_numpy(), waiting, t0.isna().to_numpy(), status < 0],
+        [NO_ARM, NOT_YET_TREATED, NO_TIME_ZERO, NO_FOLLOWUP],
         "",
     )
     excluded_series = pd.Series(excluded, index=p.index, dtype="string").replace("", pd.NA)
