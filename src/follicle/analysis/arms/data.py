@@ -29,6 +29,7 @@ import pandas as pd
 from follicle.analysis.frame import DAYS_PER_MONTH
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook
+from follicle.workbook.rules import is_control_arm
 
 CENSORED, PREGNANCY, MENOPAUSE = 0, 1, 2
 #: The adjustment covariates (columns of :func:`arm_times`), in model order.
@@ -46,7 +47,7 @@ BINARY = ("menses_regular",)
 NO_TIME_ZERO = "no injection and no consent date"
 NO_FOLLOWUP = "no follow-up after time zero"
 NO_ARM = "no arm recorded"
-NOT_YET_TREATED = "no injection yet in an arm whose women are treated"
+NOT_YET_TREATED = "no injection yet in a treatment arm"
 
 
 def _first_per_woman(frame: pd.DataFrame, column: str, start: pd.Series) -> pd.Series:
@@ -97,12 +98,10 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     when = conception.where(pregnant_first, menopause.where(menopause.notna(), last))
     days = (when - t0).dt.days.to_numpy(dtype=float, na_value=np.nan)
     arm = p["arm"].astype("string").str.strip().replace("", pd.NA)
-    # An arm where anyone has an injection is a treated arm: its women without one are
-    # waiting for treatment, not controls, and following them from consent would credit
-    # the arm with untreated time. An arm where nobody has one (control, declined, …) is
-    # followed from consent.
-    treated_arm = first.notna().groupby(arm).transform("any").fillna(False).astype(bool)
-    waiting = (first.isna() & treated_arm).to_numpy()
+    # A woman of a treatment arm (MenSC, PRP, …) without an injection is waiting for it,
+    # not a control: following her from consent would credit the arm with untreated time.
+    # A control arm (control, declined, …) is followed from consent, as validation checks.
+    waiting = (first.isna() & arm.notna() & ~is_control_arm(arm)).to_numpy()
     excluded = np.select(
         [arm.isna().to_numpy(), waiting, t0.isna().to_numpy(), status < 0],
         [NO_ARM, NOT_YET_TREATED, NO_TIME_ZERO, NO_FOLLOWUP],
