@@ -132,6 +132,9 @@ def fit_cox(
             entry_col=start,
             weights_col=weights,
             fit_options=FIT_OPTIONS,
+            # lifelines' "batch" pass works per distinct time with numpy; its "single" pass
+            # is a Python loop over rows. Dates in days make few distinct times.
+            batch_mode=start is None,
         )
     coef = fitter.params_.loc[list(terms)].to_numpy(dtype=float)
     naive = fitter.variance_matrix_.loc[list(terms), list(terms)].to_numpy(dtype=float)

@@ -129,6 +129,41 @@ def finegray(time: ArrayLike, status: ArrayLike, *, cause: int = 1) -> pd.DataFr
     return out.drop(columns="add")
 
 
+def as_right_censored(rows: pd.DataFrame) -> pd.DataFrame:
+    r""":func:`finegray`'s rows rewritten without delayed entry, for the same Cox fit.
+
+    A woman whose competing event came first is in R's rows with a weight that steps down
+    over time, :math:`w(s) = w_k` on her *k*-th interval. A non-increasing step function is
+    a sum of indicators, :math:`w(s) = \sum_k (w_k - w_{k+1}) \, 1\{s \le \tau_k\}`,
+    with :math:`\tau_k` the end of her *k*-th interval: so she can equally be written as
+    right-censored rows ``(−∞, τ_k]`` of weight :math:`w_k - w_{k+1}`. Every risk-set sum
+    at every event time is then the same (the gaps between R's intervals hold no event),
+    and these rows are never events, so the weighted partial likelihood, its score and
+    information — hence the coefficients, the model-based variance, and the robust
+    variance clustered by woman — are exactly R's. What changes is the cost: a Cox fit
+    with delayed entry (lifelines' time-varying path) sweeps every row at every event time;
+    without it, one sorted pass.
+
+    Returns
+    -------
+    DataFrame
+        ``row``, ``fgstop``, ``fgstatus``, ``fgwt`` (rows of zero weight dropped).
+    """
+    woman = rows["row"].to_numpy()
+    weight = rows["fgwt"].to_numpy(dtype=float)
+    same = np.append(woman[1:] == woman[:-1], False)
+    following = np.where(same, np.append(weight[1:], 0.0), 0.0)
+    out = pd.DataFrame(
+        {
+            "row": woman,
+            "fgstop": rows["fgstop"].to_numpy(dtype=float),
+            "fgstatus": rows["fgstatus"].to_numpy(),
+            "fgwt": weight - following,
+        }
+    )
+    return out.loc[out["fgwt"] > 0].reset_index(drop=True)
+
+
 def fine_gray(
     data: pd.DataFrame,
     terms: Sequence[str],
@@ -140,10 +175,12 @@ def fine_gray(
     """The Fine–Gray model of ``cause``: a weighted Cox fit on :func:`finegray`'s rows.
 
     R: ``coxph(Surv(fgstart, fgstop, fgstatus) ~ terms + cluster(id), weights = fgwt,
-    data = finegray(Surv(time, factor(status)) ~ ., data))``, Efron ties. ``n`` of the
-    result counts women, ``events`` the events of interest.
+    data = finegray(Surv(time, factor(status)) ~ ., data))``, Efron ties, fitted by
+    lifelines on the same rows written without delayed entry (:func:`as_right_censored`,
+    the same likelihood). ``n`` of the result counts women, ``events`` the events of
+    interest.
     """
-    rows = finegray(data[time].to_numpy(), data[status].to_numpy(), cause=cause)
+    rows = as_right_censored(finegray(data[time].to_numpy(), data[status].to_numpy(), cause=cause))
     covariates = data.loc[:, list(terms)].reset_index(drop=True)
     expanded = pd.concat(
         [
@@ -157,7 +194,6 @@ def fine_gray(
         terms,
         stop="fgstop",
         event="fgstatus",
-        start="fgstart",
         weights="fgwt",
         cluster="row",
     )
