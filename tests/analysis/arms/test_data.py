@@ -7,7 +7,6 @@ import pytest
 
 from follicle.analysis.arms.data import (
     MENOPAUSE,
-    NO_ARM,
     NO_FOLLOWUP,
     NO_TIME_ZERO,
     NOT_YET_TREATED,
@@ -28,7 +27,7 @@ WOMEN = {
     "C4": ("control", None, "control without consent: no time zero"),
     "C5": ("control", "2020-03-01", "control, no contact, no pregnancy: no follow-up"),
     "C6": ("control", "2020-03-01", "control, menopause reported before consent: censored"),
-    "X1": (None, "2020-03-01", "no arm"),
+    "X1": (None, "2020-03-01", "no arm: MenSC by default, and no injection: waiting"),
 }
 INJECTED = ("T1", "T2")
 CONTACTS = [
@@ -120,7 +119,7 @@ def test_menopause_reported_before_time_zero_does_not_count(times: pd.DataFrame)
 
 @pytest.mark.parametrize(
     ("woman", "why"),
-    [("T3", NOT_YET_TREATED), ("C4", NO_TIME_ZERO), ("C5", NO_FOLLOWUP), ("X1", NO_ARM)],
+    [("T3", NOT_YET_TREATED), ("C4", NO_TIME_ZERO), ("C5", NO_FOLLOWUP), ("X1", NOT_YET_TREATED)],
 )
 def test_who_is_left_out_and_why(times: pd.DataFrame, woman: str, why: str) -> None:
     assert times.loc[woman, "excluded"] == why
@@ -130,3 +129,7 @@ def test_who_is_left_out_and_why(times: pd.DataFrame, woman: str, why: str) -> N
 def test_everyone_enrolled_has_a_row(times: pd.DataFrame) -> None:
     assert sorted(times.index) == sorted(WOMEN)
     assert times["excluded"].isna().sum() == 6
+
+
+def test_an_empty_arm_is_the_schemas_default(times: pd.DataFrame) -> None:
+    assert times.loc["X1", "arm"] == "MenSC"

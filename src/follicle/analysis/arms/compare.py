@@ -541,6 +541,23 @@ def _forest(models: Result) -> Result:
     )
 
 
+#: The columns of each result's table (an empty table keeps them, so that every renderer
+#: can lay it out).
+COLUMNS = {
+    "arms_table1": ("characteristic", "arm", "women", "missing", "mean", "sd", "n", "pct", "SMD"),
+    "arms_incidence": (
+        "arm", "time", "at_risk", "aj", "aj_low", "aj_high", "km", "km_low", "km_high"
+    ),
+    "figure_arms_incidence": ("arm", "months", "cif_pct"),
+    "arms_models": (
+        "comparison", "model", "model_id", "arm_id", "n", "events", "HR", "HR_low",
+        "HR_high", "p", "E-value", "E-value, CI", "coef", "se",
+    ),
+    "figure_arms_forest": ("comparison", "model", "HR", "HR_low", "HR_high"),
+    "arms_balance": ("comparison", "covariate", "SMD before", "SMD after", "balanced"),
+}  # fmt: skip
+
+
 def _skipped(reason: str) -> dict[str, Result]:
     labels = {
         "arms_table1": ("Table A1", "Women by arm"),
@@ -551,7 +568,7 @@ def _skipped(reason: str) -> dict[str, Result]:
         "arms_balance": ("Table A4", "Covariate balance"),
     }
     return {
-        name: Result(name, label, title, pd.DataFrame(), {}, (reason,))
+        name: Result(name, label, title, pd.DataFrame(columns=list(COLUMNS[name])), {}, (reason,))
         for name, (label, title) in labels.items()
     }
 
@@ -581,7 +598,8 @@ def compare_arms(
     if arms is None:
         counts = ", ".join(f"{a}: {n}" for a, n in analysed.groupby("arm").size().items()) or "none"
         return _skipped(
-            "The comparison of arms was not made: it needs at least two arms with at least "
+            "The comparison of arms (Cox and Fine–Gray regression, propensity-score "
+            "weighting; docs/arms.md) was not made: it needs at least two arms with at least "
             f"{min_arm} analysed women each (analysed women by arm: {counts})."
         )
     frame = analysed.loc[analysed["arm"].isin(arms.all)].reset_index(drop=True)

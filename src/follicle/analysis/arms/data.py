@@ -2,7 +2,8 @@
 
 Definitions (``docs/arms.md``):
 
-* **Arm**: ``participants.arm`` as recorded. Every enrolled woman counts, treated or not.
+* **Arm**: ``participants.arm`` as recorded (empty: the schema's default, MenSC). Every
+  enrolled woman counts, treated or not.
 * **Time zero**: the first injection for a woman who has one; the consent date for a woman
   of an arm where nobody has one (a control arm: ``control``, ``declined``, …). A woman
   without an injection in an arm whose other women are treated is waiting for treatment
@@ -28,8 +29,9 @@ import pandas as pd
 
 from follicle.analysis.frame import DAYS_PER_MONTH
 from follicle.workbook.dates import completed_years
-from follicle.workbook.frames import Workbook
+from follicle.workbook.frames import Workbook, with_defaults
 from follicle.workbook.rules import is_control_arm
+from follicle.workbook.schema import PARTICIPANTS
 
 CENSORED, PREGNANCY, MENOPAUSE = 0, 1, 2
 #: The adjustment covariates (columns of :func:`arm_times`), in model order.
@@ -53,7 +55,10 @@ NOT_YET_TREATED = "no injection yet in a treatment arm"
 def _first_per_woman(frame: pd.DataFrame, column: str, start: pd.Series) -> pd.Series:
     """Each woman's earliest ``column`` on or after her time zero (``start``, by woman)."""
     rows = frame.dropna(subset=["participant_id", column]).loc[:, ["participant_id", column]]
-    rows = rows.merge(start.rename("t0"), left_on="participant_id", right_index=True)
+    starts = pd.DataFrame(
+        {"participant_id": start.index.to_numpy(), "t0": start.to_numpy()}
+    ).astype({"participant_id": rows["participant_id"].dtype})
+    rows = rows.merge(starts, on="participant_id")
     rows = rows.loc[rows[column] >= rows["t0"]]
     return rows.groupby("participant_id")[column].min()
 
@@ -71,7 +76,7 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
         ``menses_regular`` 1/0) and ``excluded`` (string: why she is left out, ``<NA>``
         when analysed). Sorted by ``participant_id``.
     """
-    p = workbook["participants"].dropna(subset=["participant_id"])
+    p = with_defaults(PARTICIPANTS, workbook["participants"].dropna(subset=["participant_id"]))
     p = p.drop_duplicates("participant_id").set_index("participant_id")
     injections = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
     first = injections.groupby("participant_id")["injection_date"].min()
