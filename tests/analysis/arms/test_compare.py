@@ -113,3 +113,13 @@ def test_cumulative_incidence_is_a_probability_and_grows(three_arms: dict) -> No
 def test_an_unknown_estimand_is_refused() -> None:
     with pytest.raises(ValueError, match="ATE or ATT"):
         compare_arms(_times("MenSC:0.5,control:0.5", 100), estimand="ATO")  # type: ignore[arg-type]
+
+
+def test_fine_gray_is_not_fitted_beyond_its_row_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import follicle.analysis.arms.compare as compare
+
+    monkeypatch.setattr(compare, "MAX_FINE_GRAY_ROWS", 100)
+    results = compare.compare_arms(_times("MenSC:0.5,control:0.5", 200))
+    table = results["arms_models"].table
+    assert not table["model_id"].str.startswith("fg_").any()
+    assert any("Fine–Gray models were not fitted" in n for n in results["arms_models"].notes)

@@ -43,7 +43,7 @@ from follicle.analysis.arms.data import (
     PREGNANCY,
 )
 from follicle.analysis.arms.evalue import COMMON_OUTCOME, e_values
-from follicle.analysis.arms.finegray import fine_gray
+from follicle.analysis.arms.finegray import expanded_size, fine_gray
 from follicle.analysis.arms.incidence import weighted_aalen_johansen
 from follicle.analysis.arms.weighting import Estimand, ip_weights, propensity_score
 from follicle.analysis.competing_risks import (
@@ -59,6 +59,10 @@ from follicle.analysis.survival import at_risk, kaplan_meier, survival_at
 MIN_ARM = 10
 #: Months at which cumulative incidence is tabulated.
 MONTHS = (12.0, 24.0, 36.0)
+#: The Fine–Gray models are fitted when their counting-process data (R's finegray rows)
+#: hold at most this many rows; beyond, their time and memory grow with the product of
+#: competing events and event times (docs/arms.md, "At scale").
+MAX_FINE_GRAY_ROWS = 20_000_000
 #: The reference arm when present.
 CONTROL = "control"
 #: The models of ``arms_models``, in order: key and label.
@@ -415,6 +419,8 @@ def hazard_models(
     """
     rows: list[dict[str, object]] = []
     complete = _complete(frame)
+    size = expanded_size(frame["months"].to_numpy(dtype=float), frame["status"].to_numpy(dtype=int))
+    fit_fine_gray = size <= MAX_FINE_GRAY_ROWS
     for adjusted, data in ((False, frame), (True, complete)):
         design, terms = _design(data, arms, adjusted=adjusted)
         events = int(design["event"].sum())
@@ -428,6 +434,8 @@ def hazard_models(
             len(design),
             events,
         )
+        if not fit_fine_gray:
+            continue
         fg = fine_gray(design, terms, time="months")
         rows += _model_rows(
             fg.table(level), f"fg_{suffix}", f"Fine–Gray, {suffix}", arms, len(design), events
@@ -474,7 +482,7 @@ def hazard_models(
             values[f"{base}.{name}"] = int(v) if name in ("n", "events") else float(v)
     values["complete_cases"] = int(len(complete))
     values["analysed"] = int(len(frame))
-    notes = (
+    notes: tuple[str, ...] = (
         "Hazard ratios of a first pregnancy, each arm against the reference arm "
         f"({arms.reference}). Cause-specific Cox: menopause censored (lifelines, Efron ties; "
         "R coxph). Fine–Gray: the subdistribution hazard, a weighted Cox model on the "
@@ -499,6 +507,13 @@ def hazard_models(
             "taken as the risk ratio."
         ),
     )
+    if not fit_fine_gray:
+        notes = (
+            *notes,
+            f"{COHORT_NOTE}, the Fine–Gray models were not fitted: their counting-process "
+            f"data would hold {size:,} rows (more than {MAX_FINE_GRAY_ROWS:,}; "
+            "docs/arms.md, 'At scale').",
+        )
     models = Result(
         "arms_models",
         "Table A3",

@@ -30,6 +30,7 @@ variance with each *row* its own cluster, is smaller and treats them as independ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,49 @@ def censoring_curve(time: np.ndarray, status: np.ndarray) -> tuple[np.ndarray, n
     return ctime, np.cumprod(1.0 - nc / at_risk)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What :func:`finegray` needs before it writes a row: the cut points (censoring times
+    and the last time) and :math:`G` on each interval, which intervals hold an event of
+    interest, and each woman's first cut point on or after her time."""
+
+    zero: float
+    ct2: np.ndarray
+    cp2: np.ndarray
+    kept: np.ndarray
+    j0: np.ndarray
+    competing: np.ndarray
+
+
+def _plan(t: np.ndarray, s: np.ndarray, cause: int) -> _Plan:
+    n = t.size
+    zero = 0.0 if n == 0 or t.min() > 0 else 2 * t.min() - 1
+    ctime, cprob = censoring_curve(t, s)
+    maxtime = t.max() if n else 0.0
+    ct2 = np.append(ctime, maxtime)
+    cp2 = np.append(1.0, cprob)
+    ncut = ct2.size
+    # keep[j]: the interval (ct2[j-1], ct2[j]] holds an event of interest (keep[0] is R's
+    # leading TRUE, never used for an added row).
+    keep = np.zeros(ncut + 1, dtype=bool)
+    keep[0] = True
+    event_times = np.unique(t[s == cause])
+    where = np.searchsorted(ct2, event_times, side="left")  # R findInterval(left.open = TRUE)
+    keep[where[where >= 1]] = True
+    kept = np.flatnonzero(keep[:ncut])
+    j0 = np.minimum(np.searchsorted(ct2, t, side="left"), ncut - 1)  # first cut ≥ time
+    return _Plan(zero, ct2, cp2, kept[kept >= 1], j0, (s != 0) & (s != cause))
+
+
+def expanded_size(time: ArrayLike, status: ArrayLike, *, cause: int = 1) -> int:
+    """How many rows :func:`finegray` would write, without writing them."""
+    t = np.asarray(time, dtype=float)
+    s = np.asarray(status).astype(int)
+    plan = _plan(t, s, cause)
+    first_added = np.searchsorted(plan.kept, plan.j0[plan.competing], side="right")
+    return int(t.size + (plan.kept.size - first_added).sum())
+
+
 def finegray(time: ArrayLike, status: ArrayLike, *, cause: int = 1) -> pd.DataFrame:
     """The counting-process rows of R ``finegray(Surv(time, factor(status)) ~ .)``.
 
@@ -77,24 +121,17 @@ def finegray(time: ArrayLike, status: ArrayLike, *, cause: int = 1) -> pd.DataFr
     t = np.asarray(time, dtype=float)
     s = np.asarray(status).astype(int)
     n = t.size
-    zero = 0.0 if n == 0 or t.min() > 0 else 2 * t.min() - 1
-    ctime, cprob = censoring_curve(t, s)
-    maxtime = t.max() if n else 0.0
-    ct2 = np.append(ctime, maxtime)
-    cp2 = np.append(1.0, cprob)
-    ncut = ct2.size
-    # keep[j]: the interval (ct2[j-1], ct2[j]] holds an event of interest (keep[0] is R's
-    # leading TRUE, never used for an added row).
-    keep = np.zeros(ncut + 1, dtype=bool)
-    keep[0] = True
-    event_times = np.unique(t[s == cause])
-    where = np.searchsorted(ct2, event_times, side="left")  # R findInterval(left.open = TRUE)
-    keep[where[where >= 1]] = True
-    competing = (s != 0) & (s != cause)
+    plan = _plan(t, s, cause)
+    zero, ct2, cp2, kept, j0c, competing = (
+        plan.zero,
+        plan.ct2,
+        plan.cp2,
+        plan.kept,
+        plan.j0,
+        plan.competing,
+    )
 
     stop = t.copy()
-    j0 = np.searchsorted(ct2, t, side="left")  # first cut point on or after the time
-    j0c = np.minimum(j0, ncut - 1)
     stop[competing] = ct2[j0c[competing]]
     base = pd.DataFrame(
         {
@@ -106,8 +143,6 @@ def finegray(time: ArrayLike, status: ArrayLike, *, cause: int = 1) -> pd.DataFr
             "add": np.zeros(n, dtype=int),
         }
     )
-    kept = np.flatnonzero(keep[:ncut])
-    kept = kept[kept >= 1]
     who = np.flatnonzero(competing)
     first_added = np.searchsorted(kept, j0c[who], side="right")
     counts = kept.size - first_added
