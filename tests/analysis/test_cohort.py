@@ -51,13 +51,13 @@ ARMS = (
 
 def test_results_are_part1_then_part2_in_report_order(small: Cohort) -> None:
     results = small.results()
-    assert tuple(results) == PART1 + PART2 + ARMS
+    assert tuple(results) == (*PART1, *PART2, "arms_table1")  # one arm: not compared
     assert all(isinstance(r, Result) and r.name == name for name, r in results.items())
     assert all(r.label and r.title and r.notes for r in results.values())
     assert small.parts() == {
         "Reproduction of the published analysis": PART1,
         "Beyond the paper": PART2,
-        "Comparison of arms": ARMS,
+        "Comparison of arms": ("arms_table1",),
     }
 
 
@@ -217,13 +217,13 @@ def test_a_cohort_without_pregnancies_gives_every_result(small: Cohort) -> None:
     assert results["regression"].values["parameters"] is None
     for name in ("figure1", "figure2", "figure_time_to_pregnancy", "figure_forest"):
         assert isinstance(getattr(cohort, name)(), Figure)
-    for name in ("figure_arms_incidence", "figure_arms_forest"):  # the skipped comparison
-        assert isinstance(getattr(cohort, name)(), Figure)
 
 
 def test_compare_arms_returns_frames_of_every_result(arms_cohort: Cohort) -> None:
     frames = arms_cohort.compare_arms()
     assert list(frames) == list(ARMS)
+    assert tuple(arms_cohort.results())[-len(ARMS) :] == ARMS
+    assert arms_cohort.parts()["Comparison of arms"] == ARMS
     models = frames["arms_models"]
     assert isinstance(models, pd.DataFrame)
     assert set(models["arm_id"]) == {"MenSC", "PRP"}
@@ -240,6 +240,6 @@ def test_compare_arms_returns_frames_of_every_result(arms_cohort: Cohort) -> Non
 
 def test_a_single_arm_cohort_says_the_comparison_was_not_made(small: Cohort) -> None:
     frames = small.compare_arms()
-    assert all(frame.empty for frame in frames.values())
-    assert "was not made" in frames["arms_models"].attrs["notes"][0]
+    assert list(frames) == ["arms_table1"]
+    assert "was not made" in frames["arms_table1"].attrs["notes"][0]
     assert small.arm_times["excluded"].isna().sum() == len(small.women)

@@ -224,8 +224,15 @@ class Cohort:
 
         return build
 
+    def _arms_names(self) -> tuple[str, ...]:
+        """The comparison's results: all of them, or only ``arms_table1`` when it is not
+        made (decided from the arms' sizes, without computing the comparison)."""
+        if arms_compare.choose_arms(self.arm_times) is None:
+            return ("arms_table1",)
+        return arms_compare.RESULT_NAMES
+
     def _arms_builders(self) -> dict[str, Callable[[], Result]]:
-        return {name: self._arms_result(name) for name in arms_compare.RESULT_NAMES}
+        return {name: self._arms_result(name) for name in self._arms_names()}
 
     def _builders(self) -> dict[str, Callable[[], Result]]:
         """Each result's builder, keyed by its stable name, in the order of the report."""
@@ -290,7 +297,7 @@ class Cohort:
         return {
             "Reproduction of the published analysis": PART1,
             "Beyond the paper": tuple(n for n in names if n not in PART1),
-            "Comparison of arms": arms_compare.RESULT_NAMES,
+            "Comparison of arms": self._arms_names(),
         }
 
     # -- the same results as pandas DataFrames (the notebook face) ------------------------
@@ -408,7 +415,8 @@ class Cohort:
 
         ``estimand``: ``"ATE"`` (the report's) or ``"ATT"`` for the weighted analysis.
         Each frame's ``attrs`` carry its notes and named values; when the cohort has fewer
-        than two arms of at least 10 women the frames are empty and the notes say why.
+        than two arms of at least 10 women there is only ``arms_table1`` (the women by arm)
+        and its note says why.
         """
         if estimand not in ("ATE", "ATT"):
             raise ValueError(f"estimand must be ATE or ATT, not {estimand!r}")

@@ -41,13 +41,17 @@ def test_the_comparison_is_skipped_with_fewer_than_two_arms_of_ten() -> None:
     times = _times("MenSC:0.97,control:0.03", 200)
     assert (times["arm"] == "control").sum() < MIN_ARM
     results = compare_arms(times)
-    assert list(results) == list(RESULT_NAMES)
-    for result in results.values():
-        assert result.table.empty
-        assert not result.values
-        assert "was not made" in result.notes[0]
-        assert "control: " in result.notes[0]
-    assert reference_of(results) is None
+    assert list(results) == ["arms_table1"]
+    only = results["arms_table1"]
+    assert only.table.to_dict("list") == {
+        "arm": ["MenSC", "control"],
+        "women": [int((times["arm"] == "MenSC").sum()), int((times["arm"] == "control").sum())],
+    }
+    assert only.values["control.n"] == (times["arm"] == "control").sum()
+    assert "was not made" in only.notes[0]
+    assert "control: " in only.notes[0]
+    full = compare_arms(_times("MenSC:0.5,control:0.5", 200))
+    assert list(full) == list(RESULT_NAMES)
 
 
 def test_control_is_the_reference_and_a_small_arm_is_left_out() -> None:

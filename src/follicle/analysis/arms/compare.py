@@ -21,7 +21,8 @@ and returns the :class:`~follicle.analysis.result.Result` objects in report orde
     and the weighted cumulative incidence.
 
 Arms with fewer than :data:`MIN_ARM` analysed women are listed and left out; when fewer
-than two arms remain, every result says so and holds no rows.
+than two arms remain, the comparison is not made and there is one result, ``arms_table1``,
+with the analysed women by arm and a note that says why.
 """
 
 from __future__ import annotations
@@ -556,35 +557,12 @@ def _forest(models: Result) -> Result:
     )
 
 
-#: The columns of each result's table (an empty table keeps them, so that every renderer
-#: can lay it out).
-COLUMNS = {
-    "arms_table1": ("characteristic", "arm", "women", "missing", "mean", "sd", "n", "pct", "SMD"),
-    "arms_incidence": (
-        "arm", "time", "at_risk", "aj", "aj_low", "aj_high", "km", "km_low", "km_high"
-    ),
-    "figure_arms_incidence": ("arm", "months", "cif_pct"),
-    "arms_models": (
-        "comparison", "model", "model_id", "arm_id", "n", "events", "HR", "HR_low",
-        "HR_high", "p", "E-value", "E-value, CI", "coef", "se",
-    ),
-    "figure_arms_forest": ("comparison", "model", "HR", "HR_low", "HR_high"),
-    "arms_balance": ("comparison", "covariate", "SMD before", "SMD after", "balanced"),
-}  # fmt: skip
-
-
-def _skipped(reason: str) -> dict[str, Result]:
-    labels = {
-        "arms_table1": ("Table A1", "Women by arm"),
-        "arms_incidence": ("Table A2", "Cumulative incidence of a first pregnancy by arm"),
-        "figure_arms_incidence": ("Figure A1", "Cumulative incidence by arm"),
-        "arms_models": ("Table A3", "Hazard ratios of a first pregnancy by arm"),
-        "figure_arms_forest": ("Figure A2", "Hazard ratios by model"),
-        "arms_balance": ("Table A4", "Covariate balance"),
-    }
+def _skipped(counts: pd.Series, reason: str) -> dict[str, Result]:
+    """The one result of a comparison not made: the analysed women by arm, and why."""
+    table = pd.DataFrame({"arm": counts.index.astype(str), "women": counts.to_numpy(dtype=int)})
+    values: dict[str, Number] = {f"{key(a)}.n": int(n) for a, n in counts.items()}
     return {
-        name: Result(name, label, title, pd.DataFrame(columns=list(COLUMNS[name])), {}, (reason,))
-        for name, (label, title) in labels.items()
+        "arms_table1": Result("arms_table1", "Table A1", "Women by arm", table, values, (reason,))
     }
 
 
@@ -611,11 +589,13 @@ def compare_arms(
     analysed = times.loc[times["excluded"].isna()]
     arms = choose_arms(times, min_arm=min_arm)
     if arms is None:
-        counts = ", ".join(f"{a}: {n}" for a, n in analysed.groupby("arm").size().items()) or "none"
+        by_arm = analysed.groupby("arm").size().sort_index()
+        counts = ", ".join(f"{a}: {n}" for a, n in by_arm.items()) or "none"
         return _skipped(
+            by_arm,
             "The comparison of arms (Cox and Fine–Gray regression, propensity-score "
             "weighting; docs/arms.md) was not made: it needs at least two arms with at least "
-            f"{min_arm} analysed women each (analysed women by arm: {counts})."
+            f"{min_arm} analysed women each (analysed women by arm: {counts}).",
         )
     frame = analysed.loc[analysed["arm"].isin(arms.all)].reset_index(drop=True)
     models, balance = hazard_models(frame, arms, estimand, level)
