@@ -634,19 +634,49 @@ def synth(
     women: Annotated[int, typer.Option("--women", min=1, help="Number of women.")],
     sites: Annotated[int, typer.Option("--sites", min=1, help="Number of centres.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
+    arms: Annotated[
+        str | None,
+        typer.Option(
+            "--arms",
+            help="Arms and their shares, e.g. MenSC:0.5,PRP:0.25,control:0.25: assignment "
+            "depends on age and AMH (confounded); a control has no injection.",
+        ),
+    ] = None,
+    hazard_ratio: Annotated[
+        str,
+        typer.Option(
+            "--hazard-ratio",
+            help="True hazard ratio of pregnancy of every arm against the reference "
+            "(control), or per arm, e.g. MenSC:1.5,PRP:1.2. Needs --arms.",
+        ),
+    ] = "1",
 ) -> None:
     """Write a synthetic workbook of any size: random, valid, not patient data.
 
     Shaped like the seed study (two injections for a third, a third pregnant, half
-    treated with IVF); the same seed always writes the same workbook.
+    treated with IVF); the same seed always writes the same workbook. With --arms, the
+    women are spread over arms with a known hazard ratio (docs/arms.md).
 
     Example:
 
         follicle synth --women 1000000 --sites 20 big-cohort/
+        follicle synth --women 2000 --arms MenSC:0.5,PRP:0.25,control:0.25 --hazard-ratio 1.5 arms/
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from follicle.workbook.synthetic import write_synthetic
+    from follicle.workbook.synthetic_arms import parse_arms, parse_hazard_ratios
+
+    shares = ratios = None
+    try:
+        if arms is not None:
+            shares = parse_arms(arms)
+            ratios = parse_hazard_ratios(hazard_ratio, shares)
+        elif hazard_ratio.strip() != "1":
+            raise ValueError("--hazard-ratio needs --arms")
+    except ValueError as error:
+        console.print(f"[red]Error:[/] {error}")
+        raise typer.Exit(2) from None
 
     with (
         _handled(),
@@ -664,7 +694,15 @@ def synth(
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        path = write_synthetic(out, women, seed=seed, sites=sites, progress=advance)
+        path = write_synthetic(
+            out,
+            women,
+            seed=seed,
+            sites=sites,
+            progress=advance,
+            arms=shares,
+            hazard_ratios=ratios,
+        )
     console.print(f"[green]Wrote[/] a synthetic workbook of {women:,} women to {path}")
 
 

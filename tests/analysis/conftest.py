@@ -40,6 +40,23 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Cohort:
 
 
 @pytest.fixture(scope="session")
+def arms_cohort(tmp_path_factory: pytest.TempPathFactory) -> Cohort:
+    """A synthetic cohort of 400 women in three arms (MenSC, PRP, control; true HR 1.5)."""
+    from follicle.workbook.synthetic import write_synthetic
+    from follicle.workbook.synthetic_arms import parse_arms, parse_hazard_ratios
+
+    shares = parse_arms("MenSC:0.5,PRP:0.25,control:0.25")
+    folder = write_synthetic(
+        tmp_path_factory.mktemp("arms"),
+        400,
+        seed=15,
+        arms=shares,
+        hazard_ratios=parse_hazard_ratios("1.5", shares),
+    )
+    return Cohort(load_workbook(folder))
+
+
+@pytest.fixture(scope="session")
 def cohorts(seed_cohort: Cohort, generated: Cohort) -> dict[str, Cohort]:
     """The two cohorts the R fixtures were computed on, by name."""
     return {"seed": seed_cohort, "generated": generated}

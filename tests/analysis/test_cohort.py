@@ -39,16 +39,25 @@ PART2 = (
     "benchmarks",
     "audit",
 )
+ARMS = (
+    "arms_table1",
+    "arms_incidence",
+    "figure_arms_incidence",
+    "arms_models",
+    "figure_arms_forest",
+    "arms_balance",
+)
 
 
 def test_results_are_part1_then_part2_in_report_order(small: Cohort) -> None:
     results = small.results()
-    assert tuple(results) == PART1 + PART2
+    assert tuple(results) == (*PART1, *PART2, "arms_table1")  # one arm: not compared
     assert all(isinstance(r, Result) and r.name == name for name, r in results.items())
     assert all(r.label and r.title and r.notes for r in results.values())
     assert small.parts() == {
         "Reproduction of the published analysis": PART1,
         "Beyond the paper": PART2,
+        "Comparison of arms": ("arms_table1",),
     }
 
 
@@ -208,3 +217,29 @@ def test_a_cohort_without_pregnancies_gives_every_result(small: Cohort) -> None:
     assert results["regression"].values["parameters"] is None
     for name in ("figure1", "figure2", "figure_time_to_pregnancy", "figure_forest"):
         assert isinstance(getattr(cohort, name)(), Figure)
+
+
+def test_compare_arms_returns_frames_of_every_result(arms_cohort: Cohort) -> None:
+    frames = arms_cohort.compare_arms()
+    assert list(frames) == list(ARMS)
+    assert tuple(arms_cohort.results())[-len(ARMS) :] == ARMS
+    assert arms_cohort.parts()["Comparison of arms"] == ARMS
+    models = frames["arms_models"]
+    assert isinstance(models, pd.DataFrame)
+    assert set(models["arm_id"]) == {"MenSC", "PRP"}
+    assert models.attrs["values"]["mensc.cs_adjusted.hr"] == pytest.approx(
+        models.loc[
+            (models["arm_id"] == "MenSC") & (models["model_id"] == "cs_adjusted"), "HR"
+        ].iloc[0]
+    )
+    att = arms_cohort.compare_arms(estimand="ATT")["arms_models"]
+    assert att["model"].str.contains("ATT").any()
+    with pytest.raises(ValueError, match="ATE or ATT"):
+        arms_cohort.compare_arms(estimand="ATO")
+
+
+def test_a_single_arm_cohort_says_the_comparison_was_not_made(small: Cohort) -> None:
+    frames = small.compare_arms()
+    assert list(frames) == ["arms_table1"]
+    assert "was not made" in frames["arms_table1"].attrs["notes"][0]
+    assert small.arm_times["excluded"].isna().sum() == len(small.women)

@@ -248,6 +248,22 @@ def test_a_woman_without_injection_has_no_days(engine, small):
     assert pd.isna(untreated["consent_day"])
 
 
+def test_a_control_woman_is_dated_from_her_consent(engine, small):
+    # The comparison of arms follows a control from her consent: so does the export.
+    first = small["participants"].iloc[[0]]
+    control = first.assign(participant_id="012", arm="control")
+    book = edited(small, participants=pd.concat([small["participants"], control]))
+    import_workbook(engine, book)
+    out = deidentify(read_registry(engine), engine)
+    p = out["participants"].set_index("participant_id")
+    row = p.loc[_codes(engine)["012"]]
+    assert row["consent_day"] == 0
+    consent = pd.Timestamp(control["consent_date"].iloc[0])
+    birth = pd.Timestamp(control["birth_date"].iloc[0])
+    age = consent.year - birth.year - ((consent.month, consent.day) < (birth.month, birth.day))
+    assert row[AGE_COLUMN] == age
+
+
 def test_women_must_be_in_the_registry(engine, small):
     with pytest.raises(NotFound, match="import them"):
         deidentify(small, engine)

@@ -42,6 +42,9 @@ from follicle.analysis import (
     time_to_pregnancy_figure,
     two_by_two,
 )
+from follicle.analysis.arms import compare as arms_compare
+from follicle.analysis.arms import data as arms_data
+from follicle.analysis.arms import figures as arms_figures
 from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
 from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
@@ -236,11 +239,40 @@ class Cohort:
         return benchmarks.benchmarks(self.women, self.pregnancies, method=self.ci, level=self.level)
 
     def _audit(self) -> Result:
-        others = {name: self.result(name) for name in self._builders() if name != "audit"}
+        others = {name: self.result(name) for name in self._paper_builders() if name != "audit"}
         return reproduction_audit.audit(self.claims, others)
+
+    @cached_property
+    def arm_times(self) -> pd.DataFrame:
+        """One row per enrolled woman, treated or control, for the comparison of arms
+        (:func:`follicle.analysis.arms.data.arm_times`)."""
+        return arms_data.arm_times(self.workbook)
+
+    @cached_property
+    def _arms(self) -> dict[str, Result]:
+        return arms_compare.compare_arms(self.arm_times, level=self.level)
+
+    def _arms_result(self, name: str) -> Callable[[], Result]:
+        def build() -> Result:
+            return self._arms[name]
+
+        return build
+
+    def _arms_names(self) -> tuple[str, ...]:
+        """The comparison's results: all of them, or only ``arms_table1`` when it is not
+        made (decided from the arms' sizes, without computing the comparison)."""
+        if arms_compare.choose_arms(self.arm_times) is None:
+            return ("arms_table1",)
+        return arms_compare.RESULT_NAMES
+
+    def _arms_builders(self) -> dict[str, Callable[[], Result]]:
+        return {name: self._arms_result(name) for name in self._arms_names()}
 
     def _builders(self) -> dict[str, Callable[[], Result]]:
         """Each result's builder, keyed by its stable name, in the order of the report."""
+        return self._paper_builders() | self._arms_builders()
+
+    def _paper_builders(self) -> dict[str, Callable[[], Result]]:
         by_group = {"table1_by": self._table1_by} if self.by is not None else {}
         return {
             "table1": self._table1,
@@ -297,10 +329,11 @@ class Cohort:
 
     def parts(self) -> dict[str, tuple[str, ...]]:
         """The report's two parts and the names of their results, in order."""
-        names = tuple(self._builders())
+        names = tuple(self._paper_builders())
         return {
             "Reproduction of the published analysis": PART1,
             "Beyond the paper": tuple(n for n in names if n not in PART1),
+            "Comparison of arms": self._arms_names(),
         }
 
     # -- the same results as pandas DataFrames (the notebook face) ------------------------
@@ -418,6 +451,36 @@ class Cohort:
         """Women pregnant, overall or ``by`` ``"age_group"``, ``"menses_baseline"`` or
         ``"injections"`` (:func:`follicle.analysis.pregnancy.pregnancy_rate`)."""
         return pregnancy.pregnancy_rate(self.women, by)
+
+    def compare_arms(self, *, estimand: str = "ATE") -> dict[str, pd.DataFrame]:
+        """The comparison of arms (treated against control, MenSC against PRP) as
+        DataFrames keyed by result name: ``arms_table1``, ``arms_incidence``,
+        ``figure_arms_incidence``, ``arms_models``, ``figure_arms_forest``,
+        ``arms_balance`` (:func:`follicle.analysis.arms.compare.compare_arms`).
+
+        ``estimand``: ``"ATE"`` (the report's) or ``"ATT"`` for the weighted analysis.
+        Each frame's ``attrs`` carry its notes and named values; when the cohort has fewer
+        than two arms of at least 10 women there is only ``arms_table1`` (the women by arm)
+        and its note says why.
+        """
+        if estimand not in ("ATE", "ATT"):
+            raise ValueError(f"estimand must be ATE or ATT, not {estimand!r}")
+        results = (
+            self._arms
+            if estimand == "ATE"
+            else arms_compare.compare_arms(self.arm_times, estimand="ATT", level=self.level)
+        )
+        return {name: result.to_frame() for name, result in results.items()}
+
+    def figure_arms_incidence(self, ax: Axes | None = None) -> Figure:
+        """Cumulative incidence of a first pregnancy by arm
+        (:func:`follicle.analysis.arms.figures.plot_incidence`)."""
+        return arms_figures.plot_incidence(self.result("figure_arms_incidence"), ax)
+
+    def figure_arms_forest(self, ax: Axes | None = None) -> Figure:
+        """Hazard ratios of each arm against the reference, by model
+        (:func:`follicle.analysis.arms.figures.plot_forest`)."""
+        return arms_figures.plot_forest(self.result("figure_arms_forest"), ax)
 
     def figure1(self, ax: Axes | None = None) -> Figure:
         """Figure 1, drawn (:func:`follicle.analysis.figures.plot_figure1`)."""

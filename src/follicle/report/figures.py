@@ -42,6 +42,9 @@ FIGSIZES: Mapping[str, tuple[float, float]] = {
     "figure2": (4.0, 4.0),
     "figure_time_to_pregnancy": (6.5, 5.0),
     "figure_forest": (6.5, 3.6),
+    # The comparison of arms: room for three rows at risk; ten rows of hazard ratios.
+    "figure_arms_incidence": (6.5, 5.2),
+    "figure_arms_forest": (6.5, 4.6),
 }
 #: Okabe–Ito blue, orange, bluish green, vermillion: colour-blind safe and of distinct
 #: lightness, so they stay apart in greyscale.

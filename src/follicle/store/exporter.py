@@ -360,11 +360,13 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
 
     * every date → whole days since that woman's first injection, in a column renamed
       ``*_day`` (``injection_date`` → ``injection_day``, an infant's ``birth_date`` →
-      ``birth_day``); a woman with no injection has no reference day, so her days are
-      empty;
-    * ``participants.birth_date`` → ``age_at_first_injection`` (completed years), and
-      ``age_at_last_contact`` added (completed years at her latest contact: the age at
-      the end of follow-up, which the days alone cannot give);
+      ``birth_day``); a woman of a control arm (``control``, ``declined``, …) has none, and
+      her days count from her consent date instead (her time zero, ``docs/arms.md``);
+      any other woman with no injection has no reference day, so her days are empty;
+    * ``participants.birth_date`` → ``age_at_first_injection`` (completed years; for a
+      woman of a control arm, at her consent), and ``age_at_last_contact`` added (completed
+      years at her latest contact: the age at the end of follow-up, which the days alone
+      cannot give);
     * free-text columns (``notes``) dropped;
     * ``participant_id`` → the woman's random code from the registry's ``deid_keys``
       (created and stored for women without one, in the same transaction that audits the
@@ -382,6 +384,7 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
         A woman of ``workbook`` is not in the registry (her code could not be stored).
     """
     from follicle.workbook.dates import completed_years
+    from follicle.workbook.rules import is_control_arm
 
     frames = {t.name: workbook[t.name] for t in TABLES}
     owners = _owners(frames)
@@ -390,6 +393,11 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
         engine, participants["participant_id"], actor, {n: len(f) for n, f in frames.items()}
     )
     first = frames["injections"].groupby("participant_id")["injection_date"].min()
+    # A woman of a control arm has no injection by design: her days count from her consent
+    # (her time zero in the comparison of arms), so that the analysts' export keeps her.
+    control = participants.loc[is_control_arm(participants["arm"])]
+    consent = control.set_index("participant_id")["consent_date"].dropna()
+    first = first.combine_first(consent[~consent.index.isin(first.index)])
 
     out: dict[str, pd.DataFrame] = {}
     for table in TABLES:

@@ -22,8 +22,17 @@ from follicle.workbook.problems import ProblemSink
 from follicle.workbook.schema import (
     AGE_AT_FIRST_INJECTION,
     BIRTH_OUTCOME_TOLERANCE_DAYS,
+    INJECTIONS,
     OPEN_OUTCOMES,
     RULES_BY_CODE,
+)
+
+#: Arms that name a treatment (the injected products, "other" among them), compared
+#: case-blind: a woman in one needs an injection before her events; any other arm is a
+#: control arm.
+TREATMENT_ARMS = tuple(
+    v.casefold()
+    for v in next(c for c in INJECTIONS.columns if c.name == "product").vocabulary or ()
 )
 
 Frames = Mapping[str, pd.DataFrame]
@@ -259,25 +268,69 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
         )
 
 
+def is_control_arm(arm: pd.Series) -> pd.Series:
+    """Whether each arm names no treatment (``control``, ``declined``, …): not empty (the
+    default arm is MenSC) and not an injected product (:data:`TREATMENT_ARMS`). A woman of
+    a control arm has no injection by design and is followed from her consent date."""
+    text = arm.astype("string").str.strip().str.casefold()
+    return (text.notna() & (text != "") & ~text.isin(TREATMENT_ARMS)).fillna(False).astype(bool)
+
+
+def _control_arm(participants: pd.DataFrame) -> pd.Series:
+    if "arm" not in participants:
+        return pd.Series(False, index=participants.index)
+    return is_control_arm(participants["arm"])
+
+
 def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     """Events of a woman with no injection row at all (part of ``before_first_injection``).
 
-    Rows, not dates: a woman whose injection date failed to parse has an injection, and
-    that date's own error is the one to fix.
+    A woman of a treatment arm (MenSC, PRP, BMDSC, or no arm: MenSC by default) needs an
+    injection before any event. A woman of a control arm (``control``, ``declined``, …) has
+    none by design and is followed from her consent date: her events must be on or after
+    it, and need one. Rows, not dates: a woman whose injection date failed to parse has an
+    injection, and that date's own error is the one to fix.
     """
     treated = frames["injections"]["participant_id"].dropna()
-    enrolled = frames["participants"]["participant_id"].dropna()
+    p = frames["participants"]
+    enrolled = p["participant_id"].dropna()
+    known = p.dropna(subset=["participant_id"]).drop_duplicates("participant_id")
+    known = known.set_index("participant_id")
+    control = _control_arm(known)
+    consent = known["consent_date"]
     for name, column in _EVENTS[1:]:
         f = frames[name]
         who = f["participant_id"]
         untreated = f[column].notna() & isin(who, enrolled) & ~isin(who, treated)
+        in_control = _per_woman(f, control).fillna(False).astype(bool)
         found.add(
             labels[name],
-            untreated,
+            untreated & ~in_control,
             column,
             f[column],
             "before_first_injection",
             f"{column} " + _text("before_first_injection") + ", but she has no injection recorded",
+        )
+        start = _per_woman(f, consent)
+        no_consent = untreated & in_control & start.isna()
+        found.add(
+            labels[name],
+            no_consent,
+            column,
+            f[column],
+            "before_first_injection",
+            f"{column} of a woman of a control arm, who is followed from her consent date, "
+            "but none is recorded",
+        )
+        before = (untreated & in_control & (f[column] < start)).fillna(False)
+        found.add(
+            labels[name],
+            before,
+            column,
+            f[column],
+            "before_first_injection",
+            f"{column} is before her consent date, from which a woman of a control arm is "
+            "followed (" + _iso(_at(before, start)) + ")",
         )
 
 
@@ -496,13 +549,19 @@ def warn_untreated(
     """Warn of women not yet treated, or not yet followed up, if the tables could say."""
     p = frames["participants"]
     treated = isin(p["participant_id"], frames["injections"]["participant_id"].dropna())
+    # A woman of a control arm has no injection by design: nothing to warn of.
+    control = _control_arm(p)
     found.add(
         labels["participants"],
-        p["participant_id"].notna() & ~treated & ("injections.participant_id" not in unread),
+        p["participant_id"].notna()
+        & ~treated
+        & ~control
+        & ("injections.participant_id" not in unread),
         "participant_id",
         p["participant_id"],
         "no_injection",
-        "she has no injection recorded (enrolled, not yet treated): the analysis leaves her out",
+        "she has no injection recorded (enrolled, not yet treated): the analysis of the "
+        "treated women leaves her out",
         warning=True,
     )
     contacted = isin(p["participant_id"], frames["contacts"]["participant_id"].dropna())

@@ -17,12 +17,14 @@ rule of the format.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from follicle.analysis.frame import DAYS_PER_MONTH
 from follicle.workbook.schema import (
     INFANT_CONDITIONS,
     MATERNAL_CONDITIONS,
@@ -58,14 +60,33 @@ Progress = Callable[[int, int], None]
 
 
 def synthetic_workbook(
-    n_women: int, *, seed: int = 0, sites: int = 5, pregnancy_rate: float = 1 / 3
+    n_women: int,
+    *,
+    seed: int = 0,
+    sites: int = 5,
+    pregnancy_rate: float = 1 / 3,
+    arms: Mapping[str, float] | None = None,
+    hazard_ratios: Mapping[str, float] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Draw a valid cohort of ``n_women`` as eight text frames (the CSVs' contents).
 
     ``pregnancy_rate`` is the chance that a woman has at least one pregnancy; ``sites`` the
-    number of treating centres (``site-01`` …) the women are spread across.
+    number of treating centres (``site-01`` …) the women are spread across. ``arms``
+    (shares by arm, :func:`follicle.workbook.synthetic_arms.parse_arms`) draws several arms
+    with confounded assignment and a known hazard ratio per arm (``hazard_ratios``,
+    1 by default; :mod:`follicle.workbook.synthetic_arms`); ``pregnancy_rate`` then does
+    not apply.
     """
-    blocks = list(_blocks(n_women, seed=seed, sites=sites, pregnancy_rate=pregnancy_rate))
+    blocks = list(
+        _blocks(
+            n_women,
+            seed=seed,
+            sites=sites,
+            pregnancy_rate=pregnancy_rate,
+            arms=arms,
+            hazard_ratios=hazard_ratios,
+        )
+    )
     return {
         table.name: _as_text(
             table.name, pd.concat([b[table.name] for b in blocks], ignore_index=True)
@@ -82,12 +103,15 @@ def write_synthetic(
     sites: int = 5,
     pregnancy_rate: float = 1 / 3,
     progress: Progress | None = None,
+    arms: Mapping[str, float] | None = None,
+    hazard_ratios: Mapping[str, float] | None = None,
 ) -> Path:
     """Write a synthetic workbook folder of ``n_women`` and return its path.
 
     Block after block is appended to the eight CSV files, so memory stays that of one block
     whatever ``n_women`` is. ``progress(done, total)`` is called after each block with the
-    number of women written so far.
+    number of women written so far. ``arms`` and ``hazard_ratios`` as in
+    :func:`synthetic_workbook`.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -108,7 +132,14 @@ def write_synthetic(
             writers[table.name] = pacsv.CSVWriter(
                 files[table.name], schemas[table.name], write_options=options
             )
-        for block in _blocks(n_women, seed=seed, sites=sites, pregnancy_rate=pregnancy_rate):
+        for block in _blocks(
+            n_women,
+            seed=seed,
+            sites=sites,
+            pregnancy_rate=pregnancy_rate,
+            arms=arms,
+            hazard_ratios=hazard_ratios,
+        ):
             for table in TABLES:
                 text = _as_text(table.name, block[table.name])
                 writers[table.name].write_table(
@@ -126,7 +157,13 @@ def write_synthetic(
 
 
 def _blocks(
-    n_women: int, *, seed: int, sites: int, pregnancy_rate: float
+    n_women: int,
+    *,
+    seed: int,
+    sites: int,
+    pregnancy_rate: float,
+    arms: Mapping[str, float] | None = None,
+    hazard_ratios: Mapping[str, float] | None = None,
 ) -> Iterator[dict[str, pd.DataFrame]]:
     """The cohort's typed frames, :data:`BLOCK_WOMEN` women at a time (at least one block)."""
     width = max(7, len(str(max(n_women - 1, 0))))
@@ -134,7 +171,15 @@ def _blocks(
     for number, start in enumerate(starts):
         n = min(BLOCK_WOMEN, n_women - start)
         rng = np.random.default_rng([seed, number])
-        yield _draw_block(rng, start, n, width=width, sites=sites, pregnancy_rate=pregnancy_rate)
+        if arms is not None:
+            ratios = dict(hazard_ratios or dict.fromkeys(arms, 1.0))
+            yield _draw_arms_block(
+                rng, start, n, width=width, sites=sites, arms=arms, ratios=ratios
+            )
+        else:
+            yield _draw_block(
+                rng, start, n, width=width, sites=sites, pregnancy_rate=pregnancy_rate
+            )
 
 
 def _days(values: np.ndarray) -> np.ndarray:
@@ -470,3 +515,140 @@ def _as_text(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             .astype(object)
         )
     return pd.DataFrame(out)
+
+
+def _draw_arms_block(
+    rng: np.random.Generator,
+    start: int,
+    n: int,
+    *,
+    width: int,
+    sites: int,
+    arms: Mapping[str, float],
+    ratios: Mapping[str, float],
+) -> dict[str, pd.DataFrame]:
+    """One block of women in several arms, drawn from the known model of
+    :mod:`follicle.workbook.synthetic_arms`: the eight tables as typed frames.
+
+    A treated woman's time zero is her (only) injection; a control has none and is
+    followed from her consent. A pregnancy is her first event when it comes before
+    menopause and censoring; menopause is reported at a contact on its day and at every
+    contact after it.
+    """
+    from follicle.workbook.synthetic_arms import CONTROL, draw_women
+
+    number = np.arange(start, start + n)
+    pid = _ids("W", number, width)
+    drawn = draw_women(rng, n, arms, ratios)
+    arm = drawn.arm.astype(str)
+    treated = arm != CONTROL
+    t0 = np.datetime64("2018-08-01") + _days(rng.integers(0, 1150, n))
+    # Follow-up also ends at the last interview day (never in the future): censoring that
+    # depends on the calendar date of time zero alone, not on the arm.
+    cap = (LAST_INTERVIEW - t0).astype(int) / DAYS_PER_MONTH - 1 / DAYS_PER_MONTH
+    drawn = replace(drawn, censoring=np.minimum(drawn.censoring, cap))
+    birth = t0 - _days((drawn.age * 365.25).astype(int)) - _days(rng.integers(1, 360, n))
+    consent = np.where(treated, t0 - _days(rng.integers(1, 30, n)), t0)
+
+    def at(months: np.ndarray) -> np.ndarray:
+        return t0 + _days(np.floor(months * DAYS_PER_MONTH).astype(int))
+
+    end = at(drawn.censoring)
+    status = drawn.status
+    menopause = status == 2
+    meno_date = at(drawn.menopause)
+    baseline_code = _choose(rng, np.array([0.85, 0.13, 0.02]), n)
+    menses0 = np.array(MENSES_BASELINE)[baseline_code]
+    participants = pd.DataFrame(
+        {
+            "participant_id": pid,
+            "site": np.char.add(
+                "site-", np.char.zfill((rng.integers(0, sites, n) + 1).astype(str), 2)
+            ),
+            "arm": arm,
+            "birth_date": birth,
+            "consent_date": consent,
+            "menses_baseline": menses0,
+            "amh_ng_ml": drawn.amh,
+            "afc": rng.integers(0, 9, n),
+            "fsh_iu_l": np.round(rng.normal(11, 3, n).clip(2), 1),
+            "prior_ivf_cycles": rng.integers(0, 5, n),
+            "prior_max_oocytes": rng.integers(0, 6, n),
+            "prior_cycle_cancelled": np.where(rng.random(n) < 0.3, "yes", "no"),
+        }
+    )
+    products = np.where(np.isin(arm, ["MenSC", "PRP", "BMDSC"]), arm, "other")
+    injections = pd.DataFrame(
+        {
+            "participant_id": pid[treated],
+            "injection_date": t0[treated],
+            "product": products[treated],
+            "dose_million_cells": np.where(products[treated] == "MenSC", "10", ""),
+            "ovary": "both",
+            "route": "transvaginal",
+        }
+    )
+    contacts = _contacts(rng, pid, t0, end, menses0, menses0)
+    # Menopause: reported on its day, and at every contact after it.
+    after = (
+        contacts["contact_date"].to_numpy()
+        >= pd.Series(meno_date, index=pid).reindex(contacts["participant_id"]).to_numpy()
+    )
+    after &= pd.Series(menopause, index=pid).reindex(contacts["participant_id"]).to_numpy()
+    contacts.loc[after, "menses"] = "menopause"
+    report = pd.DataFrame(
+        {
+            "participant_id": pid[menopause],
+            "contact_date": meno_date[menopause],
+            "mode": "phone",
+            "milestone": "unscheduled",
+            "menses": "menopause",
+            "checklist_complete": "no",
+            "vital_status": "alive",
+        }
+    )
+    contacts = pd.concat([contacts, report], ignore_index=True)
+
+    women = np.flatnonzero(status == 1)
+    conceive = at(drawn.pregnancy)[women]
+    outcome, days = _outcomes(rng, women.size)
+    date = conceive + _days(days)
+    still_open = date > end[women]
+    ivf = rng.random(women.size) < 0.4
+    twins = (outcome == "live_birth") & (rng.random(women.size) < np.where(ivf, 0.1, 0.015))
+    cycle_id = np.where(ivf, _ids("C", number[women], width), "")
+    preg = pd.DataFrame(
+        {
+            "pregnancy_id": _ids("G", number[women], width, np.ones(women.size, int)),
+            "participant_id": pid[women],
+            "conception_date": conceive,
+            "mode": np.where(ivf, "ivf", "spontaneous"),
+            "ivf_cycle_id": cycle_id,
+            "fetuses": np.where(twins, 2, 1),
+            "outcome": np.where(still_open, "ongoing", outcome),
+            "outcome_date": np.where(still_open, np.datetime64("NaT"), date),
+            "gestational_weeks": np.where(still_open, np.nan, np.round((days + 14) / 7, 1)),
+        }
+    )
+    ivf_cycles = pd.DataFrame(
+        {
+            "cycle_id": cycle_id[ivf],
+            "participant_id": pid[women[ivf]],
+            "start_date": np.maximum(conceive[ivf] - np.timedelta64(14, "D"), t0[women[ivf]]),
+            "oocytes_retrieved": rng.integers(1, 8, int(ivf.sum())),
+            "embryos_transferred": rng.integers(1, 3, int(ivf.sum())),
+            "cancelled": "no",
+        }
+    )
+    infants, infant_conditions = _infants(rng, preg, width)
+    conditions = _conditions(rng, pid, t0, end, preg)
+    return {
+        "participants": participants,
+        "injections": injections,
+        "contacts": contacts,
+        "conditions": conditions,
+        "ivf_cycles": ivf_cycles,
+        "pregnancies": preg,
+        "infants": infants,
+        "infant_conditions": infant_conditions,
+    }

@@ -1,0 +1,66 @@
+"""Propensity scores and inverse-probability weights for one arm against the reference.
+
+The score is the fitted probability of being in the compared arm (1) rather than the
+reference arm (0) from a logistic regression on the covariates (R ``glm(arm ~ age + amh +
+afc + menses_regular + prior_ivf_cycles, family = binomial)``), fitted by statsmodels.
+
+Weights, stabilized by the share of the arm among the pair (:math:`\\pi = n_1 / n`):
+
+* **ATE** (the whole population): :math:`\\pi / e` in the compared arm,
+  :math:`(1 - \\pi) / (1 - e)` in the reference arm;
+* **ATT** (the population of the compared arm): 1 in the compared arm,
+  :math:`\\frac{e}{1 - e} \\cdot \\frac{1 - \\pi}{\\pi}` in the reference arm.
+
+The effective sample size of a set of weights is :math:`(\\sum w)^2 / \\sum w^2` (Kish).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import statsmodels.api as sm
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+Estimand = Literal["ATE", "ATT"]
+ESTIMANDS: tuple[Estimand, ...] = ("ATE", "ATT")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Propensity scores and weights of the women of one comparison, in input order."""
+
+    estimand: Estimand
+    score: FloatArray
+    weight: FloatArray
+
+    def effective_size(self, mask: NDArray[np.bool_]) -> float:
+        """Kish's effective sample size of the weights of ``mask``'s women."""
+        w = self.weight[mask]
+        return float(w.sum() ** 2 / (w**2).sum()) if w.size else float("nan")
+
+
+def propensity_score(treated: NDArray[np.bool_], x: FloatArray) -> FloatArray:
+    """Fitted probability of ``treated`` from a logistic regression on ``x`` (with an
+    intercept); R ``fitted(glm(treated ~ x, family = binomial))``."""
+    design = np.column_stack([np.ones(len(x)), x])
+    fit = sm.GLM(treated.astype(float), design, family=sm.families.Binomial()).fit(
+        tol=1e-12, maxiter=100
+    )
+    return np.asarray(fit.fittedvalues, dtype=float)
+
+
+def ip_weights(
+    treated: NDArray[np.bool_], score: FloatArray, *, estimand: Estimand = "ATE"
+) -> Weights:
+    """Stabilized inverse-probability weights for ``estimand`` (``"ATE"`` or ``"ATT"``)."""
+    if estimand not in ESTIMANDS:
+        raise ValueError(f"estimand must be ATE or ATT, not {estimand!r}")
+    share = treated.mean()
+    if estimand == "ATE":
+        weight = np.where(treated, share / score, (1 - share) / (1 - score))
+    else:
+        weight = np.where(treated, 1.0, score / (1 - score) * (1 - share) / share)
+    return Weights(estimand, score, weight)
