@@ -644,6 +644,16 @@ def _read_password(password_stdin: bool) -> str:
     return password
 
 
+def _strong_password(password: str, username: str) -> None:
+    """Exit 1 naming the reason when ``password`` is too weak (before any database work)."""
+    from follicle.store.passwords import password_problem
+
+    problem = password_problem(password, username=username)
+    if problem is not None:
+        errors.print(f"[bold red]error:[/] {escape(problem)}; nothing was changed")
+        raise typer.Exit(1)
+
+
 @user_app.command("add")
 def user_add(
     username: Annotated[str, typer.Argument(help="The user name to sign in with.")],
@@ -672,6 +682,7 @@ def user_add(
         )
         raise typer.Exit(2)
     password = _read_password(password_stdin)
+    _strong_password(password, username)
     with _handled():
         engine = _registry_engine()
         try:
@@ -683,6 +694,135 @@ def user_add(
     console.print(
         f"[green]Created[/] user [bold]{escape(user.username)}[/] ({user.role}; {escape(sites)})"
     )
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the accounts: role, sites, whether active or locked, when created.
+
+    Example:
+
+        follicle user list
+    """
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from follicle.store.accounts import list_users
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.connect() as connection:
+                frame = list_users(connection)
+        finally:
+            engine.dispose()
+    if frame.empty:
+        console.print("No accounts yet: follicle user add NAME --role admin")
+        return
+    table = RichTable(title=f"{len(frame)} account(s)", title_justify="left")
+    for column in ("user", "role", "sites", "status", "created"):
+        table.add_column(column)
+    now = datetime.now(UTC)
+    for row in frame.itertuples():
+        locked = row.locked_until is not None and pd.notna(row.locked_until)
+        if locked:
+            locked = pd.Timestamp(row.locked_until).tz_localize(None) > pd.Timestamp(
+                now
+            ).tz_localize(None)
+        status = "disabled" if not row.active else "locked" if locked else "active"
+        sites = row.sites or ("all" if row.role == "admin" else "none")
+        created = pd.Timestamp(row.created_at).strftime("%Y-%m-%d %H:%M")
+        table.add_row(escape(row.username), row.role, escape(sites), status, created)
+    console.print(table)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: Annotated[str, typer.Argument(help="The account whose password changes.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a new password (asked twice, or read with --password-stdin); the account's
+    sessions end and a lockout is lifted.
+
+    Example:
+
+        follicle user passwd nora
+    """
+    from follicle.store.accounts import set_password, user_id_of
+
+    password = _read_password(password_stdin)
+    _strong_password(password, username)
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                set_password(connection, user_id_of(connection, username), password)
+        finally:
+            engine.dispose()
+    console.print(f"[green]Changed[/] the password of [bold]{escape(username.strip())}[/]")
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="The account to disable.")],
+    enable: Annotated[
+        bool, typer.Option("--enable", help="Enable a disabled account again instead.")
+    ] = False,
+) -> None:
+    """Disable an account (it can no longer sign in; its sessions end), or --enable it.
+
+    Example:
+
+        follicle user disable nora
+    """
+    from follicle.store.accounts import set_user_active, user_id_of
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                set_user_active(connection, user_id_of(connection, username), enable)
+        finally:
+            engine.dispose()
+    done = "Enabled" if enable else "Disabled"
+    console.print(f"[green]{done}[/] account [bold]{escape(username.strip())}[/]")
+
+
+@site_app.command("list")
+def site_list() -> None:
+    """List the sites with their women and accounts.
+
+    Example:
+
+        follicle site list
+    """
+    from follicle.store.accounts import site_overview
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.connect() as connection:
+                frame = site_overview(connection)
+        finally:
+            engine.dispose()
+    if frame.empty:
+        console.print('No sites yet: follicle site add CODE "Name"')
+        return
+    table = RichTable(title=f"{len(frame)} site(s)", title_justify="left")
+    for column in ("code", "name", "women", "accounts"):
+        table.add_column(column, justify="right" if column in ("women", "accounts") else "left")
+    for row in frame.itertuples():
+        registered = "" if row.registered else " [yellow](not registered)[/]"
+        table.add_row(
+            escape(str(row.code)) + registered,
+            escape(str(row.name)),
+            f"{row.women:,}",
+            f"{row.accounts:,}",
+        )
+    console.print(table)
 
 
 @site_app.command("add")

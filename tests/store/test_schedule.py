@@ -12,16 +12,7 @@ import pytest
 from analysis.cohorts import generated_frames
 from follicle.errors import PermissionDenied
 from follicle.store import records
-from follicle.store.schedule import (
-    COLUMNS,
-    WINDOWS,
-    YEAR_DAYS,
-    ScheduleCache,
-    identities,
-    milestones,
-    worklist,
-    worklist_page,
-)
+from follicle.store.schedule import COLUMNS, WINDOWS, YEAR_DAYS, milestones, worklist
 
 INJECTED = date(2020, 1, 1)
 
@@ -294,7 +285,7 @@ def test_worklist_of_an_empty_registry_and_of_women_without_injections(engine):
 
     with engine.begin() as connection:
         create_site(connection, "North", "North clinic")
-        nora = create_user(connection, "nora", "pw", "coordinator", ["North"])
+        nora = create_user(connection, "nora", "nora north password", "coordinator", ["North"])
         frame, counts = worklist(connection, nora, today=date(2026, 1, 1))
         assert frame.empty
         assert counts == {
@@ -320,89 +311,3 @@ def test_worklist_of_an_empty_registry_and_of_women_without_injections(engine):
         frame, counts = worklist(connection, nora, today=date(2026, 1, 1))
     assert frame.empty
     assert counts["all"] == 0
-
-
-def test_worklist_page_opens_on_todays_calls_window_closing_soonest_first(engine, people):
-    today = date(2026, 11, 26)
-    with engine.connect() as connection:
-        calls = worklist_page(connection, people["admin"], today=today)
-        every, counts = worklist(connection, people["admin"], today=today)
-    due_now = every[every["status"].isin(["due", "overdue"])]
-    assert calls.total == len(due_now) == counts["calls"] == calls.counts["calls"]
-    assert calls.counts == counts
-    assert set(calls.rows["status"]) <= {"due", "overdue"}
-    assert calls.rows["window_end"].is_monotonic_increasing
-    # Missed milestones are their own status: the window closed before today.
-    missed = every[every["status"] == "missed"]
-    assert len(missed) == counts["missed"] > 0
-    assert (missed["window_end"] < pd.Timestamp(today)).all()
-    assert missed["contact_date"].isna().all()
-
-
-def test_worklist_pages_and_last_contact(engine, people):
-    today = date(2026, 11, 26)
-    with engine.connect() as connection:
-        every, _ = worklist(connection, people["admin"], today=today, sort="window_end")
-        pages = [
-            worklist_page(connection, people["admin"], today=today, status=None, page=n, per_page=7)
-            for n in range(1, 30)
-        ]
-        contacts = pd.read_sql("SELECT participant_id, contact_date FROM contacts", connection)
-    first = pages[0]
-    assert first.pages == -(-len(every) // 7)
-    assert first.total == len(every)
-    joined = pd.concat([p.rows for p in pages[: first.pages]], ignore_index=True)
-    key = ["participant_id", "milestone"]
-    assert joined[key].astype(str).values.tolist() == every[key].astype(str).values.tolist()
-    # Past the last page: the last page.
-    assert pages[-1].page == first.pages
-    last = pd.to_datetime(contacts["contact_date"]).groupby(contacts["participant_id"]).max()
-    for pid, day in joined.groupby("participant_id", observed=True)["last_contact"].first().items():
-        assert day == last[pid]
-
-
-def test_the_cached_worklist_equals_the_read_one_and_follows_changes(engine, people):
-    today = date(2026, 11, 26)
-    cache = ScheduleCache()
-    for user in ("admin", "north", "south", "reviewer"):
-        for status in (None, "calls", "missed", "done"):
-            with engine.connect() as connection:
-                read = worklist_page(connection, people[user], today=today, status=status)
-                kept = worklist_page(
-                    connection, people[user], today=today, status=status, cache=cache
-                )
-            assert kept.counts == read.counts
-            pd.testing.assert_frame_equal(kept.rows, read.rows, check_categorical=False)
-    with engine.connect() as connection:
-        before = worklist_page(connection, people["north"], today=today, cache=cache)
-    call = before.rows.iloc[0]
-    with engine.begin() as connection:
-        records.create(
-            connection,
-            people["north"],
-            "contacts",
-            {
-                "participant_id": str(call["participant_id"]),
-                "contact_date": today.isoformat(),
-                "mode": "phone",
-                "milestone": str(call["kind"]),
-            },
-        )
-    with engine.connect() as connection:
-        after = worklist_page(connection, people["north"], today=today, cache=cache)
-    assert after.counts["done"] == before.counts["done"] + 1
-    assert after.counts["calls"] == before.counts["calls"] - 1
-
-
-def test_identities_only_for_the_roles_that_may_see_them(engine, people):
-    with engine.begin() as connection:
-        records.create(
-            connection,
-            people["north"],
-            "participant_identity",
-            {"participant_id": "007", "full_name": "Nahid K", "phone": "+98 21 555 0101"},
-        )
-        seen = identities(connection, people["north"], ["007", "008"])
-        hidden = identities(connection, people["reviewer"], ["007"])
-    assert seen == {"007": ("Nahid K", "+98 21 555 0101")}
-    assert hidden == {}

@@ -26,24 +26,20 @@ including the first whose due date is after ``today`` (the next one to come). No
 falls due after a contact that recorded the woman as deceased.
 
 Everything is computed at once for all injections and contacts (numpy day arithmetic and
-one ``merge_asof`` per milestone kind): no loop over women. :func:`worklist` narrows to the
-user's sites in SQL first.
+one ``searchsorted`` per milestone kind): no loop over women. The worklist of a user's
+sites is :mod:`follicle.store.worklist`.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
-from follicle.errors import PermissionDenied
 from follicle.store.accounts import User
-from follicle.store.tables import WORKBOOK_TABLES, audit_log, participant_identity
 
 
 @dataclass(frozen=True)
@@ -265,240 +261,6 @@ def milestones(injections: pd.DataFrame, contacts: pd.DataFrame, *, today: date)
     )
 
 
-def _read(connection: Connection, actor: User | None, site: str | None) -> tuple[pd.DataFrame, ...]:
-    """The injections, contacts and sites of the women of the actor's sites (every site
-    for ``None``), one query each."""
-    p = WORKBOOK_TABLES["participants"]
-    inj = WORKBOOK_TABLES["injections"]
-    con = WORKBOOK_TABLES["contacts"]
-
-    def narrowed(statement: Any) -> Any:
-        if actor is not None and actor.role != "admin":
-            statement = statement.where(p.c.site.in_(sorted(actor.sites)))
-        if site is not None:
-            statement = statement.where(p.c.site == site)
-        return statement
-
-    def frame(statement: Any, columns: list[str]) -> pd.DataFrame:
-        rows = [tuple(r) for r in connection.execute(statement)]
-        return pd.DataFrame(rows, columns=columns)
-
-    women = frame(narrowed(select(p.c.participant_id, p.c.site)), ["participant_id", "site"])
-    injections = frame(
-        narrowed(
-            select(inj.c.participant_id, inj.c.injection_date).join(
-                p, p.c.participant_id == inj.c.participant_id
-            )
-        ),
-        ["participant_id", "injection_date"],
-    )
-    contacts = frame(
-        narrowed(
-            select(
-                con.c.participant_id, con.c.contact_date, con.c.milestone, con.c.vital_status
-            ).join(p, p.c.participant_id == con.c.participant_id)
-        ),
-        ["participant_id", "contact_date", "milestone", "vital_status"],
-    )
-    return women, injections, contacts
-
-
-def _registry_milestones(
-    connection: Connection, actor: User | None, site: str | None, today: date
-) -> pd.DataFrame:
-    """:func:`milestones` of the actor's women (everyone's for ``None``) with their
-    ``site`` and ``last_contact`` (her latest contact of any kind, ``NaT`` if none)."""
-    women, injections, contacts = _read(connection, actor, site)
-    frame = milestones(injections, contacts, today=today)
-    sites = women.set_index("participant_id")["site"].astype(object)
-    frame.insert(1, "site", pd.Categorical(sites.reindex(frame["participant_id"]).to_numpy()))
-    dated = contacts.dropna(subset=["participant_id", "contact_date"])
-    last = pd.to_datetime(dated["contact_date"]).groupby(dated["participant_id"]).max()
-    frame["last_contact"] = (
-        last.reindex(frame["participant_id"].astype(object)).to_numpy(dtype="datetime64[ns]")
-        if len(last)
-        else np.full(len(frame), np.datetime64("NaT"), dtype="datetime64[ns]")
-    )
-    return frame
-
-
-def _change_stamp(connection: Connection) -> int:
-    """The newest audit entry's number: every change to the registry's rows is audited,
-    so the registry has not changed while this stays the same."""
-    return int(connection.execute(select(func.max(audit_log.c.id))).scalar() or 0)
-
-
-class ScheduleCache:
-    """Every site's milestones for one day, kept until the registry changes.
-
-    The web application holds one: a worklist request then costs one ``max(id)`` query
-    and a filter over the kept frame, not a read of every injection and contact. It is
-    computed again when the day changes or an audit entry was added (any save, import or
-    deletion), and its sorted orders are kept beside it, one per sort column asked for.
-    Thread-safe (the application answers requests on a thread pool).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple[int, date] | None = None
-        self._frame = pd.DataFrame()
-        self._orders: dict[str, np.ndarray] = {}
-
-    def frame(self, connection: Connection, today: date) -> tuple[pd.DataFrame, dict[str, Any]]:
-        """The registry's milestones on ``today`` and the cache of their sorted orders."""
-        key = (_change_stamp(connection), today)
-        with self._lock:
-            if self._key != key:
-                self._frame = _registry_milestones(connection, None, None, today)
-                self._orders = {}
-                self._key = key
-            return self._frame, self._orders
-
-    def clear(self) -> None:
-        """Forget the kept frame (the next request computes it again)."""
-        with self._lock:
-            self._key, self._frame, self._orders = None, pd.DataFrame(), {}
-
-
-#: What the worklist can be sorted by.
-SORTS = ("window_end", "due_date", "participant_id", "site", "milestone", "status", "last_contact")
-
-#: The ``status`` filter of the worklist: a status, or ``calls`` (due and overdue).
-FILTERS = (*STATUSES, "calls")
-
-
-@dataclass(frozen=True)
-class WorklistPage:
-    """One page of the worklist.
-
-    Attributes
-    ----------
-    rows
-        The page's milestones: :data:`COLUMNS`, ``site`` and ``last_contact``.
-    counts
-        Milestones per status at the user's (chosen) sites, before the status filter, with
-        ``calls`` (due + overdue) and ``all``.
-    total
-        Milestones that pass the filter (over all pages).
-    page, pages
-        This page's number (from 1) and how many there are (at least 1).
-    """
-
-    rows: pd.DataFrame
-    counts: dict[str, int]
-    total: int
-    page: int
-    pages: int
-
-
-def _order(frame: pd.DataFrame, sort: str) -> np.ndarray:
-    """Positions of ``frame`` sorted by ``sort``, then study ID, then due date.
-
-    Categorical columns sort by their categories' order: study IDs and sites are sorted
-    categories, milestones are in schedule order and statuses in :data:`STATUSES` order.
-    Dates sort as integers (unknown first).
-    """
-
-    def key(column: str) -> np.ndarray:
-        values = frame[column]
-        if isinstance(values.dtype, pd.CategoricalDtype):
-            return values.cat.codes.to_numpy()
-        return values.to_numpy(dtype="datetime64[ns]").astype(np.int64)
-
-    keys = [key("due_date"), key("participant_id")]
-    if sort != "participant_id":
-        keys.append(key(sort))
-    return np.lexsort(keys)  # the last key is the primary one
-
-
-def worklist_page(
-    connection: Connection,
-    actor: User,
-    *,
-    today: date,
-    site: str | None = None,
-    status: str | None = "calls",
-    sort: str = "window_end",
-    descending: bool = False,
-    page: int = 1,
-    per_page: int | None = 50,
-    cache: ScheduleCache | None = None,
-) -> WorklistPage:
-    """One page of the milestones of the women of the actor's sites.
-
-    Parameters
-    ----------
-    site
-        Narrow to one site (of hers; another site gives an empty page).
-    status
-        One of :data:`FILTERS` (default ``calls``: due or overdue, today's calls), or
-        ``None`` for every milestone.
-    sort, descending
-        One of :data:`SORTS` (default: the window closing soonest first); ties by study ID
-        and due date.
-    page, per_page
-        The page (from 1; past the last gives the last) of ``per_page`` rows (``None``:
-        one page of everything).
-    cache
-        The application's :class:`ScheduleCache`; without one the actor's women are read.
-
-    Raises
-    ------
-    PermissionDenied
-        Analysts (who see reports only).
-    ValueError
-        Unknown status or sort column.
-    """
-    if actor.role == "analyst":
-        raise PermissionDenied("analysts see reports and de-identified exports only")
-    if status is not None and status not in FILTERS:
-        raise ValueError(f"unknown status {status!r}: one of {', '.join(FILTERS)}")
-    if sort not in SORTS:
-        raise ValueError(f"cannot sort by {sort!r}: one of {', '.join(SORTS)}")
-    empty_counts = {**dict.fromkeys(STATUSES, 0), "calls": 0, "all": 0}
-    if site is not None and not actor.can_see_site(site):
-        return WorklistPage(_empty(), empty_counts, 0, 1, 1)
-    orders: dict[str, Any] = {}
-    if cache is not None:
-        frame, orders = cache.frame(connection, today)
-        if frame.empty:
-            return WorklistPage(_empty(), empty_counts, 0, 1, 1)
-        mine = np.ones(len(frame), dtype=bool)
-        if actor.role != "admin":
-            mine &= frame["site"].isin(sorted(actor.sites)).to_numpy()
-        if site is not None:
-            mine &= (frame["site"] == site).to_numpy()
-    else:
-        frame = _registry_milestones(connection, actor, site, today)
-        mine = np.ones(len(frame), dtype=bool)
-    status_codes = frame["status"].cat.codes.to_numpy() if len(frame) else np.array([], int)
-    per_status = np.bincount(status_codes[mine], minlength=len(STATUSES))
-    counts = {s: int(n) for s, n in zip(STATUSES, per_status, strict=True)}
-    counts["calls"] = sum(counts[s] for s in CALLS)
-    counts["all"] = int(mine.sum())
-    if status == "calls":
-        mine &= np.isin(status_codes, [STATUSES.index(s) for s in CALLS])
-    elif status is not None:
-        mine &= status_codes == STATUSES.index(status)
-    if sort not in orders:
-        orders[sort] = _order(frame, sort)
-    order = orders[sort]
-    positions = order[mine[order]]
-    if descending:
-        positions = positions[::-1]
-    total = len(positions)
-    size = per_page or max(total, 1)
-    pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
-    chosen = positions[(page - 1) * size : page * size]
-    rows = frame.take(chosen).reset_index(drop=True)
-    return WorklistPage(rows, counts, total, page, pages)
-
-
-def _empty() -> pd.DataFrame:
-    return pd.DataFrame(columns=[*COLUMNS[:1], "site", *COLUMNS[1:], "last_contact"])
-
-
 def worklist(
     connection: Connection,
     actor: User,
@@ -509,8 +271,11 @@ def worklist(
     sort: str = "due_date",
     descending: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Every milestone of the women of the actor's sites (one page of everything, see
-    :func:`worklist_page`; here ``status`` defaults to every status), and the counts."""
+    """Every milestone of the women of the actor's sites, and the counts: one page of
+    everything (:func:`follicle.store.worklist.worklist_page`, but ``status`` defaults to
+    every status here)."""
+    from follicle.store.worklist import worklist_page
+
     found = worklist_page(
         connection,
         actor,
@@ -522,20 +287,3 @@ def worklist(
         per_page=None,
     )
     return found.rows, found.counts
-
-
-def identities(
-    connection: Connection, actor: User, participant_ids: list[str]
-) -> dict[str, tuple[str, str]]:
-    """Name and phone of each of these women, for the roles that may see them (others get
-    an empty mapping). One query; the caller passes a page's worth of IDs."""
-    if not actor.sees_identity or not participant_ids:
-        return {}
-    rows = connection.execute(
-        select(
-            participant_identity.c.participant_id,
-            participant_identity.c.full_name,
-            participant_identity.c.phone,
-        ).where(participant_identity.c.participant_id.in_(sorted(set(participant_ids))))
-    )
-    return {r.participant_id: (r.full_name or "", r.phone or "") for r in rows}

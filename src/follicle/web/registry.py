@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 from follicle.store.chain import lock_chain as lock_for_write
-from follicle.store.schedule import ScheduleCache
+from follicle.store.worklist import ScheduleCache
 from follicle.web.settings import WebSettings
 
 #: How long an SQLite connection waits for another process's write lock, in milliseconds.

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from follicle.store import schedule
+from follicle.store import worklist as schedule
 from follicle.web.deps import Enroller, RegistryDep
 from follicle.web.forms import frame_text
 from follicle.web.pages import render
