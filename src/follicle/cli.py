@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from follicle.analysis.cohort import Cohort
+    from follicle.store.import_sites import UnknownSites
     from follicle.store.importer import ImportSummary
     from follicle.workbook.frames import Workbook
     from follicle.workbook.validate import ValidationResult
@@ -177,10 +178,20 @@ def import_(
             help="Apply changes to women already in the registry (recorded in the audit)."
         ),
     ] = False,
+    create_sites: Annotated[
+        bool,
+        typer.Option(
+            "--create-sites",
+            help="Register the workbook's sites that are not registered yet (named by "
+            "their code) instead of refusing the workbook.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a workbook and import it into the registry, all or nothing.
 
-    The registry is FOLLICLE_DATABASE_URL (default: follicle.db here, SQLite).
+    The registry is FOLLICLE_DATABASE_URL (default: follicle.db here, SQLite). Every site
+    of the workbook must be registered (follicle site add), unless --create-sites; sites
+    that no coordinator works for are named after the import.
 
     Example:
 
@@ -194,12 +205,16 @@ def import_(
     with _handled():
         book = result.workbook()
         engine = make_engine(database_url())
-        summary = _import_with_progress(engine, book, update=update)
+        summary = _import_with_progress(
+            engine, book, update=update, unknown_sites="create" if create_sites else "refuse"
+        )
     console.print(f"[green]Imported[/] {workbook} into {engine.url.render_as_string(True)}")
     console.print(summary)
 
 
-def _import_with_progress(engine: Engine, book: Workbook, *, update: bool) -> ImportSummary:
+def _import_with_progress(
+    engine: Engine, book: Workbook, *, update: bool, unknown_sites: UnknownSites = "refuse"
+) -> ImportSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from follicle.store.engine import ensure_schema
@@ -219,7 +234,9 @@ def _import_with_progress(engine: Engine, book: Workbook, *, update: bool) -> Im
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return import_workbook(engine, book, update=update, progress=advance)
+        return import_workbook(
+            engine, book, update=update, progress=advance, unknown_sites=unknown_sites
+        )
 
 
 @app.command()
@@ -326,12 +343,20 @@ def demo(
     with _handled():
         book = load_workbook(seed.path())
         engine = make_engine(f"sqlite:///{database.resolve()}")
-        summary = _import_with_progress(engine, book, update=False)
+        # The demo registers the bundled cohort's site, so that its coordinators can be given it.
+        summary = _import_with_progress(engine, book, update=False, unknown_sites="create")
     console.print(f"Demo registry: {database}")
     console.print(summary)
     _print_counts(book.row_counts, "Bundled cohort")
     # Reported from the registry it was imported into, so the demo flag is explicit.
     _report(f"sqlite:///{database.resolve()}", folder / "report", demo=True)
+    url = f"sqlite:///{database.resolve()}"
+    console.print(
+        "\nTo open the demo registry in the browser, create an account in it and serve it:\n"
+        f"  export FOLLICLE_DATABASE_URL={escape(url)}\n"
+        "  follicle user add admin --role admin\n"
+        "  follicle serve"
+    )
 
 
 class CiMethod(StrEnum):
@@ -488,13 +513,19 @@ def serve(
     """Run the registry's web application on FOLLICLE_DATABASE_URL (default ./follicle.db).
 
     Create the first account before: `follicle user add NAME --role admin`. Behind a
-    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1.
+    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1. Each request is logged on
+    standard error: method, route, status, duration and user number (no study IDs, no
+    query values). To serve the demo registry (`follicle demo`), set
+    FOLLICLE_DATABASE_URL=sqlite:///follicle-demo/registry.db.
 
     Example:
 
         follicle serve --port 8000
     """
+    import copy
+
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from follicle.store.engine import database_url, display_url, ensure_schema, make_engine
 
@@ -514,7 +545,28 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=False,  # request paths hold study IDs: keep them out of logs
+        log_config=_server_logging(copy.deepcopy(LOGGING_CONFIG)),
     )
+
+
+def _server_logging(config: dict[str, Any]) -> dict[str, Any]:
+    """Uvicorn's logging with the registry's request log (route templates, no IDs) beside
+    it, each line stamped with the date and time, on standard error."""
+    config["formatters"]["requests"] = {
+        "format": "%(asctime)s %(levelname)s %(message)s",
+        "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+    }
+    config["handlers"]["requests"] = {
+        "formatter": "requests",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["follicle.web.requests"] = {
+        "handlers": ["requests"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 #: Colours of the audit's statuses.

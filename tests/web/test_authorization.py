@@ -273,7 +273,7 @@ ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
     ),
     ("GET", "/data"): (lambda c, s: Request("GET", "/data"), _grid(200, 403, 403, 200)),
     ("POST", "/data/import"): (
-        lambda c, s: Request("POST", "/data/import", files=_small_files()),
+        lambda c, s: Request("POST", "/data/import", {"create_sites": "yes"}, files=_small_files()),
         _grid(200, 403, 403, 403),
     ),
     ("POST", "/data/export"): (
