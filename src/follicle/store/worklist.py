@@ -116,14 +116,16 @@ def _change_stamp(connection: Connection) -> int:
 def _changed_women(connection: Connection, after: int, upto: int) -> list[str] | None:
     """The women whose schedule rows changed in the audit entries ``after`` < id ≤ ``upto``
     (``None``: too many to patch, compute everything again)."""
+    # The range of ids alone, so that the primary key answers (a filter on table_name
+    # could lead SQLite to the (table_name, record_key) index and every entry of a table).
     rows = connection.execute(
         select(audit_log.c.table_name, audit_log.c.record_key)
         .where(audit_log.c.id > after, audit_log.c.id <= upto)
-        .where(audit_log.c.table_name.in_(SCHEDULE_TABLES))
         .limit(MAX_CHANGED_WOMEN + 1)
     ).all()
     if len(rows) > MAX_CHANGED_WOMEN:
         return None
+    rows = [(table, key) for table, key in rows if table in SCHEDULE_TABLES]
     # A participants entry is keyed by her ID, the others by "<her ID>/<row key>".
     women = {
         key if table == "participants" else key.rpartition("/")[0] for table, key in rows if key
