@@ -212,3 +212,19 @@ def test_site_list_counts_accounts(registry: str) -> None:
     assert "2 site(s)" in listed
     assert re.search(r"North\s+│\s+North clinic\s+│\s+0\s+│\s+1", listed)
     assert re.search(r"South\s+│\s+South clinic\s+│\s+0\s+│\s+0", listed)
+
+
+def test_identity_import_all_or_nothing_and_never_printing_the_values(registry: str) -> None:
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    _ok("import", str(fixtures / "workbooks" / "small"), "--create-sites")
+    bad = runner.invoke(app, ["identity", "import", str(fixtures / "identity" / "bad.csv")])
+    assert bad.exit_code == 1
+    assert "6 error(s); nothing was written" in bad.output
+    assert "999" in bad.output
+    good = _ok("identity", "import", str(fixtures / "identity" / "good.csv"))
+    assert "identities: 4 added, 0 changed, 0 unchanged" in good
+    for output in (bad.output, good):
+        for secret in ("Nahid", "Karimi", "Zahra", "5550", "sister"):
+            assert secret not in output

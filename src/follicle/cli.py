@@ -669,6 +669,12 @@ audit_log_app = typer.Typer(
     "    follicle audit-log verify",
     no_args_is_help=True,
 )
+identity_app = typer.Typer(
+    help="Names and phone numbers of the women (kept apart from the study data, never "
+    "exported).\n\nExample:\n\n    follicle identity import phones.csv",
+    no_args_is_help=True,
+)
+app.add_typer(identity_app, name="identity")
 app.add_typer(user_app, name="user")
 app.add_typer(site_app, name="site")
 app.add_typer(audit_log_app, name="audit-log")
@@ -898,6 +904,33 @@ def site_add(
         finally:
             engine.dispose()
     console.print(f"[green]Added[/] site [bold]{escape(code.strip())}[/] ({escape(name.strip())})")
+
+
+@identity_app.command("import")
+def identity_import(
+    file: Annotated[
+        Path, typer.Argument(help="A CSV file with participant_id, name and phone columns.")
+    ],
+) -> None:
+    """Import names and phone numbers, all or nothing; audited without the values.
+
+    Every row is checked first (study ID known, not repeated, a name or a phone, a phone
+    number that looks like one); any problem is listed with its row and nothing is written.
+    An empty cell keeps the registry's value. Names and phones are never printed.
+
+    Example:
+
+        follicle identity import phones.csv
+    """
+    from follicle.store.identity_import import import_identities
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            summary = import_identities(engine, file, actor="cli")
+        finally:
+            engine.dispose()
+    console.print(f"[green]Imported[/] {escape(file.name)}: {summary}")
 
 
 @audit_log_app.command("verify")
