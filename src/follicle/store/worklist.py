@@ -125,10 +125,11 @@ def _changed_women(connection: Connection, after: int, upto: int) -> list[str] |
     ).all()
     if len(rows) > MAX_CHANGED_WOMEN:
         return None
-    rows = [(table, key) for table, key in rows if table in SCHEDULE_TABLES]
     # A participants entry is keyed by her ID, the others by "<her ID>/<row key>".
     women = {
-        key if table == "participants" else key.rpartition("/")[0] for table, key in rows if key
+        key if table == "participants" else key.rpartition("/")[0]
+        for table, key in rows
+        if key and table in SCHEDULE_TABLES
     }
     return sorted(women)
 
