@@ -48,7 +48,7 @@ def test_the_trail_is_newest_first_with_date_and_time(app_and_seed: tuple[FastAP
             {"resolved": resolved, "version": str(version), "reason": f"call {version}"},
         )
     trail = browser.get("/participants/WA001/audit").text
-    stamps = re.findall(r'<td class="mono nowrap">([^<]+)</td>', trail)
+    stamps = re.findall(r'<td class="mono nowrap" data-label="When">([^<]+)</td>', trail)
     assert stamps
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", s) for s in stamps)
     assert stamps == sorted(stamps, reverse=True)
