@@ -12,7 +12,7 @@ What it does, all on loopback with a temporary embedded SQLite registry:
 4. runs ``--clients`` concurrent clients (httpx.AsyncClient): each signs in, then saves
    telephone checklists (the contact and the eleven maternal conditions answered "no")
    for its own women, back to back, for ``--seconds``;
-5. stops the server and checks every acknowledged save (a 303 to the woman's page): its
+5. stops the server and checks every acknowledged save (a 303 to its confirmation): its
    contact must be in the database, with its audit entry.
 
 Prints p50/p95/p99 save latency (seen by the client), saves per second, the raw commit
@@ -167,7 +167,7 @@ async def client(base: str, username: str, women: list[str], window: Window) -> 
             )
             elapsed = time.perf_counter() - start
             n += 1
-            if answer.status_code == 303 and "saved=checklist" in answer.headers["location"]:
+            if answer.status_code == 303 and "/checklist/saved?" in answer.headers["location"]:
                 log.latencies.append(elapsed)
                 log.acknowledged.append(form_token)
             else:

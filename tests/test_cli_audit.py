@@ -76,7 +76,7 @@ def test_audit_of_the_registry(tmp_path: Path) -> None:
     database = tmp_path / "registry.db"
     url = f"sqlite:///{database}"
     imported = CliRunner().invoke(
-        app, ["import", str(seed.path())], env={"FOLLICLE_DATABASE_URL": url}
+        app, ["import", str(seed.path()), "--create-sites"], env={"FOLLICLE_DATABASE_URL": url}
     )
     assert imported.exit_code == 0, imported.output
     result = CliRunner().invoke(app, ["audit", "--json"], env={"FOLLICLE_DATABASE_URL": url})

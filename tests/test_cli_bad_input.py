@@ -280,7 +280,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     database = tmp_path / "registry.db"
     monkeypatch.setenv("FOLLICLE_DATABASE_URL", f"sqlite:///{database}")
     good = copy_workbook(tmp_path / "good")
-    result = runner.invoke(app, ["import", str(good)])
+    result = runner.invoke(app, ["import", str(good), "--create-sites"])
     assert result.exit_code == 0, result.output
     return database
 

@@ -1,7 +1,9 @@
-"""The registry's CLI: `follicle site add`, `follicle user add`, `follicle audit-log verify`;
-SQLite and PostgreSQL."""
+"""The registry's CLI: `follicle site add|list`, `follicle user add|list|passwd|disable`,
+`follicle audit-log verify`; SQLite and PostgreSQL."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from sqlalchemy import select, text
@@ -40,13 +42,13 @@ def test_site_add_then_user_add_with_the_password_on_stdin(registry: str) -> Non
     result = runner.invoke(
         app,
         ["user", "add", "nora", "--role", "coordinator", "--site", "North", "--password-stdin"],
-        input="s3cret!\n",
+        input="s3cret! and long\n",
     )
     assert result.exit_code == 0, result.output
     assert "Created user nora (coordinator; North)" in result.output
     ((name, role, hashed),) = _users(registry)
     assert (name, role) == ("nora", "coordinator")
-    assert verify_password(hashed, "s3cret!")
+    assert verify_password(hashed, "s3cret! and long")
     engine = make_engine(registry)
     with engine.connect() as connection:
         assert connection.execute(select(user_sites.c.site_code)).scalars().all() == ["North"]
@@ -54,37 +56,45 @@ def test_site_add_then_user_add_with_the_password_on_stdin(registry: str) -> Non
 
 
 def test_the_first_admin_with_a_confirmed_prompt(registry: str) -> None:
-    result = runner.invoke(app, ["user", "add", "ada", "--role", "admin"], input="pw-1\npw-1\n")
+    result = runner.invoke(
+        app, ["user", "add", "ada", "--role", "admin"], input="first admin pw1\nfirst admin pw1\n"
+    )
     assert result.exit_code == 0, result.output
     assert "all sites" in result.output
-    assert "pw-1" not in result.output
+    assert "first admin pw1" not in result.output
     ((_, role, hashed),) = _users(registry)
     assert role == "admin"
-    assert verify_password(hashed, "pw-1")
+    assert verify_password(hashed, "first admin pw1")
 
 
 def test_user_add_refuses_unknown_roles_sites_and_taken_names(registry: str) -> None:
     assert (
         runner.invoke(
-            app, ["user", "add", "x", "--role", "root", "--password-stdin"], input="p\n"
+            app,
+            ["user", "add", "x", "--role", "root", "--password-stdin"],
+            input="analyst passphrase\n",
         ).exit_code
         == 2
     )
     unknown_site = runner.invoke(
         app,
         ["user", "add", "x", "--role", "coordinator", "--site", "Nowhere", "--password-stdin"],
-        input="p\n",
+        input="analyst passphrase\n",
     )
     assert unknown_site.exit_code == 1
     assert "no such site: Nowhere" in unknown_site.output
     assert (
         runner.invoke(
-            app, ["user", "add", "x", "--role", "analyst", "--password-stdin"], input="p\n"
+            app,
+            ["user", "add", "x", "--role", "analyst", "--password-stdin"],
+            input="analyst passphrase\n",
         ).exit_code
         == 0
     )
     taken = runner.invoke(
-        app, ["user", "add", "x", "--role", "analyst", "--password-stdin"], input="p\n"
+        app,
+        ["user", "add", "x", "--role", "analyst", "--password-stdin"],
+        input="analyst passphrase\n",
     )
     assert taken.exit_code == 1
     assert "exists already" in taken.output
@@ -124,3 +134,97 @@ def test_audit_log_verify_without_a_registry_says_so(
     assert result.exit_code == 1
     assert "there is no registry" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def _ok(*args: str, stdin: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=stdin)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_weak_password_is_refused_with_its_reason(registry: str) -> None:
+    for password, reason in (
+        ("admin", "at least 12 characters (it has 5)"),
+        ("password1234", "one of the most common passwords"),
+    ):
+        result = runner.invoke(
+            app, ["user", "add", "ada", "--role", "admin", "--password-stdin"], input=password
+        )
+        assert result.exit_code == 1
+        assert reason in result.output
+        assert "nothing was changed" in result.output
+    assert "No accounts yet" in _ok("user", "list")
+
+
+def test_user_list_passwd_and_disable(registry: str) -> None:
+    assert "No accounts yet" in _ok("user", "list")
+    _ok("site", "add", "North", "North clinic")
+    _ok("user", "add", "ada", "--role", "admin", "--password-stdin", stdin="first admin pw1\n")
+    _ok(
+        "user",
+        "add",
+        "nora",
+        "--role",
+        "coordinator",
+        "--site",
+        "North",
+        "--password-stdin",
+        stdin="nora's first password\n",
+    )
+    listed = _ok("user", "list")
+    assert "2 account(s)" in listed
+    assert re.search(r"nora\s+│\s+coordinator\s+│\s+North\s+│\s+active", listed)
+    assert re.search(r"ada\s+│\s+admin\s+│\s+all\s+│\s+active", listed)
+    assert "argon2" not in listed
+    weak = runner.invoke(app, ["user", "passwd", "nora", "--password-stdin"], input="nora\n")
+    assert weak.exit_code == 1
+    assert "at least 12" in weak.output
+    assert "Changed the password of nora" in _ok(
+        "user", "passwd", "nora", "--password-stdin", stdin="nora's second password\n"
+    )
+    hashed = {name: h for name, _, h in _users(registry)}["nora"]
+    assert verify_password(hashed, "nora's second password")
+    unknown = runner.invoke(app, ["user", "passwd", "nobody", "--password-stdin"], input="x" * 20)
+    assert unknown.exit_code == 1
+    assert "no user 'nobody'" in unknown.output
+    assert "Disabled account nora" in _ok("user", "disable", "nora")
+    assert re.search(r"nora\s+│\s+coordinator\s+│\s+North\s+│\s+disabled", _ok("user", "list"))
+    assert "Enabled account nora" in _ok("user", "disable", "nora", "--enable")
+    assert runner.invoke(app, ["user", "disable", "nobody"]).exit_code == 1
+
+
+def test_site_list_counts_accounts(registry: str) -> None:
+    assert "No sites yet" in _ok("site", "list")
+    _ok("site", "add", "North", "North clinic")
+    _ok("site", "add", "South", "South clinic")
+    _ok(
+        "user",
+        "add",
+        "nora",
+        "--role",
+        "coordinator",
+        "--site",
+        "North",
+        "--password-stdin",
+        stdin="nora's first password\n",
+    )
+    listed = _ok("site", "list")
+    assert "2 site(s)" in listed
+    assert re.search(r"North\s+│\s+North clinic\s+│\s+0\s+│\s+1", listed)
+    assert re.search(r"South\s+│\s+South clinic\s+│\s+0\s+│\s+0", listed)
+
+
+def test_identity_import_all_or_nothing_and_never_printing_the_values(registry: str) -> None:
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    _ok("import", str(fixtures / "workbooks" / "small"), "--create-sites")
+    bad = runner.invoke(app, ["identity", "import", str(fixtures / "identity" / "bad.csv")])
+    assert bad.exit_code == 1
+    assert "6 error(s); nothing was written" in bad.output
+    assert "999" in bad.output
+    good = _ok("identity", "import", str(fixtures / "identity" / "good.csv"))
+    assert "identities: 4 added, 0 changed, 0 unchanged" in good
+    for output in (bad.output, good):
+        for secret in ("Nahid", "Karimi", "Zahra", "5550", "sister"):
+            assert secret not in output

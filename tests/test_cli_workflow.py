@@ -36,7 +36,7 @@ def test_the_bundled_cohort_validates_imports_and_exports_identically(
     tmp_path: Path, registry: str, fmt: str
 ) -> None:
     _invoke("validate", str(seed.path()))
-    _invoke("import", str(seed.path()))
+    _invoke("import", str(seed.path()), "--create-sites")
     out = tmp_path / ("export" if fmt == "csv" else "export.xlsx")
     _invoke("export", str(out), "--format", fmt)
     original, exported = load_workbook(seed.path()), load_workbook(out)
@@ -46,14 +46,14 @@ def test_the_bundled_cohort_validates_imports_and_exports_identically(
 
 
 def test_reimporting_the_same_workbook_changes_nothing(registry: str) -> None:
-    _invoke("import", str(SMALL))
-    assert "4 unchanged" in _invoke("import", str(SMALL))
+    _invoke("import", str(SMALL), "--create-sites")
+    assert "4 unchanged" in _invoke("import", str(SMALL), "--create-sites")
 
 
 def test_the_deidentified_export_has_no_dates_birth_dates_notes_or_original_ids(
     tmp_path: Path, registry: str
 ) -> None:
-    _invoke("import", str(SMALL))
+    _invoke("import", str(SMALL), "--create-sites")
     out = tmp_path / "deid"
     _invoke("export", str(out), "--deidentified")
     participants = pd.read_csv(out / "participants.csv", dtype=str)
@@ -69,6 +69,12 @@ def test_demo_imports_the_bundled_cohort_and_writes_its_report(tmp_path: Path) -
     output = _invoke("demo", "--dir", str(tmp_path / "demo"))
     assert "not patient data" in output
     assert "105 new" in output
+    assert "sites registered: Avicenna Fertility Center" in " ".join(output.split())
+    database = (tmp_path / "demo" / "registry.db").resolve()
+    flat = "".join(output.split())
+    assert f"exportFOLLICLE_DATABASE_URL=sqlite:///{database}".replace(" ", "") in flat
+    assert "follicleuseraddadmin--roleadmin" in flat
+    assert "follicleserve" in flat
     report = tmp_path / "demo" / "report"
     for name in ("index.html", "results.json", "tables.xlsx", "tables.docx"):
         assert (report / name).is_file()
@@ -91,6 +97,24 @@ def test_demo_imports_the_bundled_cohort_and_writes_its_report(tmp_path: Path) -
         assert (report / "figures" / f"{name}.png").is_file()
 
 
+def test_import_refuses_unregistered_sites_naming_them_and_writes_nothing(
+    registry: str,
+) -> None:
+    _invoke("site", "add", "North", "North clinic")
+    result = runner.invoke(app, ["import", str(SMALL)])
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "│ participants │ 4 │ site │ 'South' │" in text
+    assert "site 'South' (2 women) is not a registered site; registered: North" in text
+    assert "nothing was written" in text
+    assert "North' (" not in text
+    assert "No sites" not in _invoke("site", "list")
+    assert "0 │" in _invoke("site", "list")  # North holds no women: nothing was imported
+    created = _invoke("import", str(SMALL), "--create-sites")
+    assert "sites registered: South" in " ".join(created.split())
+    assert "site North (2 women) has no coordinator yet" in " ".join(created.split())
+
+
 def test_report_on_another_workbook_gives_that_workbooks_numbers(tmp_path: Path) -> None:
     _invoke("report", str(SMALL), "--out", str(tmp_path / "report"))
     values = json.loads((tmp_path / "report" / "results.json").read_text())["results"]
@@ -101,7 +125,7 @@ def test_report_on_another_workbook_gives_that_workbooks_numbers(tmp_path: Path)
 
 
 def test_report_without_a_workbook_analyses_the_registry(tmp_path: Path, registry: str) -> None:
-    _invoke("import", str(SMALL))
+    _invoke("import", str(SMALL), "--create-sites")
     _invoke("report", "--out", str(tmp_path / "report"))
     values = json.loads((tmp_path / "report" / "results.json").read_text())["results"]
     assert values["table1"]["values"]["n_women"] == 4
@@ -139,7 +163,7 @@ def test_an_unreachable_database_is_a_message_not_a_traceback(
 def test_export_takes_its_format_from_the_file_name(
     tmp_path: Path, registry: str, out: str, args: list[str], written: str
 ) -> None:
-    _invoke("import", str(SMALL))
+    _invoke("import", str(SMALL), "--create-sites")
     _invoke("export", str(tmp_path / out), *args)
     assert (tmp_path / written).is_file()
 
@@ -152,7 +176,7 @@ def test_import_shows_validation_warnings(tmp_path: Path, registry: str) -> None
         "participant_id": "011", "site": "North", "birth_date": "1984-02-02",
         "menses_baseline": "regular",
     })  # fmt: skip
-    assert "no_injection" in _invoke("import", str(folder))
+    assert "no_injection" in _invoke("import", str(folder), "--create-sites")
 
 
 def test_validate_lists_files_that_are_not_tables_as_ignored(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from follicle.analysis.cohort import Cohort
+    from follicle.store.import_sites import UnknownSites
     from follicle.store.importer import ImportSummary
     from follicle.workbook.frames import Workbook
     from follicle.workbook.validate import ValidationResult
@@ -255,12 +256,22 @@ def import_(
             help="Apply changes to women already in the registry (recorded in the audit)."
         ),
     ] = False,
+    create_sites: Annotated[
+        bool,
+        typer.Option(
+            "--create-sites",
+            help="Register the workbook's sites that are not registered yet (named by "
+            "their code) instead of refusing the workbook.",
+        ),
+    ] = False,
 ) -> None:
     """Validate a workbook and import it into the registry, all or nothing.
 
     The registry is FOLLICLE_DATABASE_URL (default: follicle.db here, SQLite). A REDCap
     project made from `follicle dictionary --redcap` exports its records (CSV raw data)
-    as one .csv file, which is read as a workbook.
+    as one .csv file, which is read as a workbook. Every site of the workbook must be
+    registered (follicle site add), unless --create-sites; sites that no coordinator works
+    for are named after the import.
 
     Examples:
 
@@ -276,12 +287,16 @@ def import_(
     with _handled():
         book = result.workbook()
         engine = make_engine(database_url())
-        summary = _import_with_progress(engine, book, update=update)
+        summary = _import_with_progress(
+            engine, book, update=update, unknown_sites="create" if create_sites else "refuse"
+        )
     console.print(f"[green]Imported[/] {workbook} into {engine.url.render_as_string(True)}")
     console.print(summary)
 
 
-def _import_with_progress(engine: Engine, book: Workbook, *, update: bool) -> ImportSummary:
+def _import_with_progress(
+    engine: Engine, book: Workbook, *, update: bool, unknown_sites: UnknownSites = "refuse"
+) -> ImportSummary:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from follicle.store.engine import ensure_schema
@@ -301,7 +316,9 @@ def _import_with_progress(engine: Engine, book: Workbook, *, update: bool) -> Im
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return import_workbook(engine, book, update=update, progress=advance)
+        return import_workbook(
+            engine, book, update=update, progress=advance, unknown_sites=unknown_sites
+        )
 
 
 @app.command()
@@ -458,12 +475,20 @@ def demo(
     with _handled():
         book = load_workbook(seed.path())
         engine = make_engine(f"sqlite:///{database.resolve()}")
-        summary = _import_with_progress(engine, book, update=False)
+        # The demo registers the bundled cohort's site, so that its coordinators can be given it.
+        summary = _import_with_progress(engine, book, update=False, unknown_sites="create")
     console.print(f"Demo registry: {database}")
     console.print(summary)
     _print_counts(book.row_counts, "Bundled cohort")
     # Reported from the registry it was imported into, so the demo flag is explicit.
     _report(f"sqlite:///{database.resolve()}", folder / "report", demo=True)
+    url = f"sqlite:///{database.resolve()}"
+    console.print(
+        "\nTo open the demo registry in the browser, create an account in it and serve it:\n"
+        f"  export FOLLICLE_DATABASE_URL={escape(url)}\n"
+        "  follicle user add admin --role admin\n"
+        "  follicle serve"
+    )
 
 
 class CiMethod(StrEnum):
@@ -719,13 +744,19 @@ def serve(
     """Run the registry's web application on FOLLICLE_DATABASE_URL (default ./follicle.db).
 
     Create the first account before: `follicle user add NAME --role admin`. Behind a
-    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1.
+    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1. Each request is logged on
+    standard error: method, route, status, duration and user number (no study IDs, no
+    query values). To serve the demo registry (`follicle demo`), set
+    FOLLICLE_DATABASE_URL=sqlite:///follicle-demo/registry.db.
 
     Example:
 
         follicle serve --port 8000
     """
+    import copy
+
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from follicle.store.engine import database_url, display_url, ensure_schema, make_engine
 
@@ -745,7 +776,28 @@ def serve(
         reload=reload,
         log_level="info",
         access_log=False,  # request paths hold study IDs: keep them out of logs
+        log_config=_server_logging(copy.deepcopy(LOGGING_CONFIG)),
     )
+
+
+def _server_logging(config: dict[str, Any]) -> dict[str, Any]:
+    """Uvicorn's logging with the registry's request log (route templates, no IDs) beside
+    it, each line stamped with the date and time, on standard error."""
+    config["formatters"]["requests"] = {
+        "format": "%(asctime)s %(levelname)s %(message)s",
+        "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+    }
+    config["handlers"]["requests"] = {
+        "formatter": "requests",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["follicle.web.requests"] = {
+        "handlers": ["requests"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 #: Colours of the audit's statuses.
@@ -859,6 +911,12 @@ audit_log_app = typer.Typer(
     "    follicle audit-log verify",
     **_GROUP_SETTINGS,
 )
+identity_app = typer.Typer(
+    help="Names and phone numbers of the women (kept apart from the study data, never "
+    "exported).\n\nExample:\n\n    follicle identity import phones.csv",
+    no_args_is_help=True,
+)
+app.add_typer(identity_app, name="identity")
 app.add_typer(user_app, name="user")
 app.add_typer(site_app, name="site")
 app.add_typer(audit_log_app, name="audit-log")
@@ -884,6 +942,16 @@ def _read_password(password_stdin: bool) -> str:
         errors.print("[bold red]error:[/] the password is empty")
         raise typer.Exit(1)
     return password
+
+
+def _strong_password(password: str, username: str) -> None:
+    """Exit 1 naming the reason when ``password`` is too weak (before any database work)."""
+    from follicle.store.passwords import password_problem
+
+    problem = password_problem(password, username=username)
+    if problem is not None:
+        errors.print(f"[bold red]error:[/] {escape(problem)}; nothing was changed")
+        raise typer.Exit(1)
 
 
 @user_app.command("add")
@@ -914,6 +982,7 @@ def user_add(
         )
         raise typer.Exit(2)
     password = _read_password(password_stdin)
+    _strong_password(password, username)
     with _handled():
         engine = _registry_engine()
         try:
@@ -925,6 +994,135 @@ def user_add(
     console.print(
         f"[green]Created[/] user [bold]{escape(user.username)}[/] ({user.role}; {escape(sites)})"
     )
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the accounts: role, sites, whether active or locked, when created.
+
+    Example:
+
+        follicle user list
+    """
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from follicle.store.accounts import list_users
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.connect() as connection:
+                frame = list_users(connection)
+        finally:
+            engine.dispose()
+    if frame.empty:
+        console.print("No accounts yet: follicle user add NAME --role admin")
+        return
+    table = RichTable(title=f"{len(frame)} account(s)", title_justify="left")
+    for column in ("user", "role", "sites", "status", "created"):
+        table.add_column(column)
+    now = datetime.now(UTC)
+    for row in frame.itertuples():
+        locked = row.locked_until is not None and pd.notna(row.locked_until)
+        if locked:
+            locked = pd.Timestamp(row.locked_until).tz_localize(None) > pd.Timestamp(
+                now
+            ).tz_localize(None)
+        status = "disabled" if not row.active else "locked" if locked else "active"
+        sites = row.sites or ("all" if row.role == "admin" else "none")
+        created = pd.Timestamp(row.created_at).strftime("%Y-%m-%d %H:%M")
+        table.add_row(escape(row.username), row.role, escape(sites), status, created)
+    console.print(table)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    username: Annotated[str, typer.Argument(help="The account whose password changes.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a new password (asked twice, or read with --password-stdin); the account's
+    sessions end and a lockout is lifted.
+
+    Example:
+
+        follicle user passwd nora
+    """
+    from follicle.store.accounts import set_password, user_id_of
+
+    password = _read_password(password_stdin)
+    _strong_password(password, username)
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                set_password(connection, user_id_of(connection, username), password)
+        finally:
+            engine.dispose()
+    console.print(f"[green]Changed[/] the password of [bold]{escape(username.strip())}[/]")
+
+
+@user_app.command("disable")
+def user_disable(
+    username: Annotated[str, typer.Argument(help="The account to disable.")],
+    enable: Annotated[
+        bool, typer.Option("--enable", help="Enable a disabled account again instead.")
+    ] = False,
+) -> None:
+    """Disable an account (it can no longer sign in; its sessions end), or --enable it.
+
+    Example:
+
+        follicle user disable nora
+    """
+    from follicle.store.accounts import set_user_active, user_id_of
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                set_user_active(connection, user_id_of(connection, username), enable)
+        finally:
+            engine.dispose()
+    done = "Enabled" if enable else "Disabled"
+    console.print(f"[green]{done}[/] account [bold]{escape(username.strip())}[/]")
+
+
+@site_app.command("list")
+def site_list() -> None:
+    """List the sites with their women and accounts.
+
+    Example:
+
+        follicle site list
+    """
+    from follicle.store.accounts import site_overview
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.connect() as connection:
+                frame = site_overview(connection)
+        finally:
+            engine.dispose()
+    if frame.empty:
+        console.print('No sites yet: follicle site add CODE "Name"')
+        return
+    table = RichTable(title=f"{len(frame)} site(s)", title_justify="left")
+    for column in ("code", "name", "women", "accounts"):
+        table.add_column(column, justify="right" if column in ("women", "accounts") else "left")
+    for row in frame.itertuples():
+        registered = "" if row.registered else " [yellow](not registered)[/]"
+        table.add_row(
+            escape(str(row.code)) + registered,
+            escape(str(row.name)),
+            f"{row.women:,}",
+            f"{row.accounts:,}",
+        )
+    console.print(table)
 
 
 @site_app.command("add")
@@ -948,6 +1146,33 @@ def site_add(
         finally:
             engine.dispose()
     console.print(f"[green]Added[/] site [bold]{escape(code.strip())}[/] ({escape(name.strip())})")
+
+
+@identity_app.command("import")
+def identity_import(
+    file: Annotated[
+        Path, typer.Argument(help="A CSV file with participant_id, name and phone columns.")
+    ],
+) -> None:
+    """Import names and phone numbers, all or nothing; audited without the values.
+
+    Every row is checked first (study ID known, not repeated, a name or a phone, a phone
+    number that looks like one); any problem is listed with its row and nothing is written.
+    An empty cell keeps the registry's value. Names and phones are never printed.
+
+    Example:
+
+        follicle identity import phones.csv
+    """
+    from follicle.store.identity_import import import_identities
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            summary = import_identities(engine, file, actor="cli")
+        finally:
+            engine.dispose()
+    console.print(f"[green]Imported[/] {escape(file.name)}: {summary}")
 
 
 @audit_log_app.command("verify")

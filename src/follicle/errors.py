@@ -89,3 +89,10 @@ class PermissionDenied(FollicleError):
 
     code = "permission_denied"
     http_status = 403
+
+
+class WeakPassword(FollicleError):
+    """A new password is too short, too common or the user name itself."""
+
+    code = "weak_password"
+    http_status = 422

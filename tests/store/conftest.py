@@ -41,9 +41,13 @@ def people(engine: Engine, small: Workbook) -> dict[str, User]:
         create_site(connection, "North", "North clinic")
         create_site(connection, "South", "South clinic")
         return {
-            "admin": create_user(connection, "ada", "pw-admin", "admin"),
-            "north": create_user(connection, "nora", "pw-north", "coordinator", ["North"]),
-            "south": create_user(connection, "sam", "pw-south", "coordinator", ["South"]),
-            "reviewer": create_user(connection, "rita", "pw-rev", "reviewer", ["North"]),
-            "analyst": create_user(connection, "anna", "pw-an", "analyst"),
+            "admin": create_user(connection, "ada", "ada admin password", "admin"),
+            "north": create_user(
+                connection, "nora", "nora north password", "coordinator", ["North"]
+            ),
+            "south": create_user(connection, "sam", "sam south password", "coordinator", ["South"]),
+            "reviewer": create_user(
+                connection, "rita", "rita reviewer password", "reviewer", ["North"]
+            ),
+            "analyst": create_user(connection, "anna", "anna analyst password", "analyst"),
         }

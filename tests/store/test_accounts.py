@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from follicle.errors import Conflict, NotFound, PermissionDenied
+from follicle.errors import Conflict, NotFound, PermissionDenied, WeakPassword
 from follicle.store.accounts import (
     LOCKOUT,
     MAX_FAILED_LOGINS,
@@ -24,8 +24,11 @@ from follicle.store.accounts import (
     hash_password,
     list_users,
     session_user,
+    set_password,
     set_user_active,
     set_user_sites,
+    site_overview,
+    user_id_of,
     verify_password,
 )
 from follicle.store.chain import utc
@@ -83,11 +86,11 @@ def test_create_user_stores_the_hash_never_the_password_and_audits_without_it(en
 def test_create_user_refuses_duplicates_unknown_sites_and_roles(engine, alice):
     with engine.begin() as connection:
         with pytest.raises(Conflict):
-            create_user(connection, "alice", "x", "admin")
+            create_user(connection, "alice", "another long password", "admin")
         with pytest.raises(NotFound):
-            create_user(connection, "bob", "x", "coordinator", ["Atlantis"])
+            create_user(connection, "bob", "another long password", "coordinator", ["Atlantis"])
         with pytest.raises(ValueError, match="unknown role"):
-            create_user(connection, "bob", "x", "superuser")
+            create_user(connection, "bob", "another long password", "superuser")
         with pytest.raises(Conflict):
             create_site(connection, "North", "again")
 
@@ -189,3 +192,49 @@ def test_sites_of_a_user_can_be_changed_and_users_listed(engine, alice):
     assert changed.sites == frozenset({"North", "South"})
     assert listed.loc[0, "sites"] == "North,South"
     assert "password_hash" not in listed.columns
+
+
+def test_a_new_password_must_be_long_and_uncommon(engine, alice):
+    with engine.begin() as connection:
+        with pytest.raises(WeakPassword, match="at least 12"):
+            create_user(connection, "bob", "admin", "admin")
+        with pytest.raises(WeakPassword, match="common"):
+            create_user(connection, "bob", "password1234", "admin")
+        with pytest.raises(WeakPassword, match="at least 12"):
+            set_password(connection, alice.id, "short")
+    with engine.connect() as connection:
+        assert connection.execute(select(users.c.username)).scalars().all() == ["alice"]
+
+
+def test_a_changed_password_ends_sessions_lifts_the_lockout_and_is_audited(engine, alice):
+    for _ in range(MAX_FAILED_LOGINS):
+        _sign_in(engine, "wrong")
+    with engine.begin() as connection:
+        token, _ = create_session(connection, alice.id, now=NOW)
+        assert user_id_of(connection, " alice ") == alice.id
+        with pytest.raises(NotFound, match="no user 'nobody'"):
+            user_id_of(connection, "nobody")
+        set_password(connection, alice.id, "a brand new pass phrase", actor="ada")
+    assert _sign_in(engine, "a brand new pass phrase") == alice
+    assert isinstance(_sign_in(engine, "correct horse"), PermissionDenied)
+    with engine.connect() as connection:
+        assert session_user(connection, token, now=NOW) is None
+        entry = connection.execute(
+            select(audit_log.c.actor, audit_log.c.after).order_by(audit_log.c.id.desc())
+        ).first()
+        hashed = connection.execute(select(users.c.password_hash)).scalar_one()
+    assert entry.actor == "ada"
+    assert json.loads(entry.after) == {"password": "changed"}
+    assert hashed[10:40] not in entry.after
+
+
+def test_site_overview_counts_women_and_accounts_and_names_unregistered_sites(engine, people):
+    with engine.begin() as connection:
+        create_site(connection, "East", "East clinic")
+        connection.execute(users.update().where(users.c.username == "sam").values(active=False))
+        frame = site_overview(connection)
+    got = frame.set_index("code")
+    assert got.loc["North"].tolist() == ["North clinic", True, 2, 2]  # nora, rita
+    assert got.loc["South"].tolist() == ["South clinic", True, 2, 0]  # sam disabled
+    assert got.loc["East"].tolist() == ["East clinic", True, 0, 0]
+    assert frame["code"].tolist() == sorted(frame["code"])

@@ -8,16 +8,18 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from follicle.errors import NotFound, PermissionDenied, WorkbookInvalid
+from follicle.errors import Conflict, NotFound, PermissionDenied, WorkbookInvalid
 from follicle.store import checklist as checklist_module
 from follicle.store.chain import verify_chain
 from follicle.store.checklist import ChecklistForm, ConditionAnswer, save_checklist
 from follicle.store.records import participant
 from follicle.store.schedule import worklist
 from follicle.store.tables import WORKBOOK_TABLES, audit_log
+from follicle.workbook.schema import INFANT_CONDITIONS, MATERNAL_CONDITIONS
 
 from .helpers import snapshot
 
+FIELDS_ASKED = ("ovarian_cyst", "breast_cancer", "endometriosis")
 FIELDS = {
     "participant_id": "008",
     "form_token": "token-1",
@@ -46,6 +48,15 @@ FIELDS = {
     "pregnancies[0].infants[0].conditions.thyroid_disorder.diagnosis_date": "2023-01-01",
     "unrelated": "ignored",
 }
+# Every other question answered "no": a checklist is saved only when all are answered.
+FIELDS.update(
+    {f"conditions.{c}.answer": "no" for c in MATERNAL_CONDITIONS if c not in FIELDS_ASKED}
+    | {
+        f"pregnancies[0].infants[0].conditions.{c}.answer": "no"
+        for c in INFANT_CONDITIONS
+        if c != "thyroid_disorder"
+    }
+)
 
 
 def _save(engine, actor, form):
@@ -111,7 +122,8 @@ def test_a_second_submit_of_the_same_form_writes_nothing(engine, people):
     form = ChecklistForm.from_form(FIELDS)
     first = _save(engine, people["north"], form)
     before = snapshot(engine)
-    assert _save(engine, people["north"], form) == first
+    again = _save(engine, people["north"], form)
+    assert (again.key, again.version, again.repeated) == (first.key, first.version, True)
     assert snapshot(engine) == before
 
 
@@ -156,7 +168,12 @@ def test_a_failure_midway_leaves_nothing(engine, people, monkeypatch):
 
 
 def test_only_coordinators_of_her_site_and_admins_save_checklists(engine, people):
-    form = ChecklistForm(participant_id="008", contact_date="2024-03-01", mode="phone")
+    form = ChecklistForm(
+        participant_id="008",
+        contact_date="2024-03-01",
+        mode="phone",
+        conditions={c: ConditionAnswer("no") for c in MATERNAL_CONDITIONS},
+    )
     with pytest.raises(PermissionDenied):
         _save(engine, people["reviewer"], form)
     with pytest.raises(NotFound):
@@ -201,3 +218,54 @@ def test_a_form_checked_before_another_save_is_validated_again(engine, people):
 def _save_checked(engine, actor, form, checked):
     with engine.begin() as connection:
         return save_checklist(connection, actor, form, checked=checked)
+
+
+def _contacts(engine) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(
+                select(func.count()).select_from(WORKBOOK_TABLES["contacts"])
+            ).scalar_one()
+        )
+
+
+def test_every_question_must_be_answered_or_nothing_is_saved(engine, people):
+    fields = {
+        k: v
+        for k, v in FIELDS.items()
+        if k not in ("conditions.breast_cancer.answer", "conditions.rheumatoid_arthritis.answer")
+        and not k.startswith("pregnancies[0].infants[0].conditions.autism_spectrum")
+    }
+    before = _contacts(engine)
+    with pytest.raises(WorkbookInvalid) as raised:
+        _save(engine, people["north"], ChecklistForm.from_form(fields))
+    missing = sorted(p.column for p in raised.value.problems if p.rule == "required")
+    assert missing == [
+        "conditions.breast_cancer.answer",
+        "conditions.rheumatoid_arthritis.answer",
+        "pregnancies[0].infants[0].conditions.autism_spectrum.answer",
+    ]
+    assert "not answered: breast cancer" in " ".join(p.message for p in raised.value.problems)
+    assert _contacts(engine) == before
+
+
+def test_the_same_form_sent_again_is_acknowledged_and_with_other_answers_is_a_conflict(
+    engine, people
+):
+    north = people["north"]
+    first = _save(engine, north, ChecklistForm.from_form(FIELDS))
+    assert not first.repeated
+    again = _save(engine, north, ChecklistForm.from_form(FIELDS))
+    assert again.repeated
+    assert again.key == first.key
+    changed = {**FIELDS, "menses": "irregular"}
+    with pytest.raises(Conflict, match="saved already .* with other answers"):
+        _save(engine, north, ChecklistForm.from_form(changed))
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(WORKBOOK_TABLES["contacts"].c.menses).where(
+                WORKBOOK_TABLES["contacts"].c.participant_id == "008",
+                WORKBOOK_TABLES["contacts"].c.contact_date == date(2024, 8, 1),
+            )
+        ).scalars()
+        assert list(rows) == ["regular"]

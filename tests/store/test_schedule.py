@@ -66,8 +66,10 @@ def test_the_windows_of_3_6_and_12_months():
     [
         (date(2020, 3, 17), "upcoming"),  # the day before the window opens
         (date(2020, 3, 18), "due"),  # the window's first day
-        (date(2020, 4, 29), "due"),  # its last day
-        (date(2020, 4, 30), "overdue"),  # the day after
+        (date(2020, 4, 1), "due"),  # the due date
+        (date(2020, 4, 2), "overdue"),  # the day after, the window still open
+        (date(2020, 4, 29), "overdue"),  # the window's last day
+        (date(2020, 4, 30), "missed"),  # the day after: closed without a contact
     ],
 )
 def test_statuses_at_the_window_boundaries(today, status):
@@ -166,8 +168,10 @@ def _reference(injections: pd.DataFrame, contacts: pd.DataFrame, today: date) ->
                 else "upcoming"
                 if start > today_ts
                 else "due"
-                if end >= today_ts
+                if due >= today_ts
                 else "overdue"
+                if end >= today_ts
+                else "missed"
             )
             rows.append((woman, code, due, start, end, status, contact))
     return pd.DataFrame(
@@ -199,7 +203,7 @@ def test_the_vectorised_schedule_equals_the_per_woman_reference_on_a_generated_c
     got = milestones(injections, contacts, today=today)
     want = _reference(injections, contacts, today)
     assert len(got) > 3 * len(injections)  # the yearly ones too
-    assert set(got["status"]) >= {"done", "overdue", "upcoming"}
+    assert set(got["status"]) >= {"done", "missed", "upcoming"}
     key = ["participant_id", "milestone"]
     got = got.astype({"participant_id": str, "milestone": str, "status": str}).sort_values(key)
     dates = ["due_date", "window_start", "window_end", "contact_date"]
@@ -237,7 +241,7 @@ def test_worklist_is_the_users_sites_with_counts_filters_and_sorting(engine, peo
     assert (
         north_counts["all"]
         == len(north)
-        == sum(north_counts[s] for s in ("upcoming", "due", "overdue", "done"))
+        == sum(north_counts[s] for s in ("upcoming", "due", "overdue", "missed", "done"))
     )
     assert counts["all"] == len(every)
     assert north["due_date"].is_monotonic_increasing
@@ -281,10 +285,18 @@ def test_worklist_of_an_empty_registry_and_of_women_without_injections(engine):
 
     with engine.begin() as connection:
         create_site(connection, "North", "North clinic")
-        nora = create_user(connection, "nora", "pw", "coordinator", ["North"])
+        nora = create_user(connection, "nora", "nora north password", "coordinator", ["North"])
         frame, counts = worklist(connection, nora, today=date(2026, 1, 1))
         assert frame.empty
-        assert counts == {"upcoming": 0, "due": 0, "overdue": 0, "done": 0, "all": 0}
+        assert counts == {
+            "upcoming": 0,
+            "due": 0,
+            "overdue": 0,
+            "missed": 0,
+            "done": 0,
+            "calls": 0,
+            "all": 0,
+        }
         records.create(
             connection,
             nora,

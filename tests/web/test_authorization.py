@@ -122,19 +122,31 @@ def _small_files() -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("workbook", (p.name, p.read_bytes(), "text/csv")) for p in sorted(SMALL.glob("*.csv"))]
 
 
+def _checklist_fields() -> dict[str, str]:
+    return {
+        "form_token": "t" + new_token(),
+        "contact_date": _day("2021-06-02", _n()),
+        "mode": "phone",
+        "milestone": "unscheduled",
+        "menses": "regular",
+        "vital_status": "alive",
+        **{f"conditions.{c}.answer": "no" for c in schema.MATERNAL_CONDITIONS},
+    }
+
+
 def _checklist(c: Context, site: str) -> Request:
-    return Request(
-        "POST",
-        f"/participants/{c.pid(site)}/checklist",
-        {
-            "form_token": "t" + new_token(),
-            "contact_date": _day("2021-06-02", _n()),
-            "mode": "phone",
-            "milestone": "unscheduled",
-            "menses": "regular",
-            "vital_status": "alive",
-        },
-    )
+    return Request("POST", f"/participants/{c.pid(site)}/checklist", _checklist_fields())
+
+
+def _checklist_saved(c: Context, site: str) -> Request:
+    """The confirmation of a checklist saved for the site's woman."""
+    from follicle.store.checklist import ChecklistForm, save_checklist
+
+    fields = {**_checklist_fields(), "participant_id": c.pid(site)}
+    with engine_of(c.app).begin() as connection:
+        save_checklist(connection, c.seeded.users["admin"], ChecklistForm.from_form(fields))
+    token = fields["form_token"]
+    return Request("GET", f"/participants/{c.pid(site)}/checklist/saved?token={token}")
 
 
 def _edit(c: Context, site: str) -> Request:
@@ -228,6 +240,10 @@ ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
         _checklist,
         _grid(303, (303, 404), 403, 403),
     ),
+    ("GET", "/participants/{participant_id}/checklist/saved"): (
+        _checklist_saved,
+        _grid(200, (200, 404), 403, 403),
+    ),
     ("GET", "/participants/{participant_id}/audit"): (
         lambda c, s: Request("GET", f"/participants/{c.pid(s)}/audit"),
         _grid(200, (200, 404), (200, 404), 403),
@@ -273,7 +289,7 @@ ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
     ),
     ("GET", "/data"): (lambda c, s: Request("GET", "/data"), _grid(200, 403, 403, 200)),
     ("POST", "/data/import"): (
-        lambda c, s: Request("POST", "/data/import", files=_small_files()),
+        lambda c, s: Request("POST", "/data/import", {"create_sites": "yes"}, files=_small_files()),
         _grid(200, 403, 403, 403),
     ),
     ("POST", "/data/export"): (

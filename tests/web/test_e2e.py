@@ -38,7 +38,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 PASSWORD = "a coordinator's long password"
 TODAY = date.today()
-INJECTION = TODAY - timedelta(days=430)
+# Her 12-month milestone is overdue with its window still open: one of today's calls.
+INJECTION = TODAY - timedelta(days=380)
 CONSENT = INJECTION - timedelta(days=20)
 CONCEPTION = INJECTION + timedelta(days=60)
 BIRTH = CONCEPTION + timedelta(days=266)
@@ -167,7 +168,9 @@ def test_a_coordinators_day(server: str, page: Page) -> None:
     page.select_option("#f-menses", "regular")
     page.check("input[name='conditions.ovarian_cyst.answer'][value=yes]")
     page.fill("input[name='conditions.ovarian_cyst.diagnosis_date']", CONCEPTION.isoformat())
-    page.check("input[name='conditions.breast_cancer.answer'][value=no]")
+    for radio in page.locator("fieldset input[type=radio][name^='conditions.'][value=no]").all():
+        if radio.get_attribute("name") != "conditions.ovarian_cyst.answer":
+            radio.check()
     page.click("#add-pregnancy")
     page.wait_for_selector("#pregnancy-0")
     page.fill("[name='pregnancies[0].conception_date']", CONCEPTION.isoformat())
@@ -182,7 +185,9 @@ def test_a_coordinators_day(server: str, page: Page) -> None:
     page.fill("[name='pregnancies[0].infants[0].birth_date']", BIRTH.isoformat())
     page.select_option("[name='pregnancies[0].infants[0].sex']", "female")
     page.fill("[name='pregnancies[0].infants[0].birth_weight_g']", "3150")
-    page.check("input[name='pregnancies[0].infants[0].conditions.leukemia.answer'][value=no]")
+    infant = "input[type=radio][name^='pregnancies[0].infants[0].conditions.'][value=no]"
+    for radio in page.locator(infant).all():
+        radio.check()
     page.click("button:has-text('Save the contact')")
 
     # The mistake is shown beside its field, and every value is kept.
@@ -198,7 +203,13 @@ def test_a_coordinators_day(server: str, page: Page) -> None:
 
     page.fill("[name='pregnancies[0].outcome_date']", BIRTH.isoformat())
     page.click("button:has-text('Save the contact')")
-    page.wait_for_url(f"{server}/participants/E2E001?saved=checklist")
+    page.wait_for_url(f"{server}/participants/E2E001/checklist/saved?token=*")
+    confirmation = page.inner_text("main")
+    for recorded in ("Contact saved.", "Ovarian cyst", "Live birth", BIRTH.isoformat()):
+        assert recorded in confirmation, recorded
+    _shot(page, "checklist_saved")
+    page.click("main a:has-text('E2E001')")
+    page.wait_for_url(f"{server}/participants/E2E001")
 
     # The timeline holds it all.
     timeline = page.inner_text(".timeline")
@@ -221,3 +232,63 @@ def test_a_coordinators_day(server: str, page: Page) -> None:
         assert table in audit
     _shot(page, "audit")
     assert not errors, errors
+
+
+PHONE = {"width": 390, "height": 844}
+
+#: WCAG 2.2 target size (minimum), in CSS pixels.
+TARGET = 24
+
+_MEASURE = """() => {
+  const seen = [];
+  for (const el of document.querySelectorAll('a, button, input, select, textarea, summary')) {
+    if (el.type === 'hidden') continue;
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || style.visibility === 'hidden' || style.display === 'none') continue;
+    if (el.classList.contains('skip')) continue;
+    seen.push({what: el.outerHTML.slice(0, 80), w: box.width, h: box.height});
+  }
+  return {scroll: document.documentElement.scrollWidth, controls: seen};
+}"""
+
+
+def _fits_a_phone(page: Page, name: str) -> None:
+    """No sideways scrolling at 390 px, and every control at least 24 × 24 px."""
+    found = page.evaluate(_MEASURE)
+    assert found["scroll"] <= PHONE["width"], f"{name}: {found['scroll']} px wide"
+    small = [c for c in found["controls"] if c["w"] < TARGET - 0.5 or c["h"] < TARGET - 0.5]
+    assert not small, f"{name}: {small[:5]}"
+    _shot(page, f"phone_{name}")
+
+
+def test_the_coordinators_pages_fit_a_phone(server: str, page: Page) -> None:
+    """After the day above: the same pages at 390 × 844 (a phone held upright)."""
+    page.set_viewport_size(PHONE)
+    try:
+        page.goto(f"{server}/worklist")
+        if "/login" in page.url:
+            page.fill("#username", "midwife")
+            page.fill("#password", PASSWORD)
+            page.click("button:has-text('Sign in')")
+            page.wait_for_url(f"{server}/worklist")
+        _fits_a_phone(page, "worklist")
+        page.goto(f"{server}/worklist?status=all")
+        _fits_a_phone(page, "worklist_all")
+        page.goto(f"{server}/participants/E2E001/checklist")
+        _fits_a_phone(page, "checklist")
+        for radio in page.locator("input[type=radio][name^='conditions.'][value=no]").all():
+            radio.check()
+        page.click("button:has-text('Save the contact')")
+        page.wait_for_url(f"{server}/participants/E2E001/checklist/saved?token=*")
+        _fits_a_phone(page, "checklist_saved")
+        page.goto(f"{server}/participants/E2E001/audit")
+        _fits_a_phone(page, "audit")
+        page.goto(f"{server}/participants/E2E001")
+        _fits_a_phone(page, "participant")
+        page.goto(f"{server}/participants")
+        _fits_a_phone(page, "participants")
+        page.goto(f"{server}/participants/new")
+        _fits_a_phone(page, "enrol")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})

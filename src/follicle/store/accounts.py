@@ -7,7 +7,10 @@ A :class:`User` carries her role and sites; the services check both
 (:mod:`follicle.store.records`), whatever the web layer already checked.
 
 **Passwords** are hashed with Argon2id (:class:`argon2.PasswordHasher`, its default
-parameters); the password itself is never stored or logged.
+parameters); the password itself is never stored or logged. A new password (a new account
+or a change) must pass :func:`follicle.store.passwords.check_password`: at least 12
+characters, not a common password, not the user name (NIST SP 800-63B). A changed password
+ends the account's sessions and lifts a lockout.
 
 **Lockout.** Each failed sign-in adds one to ``failed_logins``; the
 :data:`MAX_FAILED_LOGINS`-th in a row locks the account for :data:`LOCKOUT` (refused even
@@ -33,10 +36,11 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from follicle.errors import Conflict, NotFound, PermissionDenied
 from follicle.store.chain import append_entry, utc
+from follicle.store.passwords import check_password
 from follicle.store.tables import sites, user_sites, users, web_sessions
 
 ROLES = ("admin", "coordinator", "reviewer", "analyst")
@@ -141,6 +145,43 @@ def list_sites(connection: Connection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code", "name"])
 
 
+def site_overview(connection: Connection) -> pd.DataFrame:
+    """Every site with ``women`` (enrolled there) and ``accounts`` (active accounts of the
+    site; admins, who see every site, are not counted), ordered by code. Sites that women
+    are enrolled at but that are not registered come too, with ``registered`` false and an
+    empty name: no coordinator can see those women."""
+    from follicle.store.tables import WORKBOOK_TABLES
+
+    participants = WORKBOOK_TABLES["participants"]
+    women: dict[str, int] = dict(
+        connection.execute(
+            select(participants.c.site, func.count()).group_by(participants.c.site)
+        ).all()
+    )
+    accounts: dict[str, int] = dict(
+        connection.execute(
+            select(user_sites.c.site_code, func.count())
+            .join(users, users.c.id == user_sites.c.user_id)
+            .where(users.c.active.is_(True))
+            .group_by(user_sites.c.site_code)
+        ).all()
+    )
+    registered = list_sites(connection)
+    unregistered = sorted(
+        str(s) for s in women if s is not None and s not in set(registered["code"])
+    )
+    frame = pd.concat(
+        [
+            registered.assign(registered=True),
+            pd.DataFrame({"code": unregistered, "name": "", "registered": False}),
+        ],
+        ignore_index=True,
+    ).sort_values("code", kind="stable")
+    frame["women"] = frame["code"].map(women).fillna(0).astype(int)
+    frame["accounts"] = frame["code"].map(accounts).fillna(0).astype(int)
+    return frame[["code", "name", "registered", "women", "accounts"]].reset_index(drop=True)
+
+
 def _require_sites(connection: Connection, codes: Iterable[str]) -> list[str]:
     wanted = sorted(set(codes))
     known = set(connection.execute(select(sites.c.code).where(sites.c.code.in_(wanted))).scalars())
@@ -167,14 +208,15 @@ def create_user(
     NotFound
         One of ``sites`` does not exist.
     ValueError
-        Unknown role, empty user name or password.
+        Unknown role or empty user name.
+    WeakPassword
+        The password is too short, common or the user name.
     """
     username = username.strip()
     _check_role(role)
     if not username:
         raise ValueError("a user needs a user name")
-    if not password:
-        raise ValueError("a user needs a password")
+    check_password(password, username=username)
     if connection.execute(select(users.c.id).where(users.c.username == username)).first():
         raise Conflict(f"user {username} exists already")
     codes = _require_sites(connection, sites)
@@ -245,6 +287,53 @@ def set_user_active(connection: Connection, user_id: int, active: bool, actor: s
         record_key=user.username,
         after=json.dumps({"active": active}),
     )
+
+
+def set_password(connection: Connection, user_id: int, password: str, actor: str = "cli") -> None:
+    """Give an account a new password; its sessions end and a lockout is lifted. Audited
+    (that it changed, never the password or its hash).
+
+    Raises
+    ------
+    NotFound
+        No such user.
+    WeakPassword
+        The password is too short, common or the user name.
+    """
+    user = get_user(connection, user_id, include_inactive=True)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    check_password(password, username=user.username)
+    connection.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(password_hash=hash_password(password), failed_logins=0, locked_until=None)
+    )
+    connection.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
+    append_entry(
+        connection,
+        actor=actor,
+        action="update",
+        table_name="users",
+        record_key=user.username,
+        after=json.dumps({"password": "changed"}),
+    )
+
+
+def user_id_of(connection: Connection, username: str) -> int:
+    """The id of the account ``username`` (active or not).
+
+    Raises
+    ------
+    NotFound
+        No account has that user name.
+    """
+    found = connection.execute(
+        select(users.c.id).where(users.c.username == username.strip())
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no user {username.strip()!r} (follicle user list shows them)")
+    return int(found)
 
 
 def get_user(

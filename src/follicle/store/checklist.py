@@ -15,9 +15,17 @@ form can show it beside the field.
 The contact row carries the milestone (``3m``, ``6m``, ``12m``, ``annual``, …), which is
 what marks the schedule's milestone done (:mod:`follicle.store.schedule`).
 
-**Submitted twice** (a double click, a retried request): the form carries a random
-``form_token``; the first save records it, and a second save with the same token writes
-nothing and returns the first save's contact.
+**Every condition answered.** Each maternal condition of the vocabulary, and each infant
+condition of every infant in the form, must be answered yes, no or unknown: a form with any
+question left unanswered is refused with one ``required`` problem per missing answer, and
+nothing is saved.
+
+**Submitted twice** (a double click, a retried request, the browser's Back and save again):
+the form carries a random ``form_token``; the first save records it with the SHA-256 of the
+answers (:meth:`ChecklistForm.content_hash`). A second save with the same token and the same
+answers writes nothing and returns the first save's contact (:attr:`SaveOutcome.repeated`);
+with other answers it is a :class:`~follicle.errors.Conflict` naming the contact already
+saved — never a second contact, never a silent drop.
 
 Field names of the flat form (:meth:`ChecklistForm.from_form`)::
 
@@ -36,19 +44,21 @@ for a cycle entered in the same form.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
-from follicle.errors import PermissionDenied, Problem, WorkbookInvalid
+from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
 from follicle.store.accounts import User
-from follicle.store.chain import append_entries
+from follicle.store.chain import append_entries, utc
 from follicle.store.records import (
     Saved,
     audit_key,
@@ -57,7 +67,13 @@ from follicle.store.records import (
     new_key,
     visible_site,
 )
-from follicle.store.tables import ROW_ID, VERSION, WORKBOOK_TABLES, checklist_submissions
+from follicle.store.tables import (
+    ROW_ID,
+    VERSION,
+    WORKBOOK_TABLES,
+    audit_log,
+    checklist_submissions,
+)
 from follicle.store.woman import (
     Change,
     Validated,
@@ -145,6 +161,14 @@ class ChecklistForm:
         """A random token to put in a rendered form (see the module docstring)."""
         return secrets.token_urlsafe(24)
 
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of everything the form says but its token: two sendings of one
+        rendered form are the same call exactly when their hashes are equal."""
+        content = asdict(self)
+        content.pop("form_token", None)
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
     @classmethod
     def from_form(cls, fields: Mapping[str, str]) -> ChecklistForm:
         """The form from its flat field names (see the module docstring); unknown names are
@@ -224,7 +248,19 @@ _FIELD_OF: dict[str, dict[str, str | None]] = {
 def _problems(
     answers: dict[str, ConditionAnswer], vocabulary: tuple[str, ...], path: str
 ) -> list[Problem]:
-    found = []
+    table = "infant_conditions" if path else "conditions"
+    found = [
+        Problem(
+            table,
+            None,
+            f"{path}conditions.{code}.answer",
+            None,
+            "required",
+            f"not answered: {code.replace('_', ' ')} (yes, no or unknown)",
+        )
+        for code in vocabulary
+        if code not in answers or not answers[code].answer
+    ]
     for code, answer in answers.items():
         where = f"{path}conditions.{code}"
         if code not in vocabulary:
@@ -369,6 +405,29 @@ def _on_form(problem: Problem, rows: _Rows, validated_rows: Mapping[str, list[in
 
 
 @dataclass(frozen=True)
+class SaveOutcome(Saved):
+    """The contact a checklist saved; ``repeated`` when this sending of the form found it
+    saved already (same token, same answers) and wrote nothing."""
+
+    repeated: bool = False
+
+
+def earlier_save(connection: Connection, token: str) -> tuple[int, str | None, Any] | None:
+    """The save of the form with ``token``: (contact row id, content hash, when), or
+    ``None`` if it was never saved."""
+    if not token:
+        return None
+    found = connection.execute(
+        select(
+            checklist_submissions.c.contact_row_id,
+            checklist_submissions.c.content_hash,
+            checklist_submissions.c.at,
+        ).where(checklist_submissions.c.token == token)
+    ).first()
+    return None if found is None else (int(found[0]), found[1], found[2])
+
+
+@dataclass(frozen=True)
 class CheckedChecklist:
     """A form validated against her rows as they were (:func:`check_checklist`): its rows,
     where the validation put them, and the (key, version) of every row of hers it read."""
@@ -417,11 +476,12 @@ def save_checklist(
     form: ChecklistForm,
     *,
     checked: CheckedChecklist | None = None,
-) -> Saved:
+) -> SaveOutcome:
     """Save the contact and every row of the form in the caller's transaction; audited.
 
     Returns the contact (``table`` ``contacts``, ``key`` its ``row_id``). A form whose
-    ``form_token`` was saved already writes nothing and returns that save's contact.
+    ``form_token`` was saved already with the same answers writes nothing and returns that
+    save's contact with ``repeated`` set.
 
     ``checked``: the form's :func:`check_checklist`, run before this transaction (so that
     the write lock is held for the writes alone). It is used if none of her rows that it
@@ -436,24 +496,30 @@ def save_checklist(
         The woman does not exist or is of a site the actor may not see.
     PermissionDenied
         The actor may not write.
+    Conflict
+        The form's token was saved already with other answers.
     """
     if not actor.can_write:
         raise PermissionDenied(f"a {actor.role} cannot record follow-up contacts")
     lock_for_write(connection)
     pid = form.participant_id.strip()
     visible_site(connection, actor, pid)
-    if form.form_token:
-        earlier = connection.execute(
-            select(checklist_submissions.c.contact_row_id).where(
-                checklist_submissions.c.token == form.form_token
+    digest = form.content_hash()
+    earlier = earlier_save(connection, form.form_token)
+    if earlier is not None:
+        contact_id, saved_digest, when = earlier
+        if saved_digest is not None and saved_digest != digest:
+            raise Conflict(
+                f"this form was saved already (contact {contact_id}, at "
+                f"{utc(when):%Y-%m-%d %H:%M} UTC) with other answers; nothing was changed. "
+                "Open the saved contact to correct it, or start a new checklist for "
+                "another call"
             )
+        contacts = WORKBOOK_TABLES["contacts"]
+        version = connection.execute(
+            select(contacts.c[VERSION]).where(contacts.c[ROW_ID] == contact_id)
         ).scalar_one_or_none()
-        if earlier is not None:
-            contacts = WORKBOOK_TABLES["contacts"]
-            version = connection.execute(
-                select(contacts.c[VERSION]).where(contacts.c[ROW_ID] == earlier)
-            ).scalar_one_or_none()
-            return Saved("contacts", str(earlier), int(version or 1))
+        return SaveOutcome("contacts", str(contact_id), int(version or 1), repeated=True)
 
     if (
         checked is None
@@ -512,7 +578,45 @@ def save_checklist(
                 "participant_id": pid,
                 "contact_row_id": int(contact_key),
                 "at": at,
+                "content_hash": digest,
             },
         )
     append_entries(connection, entries)
-    return Saved("contacts", contact_key, 1)
+    return SaveOutcome("contacts", contact_key, 1)
+
+
+def saved_checklist(
+    connection: Connection, actor: User, participant_id: str, token: str
+) -> dict[str, list[dict[str, Any]]]:
+    """What the checklist sent with ``token`` recorded for her: the rows it wrote, by table
+    (``contacts`` first), as its audit entries hold them (so the confirmation shows what
+    was written, not what the form said).
+
+    Raises
+    ------
+    NotFound
+        No such save of hers (or she is of a site the actor may not see).
+    """
+    visible_site(connection, actor, participant_id)
+    found = connection.execute(
+        select(checklist_submissions.c.at).where(
+            checklist_submissions.c.token == token,
+            checklist_submissions.c.participant_id == participant_id,
+        )
+    ).scalar_one_or_none()
+    if not token or found is None:
+        raise NotFound(f"no checklist saved for {participant_id} with this form")
+    prefix = participant_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    entries = connection.execute(
+        select(audit_log.c.table_name, audit_log.c.after)
+        .where(
+            audit_log.c.at == found,
+            audit_log.c.action == "create",
+            audit_log.c.record_key.like(prefix + "/%", escape="\\"),
+        )
+        .order_by(audit_log.c.id)
+    ).all()
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table, after in entries:
+        out.setdefault(str(table), []).append(json.loads(after) if after else {})
+    return out

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,6 +49,7 @@ from follicle.errors import Conflict, Problem, WorkbookInvalid
 from follicle.store.audit import json_by_woman, write_audit
 from follicle.store.changes import plan_changes
 from follicle.store.existing import existing_rows, foreign_ids
+from follicle.store.import_sites import UnknownSites, settle_sites, sites_without_coordinator
 from follicle.store.incoming import OWNER, incoming_frames
 from follicle.store.tables import WORKBOOK_TABLES, imports
 from follicle.store.writes import BulkInsert, Progress, Writer, apply_plan
@@ -89,6 +90,10 @@ class ImportSummary:
         The participant IDs of the women whose rows changed.
     import_id
         The row of the ``imports`` table that records this import.
+    sites_created
+        Sites registered by this import (``unknown_sites="create"``).
+    unseen_sites
+        Sites of the workbook (code → women) that no active coordinator works for.
     """
 
     women_inserted: int
@@ -98,6 +103,8 @@ class ImportSummary:
     rows_deleted: Mapping[str, int] = field(default_factory=dict)
     updated: tuple[str, ...] = ()
     import_id: int | None = None
+    sites_created: tuple[str, ...] = ()
+    unseen_sites: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def total_rows_written(self) -> int:
@@ -114,6 +121,16 @@ class ImportSummary:
         lines = [women, f"rows written: {written or 'none'}"]
         if deleted:
             lines.append(f"rows removed: {deleted}")
+        if self.sites_created:
+            lines.append(
+                f"sites registered: {', '.join(self.sites_created)} "
+                "(named by their code: an admin can rename them)"
+            )
+        for site, count in self.unseen_sites.items():
+            lines.append(
+                f"warning: site {site} ({count} women) has no coordinator yet: only admins "
+                "see these women until a coordinator is given the site"
+            )
         return "\n".join(lines)
 
     def __rich__(self) -> str:
@@ -128,6 +145,7 @@ def import_workbook(
     update: bool = False,
     actor: str = "cli",
     progress: Progress | None = None,
+    unknown_sites: UnknownSites = "allow",
 ) -> ImportSummary:
     """Import ``workbook`` into the registry at ``engine``, all or nothing.
 
@@ -145,6 +163,9 @@ def import_workbook(
         Who imports (a user name or ``"cli"``), for the audit log and the import log.
     progress
         Called as ``progress(done_rows, total_rows)`` while rows are written.
+    unknown_sites
+        What to do with a site code that is not registered: ``"refuse"`` the workbook,
+        ``"create"`` the site, or ``"allow"`` it (:mod:`follicle.store.import_sites`).
 
     Returns
     -------
@@ -157,9 +178,9 @@ def import_workbook(
         A woman differs from the registry (and ``update`` is false), or an ID belongs to
         another woman in the registry. ``problems`` names file, row, column and value.
     WorkbookInvalid
-        Rows that reach no woman of the workbook, or duplicate IDs; or a de-identified
-        workbook, whose days are not calendar dates and whose IDs are recoded: it is for
-        analysis, never for the registry.
+        Rows that reach no woman of the workbook, duplicate IDs, (``"refuse"``) an
+        unregistered site; or a de-identified workbook, whose days are not calendar dates
+        and whose IDs are recoded: it is for analysis, never for the registry.
     """
     if workbook.deidentified:
         raise WorkbookInvalid(
@@ -178,7 +199,13 @@ def import_workbook(
     incoming, labels = incoming_frames(workbook)
     try:
         with engine.begin() as connection:
-            return _import(connection, workbook, incoming, labels, update, actor, progress)
+            created = settle_sites(connection, workbook, unknown_sites, actor=actor)
+            summary = _import(connection, workbook, incoming, labels, update, actor, progress)
+            return replace(
+                summary,
+                sites_created=created,
+                unseen_sites=sites_without_coordinator(connection, workbook),
+            )
     except IntegrityError as exc:
         # Another writer got there between our reads and our writes (or the registry holds
         # something the comparison did not foresee): nothing was written.

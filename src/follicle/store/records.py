@@ -692,7 +692,8 @@ TRAIL_COLUMNS = ("id", "at", "actor", "action", "table", "key", "column", "old",
 
 
 def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.DataFrame:
-    """The woman's audit entries, one line per changed column (old → new), oldest first.
+    """The woman's audit entries, one line per changed column (old → new), newest entry
+    first (the columns of one entry in the order they were written).
 
     Columns: ``id``, ``at`` (UTC), ``actor``, ``action``, ``table``, ``key`` (the row's key),
     ``column``, ``old``, ``new``, ``reason``. An import entry (all her rows at once) is one
@@ -720,7 +721,7 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
                 audit_log.c.record_key.like(prefix, escape="\\"),
             )
         )
-        .order_by(audit_log.c.id)
+        .order_by(audit_log.c.id.desc())
     )
     lines: list[tuple[Any, ...]] = []
     for entry in connection.execute(statement):

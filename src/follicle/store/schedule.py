@@ -17,29 +17,29 @@ year *k*      last injection +     −60 to +90 d   ``annual`` or ``final`` (or 
 
 A milestone is **done** when the woman has a contact of its kind dated inside its window
 (the earliest such contact is shown); otherwise, on ``today``, it is **upcoming** before
-its window opens, **due** while it is open (both ends included) and **overdue** once it
-has closed. Yearly milestones are listed up to and including the first whose due date is
-after ``today`` (the next one to come). No milestone falls due after a contact that
-recorded the woman as deceased.
+its window opens, **due** from the day it opens up to and including its due date,
+**overdue** after the due date while the window is still open (the last day included) and
+**missed** once the window has closed without a contact: a missed milestone can no longer
+be done, so it is not a call to make (the next milestone is). Due and overdue together are
+**today's calls**, the worklist's default view. Yearly milestones are listed up to and
+including the first whose due date is after ``today`` (the next one to come). No milestone
+falls due after a contact that recorded the woman as deceased.
 
 Everything is computed at once for all injections and contacts (numpy day arithmetic and
-one ``merge_asof`` per milestone kind): no loop over women. :func:`worklist` narrows to the
-user's sites in SQL first.
+one ``searchsorted`` per milestone kind): no loop over women. The worklist of a user's
+sites is :mod:`follicle.store.worklist`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from follicle.errors import PermissionDenied
 from follicle.store.accounts import User
-from follicle.store.tables import WORKBOOK_TABLES
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,10 @@ WINDOWS: dict[str, Window] = {
 YEAR_DAYS = 365.25
 
 #: The statuses of a milestone.
-STATUSES = ("upcoming", "due", "overdue", "done")
+STATUSES = ("upcoming", "due", "overdue", "missed", "done")
+
+#: The statuses of the calls to make today (the worklist's default view).
+CALLS = ("due", "overdue")
 
 #: The columns of :func:`milestones` (and of :func:`worklist`, which adds ``site``).
 COLUMNS = (
@@ -227,7 +230,7 @@ def milestones(injections: pd.DataFrame, contacts: pd.DataFrame, *, today: date)
     start, end = due - before, due + after
     contact = _first_contact_in_window(woman, kind, start, end, c_woman, c_day, c_kind)
     status = np.select(
-        [contact >= 0, start > now, end >= now], [3, 0, 1], default=2
+        [contact >= 0, start > now, due >= now, end >= now], [4, 0, 1, 2], default=3
     )  # indexes of STATUSES
 
     order = np.lexsort((slot, due, woman))
@@ -258,43 +261,6 @@ def milestones(injections: pd.DataFrame, contacts: pd.DataFrame, *, today: date)
     )
 
 
-def _read(connection: Connection, actor: User, site: str | None) -> tuple[pd.DataFrame, ...]:
-    """The injections, contacts and sites of the women of the actor's sites (one query each)."""
-    p = WORKBOOK_TABLES["participants"]
-    inj = WORKBOOK_TABLES["injections"]
-    con = WORKBOOK_TABLES["contacts"]
-
-    def narrowed(statement: Any) -> Any:
-        if actor.role != "admin":
-            statement = statement.where(p.c.site.in_(sorted(actor.sites)))
-        if site is not None:
-            statement = statement.where(p.c.site == site)
-        return statement
-
-    def frame(statement: Any, columns: list[str]) -> pd.DataFrame:
-        rows = [tuple(r) for r in connection.execute(statement)]
-        return pd.DataFrame(rows, columns=columns)
-
-    women = frame(narrowed(select(p.c.participant_id, p.c.site)), ["participant_id", "site"])
-    injections = frame(
-        narrowed(
-            select(inj.c.participant_id, inj.c.injection_date).join(
-                p, p.c.participant_id == inj.c.participant_id
-            )
-        ),
-        ["participant_id", "injection_date"],
-    )
-    contacts = frame(
-        narrowed(
-            select(
-                con.c.participant_id, con.c.contact_date, con.c.milestone, con.c.vital_status
-            ).join(p, p.c.participant_id == con.c.participant_id)
-        ),
-        ["participant_id", "contact_date", "milestone", "vital_status"],
-    )
-    return women, injections, contacts
-
-
 def worklist(
     connection: Connection,
     actor: User,
@@ -305,39 +271,19 @@ def worklist(
     sort: str = "due_date",
     descending: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The milestones of the women of the actor's sites, and how many of each status.
+    """Every milestone of the women of the actor's sites, and the counts: one page of
+    everything (:func:`follicle.store.worklist.worklist_page`, but ``status`` defaults to
+    every status here)."""
+    from follicle.store.worklist import worklist_page
 
-    ``site`` narrows to one site (of hers), ``status`` to one of :data:`STATUSES`; ``sort``
-    is any column. The counts (``upcoming``, ``due``, ``overdue``, ``done``, ``all``) are
-    before the ``status`` filter. Columns: :data:`COLUMNS` and ``site``.
-
-    Raises
-    ------
-    PermissionDenied
-        Analysts (who see reports only).
-    ValueError
-        Unknown status or sort column.
-    """
-    if actor.role == "analyst":
-        raise PermissionDenied("analysts see reports and de-identified exports only")
-    if status is not None and status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
-    if site is not None and not actor.can_see_site(site):
-        frame = pd.DataFrame(columns=[*COLUMNS[:1], "site", *COLUMNS[1:]])
-        return frame, {**dict.fromkeys(STATUSES, 0), "all": 0}
-    women, injections, contacts = _read(connection, actor, site)
-    frame = milestones(injections, contacts, today=today)
-    sites = women.set_index("participant_id")["site"].astype(object)
-    frame.insert(1, "site", sites.reindex(frame["participant_id"]).to_numpy())
-    counts = {
-        s: int(n) for s, n in frame["status"].value_counts().reindex(STATUSES, fill_value=0).items()
-    }
-    counts["all"] = len(frame)
-    if status is not None:
-        frame = frame[frame["status"] == status]
-    if sort not in frame.columns:
-        raise ValueError(f"cannot sort by {sort!r}: one of {', '.join(frame.columns)}")
-    frame = frame.sort_values(
-        [sort, "participant_id", "due_date"], ascending=[not descending, True, True], kind="stable"
+    found = worklist_page(
+        connection,
+        actor,
+        today=today,
+        site=site,
+        status=status,
+        sort=sort,
+        descending=descending,
+        per_page=None,
     )
-    return frame.reset_index(drop=True), counts
+    return found.rows, found.counts

@@ -240,6 +240,9 @@ checklist_submissions = Table(
     # The contact's row_id; no foreign key, so that the contact can still be deleted.
     SqlColumn("contact_row_id", Integer, nullable=False),
     SqlColumn("at", DateTime(timezone=True), nullable=False),
+    # SHA-256 of the answers sent (revision 0003): the same token with other answers is a
+    # conflict, not a silent acknowledgement.
+    SqlColumn("content_hash", String(64)),
 )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 from follicle.store.chain import lock_chain as lock_for_write
+from follicle.store.worklist import ScheduleCache
 from follicle.web.settings import WebSettings
 
 #: How long an SQLite connection waits for another process's write lock, in milliseconds.
@@ -43,10 +44,12 @@ def tune_sqlite(engine: Engine) -> None:
 
 @dataclass
 class Registry:
-    """The engine, the settings and (SQLite) the writer's lock of one application."""
+    """The engine, the settings, the worklist's kept milestones and (SQLite) the writer's
+    lock of one application."""
 
     engine: Engine
     settings: WebSettings
+    schedule: ScheduleCache = field(default_factory=ScheduleCache)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

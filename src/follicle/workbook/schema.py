@@ -636,6 +636,15 @@ CHECKS: tuple[Rule, ...] = (
         "missing_from_workbook",
         "import: a registry row of a woman is not in the workbook (use --update)",
     ),
+    Rule(
+        "site_not_registered",
+        "import: a woman's site is not a registered site (add it, or use --create-sites)",
+    ),
+    Rule(
+        "not_a_phone_number",
+        "identity import: a phone number has 6 to 15 digits, with spaces, dashes, dots, "
+        "brackets and a leading + allowed",
+    ),
 )
 
 #: Every problem code, rule or check, by code.

@@ -38,6 +38,16 @@ def test_a_short_password_is_refused(app_and_seed: tuple[FastAPI, Seeded]) -> No
     assert "12 characters" in answer.text
 
 
+def test_a_common_password_is_refused(app_and_seed: tuple[FastAPI, Seeded]) -> None:
+    app, seeded = app_and_seed
+    answer = Browser(app, seeded.users["admin"]).post(
+        "/admin/users", {"username": "y", "password": "Password1234", "role": "analyst"}
+    )
+    assert answer.status_code == 422
+    assert "most common passwords" in answer.text
+    assert "y</td>" not in answer.text
+
+
 def test_changing_a_coordinators_sites_changes_what_she_sees(
     app_and_seed: tuple[FastAPI, Seeded],
 ) -> None:

@@ -34,3 +34,22 @@ def test_the_trail_has_no_way_to_change_it(app_and_seed: tuple[FastAPI, Seeded])
     page = Browser(app, seeded.users["admin"]).get("/participants/WA001/audit").text
     body = page[page.index("<main") :]
     assert "<form" not in body
+
+
+def test_the_trail_is_newest_first_with_date_and_time(app_and_seed: tuple[FastAPI, Seeded]) -> None:
+    import re
+
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    key = seeded.women["A"].keys["conditions"]
+    for version, resolved in ((1, "yes"), (2, "no")):
+        browser.post(
+            f"/participants/WA001/records/conditions/{key}",
+            {"resolved": resolved, "version": str(version), "reason": f"call {version}"},
+        )
+    trail = browser.get("/participants/WA001/audit").text
+    stamps = re.findall(r'<td class="mono nowrap" data-label="When">([^<]+)</td>', trail)
+    assert stamps
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", s) for s in stamps)
+    assert stamps == sorted(stamps, reverse=True)
+    assert trail.index("call 2") < trail.index("call 1")

@@ -142,3 +142,74 @@ def test_htmx_blocks_carry_their_indices_and_the_next_add_button(
     assert "pregnancy=1&amp;index=1" in infant
     for word in INFANT_CONDITIONS:
         assert f'name="pregnancies[1].infants[0].conditions.{word}.answer"' in infant
+
+
+def test_the_page_shows_her_name_and_phone_at_the_top(app_and_seed: tuple[FastAPI, Seeded]) -> None:
+    app, seeded = app_and_seed
+    page = Browser(app, seeded.users["coord_a"]).get("/participants/WA001/checklist").text
+    top = page[page.index("<main") : page.index('class="checklist"')]
+    assert "Test Woman WA001" in top
+    assert 'href="tel:+98215550100"' in top
+
+
+def test_a_save_is_confirmed_with_what_was_recorded_and_the_next_call(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    token = _form(browser, "WA001")
+    answer = browser.post("/participants/WA001/checklist", _checklist(token, "2021-11-20"))
+    assert answer.status_code == 303
+    location = answer.headers["location"]
+    assert location.startswith("/participants/WA001/checklist/saved?token=")
+    page = browser.get(location).text
+    assert "Contact saved." in page
+    for recorded in ("2022-03-01", "Endometriosis", "Live birth", "2021-11-20", "Irregular"):
+        assert recorded in page, recorded
+    assert "Next call" in page
+    # Browser Back, save again: acknowledged, not a second contact.
+    contacts = _count(app, "contacts")
+    again = browser.post("/participants/WA001/checklist", _checklist(token, "2021-11-20"))
+    assert again.status_code == 303
+    assert again.headers["location"].endswith("&again=1")
+    assert "This checklist was already saved" in browser.get(again.headers["location"]).text
+    assert _count(app, "contacts") == contacts
+    # The same form with other answers: a conflict shown, nothing written.
+    changed = {**_checklist(token, "2021-11-20"), "menses": "regular"}
+    conflict = browser.post("/participants/WA001/checklist", changed)
+    assert conflict.status_code == 409
+    assert "saved already" in conflict.text
+    assert "with other answers" in conflict.text
+    assert _count(app, "contacts") == contacts
+
+
+def test_the_confirmation_is_only_for_her_sites_and_a_real_save(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    assert browser.get("/participants/WA001/checklist/saved?token=nope").status_code == 404
+    token = _form(browser, "WA001")
+    location = browser.post(
+        "/participants/WA001/checklist", _checklist(token, "2021-11-20")
+    ).headers["location"]
+    other = Browser(app, seeded.users["coord_b"])
+    assert other.get(location).status_code == 404
+    assert browser.get(location.replace("WA001", "WB001")).status_code == 404
+
+
+def test_unanswered_questions_are_listed_and_nothing_is_saved(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    before = _count(app, "contacts")
+    form = _checklist(_form(browser, "WA001"), "2021-11-20")
+    for word in MATERNAL_CONDITIONS[1:]:
+        del form[f"conditions.{word}.answer"]
+    answer = browser.post("/participants/WA001/checklist", form)
+    assert answer.status_code == 422
+    assert (
+        f"{len(MATERNAL_CONDITIONS) - 1} question(s) not answered: ovarian torsion" in answer.text
+    )
+    assert _count(app, "contacts") == before

@@ -23,9 +23,27 @@ def _files(folder: Path) -> list[tuple[str, tuple[str, bytes, str]]]:
 
 def test_an_admin_imports_a_workbook(app_and_seed: tuple[FastAPI, Seeded]) -> None:
     app, seeded = app_and_seed
-    answer = Browser(app, seeded.users["admin"]).post("/data/import", files=_files(SMALL))
+    answer = Browser(app, seeded.users["admin"]).post(
+        "/data/import", {"create_sites": "yes"}, files=_files(SMALL)
+    )
     assert answer.status_code == 200
     assert "Imported" in answer.text
+    assert "sites registered: North, South" in answer.text
+    assert "site North (2 women) has no coordinator yet" in answer.text
+
+
+def test_a_workbook_at_unregistered_sites_is_refused_naming_them(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    admin = Browser(app, seeded.users["admin"])
+    answer = admin.post("/data/import", files=_files(SMALL))
+    assert answer.status_code == 422
+    assert "Nothing was imported" in answer.text
+    assert (
+        "site &#39;North&#39; (2 women) is not a registered site; registered: A, B" in answer.text
+    )
+    assert admin.get("/participants/007").status_code == 404
 
 
 def test_an_invalid_workbook_imports_nothing_and_lists_its_problems(

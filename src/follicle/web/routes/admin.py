@@ -7,14 +7,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from follicle.errors import Conflict, FollicleError, NotFound, WorkbookInvalid
 from follicle.store import accounts
+from follicle.store.passwords import password_problem
 from follicle.web.deps import Admin, FormDep, RegistryDep
 from follicle.web.forms import frame_text
 from follicle.web.pages import render
 
 router = APIRouter()
-
-#: Shortest password accepted from the web form.
-MIN_PASSWORD = 12
 
 
 def _page(
@@ -54,13 +52,9 @@ def add_user(request: Request, user: Admin, reg: RegistryDep, form: FormDep) -> 
     password = str(form.get("password", ""))
     role = str(form.get("role", ""))
     sites = [str(s) for s in form.getlist("sites")]
-    if len(password) < MIN_PASSWORD:
-        return _page(
-            request,
-            reg,
-            error=f"The password needs at least {MIN_PASSWORD} characters.",
-            status=422,
-        )
+    problem = password_problem(password, username=username)
+    if problem is not None:  # NIST SP 800-63B: long enough, not common, not the name
+        return _page(request, reg, error=problem[:1].upper() + problem[1:] + ".", status=422)
     try:
         with reg.write() as connection:
             accounts.create_user(connection, username, password, role, sites, actor=user.username)

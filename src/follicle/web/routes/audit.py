@@ -20,6 +20,8 @@ def audit_trail(
     """Who changed what, when, from which value to which, and why (read-only)."""
     with reg.read() as connection:
         frame = records.audit_trail(connection, user, participant_id)
+    # Date and time to the second (UTC): several changes can fall on one day.
+    frame["at"] = frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     return render(
         request,
         "audit.html",

@@ -56,12 +56,20 @@ async def _save_uploads(form_files: list[UploadFile], folder: Path) -> Path:
     return folder
 
 
-def _import(reg: Registry, path: Path, *, update: bool, actor: str) -> tuple[str, list[str]]:
+def _import(
+    reg: Registry, path: Path, *, update: bool, create_sites: bool, actor: str
+) -> tuple[str, list[str]]:
     result = validate_path(path)
     if not result.ok:
         return "", [str(p) for p in result.problems[:200]]
     with reg.writer():
-        summary = import_workbook(reg.engine, result.workbook(), update=update, actor=actor)
+        summary = import_workbook(
+            reg.engine,
+            result.workbook(),
+            update=update,
+            actor=actor,
+            unknown_sites="create" if create_sites else "refuse",
+        )
     return str(summary), []
 
 
@@ -70,6 +78,7 @@ async def import_upload(request: Request, user: Admin, reg: RegistryDep, form: F
     """Validate and import an uploaded workbook, all or nothing."""
     files = [f for f in form.getlist("workbook") if isinstance(f, UploadFile)]
     update = form.get("update") == "yes"
+    create_sites = form.get("create_sites") == "yes"
     with tempfile.TemporaryDirectory(prefix="follicle-upload-") as scratch:
         try:
             path = await _save_uploads(files, Path(scratch))
@@ -78,7 +87,7 @@ async def import_upload(request: Request, user: Admin, reg: RegistryDep, form: F
                 await upload.close()
         try:
             summary, problems = await run_in_threadpool(
-                _import, reg, path, update=update, actor=user.username
+                _import, reg, path, update=update, create_sites=create_sites, actor=user.username
             )
         except (Conflict, WorkbookInvalid) as exc:
             summary, problems = "", [str(exc), *(str(p) for p in exc.problems[:200])]
