@@ -19,7 +19,7 @@ from follicle.store.tables import (
 from follicle.workbook.schema import OPTIONAL_TABLES, TABLES
 
 
-@pytest.mark.parametrize("table", (*TABLES, *OPTIONAL_TABLES), ids=lambda t: t.name)
+@pytest.mark.parametrize("table", [*TABLES, *OPTIONAL_TABLES], ids=lambda t: t.name)
 def test_columns_are_the_schemas_columns(table):
     sql = WORKBOOK_TABLES.get(table.name, metadata.tables[table.name])
     names = [c.name for c in sql.columns if c.name not in (ROW_ID, VERSION)]

@@ -261,6 +261,7 @@ adjudicators = Table(
     SqlColumn("designated_at", DateTime(timezone=True), nullable=False),
 )
 
+
 def workbook_table(name: str) -> Table:
     """The database table of the workbook table called ``name``."""
     return WORKBOOK_TABLES[name]

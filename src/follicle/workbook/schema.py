@@ -506,7 +506,10 @@ JUDGMENTS = Table(
             required=True,
         ),
         Column(
-            "stage", "category", "review or the adjudicator's decision", required=True,
+            "stage",
+            "category",
+            "review or the adjudicator's decision",
+            required=True,
             vocabulary=STAGES,
         ),
         Column("reviewer", "text", "user name of the specialist who judged", required=True),
@@ -519,8 +522,7 @@ JUDGMENTS = Table(
         Column(
             "reason",
             "text",
-            "why; required for reclassify, reject and every decision; never exported "
-            "de-identified",
+            "why; required for reclassify, reject and every decision; never exported de-identified",
             free_text=True,
         ),
         Column("judged_on", "date", "date of the judgment", required=True),
