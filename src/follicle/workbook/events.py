@@ -159,10 +159,11 @@ def reported_events(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
             deaths["contact_date"],
         ),
     ]
-    events = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    if not len(events):
-        events = pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
-        events["event_date"] = pd.Series(dtype="datetime64[ns]")
+    found = [p for p in parts if len(p)]
+    if not found:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in EVENT_COLUMNS})
+        return empty.assign(event_date=pd.Series(dtype="datetime64[ns]"))
+    events = pd.concat(found, ignore_index=True)
     # A condition entered twice alike (notes apart) is one event.
     return events.drop_duplicates(["event_type", "event_key"]).reset_index(drop=True)
 
