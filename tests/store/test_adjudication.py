@@ -75,7 +75,9 @@ def test_every_reported_event_of_her_sites_is_in_the_queue_to_review(engine, tea
         ("pregnancy", "G1"),
         ("pregnancy", "G2"),
     ]
-    assert counts["to_review"] == 4 and counts["all"] == 4 and counts["mine"] == 4
+    assert counts["to_review"] == 4
+    assert counts["all"] == 4
+    assert counts["mine"] == 4
     everything, _ = _queue(engine, team["admin"])
     assert len(everything) == 9  # both sites: 4 + G3, G4, B2, B3, B2's thyroid disorder
 
@@ -111,10 +113,13 @@ def test_a_reviewer_does_not_see_the_other_judgment_until_both_have_judged(engin
     frame, _ = _queue(engine, team["rex"])
     row = frame[frame["event_key"] == CYST].iloc[0]
     assert row["status"] == "one_judgment"
-    assert row["verdict_1"] is None and row["reviewer_1"] is None and row["value_1"] is None
+    assert row["verdict_1"] is None
+    assert row["reviewer_1"] is None
+    assert row["value_1"] is None
     with engine.connect() as connection:
         page = adjudication.event_page(connection, team["rex"], "condition", CYST)
-    assert page.judgments.empty and page.can_judge
+    assert page.judgments.empty
+    assert page.can_judge
     assert "endometrioma" not in page.event.values()
     # Her own judgment she sees; once both are in, both.
     _judge(engine, team["rex"], "condition", CYST, "ovarian_cyst", "confirm")
@@ -122,7 +127,8 @@ def test_a_reviewer_does_not_see_the_other_judgment_until_both_have_judged(engin
         page = adjudication.event_page(connection, team["rex"], "condition", CYST)
     assert page.event["status"] == "disputed"
     assert sorted(page.judgments["reviewer"]) == ["rex", "rita"]
-    assert not page.can_judge and not page.can_decide
+    assert not page.can_judge
+    assert not page.can_decide
 
 
 def test_a_disagreement_goes_to_the_adjudicator_whose_decision_is_final(engine, team):
