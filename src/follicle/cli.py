@@ -361,6 +361,14 @@ def report(
             help="A claims file (YAML) for the reproduction audit; the seed paper's by default.",
         ),
     ] = None,
+    adjudicated: Annotated[
+        bool,
+        typer.Option(
+            "--adjudicated",
+            help="Count confirmed events only (two-specialist review), with reclassified "
+            "values; events awaiting review are left out and counted.",
+        ),
+    ] = False,
 ) -> None:
     """Analyse a workbook (or the registry) and write the report.
 
@@ -369,10 +377,11 @@ def report(
     Example:
 
         follicle report my-cohort/ --out report/ --ci clopper-pearson
+        follicle report --adjudicated --out report-adjudicated/
     """
     from follicle.store.engine import database_url, open_registry
 
-    options = {"ci": ci.value, "claims": claims}
+    options = {"ci": ci.value, "claims": claims, "adjudicated": adjudicated}
     if workbook is not None:
         _report(str(workbook), out, options=options)
         return
@@ -731,6 +740,53 @@ def audit_log_verify() -> None:
         errors.print(f"[bold red]the audit log does not verify:[/] {escape(result.reason or '')}")
         raise typer.Exit(1)
     console.print(f"[green]{result.entries} entries verified[/]")
+
+
+adjudicator_app = typer.Typer(
+    help="Reviewers designated to decide disputed events (admins always may).",
+    no_args_is_help=True,
+)
+app.add_typer(adjudicator_app, name="adjudicator")
+
+
+def _set_adjudicator(username: str, designated: bool) -> None:
+    from follicle.store.adjudication import set_adjudicator
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                set_adjudicator(connection, username, designated, actor="cli")
+        finally:
+            engine.dispose()
+
+
+@adjudicator_app.command("add")
+def adjudicator_add(
+    username: Annotated[str, typer.Argument(help="A reviewer's user name.")],
+) -> None:
+    """Designate a reviewer to decide the events two reviewers disagreed on (audited).
+
+    Example:
+
+        follicle adjudicator add rita
+    """
+    _set_adjudicator(username, True)
+    console.print(f"[green]{escape(username)} may now decide disputed events[/]")
+
+
+@adjudicator_app.command("remove")
+def adjudicator_remove(
+    username: Annotated[str, typer.Argument(help="A designated reviewer's user name.")],
+) -> None:
+    """Withdraw a reviewer's designation as adjudicator (audited).
+
+    Example:
+
+        follicle adjudicator remove rita
+    """
+    _set_adjudicator(username, False)
+    console.print(f"[green]{escape(username)} no longer decides disputed events[/]")
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

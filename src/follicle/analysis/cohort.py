@@ -17,6 +17,7 @@ caption, notes and named values; :meth:`Cohort.result` and :meth:`Cohort.results
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,12 @@ from follicle.analysis import (
     time_to_pregnancy_figure,
     two_by_two,
 )
+from follicle.analysis.adjudicated import Adjudicated, adjudicated_workbook
+from follicle.analysis.agreement import review_summary
 from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
 from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
+from follicle.workbook.events import empty_judgments, reported_events, review_status
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
 
@@ -77,6 +81,14 @@ class Cohort:
     claims
         The published claims the reproduction audit checks: a YAML file
         (``docs/audit.md``); the seed paper's claims by default.
+    judgments
+        The two specialists' review of the reported events (the ``judgments`` table of
+        the registry or the workbook). When given, the report gains the ``review`` result
+        (events reviewed, agreement, reclassified and rejected).
+    adjudicated
+        Count confirmed events only, with reclassified values
+        (:func:`follicle.analysis.adjudicated.adjudicated_workbook`); events awaiting
+        review are left out and counted. Default: every event as recorded.
     """
 
     def __init__(
@@ -86,11 +98,21 @@ class Cohort:
         ci: str = "wilson",
         level: float = 0.95,
         claims: str | Path | None = None,
+        judgments: pd.DataFrame | None = None,
+        adjudicated: bool = False,
     ) -> None:
         if ci not in CI_METHODS:
             raise ValueError(f"ci must be one of {', '.join(CI_METHODS)}, not {ci!r}")
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1, not {level!r}")
+        self.recorded = workbook
+        self.judgments = judgments
+        self.adjudication: Adjudicated | None = None
+        if adjudicated:
+            self.adjudication = adjudicated_workbook(
+                workbook, empty_judgments() if judgments is None else judgments
+            )
+            workbook = self.adjudication.workbook
         self.workbook = workbook
         self.ci = ci
         self.level = level
@@ -201,6 +223,17 @@ class Cohort:
     def _benchmarks(self) -> Result:
         return benchmarks.benchmarks(self.women, self.pregnancies, method=self.ci, level=self.level)
 
+    def _review(self) -> Result:
+        if self.adjudication is not None:
+            status = self.adjudication.status
+        else:
+            judgments = empty_judgments() if self.judgments is None else self.judgments
+            status = review_status(reported_events(self.recorded), judgments)
+        result = review_summary(status, level=self.level)
+        if self.adjudication is None:
+            return result
+        return replace(result, notes=(*result.notes, self.adjudication.note))
+
     def _audit(self) -> Result:
         others = {name: self.result(name) for name in self._builders() if name != "audit"}
         return reproduction_audit.audit(self.claims, others)
@@ -226,6 +259,11 @@ class Cohort:
             "safety": self._safety,
             "por_classification": self._por_classification,
             "benchmarks": self._benchmarks,
+            **(
+                {"review": self._review}
+                if self.judgments is not None or self.adjudication is not None
+                else {}
+            ),
             "audit": self._audit,
         }
 

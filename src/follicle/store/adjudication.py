@@ -616,7 +616,7 @@ def set_adjudicator(
     ------
     NotFound
         No such user.
-    ValueError
+    Conflict
         She is not a reviewer (admins adjudicate anyway; others may not).
     """
     found = connection.execute(
@@ -625,8 +625,9 @@ def set_adjudicator(
     if found is None:
         raise NotFound(f"there is no user {username}")
     if found.role != "reviewer":
-        raise ValueError(
-            f"{username} is a {found.role}: only a reviewer can be designated adjudicator"
+        raise Conflict(
+            f"{username} is a {found.role}: only a reviewer can be designated adjudicator "
+            "(admins decide disputes anyway)"
         )
     is_now = connection.execute(
         select(adjudicators.c.user_id).where(adjudicators.c.user_id == found.id)

@@ -38,6 +38,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from follicle.workbook.frames import Workbook
 from follicle.workbook.schema import (
     INFANT_CONDITIONS,
     JUDGMENTS,
@@ -100,7 +101,7 @@ def condition_keys(frame: pd.DataFrame, owner: str) -> pd.Series:
     )
 
 
-def reported_events(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def reported_events(frames: Mapping[str, pd.DataFrame] | Workbook) -> pd.DataFrame:
     """Every event of a workbook's tables, one row each (:data:`EVENT_COLUMNS`).
 
     ``frames`` maps table names to typed frames (a :class:`~follicle.workbook.frames.Workbook`
@@ -174,11 +175,11 @@ def empty_judgments() -> pd.DataFrame:
 
 
 def _agree(first: pd.DataFrame, second: pd.DataFrame) -> np.ndarray:
-    same_verdict = first["verdict"].to_numpy() == second["verdict"].to_numpy()
+    same_verdict = _text(first["verdict"]).to_numpy() == _text(second["verdict"]).to_numpy()
     same_value = (
         _text(first["corrected_value"]).to_numpy() == _text(second["corrected_value"]).to_numpy()
     )
-    reclassify = first["verdict"].to_numpy() == "reclassify"
+    reclassify = _text(first["verdict"]).to_numpy() == "reclassify"
     return np.asarray(same_verdict & (~reclassify | same_value), dtype=bool)
 
 
@@ -199,6 +200,10 @@ def review_status(events: pd.DataFrame, judgments: pd.DataFrame) -> pd.DataFrame
         reclassify, else the recorded value; empty when not final).
     """
     keys = ["event_type", "event_key", "recorded_value"]
+    # Typed (registry) or text (CSV) alike: plain objects, missing as None.
+    judgments = judgments.astype(object).where(judgments.notna(), None)
+    judgments["corrected_value"] = judgments["corrected_value"].fillna("")
+    events = events.astype({k: object for k in keys})
     current = judgments.merge(events[keys], on=keys, how="inner")
     current = current.sort_values(["judged_on", "judgment_id"], kind="stable")
     reviews = current[current["stage"] == "review"].copy()
