@@ -203,7 +203,7 @@ def review_status(events: pd.DataFrame, judgments: pd.DataFrame) -> pd.DataFrame
     # Typed (registry) or text (CSV) alike: plain objects, missing as None.
     judgments = judgments.astype(object).where(judgments.notna(), None)
     judgments["corrected_value"] = judgments["corrected_value"].fillna("")
-    events = events.astype({k: object for k in keys})
+    events = events.astype(dict.fromkeys(keys, object))
     current = judgments.merge(events[keys], on=keys, how="inner")
     current = current.sort_values(["judged_on", "judgment_id"], kind="stable")
     reviews = current[current["stage"] == "review"].copy()
