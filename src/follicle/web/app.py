@@ -21,7 +21,16 @@ from follicle.store.engine import ensure_schema, make_engine
 from follicle.web.deps import LoginRequired
 from follicle.web.pages import render
 from follicle.web.registry import Registry, tune_sqlite
-from follicle.web.routes import admin, audit, auth, checklist, data, participants, worklist
+from follicle.web.routes import (
+    admin,
+    audit,
+    auth,
+    checklist,
+    data,
+    participants,
+    review,
+    worklist,
+)
 from follicle.web.security import SecurityHeaders
 from follicle.web.settings import WebSettings, get_settings
 
@@ -64,7 +73,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.state.registry = Registry(engine, settings)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, worklist, participants, checklist, audit, admin, data):
+    for module in (auth, worklist, participants, checklist, review, audit, admin, data):
         app.include_router(module.router)
     _add_error_pages(app)
     return app
