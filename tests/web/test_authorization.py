@@ -219,6 +219,23 @@ def _decide(c: Context, site: str) -> Request:
     )
 
 
+def _report_file(c: Context, site: str) -> Request:
+    """The JSON of a finished report of the site (computed in the request: see conftest)."""
+    jobs = c.app.state.report_jobs
+    with engine_of(c.app).connect() as connection:
+        from follicle.store.report_source import registry_state
+
+        state = registry_state(connection)
+    from follicle.web.live_report import compute
+
+    def run(job: Any) -> None:
+        compute(engine_of(c.app), job, actor="test")
+
+    job = jobs.current((state, SITE_CODE[site], False), run)
+    assert job.status == "done", job.error
+    return Request("GET", f"/report/files/{job.id}/results.json")
+
+
 #: (method, path) → (request builder, expected answers per role as (own, other)).
 ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
     ("GET", "/login"): (lambda c, s: Request("GET", "/login"), _grid(200, 200, 200, 200, 200)),
@@ -351,6 +368,20 @@ ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
     ("POST", "/review/{event_type}/{event_key:path}/decision"): (
         _decide,
         _grid(303, 403, 403, 403),
+    ),
+    ("GET", "/report"): (
+        lambda c, s: Request("GET", f"/report?site={SITE_CODE[s]}"),
+        _grid(200, 403, 403, 200),
+    ),
+    ("GET", "/report/progress"): (
+        lambda c, s: Request("GET", f"/report/progress?site={SITE_CODE[s]}"),
+        _grid(200, 403, 403, 200),
+    ),
+    # A site's report is the admin's: an analyst asking for it gets the same 404 as for a
+    # report that does not exist.
+    ("GET", "/report/files/{job_id}/{name}"): (
+        _report_file,
+        _grid(200, 403, 403, 404),
     ),
     ("GET", "/data"): (lambda c, s: Request("GET", "/data"), _grid(200, 403, 403, 200)),
     ("POST", "/data/import"): (

@@ -28,6 +28,7 @@ from follicle.web.routes import (
     checklist,
     data,
     participants,
+    report,
     review,
     worklist,
 )
@@ -59,8 +60,11 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     ensure_schema(engine)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        jobs = getattr(app.state, "report_jobs", None)
+        if jobs is not None:
+            jobs.close()  # the live reports' worker and files
         engine.dispose()
 
     app = FastAPI(
@@ -73,7 +77,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.state.registry = Registry(engine, settings)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, worklist, participants, checklist, review, audit, admin, data):
+    for module in (auth, worklist, participants, checklist, review, report, audit, admin, data):
         app.include_router(module.router)
     _add_error_pages(app)
     return app
