@@ -1,9 +1,10 @@
-"""The review pages in a real browser, at 1280 px and at 390 px (a phone).
+"""The review pages and the live report in a real browser, at 1280 px and 390 px (a phone).
 
 Two reviewers of North judge the same event independently and disagree; the admin decides
-it from the disputes page. At either width no page scrolls sideways and every control of
-the verdict form is at least 24 × 24 px (WCAG 2.2 target size). Headless Chromium against
-``follicle serve``, as ``test_e2e.py``; skipped without Chromium, except under CI.
+it from the disputes page. An analyst opens the live report: it is computed in the
+background while the page shows its progress, then offers the report and its downloads.
+At either width no page scrolls sideways and every control of the verdict form is at
+least 24 × 24 px (WCAG 2.2 target size). Headless Chromium against ``follicle serve``, as ``test_e2e.py``; skipped without Chromium, except under CI.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with engine.begin() as connection:
         accounts.create_site(connection, "North", "North clinic", actor="test")
         accounts.create_user(connection, "ada", PASSWORD, "admin", actor="test")
+        accounts.create_user(connection, "anna", PASSWORD, "analyst", actor="test")
         for name in ("rita", "rex"):
             accounts.create_user(connection, name, PASSWORD, "reviewer", ["North"], actor="test")
     engine.dispose()
@@ -97,14 +99,18 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def _signed_in(chromium: Browser, server: str, username: str, width: str) -> Page:
+def _signed_in(
+    chromium: Browser, server: str, username: str, width: str, start: str = "/review"
+) -> Page:
     w, h = WIDTHS[width]
-    page = chromium.new_context(viewport={"width": w, "height": h}).new_page()
-    page.goto(f"{server}/login?next=/review")
+    page = chromium.new_context(
+        viewport={"width": w, "height": h}, accept_downloads=True
+    ).new_page()
+    page.goto(f"{server}/login?next={start}")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{server}/review")
+    page.wait_for_url(f"{server}{start}")
     return page
 
 
@@ -185,3 +191,22 @@ def test_two_reviewers_disagree_and_the_admin_decides(
     assert outcome.replace("_", " ").capitalize() in ada.content()
     _fits(ada)
     _shot(ada, f"review-event-{width}")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_an_analyst_watches_the_live_report_being_computed_then_downloads_it(
+    server: str, chromium: Browser, width: str
+) -> None:
+    anna = _signed_in(chromium, server, "anna", width, start="/report")
+    _fits(anna)
+    # The first visit computes (unless the other width's visit already did, at this state).
+    anna.wait_for_selector("text=Open the report", timeout=240_000)
+    _fits(anna)
+    _shot(anna, f"report-{width}")
+    with anna.expect_download() as download:
+        anna.click("a:has-text('Word')")
+    assert download.value.suggested_filename == "follicle-report.docx"
+    anna.click("text=Open the report")
+    anna.wait_for_selector("h1")
+    assert "Table 1" in anna.content()
+    assert "P0" not in anna.content()

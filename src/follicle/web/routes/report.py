@@ -135,4 +135,4 @@ def report_file(request: Request, job_id: str, name: str, user: Exporter) -> Res
     if name == "index.html":
         return FileResponse(path, media_type=media, headers={"content-security-policy": REPORT_CSP})
     stem = "follicle-report" + (f"-{job.key[1]}" if job.key[1] else "")
-    return FileResponse(path, media_type=media, filename=f"{stem}-{name.replace('tables.', '')}")
+    return FileResponse(path, media_type=media, filename=f"{stem}{Path(name).suffix}")
