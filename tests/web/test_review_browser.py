@@ -4,7 +4,8 @@ Two reviewers of North judge the same event independently and disagree; the admi
 it from the disputes page. An analyst opens the live report: it is computed in the
 background while the page shows its progress, then offers the report and its downloads.
 At either width no page scrolls sideways and every control of the verdict form is at
-least 24 × 24 px (WCAG 2.2 target size). Headless Chromium against ``follicle serve``, as ``test_e2e.py``; skipped without Chromium, except under CI.
+least 24 × 24 px (WCAG 2.2 target size). Headless Chromium against ``follicle serve``, as
+``test_e2e.py``; skipped without Chromium, except under CI.
 """
 
 from __future__ import annotations
