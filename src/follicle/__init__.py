@@ -47,8 +47,9 @@ def load(path_or_url: str | Path, **options: Any) -> Cohort:
         Passed to :class:`~follicle.analysis.cohort.Cohort`: ``ci`` (``"wilson"`` or
         ``"clopper-pearson"``), ``level`` (0.95), ``claims`` (the audit's claims file) and
         ``adjudicated`` (``True``: confirmed events only, with the reviewers' reclassified
-        values; events awaiting review left out and counted). From the registry, the
-        review of its events is read too, and the report states it.
+        values; events awaiting review left out and counted). The review of the events
+        (the registry's judgments, or the workbook's optional ``judgments`` table) comes
+        along, and the report states it.
 
     Returns
     -------
@@ -67,18 +68,13 @@ def load(path_or_url: str | Path, **options: Any) -> Cohort:
     text = str(path_or_url)
     if "://" in text:
         # The registry needs SQLAlchemy, which reading a workbook does not.
-        from follicle.store.adjudication import all_judgments
         from follicle.store.engine import open_registry
         from follicle.store.exporter import read_registry
 
         engine = open_registry(text)
         try:
-            workbook = read_registry(engine)
-            with engine.connect() as connection:
-                judgments = all_judgments(connection)
-            # A registry nobody has reviewed yet reports as before, without a review section.
-            reviewed = judgments if len(judgments) else None
-            return Cohort(workbook, judgments=reviewed, **options)
+            # The registry's judgments come with it (the workbook's optional table).
+            return Cohort(read_registry(engine), **options)
         finally:
             engine.dispose()
     return Cohort.from_path(path_or_url, **options)

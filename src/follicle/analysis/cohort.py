@@ -106,7 +106,8 @@ class Cohort:
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1, not {level!r}")
         self.recorded = workbook
-        self.judgments = judgments
+        # A workbook that carries its review (the optional judgments table) brings it along.
+        self.judgments = workbook.judgments if judgments is None else judgments
         self.adjudication: Adjudicated | None = None
         if adjudicated:
             self.adjudication = adjudicated_workbook(

@@ -50,6 +50,7 @@ from follicle.store.audit import json_by_woman, write_audit
 from follicle.store.changes import plan_changes
 from follicle.store.existing import existing_rows, foreign_ids
 from follicle.store.incoming import OWNER, incoming_frames
+from follicle.store.judgment_import import import_judgments
 from follicle.store.tables import WORKBOOK_TABLES, imports
 from follicle.store.writes import BulkInsert, Progress, Writer, apply_plan
 from follicle.workbook.frames import Workbook
@@ -89,6 +90,9 @@ class ImportSummary:
         The participant IDs of the women whose rows changed.
     import_id
         The row of the ``imports`` table that records this import.
+    judgments_added
+        Judgments of the workbook's optional ``judgments`` table new to the registry
+        (:mod:`follicle.store.judgment_import`).
     """
 
     women_inserted: int
@@ -98,6 +102,7 @@ class ImportSummary:
     rows_deleted: Mapping[str, int] = field(default_factory=dict)
     updated: tuple[str, ...] = ()
     import_id: int | None = None
+    judgments_added: int = 0
 
     @property
     def total_rows_written(self) -> int:
@@ -114,6 +119,8 @@ class ImportSummary:
         lines = [women, f"rows written: {written or 'none'}"]
         if deleted:
             lines.append(f"rows removed: {deleted}")
+        if self.judgments_added:
+            lines.append(f"judgments added: {self.judgments_added}")
         return "\n".join(lines)
 
     def __rich__(self) -> str:
@@ -279,6 +286,7 @@ def _import(
             actor,
             rows_per_chunk=CHUNK_ROWS,
         )
+    judged = import_judgments(connection, workbook.judgments, actor=actor, at=at)
     rows_written = {t.name: len(written[t.name]) for t in TABLES}
     rows_deleted = {t.name: len(plan.deletes[t.name]) for t in TABLES}
     import_id = connection.execute(
@@ -288,7 +296,7 @@ def _import(
             "actor": actor,
             "source": workbook.source,
             "checksums": json.dumps(dict(workbook.checksums), sort_keys=True),
-            "rows": sum(rows_written.values()) + sum(rows_deleted.values()),
+            "rows": sum(rows_written.values()) + sum(rows_deleted.values()) + judged,
         },
     ).scalar_one()
     return ImportSummary(
@@ -299,4 +307,5 @@ def _import(
         rows_deleted=rows_deleted,
         updated=tuple(changed),
         import_id=import_id,
+        judgments_added=judged,
     )
