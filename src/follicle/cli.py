@@ -743,7 +743,8 @@ def audit_log_verify() -> None:
 
 
 adjudicator_app = typer.Typer(
-    help="Reviewers designated to decide disputed events (admins always may).",
+    help="Reviewers designated to decide disputed events (admins always may).\n\nExample:\n\n"
+    "    follicle adjudicator add rita",
     no_args_is_help=True,
 )
 app.add_typer(adjudicator_app, name="adjudicator")
