@@ -296,3 +296,10 @@ def test_the_event_page_shows_where_the_event_came_from(engine, team):
     assert set(page.others["event_key"]) == {"G1", "G2", "B1"}
     assert page.vocabulary[0] == "ovarian_cyst"
     assert list(page.entered["action"]) == ["import.insert"]
+
+
+def test_a_woman_whose_events_were_judged_is_not_deleted(engine, team):
+    _judge(engine, team["reviewer"], "condition", CYST, "ovarian_cyst", "confirm")
+    with engine.begin() as connection, pytest.raises(Conflict) as caught:
+        records.delete(connection, team["admin"], "participants", "007", version=1, reason="x")
+    assert "judgments" in str(caught.value)
