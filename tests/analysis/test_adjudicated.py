@@ -154,3 +154,17 @@ def test_adjudicated_without_any_judgment_leaves_every_event_out(bad):
     cohort = Cohort(load_workbook(SMALL), **bad)
     assert cohort.pregnancies.empty
     assert cohort.result("review").values["all.awaiting"] == 9
+
+
+def test_a_workbook_carrying_its_judgments_loads_adjudicated(tmp_path):
+    import follicle
+
+    folder = tmp_path / "wb"
+    folder.mkdir()
+    for path in SMALL.glob("*.csv"):
+        (folder / path.name).write_bytes(path.read_bytes())
+    ALL_CONFIRMED.to_csv(folder / "judgments.csv", index=False)
+    cohort = follicle.load(folder, adjudicated=True)
+    assert cohort.result("review").values["all.confirmed"] == 9
+    assert cohort.result("review").values["all.awaiting"] == 0
+    assert len(cohort.pregnancies) == len(follicle.load(folder).pregnancies)

@@ -111,7 +111,7 @@ class Cohort:
         self.adjudication: Adjudicated | None = None
         if adjudicated:
             self.adjudication = adjudicated_workbook(
-                workbook, empty_judgments() if judgments is None else judgments
+                workbook, empty_judgments() if self.judgments is None else self.judgments
             )
             workbook = self.adjudication.workbook
         self.workbook = workbook
