@@ -117,3 +117,19 @@ def test_the_adjudicator_decides_a_dispute_from_the_disputes_page(
     assert "Decided" in page
     assert "birth certificate" in page
     assert "0 disputed events" in admin.get("/review/disputes").text
+
+
+def test_the_queue_is_paged(app_and_seed: tuple[FastAPI, Seeded], monkeypatch) -> None:
+    from follicle.web.routes import review
+
+    monkeypatch.setattr(review, "PAGE_SIZE", 3)
+    app, seeded = app_and_seed
+    admin = Browser(app, seeded.users["admin"])
+    first = admin.get("/review").text
+    assert "8 events · page 1 of 3" in first
+    assert first.count('<span class="badge to_review">') == 3
+    last = admin.get("/review?mine=false&page=3").text
+    assert last.count('<span class="badge to_review">') == 2
+    assert 'rel="prev"' in last
+    assert 'rel="next"' not in last
+    assert "page 3 of 3" in admin.get("/review?page=99").text  # past the end: the last page

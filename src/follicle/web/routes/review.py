@@ -27,6 +27,9 @@ from follicle.workbook.schema import EVENT_TYPES, VERDICTS
 
 router = APIRouter()
 
+#: Events per page of the queue.
+PAGE_SIZE = 50
+
 
 def event_url(event_type: str, event_key: str) -> str:
     """The event page's path."""
@@ -42,8 +45,10 @@ def queue(
     status: str = "",
     event_type: str = "",
     mine: bool = False,
+    page: int = 1,
 ) -> Response:
-    """The events of the user's sites with where their review stands, and counts."""
+    """The events of the user's sites with where their review stands, and counts; paged
+    (:data:`PAGE_SIZE` a page)."""
     status = status if status in STATUSES else ""
     event_type = event_type if event_type in EVENT_TYPES else ""
     # A reviewer opens on what waits for her; "all" shows everything.
@@ -59,7 +64,9 @@ def queue(
         )
         sites = _sites(connection, user)
         adjudicator = adjudication.is_adjudicator(connection, user)
-    rows = frame_text(frame)
+    pages = max(1, -(-len(frame) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = frame_text(frame.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     for row in rows:
         row["url"] = event_url(row["event_type"], row["event_key"])
     return render(
@@ -77,6 +84,9 @@ def queue(
             "mine": mine,
             "sites": sites,
             "adjudicator": adjudicator,
+            "page": page,
+            "pages": pages,
+            "shown": len(frame),
         },
     )
 
