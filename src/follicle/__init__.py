@@ -45,7 +45,11 @@ def load(path_or_url: str | Path, **options: Any) -> Cohort:
         :func:`follicle.store.exporter.read_registry`.
     options
         Passed to :class:`~follicle.analysis.cohort.Cohort`: ``ci`` (``"wilson"`` or
-        ``"clopper-pearson"``), ``level`` (0.95) and ``claims`` (the audit's claims file).
+        ``"clopper-pearson"``), ``level`` (0.95), ``claims`` (the audit's claims file) and
+        ``adjudicated`` (``True``: confirmed events only, with the reviewers' reclassified
+        values; events awaiting review left out and counted). The review of the events
+        (the registry's judgments, or the workbook's optional ``judgments`` table) comes
+        along, and the report states it.
 
     Returns
     -------
@@ -69,6 +73,7 @@ def load(path_or_url: str | Path, **options: Any) -> Cohort:
 
         engine = open_registry(text)
         try:
+            # The registry's judgments come with it (the workbook's optional table).
             return Cohort(read_registry(engine), **options)
         finally:
             engine.dispose()

@@ -565,6 +565,14 @@ def report(
             "the rows of Table 1 by default.",
         ),
     ] = None,
+    adjudicated: Annotated[
+        bool,
+        typer.Option(
+            "--adjudicated",
+            help="Count confirmed events only (two-specialist review), with reclassified "
+            "values; events awaiting review are left out and counted.",
+        ),
+    ] = False,
 ) -> None:
     """Analyse a workbook (or the registry) and write the report.
 
@@ -574,11 +582,18 @@ def report(
     Example:
 
         follicle report my-cohort/ --out report/ --format html,json --ci clopper-pearson --by site
+        follicle report --adjudicated --out report-adjudicated/
     """
     if variables is not None and by is None:
         raise typer.BadParameter("--variables chooses the rows of the table --by makes")
     rows = None if variables is None else [v.strip() for v in variables.split(",") if v.strip()]
-    options = {"ci": ci.value, "claims": claims, "by": by, "variables": rows}
+    options = {
+        "ci": ci.value,
+        "claims": claims,
+        "by": by,
+        "variables": rows,
+        "adjudicated": adjudicated,
+    }
     chosen = {"formats": formats, "paper": paper.value}
     if workbook is not None:
         _report(str(workbook), out, options=options, build=chosen)
@@ -1198,6 +1213,54 @@ def audit_log_verify() -> None:
         errors.print(f"[bold red]the audit log does not verify:[/] {escape(result.reason or '')}")
         raise typer.Exit(1)
     console.print(f"[green]{result.entries} entries verified[/]")
+
+
+adjudicator_app = typer.Typer(
+    help="Reviewers designated to decide disputed events (admins always may).\n\nExample:\n\n"
+    "    follicle adjudicator add rita",
+    no_args_is_help=True,
+)
+app.add_typer(adjudicator_app, name="adjudicator")
+
+
+def _set_adjudicator(username: str, designated: bool) -> None:
+    from follicle.store.adjudication import set_adjudicator
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                set_adjudicator(connection, username, designated, actor="cli")
+        finally:
+            engine.dispose()
+
+
+@adjudicator_app.command("add")
+def adjudicator_add(
+    username: Annotated[str, typer.Argument(help="A reviewer's user name.")],
+) -> None:
+    """Designate a reviewer to decide the events two reviewers disagreed on (audited).
+
+    Example:
+
+        follicle adjudicator add rita
+    """
+    _set_adjudicator(username, True)
+    console.print(f"[green]{escape(username)} may now decide disputed events[/]")
+
+
+@adjudicator_app.command("remove")
+def adjudicator_remove(
+    username: Annotated[str, typer.Argument(help="A designated reviewer's user name.")],
+) -> None:
+    """Withdraw a reviewer's designation as adjudicator (audited).
+
+    Example:
+
+        follicle adjudicator remove rita
+    """
+    _set_adjudicator(username, False)
+    console.print(f"[green]{escape(username)} no longer decides disputed events[/]")
 
 
 def main() -> None:  # pragma: no cover - console-script entry point

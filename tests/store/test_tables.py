@@ -16,15 +16,16 @@ from follicle.store.tables import (
     imports,
     metadata,
 )
-from follicle.workbook.schema import TABLES
+from follicle.workbook.schema import OPTIONAL_TABLES, TABLES
 
 
-@pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)
+@pytest.mark.parametrize("table", [*TABLES, *OPTIONAL_TABLES], ids=lambda t: t.name)
 def test_columns_are_the_schemas_columns(table):
-    sql = WORKBOOK_TABLES[table.name]
+    sql = WORKBOOK_TABLES.get(table.name, metadata.tables[table.name])
     names = [c.name for c in sql.columns if c.name not in (ROW_ID, VERSION)]
     assert names == list(table.column_names)
-    assert data_columns(table.name) == table.column_names
+    if table in TABLES:
+        assert data_columns(table.name) == table.column_names
     for column in table.columns:
         sql_column = sql.c[column.name]
         assert isinstance(sql_column.type, type(SQL_TYPES[column.dtype]())), column.name
@@ -127,7 +128,8 @@ def test_metadata_holds_exactly_the_workbook_and_registry_tables():
         "web_sessions",
         "participant_identity",
         "checklist_submissions",
-    }
+        "adjudicators",
+    } | {t.name for t in OPTIONAL_TABLES}
 
 
 @pytest.mark.parametrize("table", TABLES, ids=lambda t: t.name)

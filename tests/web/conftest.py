@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from follicle.store.accounts import User
 from follicle.web.app import create_app
+from follicle.web.live_report import ReportJobs
 from follicle.web.security import SESSION_COOKIE
 from follicle.web.settings import WebSettings
 from testdb import postgres_schema, postgres_url
@@ -41,7 +42,11 @@ def web_db_url(
 
 def make_app(url: str) -> FastAPI:
     """The application on ``url`` with the settings the tests assume."""
-    return create_app(url, settings=WebSettings(secure_cookies=False, session_minutes=60))
+    app = create_app(url, settings=WebSettings(secure_cookies=False, session_minutes=60))
+    # The live report computes in the request here: no background job races a test's
+    # counts of audit entries, or outlives its database.
+    app.state.report_jobs = ReportJobs(background=False)
+    return app
 
 
 def engine_of(app: FastAPI) -> Engine:

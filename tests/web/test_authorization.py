@@ -17,17 +17,26 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from starlette.routing import BaseRoute
 
 from follicle.store import records
-from follicle.store.tables import ROW_ID, VERSION, audit_log, participant_identity, workbook_table
+from follicle.store.tables import (
+    ROW_ID,
+    VERSION,
+    audit_log,
+    judgments,
+    participant_identity,
+    workbook_table,
+)
 from follicle.web.security import new_token
 from follicle.workbook import schema
 
@@ -171,6 +180,74 @@ def _delete(c: Context, site: str) -> Request:
     )
 
 
+def _fresh_event(c: Context, site: str) -> str:
+    """A new condition event of the site's woman (its own diagnosis date: its own key)."""
+    pid = c.pid(site)
+    day = _day("2020-03-01", _n() % 450)
+    with engine_of(c.app).begin() as connection:
+        records.create(
+            connection,
+            c.seeded.users["admin"],
+            "conditions",
+            {"participant_id": pid, "condition": "other", "diagnosis_date": day},
+        )
+    return f"{pid}|other|{day}"
+
+
+def _judge(c: Context, site: str) -> Request:
+    key = _fresh_event(c, site)
+    return Request(
+        "POST",
+        f"/review/condition/{quote(key, safe='')}",
+        {"recorded_value": "other", "verdict": "confirm"},
+    )
+
+
+def _decide(c: Context, site: str) -> Request:
+    """A disputed event: two reviews that disagree, written straight into the table."""
+    key = _fresh_event(c, site)
+    pid = c.pid(site)
+    with engine_of(c.app).begin() as connection:
+        for who, verdict in (("first", "confirm"), ("second", "reject")):
+            connection.execute(
+                insert(judgments),
+                {
+                    "judgment_id": f"M{_n():06d}",
+                    "participant_id": pid,
+                    "event_type": "condition",
+                    "event_key": key,
+                    "recorded_value": "other",
+                    "stage": "review",
+                    "reviewer": who,
+                    "verdict": verdict,
+                    "reason": "matrix",
+                    "judged_on": date(2026, 1, 1),
+                },
+            )
+    return Request(
+        "POST",
+        f"/review/condition/{quote(key, safe='')}/decision",
+        {"recorded_value": "other", "verdict": "confirm", "reason": "matrix"},
+    )
+
+
+def _report_file(c: Context, site: str) -> Request:
+    """The JSON of a finished report of the site (computed in the request: see conftest)."""
+    jobs = c.app.state.report_jobs
+    with engine_of(c.app).connect() as connection:
+        from follicle.store.report_source import registry_state
+
+        state = registry_state(connection)
+    from follicle.web.live_report import compute
+
+    def run(job: Any) -> None:
+        compute(engine_of(c.app), job, actor="test")
+
+    job = jobs.current((state, SITE_CODE[site], False), run)
+    assert job.status == "done", job.error
+    return Request("GET", f"/report/files/{job.id}/results.json")
+
+
 #: (method, path) → (request builder, expected answers per role as (own, other)).
 ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
     ("GET", "/login"): (lambda c, s: Request("GET", "/login"), _grid(200, 200, 200, 200, 200)),
@@ -286,6 +363,41 @@ ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
     ("POST", "/admin/sites"): (
         lambda c, s: Request("POST", "/admin/sites", {"code": f"S{_n()}", "name": "New site"}),
         _grid(303, 403, 403, 403),
+    ),
+    ("GET", "/review"): (
+        lambda c, s: Request("GET", f"/review?site={SITE_CODE[s]}"),
+        _grid(200, 403, 200, 403),
+    ),
+    ("GET", "/review/disputes"): (
+        lambda c, s: Request("GET", f"/review/disputes?site={SITE_CODE[s]}"),
+        _grid(200, 403, 403, 403),  # the matrix's reviewer is not a designated adjudicator
+    ),
+    ("GET", "/review/{event_type}/{event_key:path}"): (
+        lambda c, s: Request("GET", f"/review/pregnancy/{c.key(s, 'pregnancies')}"),
+        _grid(200, 403, (200, 404), 403),
+    ),
+    # Only reviewers judge (an admin decides); another site's event is as if absent.
+    ("POST", "/review/{event_type}/{event_key:path}"): (
+        _judge,
+        _grid(403, 403, (303, 404), 403),
+    ),
+    ("POST", "/review/{event_type}/{event_key:path}/decision"): (
+        _decide,
+        _grid(303, 403, 403, 403),
+    ),
+    ("GET", "/report"): (
+        lambda c, s: Request("GET", f"/report?site={SITE_CODE[s]}"),
+        _grid(200, 403, 403, 200),
+    ),
+    ("GET", "/report/progress"): (
+        lambda c, s: Request("GET", f"/report/progress?site={SITE_CODE[s]}"),
+        _grid(200, 403, 403, 200),
+    ),
+    # A site's report is the admin's: an analyst asking for it gets the same 404 as for a
+    # report that does not exist.
+    ("GET", "/report/files/{job_id}/{name}"): (
+        _report_file,
+        _grid(200, 403, 403, 404),
     ),
     ("GET", "/data"): (lambda c, s: Request("GET", "/data"), _grid(200, 403, 403, 200)),
     ("POST", "/data/import"): (

@@ -17,6 +17,7 @@ caption, notes and named values; :meth:`Cohort.result` and :meth:`Cohort.results
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,9 +46,12 @@ from follicle.analysis import (
 from follicle.analysis.arms import compare as arms_compare
 from follicle.analysis.arms import data as arms_data
 from follicle.analysis.arms import figures as arms_figures
+from follicle.analysis.adjudicated import Adjudicated, adjudicated_workbook
+from follicle.analysis.agreement import review_summary
 from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
 from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
+from follicle.workbook.events import empty_judgments, reported_events, review_status
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
 
@@ -91,6 +95,14 @@ class Cohort:
         ``None``: no such table.
     variables
         The rows of that table (:data:`~.stratified.DEFAULT_VARIABLES` by default).
+    judgments
+        The two specialists' review of the reported events (the ``judgments`` table of
+        the registry or the workbook). When given, the report gains the ``review`` result
+        (events reviewed, agreement, reclassified and rejected).
+    adjudicated
+        Count confirmed events only, with reclassified values
+        (:func:`follicle.analysis.adjudicated.adjudicated_workbook`); events awaiting
+        review are left out and counted. Default: every event as recorded.
     """
 
     def __init__(
@@ -102,11 +114,22 @@ class Cohort:
         claims: str | Path | None = None,
         by: str | None = None,
         variables: Sequence[str] | None = None,
+        judgments: pd.DataFrame | None = None,
+        adjudicated: bool = False,
     ) -> None:
         if ci not in CI_METHODS:
             raise ValueError(f"ci must be one of {', '.join(CI_METHODS)}, not {ci!r}")
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1, not {level!r}")
+        self.recorded = workbook
+        # A workbook that carries its review (the optional judgments table) brings it along.
+        self.judgments = workbook.judgments if judgments is None else judgments
+        self.adjudication: Adjudicated | None = None
+        if adjudicated:
+            self.adjudication = adjudicated_workbook(
+                workbook, empty_judgments() if self.judgments is None else self.judgments
+            )
+            workbook = self.adjudication.workbook
         self.workbook = workbook
         self.ci = ci
         self.level = level
@@ -238,6 +261,17 @@ class Cohort:
     def _benchmarks(self) -> Result:
         return benchmarks.benchmarks(self.women, self.pregnancies, method=self.ci, level=self.level)
 
+    def _review(self) -> Result:
+        if self.adjudication is not None:
+            status = self.adjudication.status
+        else:
+            judgments = empty_judgments() if self.judgments is None else self.judgments
+            status = review_status(reported_events(self.recorded), judgments)
+        result = review_summary(status, level=self.level)
+        if self.adjudication is None:
+            return result
+        return replace(result, notes=(*result.notes, self.adjudication.note))
+
     def _audit(self) -> Result:
         others = {name: self.result(name) for name in self._paper_builders() if name != "audit"}
         return reproduction_audit.audit(self.claims, others)
@@ -294,6 +328,11 @@ class Cohort:
             "safety": self._safety,
             "por_classification": self._por_classification,
             "benchmarks": self._benchmarks,
+            **(
+                {"review": self._review}
+                if self.judgments is not None or self.adjudication is not None
+                else {}
+            ),
             "audit": self._audit,
         }
 

@@ -32,10 +32,10 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from follicle.errors import NotFound
 from follicle.store.chain import append_entry
-from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports
+from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports, judgments
 from follicle.workbook.deidentified import AGE_AT_LAST_CONTACT, AGE_COLUMN, day_column
 from follicle.workbook.frames import Workbook, coerce
-from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
+from follicle.workbook.schema import JUDGMENTS, TABLES, TABLES_BY_NAME, Table
 
 #: Hex characters of a de-identified participant code (``secrets.token_hex``; 48 bits).
 CODE_BYTES = 6
@@ -77,9 +77,19 @@ def read_registry(engine: Engine) -> Workbook:
                 typed = typed.sort_values(_sort_columns(table), kind="stable", na_position="last")
                 frames[table.name] = typed[list(table.column_names)]
             checksums = _imported_checksums(connection)
+            judged = _judgments(connection)
+            if len(judged):  # an unreviewed registry exports the eight tables, as before
+                frames["judgments"] = judged
     return Workbook.from_frames(
         frames, source=engine.url.render_as_string(hide_password=True), checksums=checksums
     )
+
+
+def _judgments(connection: Connection) -> pd.DataFrame:
+    """The registry's judgments, as the workbook's optional table, by ID."""
+    raw = pd.read_sql(select(judgments), connection)
+    typed = coerce(JUDGMENTS, raw)
+    return typed.sort_values("judgment_id", kind="stable")[list(JUDGMENTS.column_names)]
 
 
 def _imported_checksums(connection: Connection) -> dict[str, str]:
@@ -148,7 +158,10 @@ class DeidentifiedWorkbook:
 def _frames(workbook: Workbook | DeidentifiedWorkbook) -> dict[str, pd.DataFrame]:
     """The tables to write, each with its columns in order (schema order for a workbook)."""
     if isinstance(workbook, Workbook):
-        return {t.name: workbook[t.name][list(t.column_names)] for t in TABLES}
+        frames = {t.name: workbook[t.name][list(t.column_names)] for t in TABLES}
+        if workbook.judgments is not None:
+            frames[JUDGMENTS.name] = workbook.judgments[list(JUDGMENTS.column_names)]
+        return frames
     return dict(workbook.frames)
 
 

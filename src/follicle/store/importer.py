@@ -51,6 +51,7 @@ from follicle.store.changes import plan_changes
 from follicle.store.existing import existing_rows, foreign_ids
 from follicle.store.import_sites import UnknownSites, settle_sites, sites_without_coordinator
 from follicle.store.incoming import OWNER, incoming_frames
+from follicle.store.judgment_import import import_judgments
 from follicle.store.tables import WORKBOOK_TABLES, imports
 from follicle.store.writes import BulkInsert, Progress, Writer, apply_plan
 from follicle.workbook.frames import Workbook
@@ -94,6 +95,9 @@ class ImportSummary:
         Sites registered by this import (``unknown_sites="create"``).
     unseen_sites
         Sites of the workbook (code → women) that no active coordinator works for.
+    judgments_added
+        Judgments of the workbook's optional ``judgments`` table new to the registry
+        (:mod:`follicle.store.judgment_import`).
     """
 
     women_inserted: int
@@ -105,6 +109,7 @@ class ImportSummary:
     import_id: int | None = None
     sites_created: tuple[str, ...] = ()
     unseen_sites: Mapping[str, int] = field(default_factory=dict)
+    judgments_added: int = 0
 
     @property
     def total_rows_written(self) -> int:
@@ -131,6 +136,8 @@ class ImportSummary:
                 f"warning: site {site} ({count} women) has no coordinator yet: only admins "
                 "see these women until a coordinator is given the site"
             )
+        if self.judgments_added:
+            lines.append(f"judgments added: {self.judgments_added}")
         return "\n".join(lines)
 
     def __rich__(self) -> str:
@@ -322,6 +329,7 @@ def _import(
             actor,
             rows_per_chunk=CHUNK_ROWS,
         )
+    judged = import_judgments(connection, workbook.judgments, actor=actor, at=at)
     rows_written = {t.name: len(written[t.name]) for t in TABLES}
     rows_deleted = {t.name: len(plan.deletes[t.name]) for t in TABLES}
     import_id = connection.execute(
@@ -331,7 +339,7 @@ def _import(
             "actor": actor,
             "source": workbook.source,
             "checksums": json.dumps(dict(workbook.checksums), sort_keys=True),
-            "rows": sum(rows_written.values()) + sum(rows_deleted.values()),
+            "rows": sum(rows_written.values()) + sum(rows_deleted.values()) + judged,
         },
     ).scalar_one()
     return ImportSummary(
@@ -342,4 +350,5 @@ def _import(
         rows_deleted=rows_deleted,
         updated=tuple(changed),
         import_id=import_id,
+        judgments_added=judged,
     )

@@ -56,6 +56,7 @@ from follicle.store.tables import (
     VERSION,
     WORKBOOK_TABLES,
     audit_log,
+    judgments,
     participant_identity,
 )
 from follicle.store.woman import (
@@ -516,6 +517,12 @@ def _referencing(connection: Connection, table: str, key: str) -> list[str]:
                     select(sql.c[column.name]).where(sql.c[column.name] == key).limit(1)
                 ).first():
                     found.append(other.name)
+    if table == "participants":
+        # Her events' judgments (adjudication) are records too: they are never deleted.
+        if connection.execute(
+            select(judgments.c.judgment_id).where(judgments.c.participant_id == key).limit(1)
+        ).first():
+            found.append("judgments")
     return found
 
 

@@ -33,6 +33,9 @@ and the tables of the web registry (migration 0002):
     the form token of every saved telephone checklist, so that a form submitted twice
     writes one contact (see :mod:`follicle.store.checklist`).
 
+and those of adjudication (migration 0004): ``judgments`` (the workbook's optional table of
+the same name) and ``adjudicators`` (reviewers designated to decide disagreements).
+
 Every workbook table also has a ``version`` (1 when a row is created, +1 on every change),
 the optimistic lock of the web forms: a save names the version it started from and is
 refused when the row has moved on. The audit log is a hash chain (``prev_hash``,
@@ -243,6 +246,22 @@ checklist_submissions = Table(
     # SHA-256 of the answers sent (revision 0003): the same token with other answers is a
     # conflict, not a silent acknowledgement.
     SqlColumn("content_hash", String(64)),
+)
+
+
+#: The judgments of reported events (adjudication, migration 0004), derived from the
+#: workbook's optional ``judgments`` table like the eight above. Not in
+#: :data:`WORKBOOK_TABLES`: only :mod:`follicle.store.adjudication` writes it, never the
+#: generic record pages.
+judgments = _workbook_table(schema.JUDGMENTS)
+Index("ix_judgments_event", judgments.c.event_type, judgments.c.event_key)
+
+#: Reviewers designated to adjudicate disagreements (admins always may).
+adjudicators = Table(
+    "adjudicators",
+    metadata,
+    SqlColumn("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    SqlColumn("designated_at", DateTime(timezone=True), nullable=False),
 )
 
 

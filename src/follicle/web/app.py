@@ -22,7 +22,17 @@ from follicle.web.deps import LoginRequired
 from follicle.web.pages import render
 from follicle.web.registry import Registry, tune_sqlite
 from follicle.web.request_log import RequestLog
-from follicle.web.routes import admin, audit, auth, checklist, data, participants, worklist
+from follicle.web.routes import (
+    admin,
+    audit,
+    auth,
+    checklist,
+    data,
+    participants,
+    report,
+    review,
+    worklist,
+)
 from follicle.web.security import SecurityHeaders
 from follicle.web.settings import WebSettings, get_settings
 
@@ -51,8 +61,11 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     ensure_schema(engine)
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        jobs = getattr(app.state, "report_jobs", None)
+        if jobs is not None:
+            jobs.close()  # the live reports' worker and files
         engine.dispose()
 
     app = FastAPI(
@@ -66,7 +79,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its duration covers the whole answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, worklist, participants, checklist, audit, admin, data):
+    for module in (auth, worklist, participants, checklist, review, report, audit, admin, data):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

@@ -29,6 +29,7 @@ ADMIN = ("admin",)
 ENROLLERS = ("admin", "coordinator")  # enrol, record, run follow-up contacts
 CLINICAL_READERS = ("admin", "coordinator", "reviewer")  # participant pages, audit trail
 EXPORTERS = ("admin", "analyst")  # the data page: full (admin) or de-identified export
+REVIEWERS = ("admin", "reviewer")  # the review of reported events (judge, decide)
 EVERYONE = accounts.ROLES
 
 
@@ -121,4 +122,5 @@ Admin = Annotated[User, Depends(require(*ADMIN))]
 Enroller = Annotated[User, Depends(require(*ENROLLERS))]
 ClinicalReader = Annotated[User, Depends(require(*CLINICAL_READERS))]
 Exporter = Annotated[User, Depends(require(*EXPORTERS))]
+Reviewer = Annotated[User, Depends(require(*REVIEWERS))]
 AnyUser = Annotated[User, Depends(require(*EVERYONE))]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from follicle.workbook import deidentified
-from follicle.workbook.schema import CHECKS, RULES, TABLES, Column, Table
+from follicle.workbook.schema import CHECKS, OPTIONAL_TABLES, RULES, TABLES, Column, Table
 
 
 def dictionary_frame() -> pd.DataFrame:
@@ -37,7 +37,7 @@ def dictionary_frame() -> pd.DataFrame:
             "default": c.default or "",
             "description": c.description,
         }
-        for t in TABLES
+        for t in (*TABLES, *OPTIONAL_TABLES)
         for c in t.columns
     ]
     return pd.DataFrame(rows)
@@ -54,9 +54,10 @@ def markdown() -> str:
         "`yes`/`no` (also `true/false`, `1/0`, `y/n`); an empty cell means unknown.",
         "",
     ]
-    for t in TABLES:
+    for t in (*TABLES, *OPTIONAL_TABLES):
         key = f" Key: `{t.key}`." if t.key else ""
-        lines += [f"## {t.filename}", "", f"{t.description.capitalize()}.{key}", ""]
+        optional = " (optional)" if t in OPTIONAL_TABLES else ""
+        lines += [f"## {t.filename}{optional}", "", f"{t.description.capitalize()}.{key}", ""]
         lines += ["| column | type | required | values | meaning |", "|---|---|---|---|---|"]
         for c in t.columns:
             meaning = c.description

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Column, Table
+from follicle.workbook.schema import OPTIONAL_TABLES, TABLES, TABLES_BY_NAME, Column, Table
 
 PANDAS_DTYPES: dict[str, str] = {
     "id": "string",
@@ -110,6 +110,11 @@ class Workbook:
         """Rows per table, in schema order."""
         return {t.name: len(self.frames[t.name]) for t in TABLES}
 
+    @property
+    def judgments(self) -> pd.DataFrame | None:
+        """The optional ``judgments`` table (the review of reported events), if carried."""
+        return self.frames.get("judgments")
+
     @classmethod
     def from_frames(
         cls,
@@ -130,6 +135,9 @@ class Workbook:
                 typed[table.name] = empty_frame(table)
             else:
                 typed[table.name] = coerce(table, frame.reset_index(drop=True))
+        for table in OPTIONAL_TABLES:  # carried only when given
+            if frames.get(table.name) is not None:
+                typed[table.name] = coerce(table, frames[table.name].reset_index(drop=True))
         return cls(typed, source, dict(checksums or {}), deidentified)
 
 

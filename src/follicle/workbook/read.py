@@ -30,7 +30,7 @@ import pandas as pd
 
 from follicle.errors import Problem
 from follicle.workbook import deidentified
-from follicle.workbook.schema import TABLES, Table
+from follicle.workbook.schema import OPTIONAL_TABLES, TABLES, Table
 
 #: The first data row of a sheet is spreadsheet row 2 (the header is row 1).
 FIRST_DATA_ROW = 2
@@ -152,8 +152,10 @@ def _read_folder(folder: Path) -> RawWorkbook:
     problems: list[Problem] = []
     checksums: dict[str, str] = {}
     present = {p.name for p in folder.iterdir() if p.is_file()}
-    for table in TABLES:
+    for table in (*TABLES, *OPTIONAL_TABLES):
         file = folder / table.filename
+        if not file.is_file() and table in OPTIONAL_TABLES:
+            continue  # an optional table left out: nothing to say
         if not file.is_file():
             hint = _near_miss("file", table.filename, present)
             problems.append(
@@ -180,7 +182,7 @@ def _read_folder(folder: Path) -> RawWorkbook:
         problems.extend(header_problems)
         if raw is not None:
             tables[table.name] = raw
-    known = {t.filename for t in TABLES}
+    known = {t.filename for t in (*TABLES, *OPTIONAL_TABLES)}
     ignored = tuple(sorted(n for n in present if n.lower().endswith(".csv") and n not in known))
     return RawWorkbook(folder, tables, tuple(problems), checksums, ignored)
 
@@ -437,8 +439,10 @@ def _read_xlsx(file: Path) -> RawWorkbook:
     problems: list[Problem] = []
     formula_book: Any = None  # opened a second time only if a formula may hide a value
     try:
-        for table in TABLES:
+        for table in (*TABLES, *OPTIONAL_TABLES):
             label = f"{file.name}, sheet {table.name}"
+            if table.name not in sheetnames and table in OPTIONAL_TABLES:
+                continue
             if table.name not in sheetnames:
                 hint = _near_miss("sheet", table.name, sheetnames)
                 problems.append(
@@ -481,7 +485,7 @@ def _read_xlsx(file: Path) -> RawWorkbook:
         book.close()
         if formula_book is not None:
             formula_book.close()
-    names = {t.name for t in TABLES}
+    names = {t.name for t in (*TABLES, *OPTIONAL_TABLES)}
     ignored = tuple(f"{file.name}, sheet {s}" for s in sheetnames if s not in names)
     return RawWorkbook(file, tables, tuple(problems), {file.name: sha256(file)}, ignored)
 

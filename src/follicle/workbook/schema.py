@@ -465,6 +465,72 @@ TABLES: tuple[Table, ...] = (
 
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
+#: The kinds of reported event that two specialists review (see :data:`JUDGMENTS`).
+EVENT_TYPES = ("condition", "pregnancy", "infant", "infant_condition", "death")
+#: A reviewer's verdict on an event: as recorded, recorded with another value, or no event.
+VERDICTS = ("confirm", "reclassify", "reject")
+#: ``review``: one of the two independent judgments; ``decision``: the adjudicator's, final.
+STAGES = ("review", "decision")
+
+JUDGMENTS = Table(
+    "judgments",
+    "the two specialists' review of each reported event, and the adjudicator's decision "
+    "when they disagree; optional: a workbook without this table is valid",
+    noun="judgment",
+    prefix="judg",
+    key="judgment_id",
+    columns=(
+        Column("judgment_id", "id", "judgment ID", required=True),
+        _PID,
+        Column(
+            "event_type",
+            "category",
+            "the kind of event judged",
+            required=True,
+            vocabulary=EVENT_TYPES,
+        ),
+        Column(
+            "event_key",
+            "id",
+            "the event judged: pregnancy_id or infant_id; participant_id for a death; "
+            "participant_id|condition|diagnosis_date for a condition; "
+            "infant_id|condition|diagnosis_date for an infant condition",
+            required=True,
+        ),
+        Column(
+            "recorded_value",
+            "text",
+            "the event's defining value when judged (condition, outcome, alive/died, "
+            "deceased); a judgment of an older value no longer counts",
+            required=True,
+        ),
+        Column(
+            "stage",
+            "category",
+            "review or the adjudicator's decision",
+            required=True,
+            vocabulary=STAGES,
+        ),
+        Column("reviewer", "text", "user name of the specialist who judged", required=True),
+        Column("verdict", "category", "the judgment", required=True, vocabulary=VERDICTS),
+        Column(
+            "corrected_value",
+            "text",
+            "the value the event should have, when the verdict is reclassify",
+        ),
+        Column(
+            "reason",
+            "text",
+            "why; required for reclassify, reject and every decision; never exported de-identified",
+            free_text=True,
+        ),
+        Column("judged_on", "date", "date of the judgment", required=True),
+    ),
+)
+
+#: Tables a workbook may carry or leave out; read, validated and stored like the others.
+OPTIONAL_TABLES: tuple[Table, ...] = (JUDGMENTS,)
+
 #: The consistency rules of the format. Column-level rules (type, required, vocabulary,
 #: minimum, references, uniqueness, future dates) are implied by the columns above; these
 #: are the rules across rows and tables. :mod:`follicle.workbook.validate` implements

@@ -36,7 +36,14 @@ from follicle.workbook.keys import isin
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
 from follicle.workbook.rules import check_rules, warn_untreated
-from follicle.workbook.schema import BOOLEAN_SPELLINGS, TABLES, TABLES_BY_NAME, Column, Table
+from follicle.workbook.schema import (
+    BOOLEAN_SPELLINGS,
+    OPTIONAL_TABLES,
+    TABLES,
+    TABLES_BY_NAME,
+    Column,
+    Table,
+)
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 
@@ -112,7 +119,10 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     frames: dict[str, pd.DataFrame] = {}
     labels: dict[str, str] = {}
     places: dict[str, str] = {}
-    for table in TABLES:
+    # The optional tables a workbook carries are read like the others; absent, they are
+    # simply not there (never an empty frame standing for "nothing judged").
+    present = (*TABLES, *(t for t in OPTIONAL_TABLES if t.name in raw.tables))
+    for table in present:
         raw_table = raw.tables.get(table.name)
         if raw_table is None:
             frames[table.name] = empty_frame(table)
@@ -124,7 +134,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     # "table.column" of every declared column that is not there to check against.
     unread = frozenset(
         f"{t.name}.{c}"
-        for t in TABLES
+        for t in present
         for c in t.column_names
         if t.name not in raw.tables or c not in raw.tables[t.name].columns
     )
@@ -144,7 +154,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     ignored = {
         raw.tables[t].label: raw.tables[t].ignored for t in raw.tables if raw.tables[t].ignored
     }
-    order = {t.name: i for i, t in enumerate(TABLES)}
+    order = {t.name: i for i, t in enumerate(present)}
     label_order = {labels[name]: order[name] for name in labels}
 
     def sort_key(p: Problem) -> tuple[int, int, str, str]:
@@ -484,7 +494,7 @@ def _check_keys(
 ) -> dict[str, pd.Series]:
     """Report duplicate IDs; return each keyed table's IDs (first occurrence kept)."""
     keys: dict[str, pd.Series] = {}
-    for table in TABLES:
+    for table in (*TABLES, *(t for t in OPTIONAL_TABLES if t.name in frames)):
         if table.key is None:
             continue
         ids = frames[table.name][table.key]
@@ -549,7 +559,7 @@ def _check_references(
 ) -> None:
     # A reference into a table (or key column) that could not be read is not checked: its
     # own problem is already reported, and a cascade of "unknown" IDs would hide it.
-    for table in TABLES:
+    for table in (*TABLES, *(t for t in OPTIONAL_TABLES if t.name in frames)):
         for column in table.columns:
             if column.references is None or column.references in unread:
                 continue

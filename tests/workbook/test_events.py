@@ -1,0 +1,115 @@
+"""Reported events and where their review stands, from whole frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from follicle.workbook.events import reported_events, review_status
+from follicle.workbook.frames import Workbook
+from follicle.workbook.validate import load_workbook
+
+SMALL = Path(__file__).parents[1] / "fixtures" / "workbooks" / "small"
+
+
+def _judgment(n: int, key: str, recorded: str, stage: str, who: str, verdict: str, value=""):
+    return {
+        "judgment_id": f"J{n}",
+        "participant_id": "007",
+        "event_type": "pregnancy",
+        "event_key": key,
+        "recorded_value": recorded,
+        "stage": stage,
+        "reviewer": who,
+        "verdict": verdict,
+        "corrected_value": value,
+        "reason": "",
+        "judged_on": f"2026-12-0{n}",
+    }
+
+
+def test_every_row_that_reports_something_is_one_event():
+    events = reported_events(load_workbook(SMALL))
+    assert sorted(events["event_type"].value_counts().items()) == [
+        ("condition", 1),
+        ("infant", 3),
+        ("infant_condition", 1),
+        ("pregnancy", 4),
+    ]
+    assert set(events.loc[events["event_type"] == "condition", "event_key"]) == {
+        "007|ovarian_cyst|2019-08-01"
+    }
+    infant = events[events["event_key"] == "B2"].iloc[0]
+    assert (infant["participant_id"], infant["recorded_value"]) == ("009", "alive")
+
+
+def test_an_empty_workbook_has_no_events():
+    events = reported_events(Workbook.from_frames({}))
+    assert events.empty
+    assert list(events.columns) == [
+        "event_type",
+        "event_key",
+        "participant_id",
+        "recorded_value",
+        "event_date",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "status", "final", "value"),
+    [
+        ([], "to_review", None, None),
+        ([(1, "G1", "live_birth", "review", "a", "confirm")], "one_judgment", None, None),
+        (
+            [
+                (1, "G1", "live_birth", "review", "a", "reclassify", "stillbirth"),
+                (2, "G1", "live_birth", "review", "b", "reclassify", "stillbirth"),
+            ],
+            "settled",
+            "reclassify",
+            "stillbirth",
+        ),
+        (
+            [
+                (1, "G1", "live_birth", "review", "a", "reclassify", "stillbirth"),
+                (2, "G1", "live_birth", "review", "b", "reclassify", "miscarriage"),
+            ],
+            "disputed",
+            None,
+            None,
+        ),
+        (
+            [
+                (1, "G1", "live_birth", "review", "a", "confirm"),
+                (2, "G1", "live_birth", "review", "b", "reject"),
+                (3, "G1", "live_birth", "decision", "c", "confirm"),
+            ],
+            "decided",
+            "confirm",
+            "live_birth",
+        ),
+        # Judgments of an earlier value no longer count.
+        (
+            [
+                (1, "G1", "ongoing", "review", "a", "confirm"),
+                (2, "G1", "ongoing", "review", "b", "confirm"),
+            ],
+            "to_review",
+            None,
+            None,
+        ),
+    ],
+    ids=["none", "one", "agreed reclassify", "same verdict other value", "decided", "stale"],
+)
+def test_the_status_follows_the_judgments_of_the_current_value(rows, status, final, value):
+    events = reported_events(load_workbook(SMALL))
+    judgments = pd.DataFrame(
+        [_judgment(*r) for r in rows],
+        columns=list(_judgment(1, "", "", "", "", "").keys()),
+    )
+    found = review_status(events, judgments).set_index("event_key").loc["G1"]
+    assert found["status"] == status
+    assert found["final_verdict"] == final
+    assert found["final_value"] == value
