@@ -33,7 +33,7 @@ from follicle.errors import NotFound
 from follicle.store.chain import append_entry
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports
 from follicle.workbook.frames import Workbook, coerce
-from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
+from follicle.workbook.schema import FORMULA_STARTS, TABLES, TABLES_BY_NAME, Table
 
 #: Hex characters of a de-identified participant code (``secrets.token_hex``; 48 bits).
 CODE_BYTES = 6
@@ -179,7 +179,7 @@ def write_workbook(
     if format == "csv":
         target.mkdir(parents=True, exist_ok=True)
         for name, frame in frames.items():
-            text = pd.DataFrame({c: cell_text(frame[c]) for c in frame.columns})
+            text = pd.DataFrame({c: _csv_cell_text(frame[c]) for c in frame.columns})
             _atomic_write(
                 target / f"{name}.csv",
                 lambda path, text=text: text.to_csv(
@@ -192,6 +192,22 @@ def write_workbook(
         _atomic_write(target, lambda path: _write_xlsx(frames, path))
         return target
     raise ValueError(f"unknown export format {format!r}: use csv or xlsx")
+
+
+def _csv_cell_text(values: pd.Series) -> pd.Series:
+    """:func:`cell_text`, with text that a spreadsheet would run as a formula neutralised.
+
+    A text cell starting with one of :data:`~follicle.workbook.schema.FORMULA_STARTS`
+    (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading apostrophe, as OWASP
+    advises against CSV injection: opened in Excel or LibreOffice, ``=HYPERLINK(…)`` in a
+    note stays text instead of running. Numbers and dates are left alone (no column may
+    hold a negative number, so ``-`` only starts text).
+    """
+    text = cell_text(values)
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return text
+    risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+    return text.where(~risky, "'" + text)
 
 
 def _atomic_write(target: Path, write: Any) -> None:

@@ -39,10 +39,16 @@ BIRTH_OUTCOME_TOLERANCE_DAYS = 1
 ID_MAX_LENGTH = 64
 
 #: What an ID may hold: ASCII letters, digits, ``-`` and ``_``, 1 to :data:`ID_MAX_LENGTH`
-#: characters. An ID ends up in URLs, file names, audit keys (``<participant>/<key>``)
-#: and other systems' imports: anything else (a slash, ``..``, markup, a right-to-left
-#: override, a space) would let it be read as something it is not.
-ID_PATTERN = rf"[A-Za-z0-9_-]{{1,{ID_MAX_LENGTH}}}"
+#: characters, the first a letter or digit. An ID ends up in URLs, file names, audit keys
+#: (``<participant>/<key>``) and other systems' imports: anything else (a slash, ``..``,
+#: markup, a right-to-left override, a space) would let it be read as something it is
+#: not, and a leading ``-`` would make a spreadsheet read it as a formula.
+ID_PATTERN = rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{ID_MAX_LENGTH - 1}}}"
+
+#: The characters that make a spreadsheet read a cell as a formula (OWASP's list for CSV
+#: injection): a text cell that starts with one is flagged at validation and written with a
+#: leading apostrophe by the CSV export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 #: The largest whole number a count may hold: PostgreSQL's ``integer`` (2^31 − 1), the
 #: type of every integer column in the registry. A larger value would validate and then
@@ -103,7 +109,8 @@ class Column:
                 bounds.append(f"≤ {self.maximum:g}")
             return " ".join([kind, ", ".join(bounds)]) if bounds else kind
         return {
-            "id": f"identifier: 1–{ID_MAX_LENGTH} letters, digits, - or _ (leading zeros kept)",
+            "id": f"identifier: 1–{ID_MAX_LENGTH} letters, digits, - or _, starting with a "
+            "letter or digit (leading zeros kept)",
             "text": "text",
             "date": "date YYYY-MM-DD",
             "boolean": "yes / no",
@@ -629,7 +636,13 @@ CHECKS: tuple[Rule, ...] = (
     ),
     Rule(
         "not_an_id",
-        f"an ID is not 1–{ID_MAX_LENGTH} letters (A–Z, a–z), digits, - or _",
+        f"an ID is not 1–{ID_MAX_LENGTH} letters (A–Z, a–z), digits, - or _, starting with a "
+        "letter or digit",
+    ),
+    Rule(
+        "formula_like",
+        "warning: a text cell starts with =, +, -, @, a tab or a carriage return, which a "
+        "spreadsheet would run as a formula (the CSV export writes it with a leading ')",
     ),
     Rule("not_in_vocabulary", "a value is not one of the column's listed words"),
     Rule("duplicate_id", "an ID is used twice in its table"),

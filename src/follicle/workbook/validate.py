@@ -37,6 +37,7 @@ from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
 from follicle.workbook.rules import check_rules, warn_untreated
 from follicle.workbook.schema import (
     BOOLEAN_SPELLINGS,
+    FORMULA_STARTS,
     ID_MAX_LENGTH,
     ID_PATTERN,
     TABLES,
@@ -304,10 +305,22 @@ def _parse_column(
             raw,
             "not_an_id",
             f"{name} must be 1–{ID_MAX_LENGTH} characters, each a letter (A–Z, a–z), a digit, "
-            "- or _",
+            "- or _, and start with a letter or digit",
         )
         return text.where(present & ~bad).astype("string")
 
+    formula = present & text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+    found.add(
+        label,
+        formula,
+        name,
+        raw,
+        "formula_like",
+        f"{name} starts with {', '.join(repr(c) for c in FORMULA_STARTS[:4])} or another "
+        "character that makes a spreadsheet run the cell as a formula: check that it is "
+        "what was meant (exports write it with a leading ' so that it stays text)",
+        warning=True,
+    )
     return text.where(present).astype("string")
 
 
