@@ -552,6 +552,14 @@ def _cause(exc: BaseException) -> str:
 
 
 def _worker(connection: Any, seed: int, template_db: Path) -> None:
+    # Import everything a case needs before saying ready: a cold start under load takes
+    # seconds, which must not count against the first case's timeout.
+    import openpyxl  # noqa: F401
+
+    import follicle.store.importer  # noqa: F401
+    import follicle.workbook.validate  # noqa: F401
+
+    connection.send("ready")
     while True:
         job = connection.recv()
         if job is None:
@@ -574,6 +582,8 @@ class Worker:
             target=_worker, args=(child, self.seed, self.template_db), daemon=True
         )
         self.process.start()
+        if not self.connection.poll(600) or self.connection.recv() != "ready":
+            raise RuntimeError("the fuzz worker did not start")
 
     def run(self, number: int, postgres: str | None, timeout: float) -> dict[str, Any]:
         started = time.perf_counter()

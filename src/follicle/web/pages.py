@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -61,7 +62,21 @@ def label(value: object) -> str:
     return text[:1].upper() + text[1:]
 
 
+def url_part(value: object) -> str:
+    """``value`` percent-encoded as one part of a URL path or query: every character but
+    letters, digits and ``-._~`` is escaped, the slash included.
+
+    Replaces Jinja's own ``urlencode``, which leaves ``/`` as it is: a study ID such as
+    ``N905/../P001`` would then make a link that the browser resolves to ``/participants/P001``
+    — another woman's page.
+    """
+    if value is None:
+        return ""
+    return quote(str(value), safe="")
+
+
 templates.env.filters["label"] = label
+templates.env.filters["urlencode"] = url_part
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 templates.env.globals["CSRF_HEADER"] = CSRF_HEADER
 

@@ -647,6 +647,10 @@ CHECKS: tuple[Rule, ...] = (
     Rule("not_in_vocabulary", "a value is not one of the column's listed words"),
     Rule("duplicate_id", "an ID is used twice in its table"),
     Rule(
+        "too_many_blocks",
+        "web checklist: more pregnancies, infants or IVF cycles than one contact may record",
+    ),
+    Rule(
         "duplicate_row",
         "a row of a table without IDs (contacts, conditions, infant conditions) repeats an "
         "earlier row exactly, so it would count twice",
