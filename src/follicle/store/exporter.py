@@ -31,6 +31,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from follicle.errors import NotFound
 from follicle.store.chain import append_entry
+from follicle.store.checkpoints import write_checkpoint
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports
 from follicle.workbook.frames import Workbook, coerce
 from follicle.workbook.schema import FORMULA_STARTS, TABLES, TABLES_BY_NAME, Table
@@ -359,7 +360,15 @@ def _participant_codes(
             table_name="deid_keys",
             after=json.dumps(summary),
         )
+        write_checkpoint(connection, "export")
     return codes
+
+
+def checkpoint_export(engine: Engine) -> None:
+    """Note the audit chain's head for an export that writes no audit entry of its own
+    (the full workbook); a de-identified export notes it in :func:`deidentify`."""
+    with engine.begin() as connection:
+        write_checkpoint(connection, "export")
 
 
 def _draw_codes(n: int, taken: set[str]) -> list[str]:

@@ -91,9 +91,12 @@ def render(
 ) -> HTMLResponse:
     """Render template ``name`` with the signed-in user and CSRF token in its context."""
     auth = request.state._state.get("auth")
+    registry = getattr(request.app.state, "registry", None)
     full: dict[str, Any] = {
         "user": auth.user if auth else None,
         "csrf_token": auth.csrf_token if auth else "",
+        # Every page says so once the audit log has failed a check (until a restart).
+        "audit_alert": registry.audit.broken if registry is not None else None,
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)

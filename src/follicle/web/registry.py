@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 
 from follicle.store.chain import lock_chain as lock_for_write
+from follicle.web.audit_watch import AuditWatch
 from follicle.web.settings import WebSettings
 
 #: How long an SQLite connection waits for another process's write lock, in milliseconds.
@@ -43,11 +44,13 @@ def tune_sqlite(engine: Engine) -> None:
 
 @dataclass
 class Registry:
-    """The engine, the settings and (SQLite) the writer's lock of one application."""
+    """The engine, the settings, (SQLite) the writer's lock and the audit log's watch
+    (:class:`~follicle.web.audit_watch.AuditWatch`) of one application."""
 
     engine: Engine
     settings: WebSettings
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
+    audit: AuditWatch = field(default_factory=AuditWatch)
 
     @property
     def is_sqlite(self) -> bool:

@@ -20,8 +20,16 @@ def audit_trail(
     """Who changed what, when, from which value to which, and why (read-only)."""
     with reg.read() as connection:
         frame = records.audit_trail(connection, user, participant_id)
+        # The entries shown are checked against the chain before they are believed.
+        shown = [int(i) for i in frame["id"].unique()]
+        broken = reg.audit.check(connection, shown)
     return render(
         request,
         "audit.html",
-        {"nav": "participants", "pid": participant_id, "rows": frame_text(frame)},
+        {
+            "nav": "participants",
+            "pid": participant_id,
+            "rows": frame_text(frame),
+            "audit_alert": broken,
+        },
     )
