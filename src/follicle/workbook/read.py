@@ -14,6 +14,7 @@ validator can say so rather than "empty".
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -452,7 +453,10 @@ def _read_xlsx(file: Path) -> RawWorkbook:
         problem = Problem(file.name, None, None, None, "missing_file", "no such file")
         return RawWorkbook(file, {}, (problem,))
     try:
-        return _read_xlsx_book(file)
+        # The file handles are ours, not openpyxl's: a file it fails to parse halfway
+        # would otherwise stay open until the garbage collector finds it.
+        with contextlib.ExitStack() as handles:
+            return _read_xlsx_book(file, handles)
     # openpyxl reads the zip members lazily, while the rows are iterated, and a damaged
     # file fails there with whatever the layer below raises — zlib.error, lxml's or
     # ElementTree's XML errors, KeyError, ValueError, TypeError, struct.error — none of it
@@ -471,11 +475,13 @@ def _read_xlsx(file: Path) -> RawWorkbook:
         return RawWorkbook(file, {}, (problem,))
 
 
-def _read_xlsx_book(file: Path) -> RawWorkbook:
+def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
     import openpyxl  # a heavy import; only xlsx users pay for it
 
     try:
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(
+            handles.enter_context(file.open("rb")), read_only=True, data_only=True
+        )
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         problem = Problem(
             file.name, None, None, None, "not_xlsx", f"the file is not a readable .xlsx ({exc})"
@@ -529,7 +535,9 @@ def _read_xlsx_book(file: Path) -> RawWorkbook:
                 continue
             if _blank_required(raw) and _has_formulas(sheet):
                 if formula_book is None:
-                    formula_book = openpyxl.load_workbook(file, read_only=True, data_only=False)
+                    formula_book = openpyxl.load_workbook(
+                        handles.enter_context(file.open("rb")), read_only=True, data_only=False
+                    )
                 formulas = _unsaved_formulas(formula_book[table.name], rows, raw)
                 raw = dataclasses.replace(raw, formulas=formulas)
             tables[table.name] = raw
