@@ -75,22 +75,25 @@ class Checkpoint:
     entries: int
 
 
-def _existing_triggers(connection: Connection) -> set[str]:
+def _existing_triggers(connection: Connection) -> dict[str, bool]:
+    """The triggers on the audit tables, each with whether it is enabled."""
     if connection.dialect.name == "postgresql":
         rows = connection.execute(
             text(
-                "SELECT tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "SELECT tgname, tgenabled <> 'D' FROM pg_trigger t "
+                "JOIN pg_class c ON c.oid = t.tgrelid "
                 "WHERE c.relname IN ('audit_log', 'audit_checkpoints') "
                 "AND pg_table_is_visible(c.oid) AND NOT t.tgisinternal"
             )
         )
-    else:
-        rows = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
-    return {str(r[0]) for r in rows}
+        return {str(r[0]): bool(r[1]) for r in rows}
+    rows = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+    return {str(r[0]): True for r in rows}
 
 
 def restore_append_only(connection: Connection) -> list[str]:
-    """Create the append-only triggers of the audit tables that are missing; their names.
+    """Create the append-only triggers of the audit tables that are missing (and, on
+    PostgreSQL, enable those switched off); their names.
 
     Run by the web server at start (in its own transaction): a trigger dropped to edit the
     log is back before the first request. ``[]`` when all were in place.
@@ -99,11 +102,15 @@ def restore_append_only(connection: Connection) -> list[str]:
     postgres = connection.dialect.name == "postgresql"
     wanted = _PG_TRIGGERS if postgres else _SQLITE_TRIGGERS
     missing = [(name, sql) for name, _table, sql in wanted if name not in present]
+    # PostgreSQL can also switch a trigger off (ALTER TABLE … DISABLE TRIGGER) and keep it.
+    disabled = [(name, table) for name, table, _sql in wanted if present.get(name) is False]
     if missing and postgres:
         connection.execute(text(_PG_FUNCTION))
     for _name, sql in missing:
         connection.execute(text(sql))
-    return [name for name, _sql in missing]
+    for name, table in disabled:
+        connection.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {name}"))
+    return [name for name, _sql in missing] + [name for name, _table in disabled]
 
 
 def head(connection: Connection) -> Checkpoint | None:
