@@ -684,13 +684,11 @@ def main() -> None:
     rules: Counter[str] = Counter()
     failures: list[dict[str, Any]] = []
     timings: list[tuple[float, int]] = []
-    accepted = 0
-    postgres_imports = 0
+    imported: Counter[str] = Counter()
     lock = threading.Lock()
     started = time.perf_counter()
 
     def record(result: dict[str, Any]) -> None:
-        nonlocal accepted, postgres_imports
         outcome = result["outcome"]
         with lock:
             outcomes[outcome] += 1
@@ -699,15 +697,16 @@ def main() -> None:
                 by_mutation[mutation.split(":")[0] + ":" + mutation.split(":")[-1]] += 1
             rules.update(result.get("rules", []))
             timings.append((result.get("cpu_seconds", result.get("seconds", 0.0)), result["case"]))
-            if outcome == "accepted":
-                accepted += 1
-                postgres_imports += "postgresql" in result.get("imported", [])
+            imported.update(result.get("imported", []))
             if outcome not in ("accepted", "refused"):
                 failures.append(result)
                 print(json.dumps(result), file=sys.stderr, flush=True)
             done = sum(outcomes.values())
-            if done % 500 == 0:
+            if done % 250 == 0:
                 print(f"{done} cases: {dict(outcomes)}", file=sys.stderr, flush=True)
+                write_summary(
+                    args, started, outcomes, kinds, imported, by_mutation, rules, timings, failures
+                )
 
     def work(numbers: range, template: Path) -> None:
         worker = Worker(args.seed, template)
@@ -730,26 +729,47 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-    timings.sort(reverse=True)
+    summary = write_summary(
+        args, started, outcomes, kinds, imported, by_mutation, rules, timings, failures
+    )
+    print(json.dumps({k: v for k, v in summary.items() if k != "failures"}, indent=1))
+
+
+def write_summary(
+    args: argparse.Namespace,
+    started: float,
+    outcomes: Counter[str],
+    kinds: Counter[str],
+    imported: Counter[str],
+    by_mutation: Counter[str],
+    rules: Counter[str],
+    timings: list[tuple[float, int]],
+    failures: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The summary so far, also written to ``args.out`` (atomically: a run stopped early
+    leaves the cases it finished)."""
+    slowest = sorted(timings, reverse=True)[:10]
     summary = {
-        "cases": args.cases,
-        "jobs": args.jobs,
+        "cases_planned": args.cases,
+        "cases_done": sum(outcomes.values()),
         "first": args.first,
         "seed": args.seed,
-        "timeout_seconds": args.timeout,
+        "jobs": args.jobs,
+        "cpu_timeout_seconds": args.timeout,
         "wall_seconds": round(time.perf_counter() - started, 1),
         "outcomes": dict(outcomes),
-        "accepted_imported_sqlite": accepted,
-        "accepted_imported_postgresql": postgres_imports,
         "by_kind": dict(kinds),
+        "accepted_and_imported": dict(imported),
         "mutations": dict(sorted(by_mutation.items())),
         "rules": dict(rules.most_common()),
-        "slowest_cpu": [{"case": n, "cpu_seconds": s} for s, n in timings[:10]],
+        "slowest_cpu": [{"case": n, "cpu_seconds": s} for s, n in slowest],
         "failures": failures,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
-    print(json.dumps({k: v for k, v in summary.items() if k != "failures"}, indent=1))
+    partial = args.out.with_suffix(".partial")
+    partial.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    partial.replace(args.out)
+    return summary
 
 
 if __name__ == "__main__":
