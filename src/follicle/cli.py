@@ -8,6 +8,7 @@ are imported inside the commands so that ``follicle --help`` stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -353,7 +354,12 @@ def export(
         follicle export redcap_records.csv --format redcap
     """
     from follicle.store.engine import ensure_schema, open_registry
-    from follicle.store.exporter import deidentify, read_registry, write_workbook
+    from follicle.store.exporter import (
+        checkpoint_export,
+        deidentify,
+        read_registry,
+        write_workbook,
+    )
 
     chosen = fmt or (ExportFormat.xlsx if out.suffix.lower() == ".xlsx" else ExportFormat.csv)
     if chosen is ExportFormat.redcap:
@@ -371,6 +377,8 @@ def export(
         book = read_registry(engine)
         shared = deidentify(book, engine) if deidentified else book
         path = write_workbook(shared, out, format="xlsx" if chosen is ExportFormat.xlsx else "csv")
+        if not deidentified:
+            checkpoint_export(engine)
     console.print(
         f"[green]Exported[/] {'de-identified ' if deidentified else ''}workbook to {path}"
     )
@@ -1191,28 +1199,65 @@ def identity_import(
 
 
 @audit_log_app.command("verify")
-def audit_log_verify() -> None:
-    """Check the audit log's hash chain: exit 0 when every entry verifies, 1 naming the
-    first entry that was altered or whose predecessor was deleted.
+def audit_log_verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            help="A file kept outside the registry with the log's head: checked when it "
+            "exists, then rewritten with the head now."
+        ),
+    ] = None,
+) -> None:
+    """Check the audit log's hash chain and its checkpoints: exit 0 when every entry
+    verifies, 1 naming the first entry that was altered, whose predecessor was deleted, or
+    that a checkpoint noted as the head and that is gone (entries deleted from the end).
+
+    A log that verifies gets a checkpoint of its head (``verify``), so that a later
+    deletion of the newest entries shows; ``--anchor`` keeps a copy of it outside the
+    database, which shows it even when the checkpoints were deleted too.
 
     Example:
 
-        follicle audit-log verify
+        follicle audit-log verify --anchor /secure/follicle-audit-head.json
     """
-    from follicle.store.chain import verify_chain
-    from follicle.store.engine import open_registry
+    from follicle.store.checkpoints import (
+        Checkpoint,
+        check_anchor,
+        verify_registry,
+        write_checkpoint,
+    )
+    from follicle.store.engine import ensure_schema, open_registry
 
+    kept: Checkpoint | None = None
+    if anchor is not None and anchor.exists():
+        try:
+            noted = json.loads(anchor.read_text(encoding="utf-8"))
+            kept = Checkpoint(int(noted["last_id"]), str(noted["head_hash"]), int(noted["entries"]))
+        except (ValueError, KeyError, TypeError, OSError) as exc:
+            errors.print(
+                f"[bold red]the anchor file {escape(str(anchor))} cannot be read:[/] {exc}"
+            )
+            raise typer.Exit(1) from exc
     with _handled():
         engine = open_registry()
         try:
-            with engine.connect() as connection:
-                result = verify_chain(connection)
+            ensure_schema(engine)
+            with engine.begin() as connection:
+                result = verify_registry(connection)
+                reason = result.reason
+                if result.ok and kept is not None:
+                    reason = check_anchor(connection, kept, f"the anchor file {anchor}")
+                head = write_checkpoint(connection, "verify") if reason is None else None
         finally:
             engine.dispose()
-    if not result.ok:
-        errors.print(f"[bold red]the audit log does not verify:[/] {escape(result.reason or '')}")
+    if reason is not None:
+        errors.print(f"[bold red]the audit log does not verify:[/] {escape(reason)}")
         raise typer.Exit(1)
+    if anchor is not None and head is not None:
+        anchor.write_text(json.dumps(dataclasses.asdict(head)) + "\n", encoding="utf-8")
     console.print(f"[green]{result.entries} entries verified[/]")
+    if head is not None:
+        console.print(f"head: entry {head.last_id}, hash {head.head_hash}")
 
 
 adjudicator_app = typer.Typer(

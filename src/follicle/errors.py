@@ -84,6 +84,13 @@ class Conflict(FollicleError):
         super().__init__(message)
 
 
+class RegistryBusy(FollicleError):
+    """Another writer (an import, a save) held the registry longer than a write may wait."""
+
+    code = "registry_busy"
+    http_status = 503
+
+
 class PermissionDenied(FollicleError):
     """The user may not do this (role or site)."""
 

@@ -120,6 +120,7 @@ def test_registry_tables():
 def test_metadata_holds_exactly_the_workbook_and_registry_tables():
     assert set(metadata.tables) == {t.name for t in TABLES} | {
         "audit_log",
+        "audit_checkpoints",
         "deid_keys",
         "imports",
         "sites",

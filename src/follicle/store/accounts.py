@@ -401,6 +401,9 @@ def authenticate(connection: Connection, username: str, password: str, *, now: d
         raise PermissionDenied(SIGN_IN_REFUSED)
     locked = row.locked_until is not None and utc(row.locked_until) > now
     if locked or not row.active:
+        # The password is checked all the same (and its answer ignored): a refusal that came
+        # faster than a wrong password would tell that the account exists and is locked.
+        verify_password(row.password_hash, password)
         raise PermissionDenied(SIGN_IN_REFUSED)
     if not verify_password(row.password_hash, password):
         failures = int(row.failed_logins) + 1

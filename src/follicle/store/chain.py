@@ -14,9 +14,9 @@ by ``id``; ``NULL`` for the first) and ``entry_hash`` = SHA-256 (hex) of a canon
 serialisation of (prev_hash, at, actor, action, table_name, record_key, before, after,
 reason) — :func:`entry_hash`. Changing any field of an entry breaks its hash; recomputing
 the hash breaks the next entry's ``prev_hash``; deleting an entry breaks the link of the
-one after it. (Deleting the newest entries leaves a shorter chain that still verifies:
-compare :attr:`VerifyResult.entries` with a count noted elsewhere; the PostgreSQL trigger
-refuses such deletes.)
+one after it. (Deleting the newest entries leaves a shorter chain that still verifies link by
+link: the checkpoints of :mod:`follicle.store.checkpoints`, which note the head from time
+to time, are what catch it.)
 
 **One chain, whatever the concurrency.** :func:`lock_chain` makes appends take turns —
 a transaction-level advisory lock on PostgreSQL (released at commit or rollback), the
@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -270,11 +270,16 @@ class VerifyResult:
     ``entries`` is how many entries were checked (all of them when the chain holds, up to
     and including the broken one otherwise); ``first_broken_id`` the ``id`` of the first
     entry that does not verify and ``reason`` why, both ``None`` when the chain holds.
+    ``last_id`` and ``last_hash`` are the newest entry verified (where a later check may
+    go on from; ``None`` when there was none).
     """
 
     entries: int
     first_broken_id: int | None = None
     reason: str | None = None
+    # Where a later check may go on from; not part of what was found (equality ignores it).
+    last_id: int | None = field(default=None, compare=False)
+    last_hash: str | None = field(default=None, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -282,10 +287,10 @@ class VerifyResult:
         return self.first_broken_id is None
 
 
-def _batches(connection: Connection, chunk: int) -> Iterable[list[Any]]:
-    """The log in ``id`` order, ``chunk`` entries per query (keyset pagination)."""
+def _batches(connection: Connection, chunk: int, after: int | None = None) -> Iterable[list[Any]]:
+    """The log in ``id`` order after entry ``after``, ``chunk`` entries per query (keyset
+    pagination)."""
     columns = [audit_log.c.id, *(audit_log.c[f] for f in HASHED_FIELDS), audit_log.c.entry_hash]
-    after = None
     while True:
         statement = select(*columns).order_by(audit_log.c.id).limit(chunk)
         if after is not None:
@@ -297,17 +302,28 @@ def _batches(connection: Connection, chunk: int) -> Iterable[list[Any]]:
         after = rows[-1][0]
 
 
-def verify_chain(connection: Connection, *, chunk: int = VERIFY_CHUNK) -> VerifyResult:
+def verify_chain(
+    connection: Connection,
+    *,
+    chunk: int = VERIFY_CHUNK,
+    after_id: int | None = None,
+    previous: str | None = None,
+) -> VerifyResult:
     """Check every entry's hash and its link to the entry before it.
 
     Streams the log ``chunk`` entries at a time, so memory stays bounded on millions of
     entries. Each entry's hash is recomputed from its stored fields (including its stored
     ``prev_hash``) and compared with its ``entry_hash``; its ``prev_hash`` must equal the
     ``entry_hash`` of the entry before it (``NULL`` for the first).
+
+    ``after_id`` and ``previous`` continue an earlier check (its ``last_id`` and
+    ``last_hash``): only the entries after ``after_id`` are read, the first of them
+    chained to ``previous``. The server checks the new entries this way on every audit
+    page.
     """
     checked = 0
-    previous: str | None = None
-    for rows in _batches(connection, chunk):
+    last_id = after_id
+    for rows in _batches(connection, chunk, after_id):
         stored_hash = np.array([r[-1] for r in rows], dtype=object)
         recomputed = np.array([entry_hash(*r[1:-1]) for r in rows], dtype=object)
         stored_prev = np.array([r[1] for r in rows], dtype=object)
@@ -327,4 +343,5 @@ def verify_chain(connection: Connection, *, chunk: int = VERIFY_CHUNK) -> Verify
             return VerifyResult(checked + i + 1, entry_id, reason)
         checked += len(rows)
         previous = stored_hash[-1]
-    return VerifyResult(checked)
+        last_id = int(rows[-1][0])
+    return VerifyResult(checked, last_id=last_id, last_hash=previous)

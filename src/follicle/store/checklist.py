@@ -92,6 +92,11 @@ ANSWERS = ("yes", "no", "unknown")
 
 _INDEXED = re.compile(r"^(\w+)\[(\d+)\]\.(.+)$")
 
+#: The most blocks one contact may hold, by kind: far beyond any woman's news since her
+#: last contact, and a bound on the work a form can ask for (each block is a row to
+#: validate; an index of 100,000 would otherwise be 100,000 empty blocks).
+MAX_BLOCKS = {"pregnancies": 12, "infants": 8, "ivf_cycles": 24}
+
 
 @dataclass
 class ConditionAnswer:
@@ -176,9 +181,46 @@ class ChecklistForm:
         form = cls(participant_id=str(fields.get("participant_id", "")).strip())
         for name in ("contact_date", "mode", "milestone", "menses", "vital_status", "form_token"):
             setattr(form, name, str(fields.get(name, "")).strip())
+        too_many = _beyond_bounds(fields)
+        if too_many:
+            raise WorkbookInvalid(too_many)
         for name, value in fields.items():
             _place(form, name, str(value))
         return form
+
+
+def _beyond_bounds(fields: Mapping[str, str]) -> list[Problem]:
+    """A problem for each kind of block whose index passes :data:`MAX_BLOCKS` (one pass
+    over the field names, before any block is made).
+
+    Raises nothing itself: :meth:`ChecklistForm.from_form` raises them together.
+    """
+    worst: dict[str, tuple[int, str]] = {}
+    for name in fields:
+        outer = _INDEXED.match(name)
+        if outer is None:
+            continue
+        found = [(outer.group(1), int(outer.group(2)), name)]
+        inner = _INDEXED.match(outer.group(3))
+        if inner is not None:
+            found.append((inner.group(1), int(inner.group(2)), name))
+        for kind, index, field_name in found:
+            limit = MAX_BLOCKS.get(kind)
+            if limit is not None and index >= limit and index > worst.get(kind, (-1, ""))[0]:
+                worst[kind] = (index, field_name)
+    return [
+        Problem(
+            kind,
+            None,
+            "",
+            field_name,
+            "too_many_blocks",
+            f"one contact can record at most {MAX_BLOCKS[kind]} {kind.replace('_', ' ')}"
+            + (" per pregnancy" if kind == "infants" else "")
+            + ": record the others at another contact",
+        )
+        for kind, (_index, field_name) in worst.items()
+    ]
 
 
 def _grow(items: list[Any], index: int, make: type) -> Any:
@@ -379,15 +421,27 @@ def _fields(item: Any) -> dict[str, Any]:
     return {name: getattr(item, name) for name in item.__dataclass_fields__}
 
 
-def _on_form(problem: Problem, rows: _Rows, validated_rows: Mapping[str, list[int]]) -> Problem:
-    """The problem with ``column`` naming its form field (rows not from the form: no field)."""
+def _positions(validated_rows: Mapping[str, list[int]]) -> dict[str, dict[int, int]]:
+    """Per table, each validated row number → its position among the form's rows."""
+    return {
+        table: {row: i for i, row in enumerate(found)} for table, found in validated_rows.items()
+    }
+
+
+def _on_form(problem: Problem, rows: _Rows, positions: Mapping[str, Mapping[int, int]]) -> Problem:
+    """The problem with ``column`` naming its form field (rows not from the form: no field).
+
+    ``positions`` is :func:`_positions` of the validation, so that each problem is placed
+    in constant time: a lookup by list position here made a form with many problems cost
+    the square of their number.
+    """
     table = problem.file
-    added = validated_rows.get(table, [])
-    if problem.row is None or problem.row not in added:
+    position = None if problem.row is None else positions.get(table, {}).get(problem.row)
+    if position is None:
         return Problem(
             problem.file, problem.row, None, problem.value, problem.rule, problem.message
         )
-    path = rows.paths[table][added.index(problem.row)]
+    path = rows.paths[table][position]
     column = problem.column
     renamed = _FIELD_OF.get(table, {})
     if column is not None and column in renamed:
@@ -464,7 +518,8 @@ def check_checklist(connection: Connection, actor: User, form: ChecklistForm) ->
     woman = woman_rows(connection, pid, tables_needed(rows.rows))
     changes = [Change(table, added=pd.DataFrame(found)) for table, found in rows.rows.items()]
     checked = validate_change(woman, changes)
-    problems += [_on_form(p, rows, checked.rows) for p in checked.problems]
+    positions = _positions(checked.rows)
+    problems += [_on_form(p, rows, positions) for p in checked.problems]
     if problems:
         raise WorkbookInvalid(problems)
     return CheckedChecklist(pid, rows, checked, frame_versions(woman))

@@ -32,10 +32,11 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from follicle.errors import NotFound
 from follicle.store.chain import append_entry
+from follicle.store.checkpoints import write_checkpoint
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports, judgments
 from follicle.workbook.deidentified import AGE_AT_LAST_CONTACT, AGE_COLUMN, day_column
 from follicle.workbook.frames import Workbook, coerce
-from follicle.workbook.schema import JUDGMENTS, TABLES, TABLES_BY_NAME, Table
+from follicle.workbook.schema import FORMULA_STARTS, JUDGMENTS, TABLES, TABLES_BY_NAME, Table
 
 #: Hex characters of a de-identified participant code (``secrets.token_hex``; 48 bits).
 CODE_BYTES = 6
@@ -192,7 +193,7 @@ def write_workbook(
     if format == "csv":
         target.mkdir(parents=True, exist_ok=True)
         for name, frame in frames.items():
-            text = pd.DataFrame({c: cell_text(frame[c]) for c in frame.columns})
+            text = pd.DataFrame({c: _csv_cell_text(frame[c]) for c in frame.columns})
             _atomic_write(
                 target / f"{name}.csv",
                 lambda path, text=text: text.to_csv(
@@ -205,6 +206,22 @@ def write_workbook(
         _atomic_write(target, lambda path: _write_xlsx(frames, path))
         return target
     raise ValueError(f"unknown export format {format!r}: use csv or xlsx")
+
+
+def _csv_cell_text(values: pd.Series) -> pd.Series:
+    """:func:`cell_text`, with text that a spreadsheet would run as a formula neutralised.
+
+    A text cell starting with one of :data:`~follicle.workbook.schema.FORMULA_STARTS`
+    (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading apostrophe, as OWASP
+    advises against CSV injection: opened in Excel or LibreOffice, ``=HYPERLINK(…)`` in a
+    note stays text instead of running. Numbers and dates are left alone (no column may
+    hold a negative number, so ``-`` only starts text).
+    """
+    text = cell_text(values)
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return text
+    risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+    return text.where(~risky, "'" + text)
 
 
 def _atomic_write(target: Path, write: Any) -> None:
@@ -351,7 +368,15 @@ def _participant_codes(
             table_name="deid_keys",
             after=json.dumps(summary),
         )
+        write_checkpoint(connection, "export")
     return codes
+
+
+def checkpoint_export(engine: Engine) -> None:
+    """Note the audit chain's head for an export that writes no audit entry of its own
+    (the full workbook); a de-identified export notes it in :func:`deidentify`."""
+    with engine.begin() as connection:
+        write_checkpoint(connection, "export")
 
 
 def _draw_codes(n: int, taken: set[str]) -> list[str]:

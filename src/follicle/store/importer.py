@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
-from follicle.errors import Conflict, Problem, WorkbookInvalid
+from follicle.errors import Conflict, Problem, RegistryBusy, WorkbookInvalid
 from follicle.store.audit import json_by_woman, write_audit
 from follicle.store.changes import plan_changes
 from follicle.store.existing import existing_rows, foreign_ids
@@ -188,6 +188,8 @@ def import_workbook(
         Rows that reach no woman of the workbook, duplicate IDs, (``"refuse"``) an
         unregistered site; or a de-identified workbook, whose days are not calendar dates
         and whose IDs are recoded: it is for analysis, never for the registry.
+    RegistryBusy
+        SQLite only: another writer held the file past the busy timeout.
     """
     if workbook.deidentified:
         raise WorkbookInvalid(
@@ -217,6 +219,23 @@ def import_workbook(
         # Another writer got there between our reads and our writes (or the registry holds
         # something the comparison did not foresee): nothing was written.
         raise Conflict(f"the registry refused the import, nothing was written: {exc.orig}") from exc
+    except DataError as exc:
+        # A value the database's column cannot hold: the schema's bounds are meant to stop
+        # those at validation, so this is a gap in them, said without a traceback.
+        raise Conflict(
+            "the registry's database refused a value of the workbook, nothing was written: "
+            f"{str(exc.orig).splitlines()[0]}"
+        ) from exc
+    except OperationalError as exc:
+        if "locked" not in str(exc.orig).lower():
+            raise
+        # SQLite has one writer at a time; its busy timeout ran out while another import (or
+        # a save from the web registry) held the file.
+        raise RegistryBusy(
+            "another import or a save is writing to this registry (SQLite lets one writer "
+            "in at a time) and did not finish in time; nothing was written. Run the import "
+            "again once the other one has finished"
+        ) from exc
 
 
 def _batches(

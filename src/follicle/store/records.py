@@ -261,6 +261,24 @@ def new_key(connection: Connection, table: str, owner_key: str) -> str:
     return f"{stem}{max(numbers, default=0) + 1}"
 
 
+#: What a user is told when the ID she typed is taken. IDs are unique across the whole
+#: registry (the workbook merges every site), so a taken ID may belong to a woman of a site
+#: she may not see: the words are the same wherever the ID is used, and name no site and
+#: no woman, so that a refusal cannot be told from one about her own site's records.
+ID_TAKEN = (
+    "this ID cannot be used: it is taken in the registry (IDs are unique across all "
+    "sites). Choose another"
+)
+
+
+def _taken(table: str, column: str, value: str) -> WorkbookInvalid:
+    """The refusal of an ID that is taken, as a problem on its field (see :data:`ID_TAKEN`)."""
+    message = ID_TAKEN
+    if table != "participants":
+        message += ", or leave it empty and the registry will give one"
+    return WorkbookInvalid([Problem(table, None, column, value, "duplicate_id", message)])
+
+
 def _invalid(problems: list[Problem]) -> WorkbookInvalid:
     return WorkbookInvalid(problems)
 
@@ -298,10 +316,9 @@ def create(connection: Connection, actor: User, table: str, values: Mapping[str,
         The actor may not write, or (for a new woman) not at that site.
     NotFound
         The woman (or the parent row) does not exist or is of a site the actor may not see.
-    Conflict
-        The key exists already.
     WorkbookInvalid
-        The woman's rows with this one added break the workbook's rules.
+        The woman's rows with this one added break the workbook's rules, or the key is
+        taken (:data:`ID_TAKEN`, whatever site holds it).
     """
     _require_writer(actor)
     _sql(table)
@@ -321,7 +338,7 @@ def create(connection: Connection, actor: User, table: str, values: Mapping[str,
         if site and not actor.can_see_site(site):
             raise PermissionDenied(f"you cannot enrol women at site {site}")
         if _site_of(connection, pid) is not None:
-            raise Conflict(f"participant {pid} exists already")
+            raise _taken(table, "participant_id", pid)
     else:
         pid = _owner(connection, table, given) or ""
         if not pid:
@@ -335,7 +352,7 @@ def create(connection: Connection, actor: User, table: str, values: Mapping[str,
         owner_column = TABLES_BY_NAME[table].owner[0]
         given[key_column] = new_key(connection, table, given[owner_column])
     if key_column != ROW_ID and _fetch(connection, table, given[key_column]) is not None:
-        raise Conflict(f"{table} {given[key_column]} exists already")
+        raise _taken(table, key_column, given[key_column])
 
     woman = woman_rows(connection, pid, tables_needed([table]))
     checked = validate_change(woman, [Change(table, added=pd.DataFrame([given]))])

@@ -34,7 +34,9 @@ and the tables of the web registry (migration 0002):
     writes one contact (see :mod:`follicle.store.checklist`).
 
 and those of adjudication (migration 0004): ``judgments`` (the workbook's optional table of
-the same name) and ``adjudicators`` (reviewers designated to decide disagreements).
+the same name) and ``adjudicators`` (reviewers designated to decide disagreements);
+and ``audit_checkpoints`` (migration 0006): the audit chain's head noted at each export,
+verification and server start (:mod:`follicle.store.checkpoints`).
 
 Every workbook table also has a ``version`` (1 when a row is created, +1 on every change),
 the optimistic lock of the web forms: a save names the version it started from and is
@@ -156,6 +158,22 @@ audit_log = Table(
 )
 Index("ix_audit_log_record", audit_log.c.table_name, audit_log.c.record_key)
 Index("ix_audit_log_entry_hash", audit_log.c.entry_hash, unique=True)
+
+#: The audit chain's head, noted from time to time (every export, every ``audit-log verify``,
+#: every server start): the newest entry's ``id`` and ``entry_hash`` and how many entries
+#: there were. A chain whose newest entries were deleted still verifies link by link; a
+#: checkpoint naming an entry that is gone (or whose hash changed) is what shows it.
+#: Append-only like the log (migration 0006).
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    SqlColumn("id", Integer, primary_key=True, autoincrement=True),
+    SqlColumn("at", DateTime(timezone=True), nullable=False),
+    SqlColumn("source", String, nullable=False),
+    SqlColumn("last_id", Integer, nullable=False),
+    SqlColumn("head_hash", String(64), nullable=False),
+    SqlColumn("entries", Integer, nullable=False),
+)
 
 deid_keys = Table(
     "deid_keys",

@@ -52,7 +52,9 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     settings
         Overrides the ``FOLLICLE_*`` environment (tests).
 
-    The schema is migrated to the newest version before the first request.
+    The schema is migrated to the newest version before the first request, the audit
+    log's append-only triggers are restored if missing and the log is verified
+    (:class:`~follicle.web.audit_watch.AuditWatch`).
     """
     settings = settings or get_settings()
     engine = make_engine(database_url or settings.database_url)
@@ -76,6 +78,8 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         lifespan=lifespan,
     )
     app.state.registry = Registry(engine, settings)
+    # Before the first request: missing append-only triggers back, the whole log verified.
+    app.state.registry.audit.start(engine)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its duration covers the whole answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

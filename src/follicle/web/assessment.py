@@ -5,6 +5,12 @@ The form's baseline values go through the analysis's own classifiers
 POSEIDON group. Age is in completed years at the reference date — the first injection
 when one is planned or given on the form, otherwise today — because the criteria are
 defined at the start of treatment.
+
+The form is half typed while this runs, so any value may be wrong: a value that breaks
+its column's rule in the workbook schema (AMH −3, 20 digits of AFC, a birth date after
+the reference date, a date that is no date) is left out — the assessment is then "not
+classifiable yet" rather than an error — and :attr:`Assessment.left_out` names it. The
+enrolment form itself reports the value as a field error when it is saved.
 """
 
 from __future__ import annotations
@@ -13,10 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from follicle.analysis.eligibility import classify
 from follicle.workbook.dates import completed_years
+from follicle.workbook.schema import PARTICIPANTS
 
 BOLOGNA_TEXT = {
     "por": "Bologna criteria met: poor ovarian responder",
@@ -47,10 +55,22 @@ class Assessment:
     bologna_text: str
     poseidon_text: str
     methods: str
+    left_out: tuple[str, ...] = ()
 
 
-def _number(text: str | None) -> pd.Series:
-    return pd.to_numeric(pd.Series([text or None], dtype="object"), errors="coerce")
+def _number(text: str | None, column: str) -> pd.Series:
+    """The value of numeric ``column`` typed as ``text``; missing when it is not a finite
+    number within the column's bounds (its minimum and :attr:`~Column.upper_bound`)."""
+    rule = PARTICIPANTS.column(column)
+    value = pd.to_numeric(pd.Series([text or None], dtype="object"), errors="coerce").astype(float)
+    ok = np.isfinite(value)
+    if rule.minimum is not None:
+        ok &= value > rule.minimum if rule.exclusive_minimum else value >= rule.minimum
+    if rule.upper_bound is not None:
+        ok &= value <= rule.upper_bound
+    if rule.dtype == "integer":
+        ok &= np.mod(value.where(ok, 0.0), 1.0) == 0
+    return value.where(ok)
 
 
 def _flag(text: str | None) -> pd.Series:
@@ -59,7 +79,14 @@ def _flag(text: str | None) -> pd.Series:
 
 
 def _date(text: str | None) -> pd.Series:
-    return pd.to_datetime(pd.Series([text or None], dtype="object"), errors="coerce")
+    """The date typed as ``text`` (YYYY-MM-DD); missing when it is not a real one."""
+    return pd.to_datetime(
+        pd.Series([text or None], dtype="object"), format="%Y-%m-%d", errors="coerce"
+    )
+
+
+#: The numeric baseline fields the classifiers read.
+_NUMBERS = ("amh_ng_ml", "afc", "prior_max_oocytes", "prior_ivf_cycles")
 
 
 def assess(fields: Mapping[str, str], *, today: date) -> Assessment:
@@ -68,17 +95,21 @@ def assess(fields: Mapping[str, str], *, today: date) -> Assessment:
     reference = _date(planned) if planned else pd.Series(pd.to_datetime([today]))
     if reference.isna().all():
         reference = pd.Series(pd.to_datetime([today]))
-    age = completed_years(_date(fields.get("birth_date")), reference)
+    born = _date(fields.get("birth_date"))
+    # A birth date after the reference date gives no age (the form says it is in the future).
+    age = completed_years(born, reference).where(born <= reference)
+    numbers = {name: _number(fields.get(name), name) for name in _NUMBERS}
+    typed = {"birth_date": born.where(born <= reference), **numbers}
+    left_out = tuple(
+        name for name, value in typed.items() if (fields.get(name) or "") and value.isna().all()
+    )
     frame = pd.DataFrame(
         {
             "age": age.astype("Float64"),
-            "amh_ng_ml": _number(fields.get("amh_ng_ml")).astype("Float64"),
-            "afc": _number(fields.get("afc")).astype("Float64"),
-            "prior_max_oocytes": _number(fields.get("prior_max_oocytes")).astype("Float64"),
+            **{name: value.astype("Float64") for name, value in numbers.items()},
             "prior_cycle_cancelled": _flag(fields.get("prior_cycle_cancelled")),
-            "prior_ivf_cycles": _number(fields.get("prior_ivf_cycles")).astype("Float64"),
         }
-    )
+    )[["age", "amh_ng_ml", "afc", "prior_max_oocytes", "prior_cycle_cancelled", "prior_ivf_cycles"]]
     classified = classify(frame)
     labels = classified.iloc[0]
     age_value = age.iloc[0]
@@ -90,4 +121,5 @@ def assess(fields: Mapping[str, str], *, today: date) -> Assessment:
         bologna_text=BOLOGNA_TEXT[str(labels["bologna"])],
         poseidon_text=POSEIDON_TEXT[str(labels["poseidon"])],
         methods=str(classified.attrs.get("methods", "")),
+        left_out=left_out,
     )

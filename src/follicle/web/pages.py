@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -61,7 +62,21 @@ def label(value: object) -> str:
     return text[:1].upper() + text[1:]
 
 
+def url_part(value: object) -> str:
+    """``value`` percent-encoded as one part of a URL path or query: every character but
+    letters, digits and ``-._~`` is escaped, the slash included.
+
+    Replaces Jinja's own ``urlencode``, which leaves ``/`` as it is: a study ID such as
+    ``N905/../P001`` would then make a link that the browser resolves to ``/participants/P001``
+    — another woman's page.
+    """
+    if value is None:
+        return ""
+    return quote(str(value), safe="")
+
+
 templates.env.filters["label"] = label
+templates.env.filters["urlencode"] = url_part
 templates.env.globals["CSRF_FIELD"] = CSRF_FIELD
 templates.env.globals["CSRF_HEADER"] = CSRF_HEADER
 
@@ -76,9 +91,12 @@ def render(
 ) -> HTMLResponse:
     """Render template ``name`` with the signed-in user and CSRF token in its context."""
     auth = request.state._state.get("auth")
+    registry = getattr(request.app.state, "registry", None)
     full: dict[str, Any] = {
         "user": auth.user if auth else None,
         "csrf_token": auth.csrf_token if auth else "",
+        # Every page says so once the audit log has failed a check (until a restart).
+        "audit_alert": registry.audit.broken if registry is not None else None,
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, event
 
 from follicle.store.chain import lock_chain as lock_for_write
 from follicle.store.worklist import ScheduleCache
+from follicle.web.audit_watch import AuditWatch
 from follicle.web.settings import WebSettings
 
 #: How long an SQLite connection waits for another process's write lock, in milliseconds.
@@ -44,13 +45,15 @@ def tune_sqlite(engine: Engine) -> None:
 
 @dataclass
 class Registry:
-    """The engine, the settings, the worklist's kept milestones and (SQLite) the writer's
-    lock of one application."""
+    """The engine, the settings, the worklist's kept milestones, (SQLite) the writer's lock
+    and the audit log's watch (:class:`~follicle.web.audit_watch.AuditWatch`) of one
+    application."""
 
     engine: Engine
     settings: WebSettings
     schedule: ScheduleCache = field(default_factory=ScheduleCache)
     _write_lock: threading.Lock = field(default_factory=threading.Lock)
+    audit: AuditWatch = field(default_factory=AuditWatch)
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,7 +23,9 @@ patients' data) — only ``/static/`` may be cached.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
+import traceback
 from collections.abc import Mapping
 
 from starlette.requests import Request
@@ -95,8 +97,26 @@ def csrf_matches(expected: str | None, request: Request, form: Mapping[str, obje
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
+#: The page of an unexpected error: no detail of what failed (that goes to the log).
+SERVER_ERROR_PAGE = (
+    b"<!doctype html><html lang=en><meta charset=utf-8><title>Server error</title>"
+    b"<h1>Something went wrong on the server</h1><p>Nothing was saved by this request. "
+    b"Please go back and try again; if it happens again, tell the registry's administrator "
+    b"the time it happened.</p></html>"
+)
+
+_log = logging.getLogger("follicle.web")
+
+
 class SecurityHeaders:
-    """ASGI middleware adding :data:`SECURITY_HEADERS` and ``no-store`` to every response."""
+    """ASGI middleware adding :data:`SECURITY_HEADERS` and ``no-store`` to every response.
+
+    An exception that no handler turned into an answer also gets its answer here — a 500
+    with the same headers — rather than from Starlette's outermost error middleware, which
+    sits outside this one and would send a bare "Internal Server Error" without them. The
+    log gets the exception's type and where it was raised, never its message or the URL,
+    which may hold a study ID.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -120,4 +140,30 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception as exc:  # noqa: BLE001 - the last boundary: every error gets a page
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = ", ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}" for f in frames[-4:])
+            route = getattr(scope.get("route"), "path", "?")
+            _log.error(
+                "unhandled %s in %s %s (at %s)", type(exc).__name__, scope["method"], route, where
+            )
+            if started:
+                raise  # half an answer is out: the server can only drop the connection
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8")],
+                }
+            )
+            await send_with_headers({"type": "http.response.body", "body": SERVER_ERROR_PAGE})

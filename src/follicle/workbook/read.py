@@ -14,6 +14,7 @@ validator can say so rather than "empty".
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -220,6 +221,9 @@ def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | N
         # utf-8-sig counts from after the byte-order mark; the row count needs the file's.
         start = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
         return bad("not_utf8", *_undecodable(data, start))
+    blank_rows = _leading_blank_rows(text)
+    if blank_rows:
+        return bad("header_not_in_row_1", *_header_below(blank_rows + 1, "blank"))
     separator = _wrong_separator(text)
     if separator is not None:
         # Parsed with commas, the whole header would be one column: every column "missing"
@@ -244,6 +248,27 @@ def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | N
     except pd.errors.EmptyDataError:
         return bad("empty_file", "the file is empty: it needs at least its header row")
     return grid.fillna(""), None
+
+
+def _leading_blank_rows(text: str) -> int:
+    """How many blank lines (nothing but spaces or commas) come before the first with text."""
+    count = 0
+    for line in io.StringIO(text):
+        if line.strip().strip(",").strip():
+            return count
+        count += 1
+    return 0  # all blank: the caller's "empty file"
+
+
+def _header_below(row: int, what: str) -> tuple[str, int]:
+    """The message (located at row 1) for column names found at spreadsheet row ``row``,
+    below rows that are ``what`` ("blank", "a title or other text")."""
+    above = f"row 1 is {what}" if row == 2 else f"rows 1 to {row - 1} are {what}"
+    return (
+        f"the header row must be row 1, but {above} and the column names are in row {row}: "
+        f"delete the row{'s' if row > 2 else ''} above the column names",
+        1,
+    )
 
 
 def _arrow_grid(data: bytes) -> pd.DataFrame | None:
@@ -358,6 +383,10 @@ def _to_raw_table(
     """Split a grid into header and rows, check the header, keep declared columns."""
     problems: list[Problem] = []
     header = [str(h).strip() for h in grid.iloc[0].tolist()]
+    names_row = _names_row(table, grid, header)
+    if names_row is not None:
+        message, row = _header_below(names_row, "a title or other text")
+        return None, [Problem(label, row, None, None, "header_not_in_row_1", message)]
     body = grid.iloc[1:]
     body.index = pd.RangeIndex(FIRST_DATA_ROW, FIRST_DATA_ROW + len(body), name="row")
     body.columns = pd.Index(range(len(header)))
@@ -394,15 +423,32 @@ def _to_raw_table(
             )
             continue
         seen[name] = position
+    misnamed = _misnamed(table, seen)
+    for declared_name, typed in misnamed.items():
+        problems.append(
+            Problem(
+                label,
+                1,
+                declared_name,
+                typed,
+                "misnamed_column",
+                f"the column {typed!r} should be named {declared_name}: column names are "
+                "lower-case, with _ between words, exactly as in the data dictionary",
+            )
+        )
     # A de-identified file's names (injection_day, age_at_first_injection) read as the
     # schema's; the values are translated once every table is read (_restored).
     aliases = deidentified.renamed(table, list(seen))
     seen = {aliases.get(name, name): position for name, position in seen.items()}
     added = [deidentified.AGE_AT_LAST_CONTACT] if "birth_date" in aliases.values() else []
     declared = [c for c in table.column_names if c in seen]
-    ignored = tuple(n for n in seen if n not in table.column_names and n not in added)
+    ignored = tuple(
+        n
+        for n in seen
+        if n not in table.column_names and n not in added and n not in misnamed.values()
+    )
     for name in table.required_columns:
-        if name not in seen:
+        if name not in seen and name not in misnamed:
             problems.append(
                 Problem(
                     label,
@@ -421,14 +467,73 @@ def _to_raw_table(
     return RawTable(table, label, frame, ignored, place, aliases=aliases, extra=extra), problems
 
 
-def _read_xlsx(file: Path) -> RawWorkbook:
-    import openpyxl  # a heavy import; only xlsx users pay for it
+#: Rows searched for the column names when row 1 does not hold them.
+_HEADER_SEARCH_ROWS = 10
 
+
+def _normal_name(name: str) -> str:
+    """A header as a column name would be: lower-case, runs of spaces and hyphens as ``_``."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _names_row(table: Table, grid: pd.DataFrame, header: list[str]) -> int | None:
+    """The spreadsheet row of the column names when row 1 holds none of them, else ``None``.
+
+    A title, a merged cell or a note above the header would otherwise come back as
+    "column 8 has values but no name" and every required column "missing".
+    """
+    declared = {_normal_name(n) for n in table.column_names}
+    if any(_normal_name(h) in declared for h in header):
+        return None
+    for position in range(1, min(len(grid), _HEADER_SEARCH_ROWS)):
+        cells = {_normal_name(str(v)) for v in grid.iloc[position].tolist()}
+        if len(cells & declared) >= min(2, len(declared)):
+            return position + 1
+    return None
+
+
+def _misnamed(table: Table, seen: Mapping[str, int]) -> dict[str, str]:
+    """Declared columns absent from the header that a header spells differently (by case,
+    spaces or hyphens: "Birth Date" for ``birth_date``): {declared name: header}."""
+    by_normal = {_normal_name(h): h for h in seen if h not in table.column_names}
+    return {c: by_normal[c] for c in table.column_names if c not in seen and c in by_normal}
+
+
+def _read_xlsx(file: Path) -> RawWorkbook:
+    """Read an ``.xlsx``; a damaged one is a ``not_xlsx`` problem, never an exception."""
     if not file.is_file():
         problem = Problem(file.name, None, None, None, "missing_file", "no such file")
         return RawWorkbook(file, {}, (problem,))
     try:
-        book = openpyxl.load_workbook(file, read_only=True, data_only=True)
+        # The file handles are ours, not openpyxl's: a file it fails to parse halfway
+        # would otherwise stay open until the garbage collector finds it.
+        with contextlib.ExitStack() as handles:
+            return _read_xlsx_book(file, handles)
+    # openpyxl reads the zip members lazily, while the rows are iterated, and a damaged
+    # file fails there with whatever the layer below raises — zlib.error, lxml's or
+    # ElementTree's XML errors, KeyError, ValueError, TypeError, struct.error — none of it
+    # documented. Any of them means the same to the user: this file cannot be read.
+    except Exception as exc:  # noqa: BLE001
+        problem = Problem(
+            file.name,
+            None,
+            None,
+            None,
+            "not_xlsx",
+            "the file is not a readable .xlsx: part of it is damaged "
+            f"({type(exc).__name__}: {str(exc)[:200]}). Open it in Excel and save it "
+            "again, or save each sheet as CSV UTF-8",
+        )
+        return RawWorkbook(file, {}, (problem,))
+
+
+def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
+    import openpyxl  # a heavy import; only xlsx users pay for it
+
+    try:
+        book = openpyxl.load_workbook(
+            handles.enter_context(file.open("rb")), read_only=True, data_only=True
+        )
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         problem = Problem(
             file.name, None, None, None, "not_xlsx", f"the file is not a readable .xlsx ({exc})"
@@ -458,6 +563,13 @@ def _read_xlsx(file: Path) -> RawWorkbook:
                 continue
             sheet = book[table.name]
             rows = _sheet_rows(sheet)
+            blank = next(
+                (i for i, r in enumerate(rows) if any(v not in (None, "") for v in r)), None
+            )
+            if blank:
+                message, row = _header_below(blank + 1, "blank")
+                problems.append(Problem(label, row, None, None, "header_not_in_row_1", message))
+                continue
             if not rows or all(v is None for v in rows[0]):
                 problems.append(
                     Problem(
@@ -477,7 +589,9 @@ def _read_xlsx(file: Path) -> RawWorkbook:
                 continue
             if _blank_required(raw) and _has_formulas(sheet):
                 if formula_book is None:
-                    formula_book = openpyxl.load_workbook(file, read_only=True, data_only=False)
+                    formula_book = openpyxl.load_workbook(
+                        handles.enter_context(file.open("rb")), read_only=True, data_only=False
+                    )
                 formulas = _unsaved_formulas(formula_book[table.name], rows, raw)
                 raw = dataclasses.replace(raw, formulas=formulas)
             tables[table.name] = raw

@@ -34,13 +34,35 @@ AGE_AT_FIRST_INJECTION = (18, 55)
 #: An infant's birth date may differ from its pregnancy's outcome date by this many days.
 BIRTH_OUTCOME_TOLERANCE_DAYS = 1
 
+#: The longest ID (participant, cycle, pregnancy, infant), in characters.
+ID_MAX_LENGTH = 64
+
+#: What an ID may hold: ASCII letters, digits, ``-`` and ``_``, 1 to :data:`ID_MAX_LENGTH`
+#: characters, the first a letter or digit. An ID ends up in URLs, file names, audit keys
+#: (``<participant>/<key>``) and other systems' imports: anything else (a slash, ``..``,
+#: markup, a right-to-left override, a space) would let it be read as something it is
+#: not, and a leading ``-`` would make a spreadsheet read it as a formula.
+ID_PATTERN = rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{ID_MAX_LENGTH - 1}}}"
+
+#: The characters that make a spreadsheet read a cell as a formula (OWASP's list for CSV
+#: injection): a text cell that starts with one is flagged at validation and written with a
+#: leading apostrophe by the CSV export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+#: The largest whole number a count may hold: PostgreSQL's ``integer`` (2^31 − 1), the
+#: type of every integer column in the registry. A larger value would validate and then
+#: fail at import on PostgreSQL.
+INTEGER_MAXIMUM = 2**31 - 1
+
 
 @dataclass(frozen=True)
 class Column:
     """One column of a workbook table.
 
     ``minimum`` bounds numbers and integers from below; ``exclusive_minimum`` makes the
-    bound strict (``> 0`` rather than ``>= 0``). ``references`` names the ``table.column``
+    bound strict (``> 0`` rather than ``>= 0``). ``maximum`` bounds them from above
+    (inclusive); an integer column without one is bounded by :data:`INTEGER_MAXIMUM`
+    (:attr:`upper_bound`). ``references`` names the ``table.column``
     that every non-empty value must match. ``identifying`` marks the columns that the
     de-identified export transforms or drops.
     """
@@ -52,6 +74,7 @@ class Column:
     vocabulary: tuple[str, ...] | None = None
     minimum: float | None = None
     exclusive_minimum: bool = False
+    maximum: float | None = None
     references: str | None = None
     default: str | None = None
     unit: str | None = None
@@ -63,18 +86,30 @@ class Column:
         return self.dtype == "date"
 
     @property
+    def upper_bound(self) -> float | None:
+        """The largest value allowed: ``maximum``, else :data:`INTEGER_MAXIMUM` for an
+        integer column, else ``None`` (a number only has to be finite)."""
+        if self.maximum is not None:
+            return self.maximum
+        return float(INTEGER_MAXIMUM) if self.dtype == "integer" else None
+
+    @property
     def constraint_text(self) -> str:
         """The column's value rule in plain words, for dictionaries and error messages."""
         if self.vocabulary is not None:
             return "one of " + ", ".join(self.vocabulary)
         if self.dtype in ("integer", "number"):
             kind = "whole number" if self.dtype == "integer" else "number"
-            if self.minimum is None:
-                return kind
-            op = ">" if self.exclusive_minimum else "≥"
-            return f"{kind} {op} {self.minimum:g}"
+            bounds = []
+            if self.minimum is not None:
+                op = ">" if self.exclusive_minimum else "≥"
+                bounds.append(f"{op} {self.minimum:g}")
+            if self.maximum is not None:
+                bounds.append(f"≤ {self.maximum:g}")
+            return " ".join([kind, ", ".join(bounds)]) if bounds else kind
         return {
-            "id": "identifier (text; leading zeros kept)",
+            "id": f"identifier: 1–{ID_MAX_LENGTH} letters, digits, - or _, starting with a "
+            "letter or digit (leading zeros kept)",
             "text": "text",
             "date": "date YYYY-MM-DD",
             "boolean": "yes / no",
@@ -637,6 +672,15 @@ CHECKS: tuple[Rule, ...] = (
     Rule("missing_column", "a required column is missing from the header row"),
     Rule("duplicate_column", "a column name appears twice in the header row"),
     Rule("unnamed_column", "a column has values but no name in the header row"),
+    Rule(
+        "header_not_in_row_1",
+        "the header row (the column names) is not row 1: a blank, title or merged row is above it",
+    ),
+    Rule(
+        "misnamed_column",
+        "a column's name differs from a declared column only by case, spaces or hyphens "
+        "(Birth Date for birth_date)",
+    ),
     Rule("required", "a required cell is empty"),
     Rule(
         "formula_without_value",
@@ -662,8 +706,27 @@ CHECKS: tuple[Rule, ...] = (
     Rule("not_an_integer", "a count is not a whole number"),
     Rule("not_a_number", "a number cannot be read"),
     Rule("below_minimum", "a number is below the column's minimum"),
+    Rule(
+        "above_maximum",
+        "a number is above the column's maximum (for a count, at most "
+        f"{INTEGER_MAXIMUM:,}: what the registry's database holds)",
+    ),
+    Rule(
+        "not_an_id",
+        f"an ID is not 1–{ID_MAX_LENGTH} letters (A–Z, a–z), digits, - or _, starting with a "
+        "letter or digit",
+    ),
+    Rule(
+        "formula_like",
+        "warning: a text cell starts with =, +, -, @, a tab or a carriage return, which a "
+        "spreadsheet would run as a formula (the CSV export writes it with a leading ')",
+    ),
     Rule("not_in_vocabulary", "a value is not one of the column's listed words"),
     Rule("duplicate_id", "an ID is used twice in its table"),
+    Rule(
+        "too_many_blocks",
+        "web checklist: more pregnancies, infants or IVF cycles than one contact may record",
+    ),
     Rule(
         "duplicate_row",
         "a row of a table without IDs (contacts, conditions, infant conditions) repeats an "

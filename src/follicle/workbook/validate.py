@@ -38,6 +38,9 @@ from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
 from follicle.workbook.rules import check_rules, warn_untreated
 from follicle.workbook.schema import (
     BOOLEAN_SPELLINGS,
+    FORMULA_STARTS,
+    ID_MAX_LENGTH,
+    ID_PATTERN,
     OPTIONAL_TABLES,
     TABLES,
     TABLES_BY_NAME,
@@ -238,9 +241,8 @@ def _parse_column(
         if parsed is None:
             parsed = _iso_dates(text)
         bad = present & parsed.isna()
-        found.add(
-            label, bad, name, raw, "not_a_date", f"{name} is not a real date in the form YYYY-MM-DD"
-        )
+        if bad.any():
+            found.add(label, bad, name, raw, "not_a_date", _date_messages(name, text, bad))
         future = parsed > limit
         found.add(
             label,
@@ -279,11 +281,22 @@ def _parse_column(
         if column.dtype == "integer":
             whole = finite & (np.mod(np.where(finite, numbers, 0.0), 1.0) == 0)
             bad = present & ~pd.Series(whole, index=text.index)
-            found.add(label, bad, name, raw, "not_an_integer", f"{name} must be a whole number")
+            rule, words = "not_an_integer", f"{name} must be a whole number"
         else:
             bad = present & ~pd.Series(finite, index=text.index)
-            found.add(label, bad, name, raw, "not_a_number", f"{name} must be a number")
+            rule, words = "not_a_number", f"{name} must be a number"
+        if bad.any():
+            found.add(label, bad, name, raw, rule, _number_messages(words, text, bad))
         numbers = numbers.where(~bad)
+        high = column.upper_bound
+        if high is not None:
+            # Checked before the cast to Int64, which cannot hold 2^63 and more, and so that
+            # what validates also fits the registry's integer columns on PostgreSQL.
+            above = numbers > high
+            found.add(
+                label, above, name, raw, "above_maximum", f"{name} must be {high:,.0f} or less"
+            )
+            numbers = numbers.where(~above)
         if column.minimum is not None:
             if column.exclusive_minimum:
                 low = numbers <= column.minimum
@@ -310,7 +323,85 @@ def _parse_column(
             found.add(label, bad, name, raw, "not_in_vocabulary", message)
         return text.where(present & ~bad).astype("string")
 
+    if column.dtype == "id":
+        bad = present & ~_matches(text, ID_PATTERN)
+        found.add(
+            label,
+            bad,
+            name,
+            raw,
+            "not_an_id",
+            f"{name} must be 1–{ID_MAX_LENGTH} characters, each a letter (A–Z, a–z), a digit, "
+            "- or _, and start with a letter or digit",
+        )
+        return text.where(present & ~bad).astype("string")
+
+    formula = present & text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+    found.add(
+        label,
+        formula,
+        name,
+        raw,
+        "formula_like",
+        f"{name} starts with {', '.join(repr(c) for c in FORMULA_STARTS[:4])} or another "
+        "character that makes a spreadsheet run the cell as a formula: check that it is "
+        "what was meant (exports write it with a leading ' so that it stays text)",
+        warning=True,
+    )
     return text.where(present).astype("string")
+
+
+def _matches(text: pd.Series, pattern: str) -> pd.Series:
+    """Whether each cell matches ``pattern`` whole (Arrow's regex kernel on Arrow text)."""
+    import pyarrow.compute as pc
+
+    array = _arrow_array(text)
+    if array is None:
+        return text.str.fullmatch(pattern).fillna(False).astype(bool)
+    hit = pc.fill_null(pc.match_substring_regex(array, f"^(?:{pattern})$"), False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
+
+
+#: An Excel date serial: a whole number of days since 1899-12-30, up to five digits.
+_EXCEL_SERIAL = r"[1-9]\d{0,4}(?:\.0+)?"
+#: A number written with a decimal comma ("0,17").
+_DECIMAL_COMMA = r"[+-]?\d+,\d+"
+
+
+def _date_messages(name: str, text: pd.Series, bad: pd.Series) -> pd.Series:
+    """The not-a-date message of each bad cell, saying what an Excel date serial is."""
+    message = pd.Series(f"{name} is not a real date in the form YYYY-MM-DD", index=text.index)
+    serial = bad & _matches(text.where(bad, ""), _EXCEL_SERIAL)
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        meant = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).dt.strftime(
+            "%Y-%m-%d"
+        )
+        message[serial] = (
+            message[serial]
+            + " ("
+            + text[serial]
+            + " looks like an Excel date serial number, which is the date "
+            + meant
+            + ": format the column as a date, or type the date as YYYY-MM-DD)"
+        )
+    return message
+
+
+def _number_messages(words: str, text: pd.Series, bad: pd.Series) -> pd.Series:
+    """The message of each unreadable number, saying when it has a decimal comma."""
+    message = pd.Series(words, index=text.index)
+    comma = bad & _matches(text.where(bad, ""), _DECIMAL_COMMA)
+    if comma.any():
+        message[comma] = (
+            message[comma]
+            + " ("
+            + text[comma]
+            + " has a decimal comma: write "
+            + text[comma].str.replace(",", ".", regex=False)
+            + ", with a decimal point)"
+        )
+    return message
 
 
 #: Plain decimal numbers: the cells that Arrow's cast reads as pandas would.
@@ -431,8 +522,10 @@ def _control_characters(
     # below, which then runs only on the rare column that has a hit.
     if not _may_hold(pattern, raw):
         return pd.Series(False, index=raw.index)
-    hit = text.str.contains(pattern.pattern, regex=True)
-    cells = text[hit]
+    # The cell as typed, not as trimmed: strip() takes a vertical tab or form feed off the
+    # edge of a cell, and such a cell must be refused like one with it in the middle.
+    hit = raw.str.contains(pattern.pattern, regex=True).fillna(False).astype(bool)
+    cells = raw[hit]
 
     def message(value: str) -> str:
         match = pattern.search(value)

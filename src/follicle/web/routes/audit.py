@@ -20,10 +20,18 @@ def audit_trail(
     """Who changed what, when, from which value to which, and why (read-only)."""
     with reg.read() as connection:
         frame = records.audit_trail(connection, user, participant_id)
+        # The entries shown are checked against the chain before they are believed.
+        shown = [int(i) for i in frame["id"].unique()]
+        broken = reg.audit.check(connection, shown)
     # Date and time to the second (UTC): several changes can fall on one day.
     frame["at"] = frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     return render(
         request,
         "audit.html",
-        {"nav": "participants", "pid": participant_id, "rows": frame_text(frame)},
+        {
+            "nav": "participants",
+            "pid": participant_id,
+            "rows": frame_text(frame),
+            "audit_alert": broken,
+        },
     )

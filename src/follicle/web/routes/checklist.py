@@ -98,7 +98,13 @@ def _unanswered(errors: dict[str, list[str]]) -> list[str]:
     ]
 
 
-@router.post("/participants/{participant_id}/checklist")
+#: The largest checklist POST, in bytes. A full form with every block and long notes is a
+#: few tens of KiB; the bound keeps one request from holding a worker with megabytes of
+#: fields (the block count is bounded too: :data:`follicle.store.checklist.MAX_BLOCKS`).
+MAX_FORM_BYTES = 256 * 1024
+
+
+@router.post("/participants/{participant_id}/checklist", max_body_size=MAX_FORM_BYTES)
 def save(
     request: Request, participant_id: str, user: Enroller, reg: RegistryDep, form: FormDep
 ) -> Response:

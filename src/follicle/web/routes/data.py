@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from follicle.errors import Conflict, PermissionDenied, WorkbookInvalid
 from follicle.store.exporter import (
     DeidentifiedWorkbook,
+    checkpoint_export,
     deidentify,
     read_registry,
     write_workbook,
@@ -107,6 +108,9 @@ def _export(reg: Registry, *, deidentified: bool, fmt: str, actor: str) -> bytes
         if deidentified:
             with reg.writer():  # the export stores new codes and its audit entry
                 out = deidentify(workbook, reg.engine, actor=actor)
+        else:
+            with reg.writer():
+                checkpoint_export(reg.engine)
         if fmt == "xlsx":
             return write_workbook(out, Path(scratch) / "export.xlsx", format="xlsx").read_bytes()
         folder = write_workbook(out, Path(scratch) / "export", format="csv")
