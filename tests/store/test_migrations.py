@@ -34,7 +34,8 @@ def test_the_comparison_would_see_a_difference(engine):
 
 def test_one_linear_history_starting_at_0001():
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0002"]
+    assert scripts.get_heads() == ["0005"]
+    assert scripts.get_revision("0005").down_revision == "0002"
     assert scripts.get_revision("0002").down_revision == "0001"
     assert scripts.get_revision("0001").down_revision is None
 
