@@ -39,6 +39,7 @@ from follicle.web.api.models import (
     Forbid,
     Text,
     cell_values,
+    frame_records,
     json_type,
     path_owned,
     records_json,
@@ -142,11 +143,8 @@ def participants_router() -> APIRouter:
         """The women of the token's sites (``site`` narrows to one, ``q`` searches IDs)."""
         with reg.read() as connection:
             frame = records.list_participants(connection, user, site=site, search=q)
-        frame = frame.drop(columns=["full_name", "phone"], errors="ignore")
-        frame = frame.astype(object).where(frame.notna(), None)
-        for column in ("birth_date", "consent_date", "first_injection", "last_contact"):
-            frame[column] = [None if v is None else v.date().isoformat() for v in frame[column]]
-        return frame.to_dict("records")
+        # Names and phones stay on the pages: the API carries study data only.
+        return frame_records(frame.drop(columns=["full_name", "phone"], errors="ignore"))
 
     @router.post(
         "/participants",
