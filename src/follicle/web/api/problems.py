@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -118,7 +119,8 @@ def problem_response(
         title=HTTPStatus(status).phrase,
         status=status,
         detail=detail,
-        instance=request.url.path,
+        # The scope's path, percent-encoded: ``request.url`` drops a line break in it.
+        instance=quote(str(request.scope.get("path", "")), safe="/:@!$&'()*+,;=-._~"),
         code=code,
         errors=list(errors),
         **extra,
