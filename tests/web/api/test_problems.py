@@ -82,6 +82,23 @@ def test_a_path_the_mount_cannot_match_is_still_a_problem(
     assert (body["code"], body["instance"]) == ("not_found", "/api/v1/participants/a%0Ab")
 
 
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/participants", "GET, POST"),
+        ("/participants/WA001", "GET, PATCH"),
+        ("/participants/WA001/conditions/1", "DELETE, GET, PATCH"),
+    ],
+)
+def test_a_method_not_allowed_names_every_method_of_the_path(
+    seeded_app: tuple[FastAPI, Seeded], path: str, allowed: str
+) -> None:
+    app, seeded = seeded_app
+    answer = Api(app, seeded.users["admin"]).request("OPTIONS", path)
+    _is_problem(answer, 405, "method_not_allowed", path)
+    assert answer.headers["allow"] == allowed
+
+
 def test_a_body_that_is_not_json_is_400(seeded_app: tuple[FastAPI, Seeded]) -> None:
     app, seeded = seeded_app
     answer = Api(app, seeded.users["admin"]).post(

@@ -27,7 +27,15 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    create_model,
+)
 
 from follicle.store.woman import text_value
 from follicle.workbook import schema
@@ -52,6 +60,17 @@ def _encodable(text: str) -> str:
     return text
 
 
+def _whole(value: object) -> object:
+    """``3.0`` is the whole number 3 (JSON Schema counts it an integer); ``3.5``, ``"3"`` and
+    ``true`` stay what they are, and the strict check refuses them."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: A whole number of a body: a JSON number without a fraction, never a string or boolean.
+Whole = Annotated[int, BeforeValidator(_whole), Strict()]
+
 #: Text of a body: a JSON string that is real Unicode.
 Text = Annotated[str, Strict(), AfterValidator(_encodable)]
 
@@ -75,7 +94,7 @@ def json_type(column: schema.Column) -> Any:
     if column.dtype == "integer":
         maximum = getattr(column, "maximum", None)
         return Annotated[
-            int, Strict(), Field(le=INT_MAX if maximum is None else maximum, **_bounds(column))
+            Whole, Field(le=INT_MAX if maximum is None else maximum, **_bounds(column))
         ]
     if column.dtype == "number":
         return Annotated[float, Strict(), Field(allow_inf_nan=False, **_bounds(column))]
@@ -128,7 +147,7 @@ def row_models(table: schema.Table) -> tuple[type[BaseModel], type[BaseModel], t
         c.name: _optional(c) for c in table.columns if c.name not in fixed_columns(table)
     }
     update["version"] = (
-        Annotated[int, Strict(), Field(ge=1, le=INT_MAX)],
+        Annotated[Whole, Field(ge=1, le=INT_MAX)],
         Field(description="the version of the row the change was made from (optimistic lock)"),
     )
     update["reason"] = (

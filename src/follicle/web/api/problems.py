@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -36,6 +36,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied, WorkbookInvalid
 from follicle.errors import Problem as WorkbookProblem
@@ -178,7 +179,33 @@ async def api_http_error(request: Request, exc: StarletteHTTPException) -> JSONR
         exc.status_code, "http_error"
     )
     detail = NOT_FOUND_DETAIL if exc.status_code == 404 else str(exc.detail)
-    return problem_response(request, exc.status_code, code, detail, headers=dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route of the path only; a path here has
+        # one route per method, so list them all.
+        headers["Allow"] = ", ".join(_methods_of(request))
+    return problem_response(request, exc.status_code, code, detail, headers=headers)
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method the routes of the request's path answer."""
+    methods: set[str] = set()
+    for route in _routes(request.app.router.routes):
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        found = getattr(route, "methods", None)
+        if match != Match.NONE and found:
+            methods |= set(found)
+    return sorted(methods - {"HEAD"})
+
+
+def _routes(routes: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """The routes, also inside included routers (FastAPI keeps each as one node)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes)
+        else:
+            yield route
 
 
 def add_problem_handlers(app: FastAPI, body_fields: Mapping[str, Sequence[str]]) -> None:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import pandas as pd
 from fastapi import APIRouter, Body, Path, Query, Response
-from pydantic import BaseModel, Field, Strict, create_model
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy import Connection
 
 from follicle.errors import NotFound, Problem, WorkbookInvalid
@@ -38,6 +38,7 @@ from follicle.web.api.models import (
     TEXT_MAX,
     Forbid,
     Text,
+    Whole,
     cell_values,
     frame_records,
     json_type,
@@ -64,7 +65,7 @@ RowKey = Annotated[
 class Removal(Forbid):
     """What a delete needs, as on the pages: the version read and a reason."""
 
-    version: Annotated[int, Strict(), Field(ge=1, le=INT_MAX)]
+    version: Annotated[Whole, Field(ge=1, le=INT_MAX)]
     reason: Annotated[Text, Field(min_length=1, max_length=TEXT_MAX)]
 
 
