@@ -77,6 +77,8 @@ def test_bodies_are_named_and_typed_as_the_workbook_columns(
             assert first["enum"] == list(column.vocabulary)
         elif column.dtype in json_types:
             assert first["type"] == json_types[column.dtype]
+            if column.dtype == "integer":  # what PostgreSQL's INTEGER holds
+                assert first["maximum"] == 2**31 - 1
             if column.minimum is not None:
                 bound = "exclusiveMinimum" if column.exclusive_minimum else "minimum"
                 assert first[bound] == column.minimum

@@ -68,8 +68,12 @@ def _whole(value: object) -> object:
     return value
 
 
-#: A whole number of a body: a JSON number without a fraction, never a string or boolean.
-Whole = Annotated[int, BeforeValidator(_whole), Strict()]
+def whole(**bounds: Any) -> Any:
+    """A whole number of a body within ``bounds`` (``ge``, ``gt``, ``le``): a JSON number
+    without a fraction, never a string or a boolean. The bounds sit on the integer itself,
+    so that the document states them as ``minimum``/``maximum``."""
+    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(_whole)]
+
 
 #: Text of a body: a JSON string that is real Unicode.
 Text = Annotated[str, Strict(), AfterValidator(_encodable)]
@@ -93,9 +97,7 @@ def json_type(column: schema.Column) -> Any:
         return Literal[column.vocabulary]
     if column.dtype == "integer":
         maximum = getattr(column, "maximum", None)
-        return Annotated[
-            Whole, Field(le=INT_MAX if maximum is None else maximum, **_bounds(column))
-        ]
+        return whole(le=INT_MAX if maximum is None else maximum, **_bounds(column))
     if column.dtype == "number":
         return Annotated[float, Strict(), Field(allow_inf_nan=False, **_bounds(column))]
     if column.dtype == "boolean":
@@ -147,7 +149,7 @@ def row_models(table: schema.Table) -> tuple[type[BaseModel], type[BaseModel], t
         c.name: _optional(c) for c in table.columns if c.name not in fixed_columns(table)
     }
     update["version"] = (
-        Annotated[Whole, Field(ge=1, le=INT_MAX)],
+        whole(ge=1, le=INT_MAX),
         Field(description="the version of the row the change was made from (optimistic lock)"),
     )
     update["reason"] = (

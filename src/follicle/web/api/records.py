@@ -38,13 +38,13 @@ from follicle.web.api.models import (
     TEXT_MAX,
     Forbid,
     Text,
-    Whole,
     cell_values,
     frame_records,
     json_type,
     path_owned,
     records_json,
     row_models,
+    whole,
 )
 from follicle.web.api.problems import responses
 from follicle.web.deps import RegistryDep
@@ -65,7 +65,7 @@ RowKey = Annotated[
 class Removal(Forbid):
     """What a delete needs, as on the pages: the version read and a reason."""
 
-    version: Annotated[Whole, Field(ge=1, le=INT_MAX)]
+    version: whole(ge=1, le=INT_MAX)  # type: ignore[valid-type]
     reason: Annotated[Text, Field(min_length=1, max_length=TEXT_MAX)]
 
 
