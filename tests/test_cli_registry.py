@@ -228,3 +228,45 @@ def test_identity_import_all_or_nothing_and_never_printing_the_values(registry: 
     for output in (bad.output, good):
         for secret in ("Nahid", "Karimi", "Zahra", "5550", "sister"):
             assert secret not in output
+
+
+def test_token_create_prints_the_token_last_and_revoke_ends_it(registry: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from follicle.store.tokens import token_user
+
+    runner.invoke(app, ["site", "add", "North", "North clinic"])
+    runner.invoke(
+        app,
+        ["user", "add", "nora", "--role", "coordinator", "--site", "North", "--password-stdin"],
+        input="nora's token password\n",
+    )
+    made = runner.invoke(app, ["token", "create", "nora", "--expires", "30d", "--name", "sync"])
+    assert made.exit_code == 0, made.output
+    token = made.output.split()[-1]
+    engine = make_engine(registry)
+    try:
+        with engine.begin() as connection:
+            user = token_user(connection, token, now=datetime.now(UTC))
+            assert user is not None
+            assert user.username == "nora"
+            too_late = datetime.now(UTC) + timedelta(days=30, minutes=1)
+            assert token_user(connection, token, now=too_late) is None
+        listed = runner.invoke(app, ["token", "list", "nora"])
+        assert "sync" in listed.output
+        assert token not in listed.output
+        revoked = runner.invoke(app, ["token", "revoke", token])
+        assert revoked.exit_code == 0, revoked.output
+        with engine.begin() as connection:
+            assert token_user(connection, token, now=datetime.now(UTC)) is None
+    finally:
+        engine.dispose()
+
+
+def test_token_create_refuses_unknown_users_and_lifetimes(registry: str) -> None:
+    unknown = runner.invoke(app, ["token", "create", "nobody"])
+    assert unknown.exit_code == 1
+    assert "no active user 'nobody'" in unknown.output
+    bad = runner.invoke(app, ["token", "create", "nobody", "--expires", "1y"])
+    assert bad.exit_code == 2
+    assert "lifetime '1y'" in bad.output

@@ -938,9 +938,17 @@ identity_app = typer.Typer(
     help="Names and phone numbers of the women (kept apart from the study data, never "
     "exported).\n\nExample:\n\n    follicle identity import phones.csv",
     no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 app.add_typer(identity_app, name="identity")
+token_app = typer.Typer(
+    help="Personal access tokens of the JSON API (/api/v1).\n\nExample:\n\n"
+    "    follicle token create alice --expires 30d",
+    no_args_is_help=True,
+    **_GROUP_SETTINGS,
+)
 app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 app.add_typer(site_app, name="site")
 app.add_typer(audit_log_app, name="audit-log")
 
@@ -1171,6 +1179,112 @@ def site_add(
     console.print(f"[green]Added[/] site [bold]{escape(code.strip())}[/] ({escape(name.strip())})")
 
 
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    expires: Annotated[
+        str, typer.Option(help="Lifetime: days (90d), weeks (12w) or hours (36h).")
+    ] = "90d",
+    name: Annotated[str, typer.Option(help="A label, e.g. the script that uses it.")] = "",
+) -> None:
+    """Make a personal access token for USER; the token is the last word printed.
+
+    The token is shown once and stored only as a hash: keep it in a secret store. It has
+    the user's role and sites, and is sent as ``Authorization: Bearer <token>``.
+
+    Example:
+
+        follicle token create alice --expires 30d --name "nightly REDCap sync"
+    """
+    from datetime import UTC, datetime
+
+    from follicle.store.tokens import create_token, parse_lifetime
+
+    try:
+        lifetime = parse_lifetime(expires)
+    except ValueError as exc:
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                made = create_token(
+                    connection, username, now=datetime.now(UTC), lifetime=lifetime, name=name
+                )
+        finally:
+            engine.dispose()
+    # Plain print, no wrapping or markup: scripts take the last word of the output.
+    console.print(
+        f"Token {made.id} for {escape(made.username)}, valid until "
+        f"{made.expires_at:%Y-%m-%d %H:%M} UTC (shown once): {made.token}",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
+    )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[
+        str, typer.Argument(help="The token's number (see `token list`), or the token.")
+    ],
+) -> None:
+    """Revoke a token for good: requests with it are refused from now on.
+
+    Example:
+
+        follicle token revoke 7
+    """
+    from datetime import UTC, datetime
+
+    from follicle.store.tokens import revoke_token, token_id_of
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.begin() as connection:
+                token_id = int(token) if token.isdigit() else token_id_of(connection, token)
+                revoke_token(connection, token_id, now=datetime.now(UTC))
+        finally:
+            engine.dispose()
+    console.print(f"[green]Revoked[/] token {token_id}")
+
+
+@token_app.command("list")
+def token_list(
+    username: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
+) -> None:
+    """The tokens (never the secrets): number, user, label, expiry, revoked, last use.
+
+    Example:
+
+        follicle token list alice
+    """
+    from follicle.store.tokens import list_tokens
+
+    with _handled():
+        engine = _registry_engine()
+        try:
+            with engine.connect() as connection:
+                frame = list_tokens(connection, username)
+        finally:
+            engine.dispose()
+    table = RichTable("id", "user", "name", "expires", "revoked", "last used")
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            str(row.id),
+            escape(row.username),
+            escape(row.name),
+            f"{row.expires_at:%Y-%m-%d}",
+            "" if row.revoked_at is None or row.revoked_at != row.revoked_at else "revoked",
+            ""
+            if row.last_used_at is None or row.last_used_at != row.last_used_at
+            else f"{row.last_used_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
 @identity_app.command("import")
 def identity_import(
     file: Annotated[
@@ -1264,6 +1378,7 @@ adjudicator_app = typer.Typer(
     help="Reviewers designated to decide disputed events (admins always may).\n\nExample:\n\n"
     "    follicle adjudicator add rita",
     no_args_is_help=True,
+    **_GROUP_SETTINGS,
 )
 app.add_typer(adjudicator_app, name="adjudicator")
 

@@ -88,7 +88,7 @@ def test_ensure_schema_is_idempotent(db_url):
     assert schema_revision(engine) is None
     ensure_schema(engine)
     ensure_schema(engine)
-    assert schema_revision(engine) == "0002"
+    assert schema_revision(engine) == "0005"
     engine.dispose()
 
 

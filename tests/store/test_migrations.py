@@ -37,6 +37,7 @@ def test_one_linear_history_starting_at_0001():
     assert scripts.get_heads() == ["0006"]
     assert scripts.get_revision("0004").down_revision == "0003"
     assert scripts.get_revision("0006").down_revision == "0005"
+    assert scripts.get_revision("0005").down_revision == "0004"
     assert scripts.get_revision("0002").down_revision == "0001"
     assert scripts.get_revision("0001").down_revision is None
 

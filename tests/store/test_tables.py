@@ -127,6 +127,7 @@ def test_metadata_holds_exactly_the_workbook_and_registry_tables():
         "users",
         "user_sites",
         "web_sessions",
+        "api_tokens",
         "participant_identity",
         "checklist_submissions",
         "adjudicators",

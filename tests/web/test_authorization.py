@@ -7,6 +7,9 @@ who has one — and "other" the same thing at site B: a coordinator of A must ge
 404 for B's woman as for an ID that does not exist. POSTs carry a valid CSRF token here;
 :func:`test_unsafe_requests_need_the_sessions_csrf_token` sends none or a wrong one.
 
+The JSON API's routes (/api/v1) have their own matrix, :mod:`tests.web.api.matrix`
+(tokens, not sessions), and must all be there.
+
 Answers: 200 page, 303 redirect (to the next page, or to /login for the anonymous),
 403 role not allowed (or bad CSRF), 404 no such record *or* not one of the user's sites,
 422 a form refused (e.g. a coordinator enrolling a woman at another site).
@@ -26,7 +29,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import func, insert, select
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Mount
 
 from follicle.store import records
 from follicle.store.tables import (
@@ -37,9 +40,11 @@ from follicle.store.tables import (
     participant_identity,
     workbook_table,
 )
+from follicle.web.api import PREFIX as API_PREFIX
 from follicle.web.security import new_token
 from follicle.workbook import schema
 
+from .api.matrix import API_ROUTES
 from .conftest import Browser, engine_of
 from .registry_seed import ROLE_USERS, Seeded
 
@@ -414,21 +419,24 @@ ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 
 
-def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """The API routes in ``routes``, also inside included routers (FastAPI ≥ 0.16x keeps
-    each ``include_router`` as one node; the routers here have no prefix)."""
+def api_routes(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[tuple[str, APIRoute]]:
+    """(full path, route) of the routes in ``routes``, also inside included routers (FastAPI
+    ≥ 0.16x keeps each ``include_router`` as one node; the routers here have no prefix) and
+    mounted applications (the JSON API at /api/v1)."""
     for route in routes:
         if isinstance(route, APIRoute):
-            yield route
+            yield prefix + route.path, route
         elif hasattr(route, "original_router"):
-            yield from api_routes(route.original_router.routes)
+            yield from api_routes(route.original_router.routes, prefix)
+        elif isinstance(route, Mount) and isinstance(route.app, FastAPI):
+            yield from api_routes(route.app.routes, prefix + route.path)
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     """Every (method, path) the application answers (static files aside)."""
     return {
-        (method, route.path)
-        for route in api_routes(app.routes)
+        (method, path)
+        for path, route in api_routes(app.routes)
         for method in route.methods
         if method != "HEAD"
     }
@@ -436,12 +444,13 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
 
 def test_every_route_is_in_the_matrix(seeded_app: tuple[FastAPI, Seeded]) -> None:
     app, _ = seeded_app
-    assert app_routes(app) == set(ROUTES)
+    api = {(method, API_PREFIX + path) for method, path in API_ROUTES}
+    assert app_routes(app) == set(ROUTES) | api
 
 
 def test_every_route_but_sign_in_declares_its_roles(seeded_app: tuple[FastAPI, Seeded]) -> None:
     app, _ = seeded_app
-    for route in api_routes(app.routes):
+    for _path, route in api_routes(app.routes):
         roles = [
             d.call.roles  # type: ignore[union-attr]
             for d in route.dependant.dependencies

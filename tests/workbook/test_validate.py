@@ -169,7 +169,13 @@ def test_an_outcome_before_the_conception_is_an_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "rule"), [("2999-01-01", "future_date"), ("1066-10-14", "not_a_date")]
+    ("value", "rule"),
+    [
+        ("2999-01-01", "future_date"),
+        ("1066-10-14", "not_a_date"),
+        # Year 0: Arrow reads it, Python's date cannot hold it (found by the API's fuzzing).
+        ("0000-01-01", "not_a_date"),
+    ],
 )
 def test_a_real_date_beyond_what_a_timestamp_holds_is_a_problem_not_a_crash(
     tmp_path: Path, value: str, rule: str

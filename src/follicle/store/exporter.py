@@ -441,7 +441,11 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
     for table in TABLES:
         frame = frames[table.name]
         owner = owners[table.name]
-        reference = owner.map(first).astype("datetime64[ns]")
+        # reindex, not map: mapping by an empty Series (a registry without injections yet)
+        # makes pandas cast the dates to float and fail.
+        reference = pd.Series(
+            first.reindex(owner.to_numpy()).to_numpy(dtype="datetime64[ns]"), index=owner.index
+        )
         columns: dict[str, pd.Series] = {}
         for column in table.columns:
             values = frame[column.name]

@@ -26,6 +26,9 @@ and the tables of the web registry (migration 0002):
 ``web_sessions``
     server-side sessions: the SHA-256 of the cookie's token (the token itself is never
     stored), the session's CSRF token and its expiry.
+``api_tokens`` (migration 0005)
+    personal access tokens of the JSON API: the SHA-256 of the token (never the token),
+    its owner, a label, when it expires and when it was revoked or last used.
 ``participant_identity``
     a woman's name and phone number, kept apart from her study data: never exported,
     never written to the audit log, shown only to her site's coordinators.
@@ -237,6 +240,19 @@ web_sessions = Table(
     SqlColumn("created_at", DateTime(timezone=True), nullable=False),
     SqlColumn("expires_at", DateTime(timezone=True), nullable=False),
     SqlColumn("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    SqlColumn("id", Integer, primary_key=True, autoincrement=True),
+    SqlColumn("token_hash", String(64), nullable=False, unique=True),
+    SqlColumn("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    SqlColumn("name", String, nullable=False),
+    SqlColumn("created_at", DateTime(timezone=True), nullable=False),
+    SqlColumn("expires_at", DateTime(timezone=True), nullable=False),
+    SqlColumn("revoked_at", DateTime(timezone=True)),
+    SqlColumn("last_used_at", DateTime(timezone=True)),
 )
 
 participant_identity = Table(

@@ -18,6 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from follicle.errors import FollicleError, NotFound
 from follicle.store.engine import ensure_schema, make_engine
+from follicle.web.api import PREFIX as API_PREFIX
+from follicle.web.api import create_api
+from follicle.web.api.problems import api_http_error
 from follicle.web.deps import LoginRequired
 from follicle.web.pages import render
 from follicle.web.registry import Registry, tune_sqlite
@@ -83,6 +86,7 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its duration covers the whole answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(API_PREFIX, create_api(app.state.registry), name="api")
     for module in (auth, worklist, participants, checklist, review, report, audit, admin, data):
         app.include_router(module.router)
     _add_error_pages(app)
@@ -116,6 +120,9 @@ def _add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith(API_PREFIX + "/"):
+            # A path the API's mount could not match (a line break in an ID): still JSON.
+            return await api_http_error(request, exc)
         message = NOT_FOUND_MESSAGE if exc.status_code == 404 else str(exc.detail)
         return render(
             request,

@@ -460,7 +460,10 @@ def _arrow_dates(text: pd.Series, present: pd.Series) -> pd.Series | None:
         dates = pc.cast(pc.if_else(filled, array, None), pa.date32())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    low, high = pc.min(dates).as_py(), pc.max(dates).as_py()
+    try:
+        low, high = pc.min(dates).as_py(), pc.max(dates).as_py()
+    except OverflowError:  # year 0: Arrow holds it, Python's date cannot; pandas says why
+        return None
     if low is not None and (low < _DATE_RANGE[0] or high > _DATE_RANGE[1]):
         return None
     values = dates.cast(pa.timestamp("ns")).to_numpy(zero_copy_only=False)

@@ -1,0 +1,349 @@
+"""The workbook's tables as resources: participants and everything recorded about a woman.
+
+Generated from the schema, one set of operations per table (:func:`table_router`)::
+
+    GET    /participants                      the women of the token's sites
+    POST   /participants                      enrol: a participants row
+    GET    /participants/{participant_id}     her participants row
+    PATCH  /participants/{participant_id}     change it (version + reason)
+    GET    /participants/{participant_id}/{table}          her rows of a table
+    POST   /participants/{participant_id}/{table}          add one
+    GET    /participants/{participant_id}/{table}/{key}    one row
+    PATCH  /participants/{participant_id}/{table}/{key}    change it (version + reason)
+    DELETE /participants/{participant_id}/{table}/{key}    delete it (version + reason)
+
+Every write is the store's (:mod:`follicle.store.records`): the same role and site
+checks, the same validation by the workbook's rules on her rows, the same versions,
+reasons and audit entries as the pages. A row named under another woman's URL is not
+found, as on the pages.
+"""
+# No ``from __future__ import annotations`` here: the routes are made in a loop, and
+# FastAPI must see their body models as objects, not as names it cannot resolve.
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import pandas as pd
+from fastapi import APIRouter, Body, Path, Query, Response
+from pydantic import BaseModel, Field, create_model
+from sqlalchemy import Connection
+
+from follicle.errors import NotFound, Problem, WorkbookInvalid
+from follicle.store import records
+from follicle.store.accounts import User
+from follicle.store.tables import ROW_ID
+from follicle.web.api.auth import ClinicalReader, Enroller
+from follicle.web.api.models import (
+    INT_MAX,
+    TEXT_MAX,
+    Forbid,
+    Text,
+    cell_values,
+    frame_records,
+    json_type,
+    path_owned,
+    records_json,
+    row_models,
+    whole,
+)
+from follicle.web.api.problems import responses
+from follicle.web.deps import RegistryDep
+from follicle.web.routes.participants import _owned_keys, _parent_is_hers, _sites
+from follicle.workbook import schema
+
+#: A study ID or row key in a URL: anything printable (the store decides whether it exists).
+KEY_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+ParticipantId = Annotated[
+    str, Path(pattern=KEY_PATTERN, max_length=200, description="the woman's study ID")
+]
+RowKey = Annotated[
+    str, Path(pattern=KEY_PATTERN, max_length=200, description="the row's key or number")
+]
+
+
+class Removal(Forbid):
+    """What a delete needs, as on the pages: the version read and a reason."""
+
+    version: whole(ge=1, le=INT_MAX)  # type: ignore[valid-type]
+    reason: Annotated[Text, Field(min_length=1, max_length=TEXT_MAX)]
+
+
+def _summary_model() -> type[BaseModel]:
+    """A line of the participant list (:func:`follicle.store.records.list_participants`)."""
+    p = schema.PARTICIPANTS
+    date_or_none = json_type(p.column("birth_date")) | None
+    return create_model(
+        "ParticipantSummary",
+        participant_id=(str, ...),
+        site=(str, ...),
+        arm=(str | None, None),
+        birth_date=(date_or_none, None),
+        consent_date=(date_or_none, None),
+        injections=(int, 0),
+        first_injection=(date_or_none, None),
+        last_contact=(date_or_none, None),
+    )
+
+
+ParticipantSummary = _summary_model()
+
+
+def location(participant_id: str, table: schema.Table | None = None, key: str = "") -> str:
+    """The URL of a row (or of the woman), each part percent-encoded."""
+    url = f"/api/v1/participants/{quote(participant_id, safe='')}"
+    return url if table is None else f"{url}/{table.name}/{quote(key, safe='')}"
+
+
+def _key_column(table: schema.Table) -> str:
+    return table.key or ROW_ID
+
+
+def _her_rows(connection: Connection, user: User, pid: str) -> dict[str, pd.DataFrame]:
+    return records.participant(connection, user, pid)
+
+
+def _record(rows: dict[str, pd.DataFrame], table: schema.Table, key: str) -> dict[str, Any]:
+    frame = rows[table.name]
+    column = _key_column(table)
+    found = frame[frame[column].astype("string") == key]
+    if found.empty:
+        raise NotFound(f"{table.name} {key}")
+    return records_json(table, found, column)[0]
+
+
+def _invalid(table: schema.Table, column: str, value: str | None, message: str) -> WorkbookInvalid:
+    return WorkbookInvalid([Problem(table.filename, None, column, value, "required", message)])
+
+
+def _changes(body: BaseModel) -> dict[str, str]:
+    given = body.model_dump(exclude_unset=True)
+    given.pop("version", None)
+    given.pop("reason", None)
+    return cell_values(given)
+
+
+def participants_router() -> APIRouter:
+    """The women: list, enrol, read, change."""
+    table = schema.PARTICIPANTS
+    create_body, update_body, record = row_models(table)
+    router = APIRouter(tags=["participants"])
+
+    @router.get(
+        "/participants",
+        response_model=list[ParticipantSummary],  # type: ignore[valid-type]
+        operation_id="list_participants",
+        responses=responses(422),
+    )
+    def list_participants(
+        user: ClinicalReader,
+        reg: RegistryDep,
+        site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
+        q: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
+    ) -> Any:
+        """The women of the token's sites (``site`` narrows to one, ``q`` searches IDs)."""
+        with reg.read() as connection:
+            frame = records.list_participants(connection, user, site=site, search=q)
+        # Names and phones stay on the pages: the API carries study data only.
+        return frame_records(frame.drop(columns=["full_name", "phone"], errors="ignore"))
+
+    @router.post(
+        "/participants",
+        status_code=201,
+        response_model=record,
+        operation_id="create_participant",
+        responses=responses(409, 422),
+    )
+    def create_participant(
+        body: Annotated[create_body, Body()],  # type: ignore[valid-type]
+        user: Enroller,
+        reg: RegistryDep,
+        response: Response,
+    ) -> Any:
+        """Enrol a woman: a participants row, at one of the token's sites."""
+        values = cell_values(body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+        with reg.write() as connection:
+            if values.get("site") not in {code for code, _ in _sites(connection, user)}:
+                raise _invalid(table, "site", values.get("site"), "choose one of your sites")
+            saved = records.create(connection, user, table.name, values)
+            rows = _her_rows(connection, user, saved.key)
+        response.headers["Location"] = location(saved.key)
+        return _record(rows, table, saved.key)
+
+    @router.get(
+        "/participants/{participant_id}",
+        response_model=record,
+        operation_id="get_participant",
+        responses=responses(422),
+    )
+    def get_participant(
+        participant_id: ParticipantId, user: ClinicalReader, reg: RegistryDep
+    ) -> Any:
+        """Her participants row."""
+        with reg.read() as connection:
+            rows = _her_rows(connection, user, participant_id)
+        return _record(rows, table, participant_id)
+
+    @router.patch(
+        "/participants/{participant_id}",
+        response_model=record,
+        operation_id="update_participant",
+        responses=responses(409, 422),
+    )
+    def update_participant(
+        participant_id: ParticipantId,
+        body: Annotated[update_body, Body()],  # type: ignore[valid-type]
+        user: Enroller,
+        reg: RegistryDep,
+    ) -> Any:
+        """Change her participants row: the version read and a reason are required."""
+        with reg.write() as connection:
+            _her_rows(connection, user, participant_id)
+            records.update(
+                connection,
+                user,
+                table.name,
+                participant_id,
+                _changes(body),
+                version=body.version,  # type: ignore[attr-defined]
+                reason=body.reason,  # type: ignore[attr-defined]
+            )
+            rows = _her_rows(connection, user, participant_id)
+        return _record(rows, table, participant_id)
+
+    return router
+
+
+def table_router(table: schema.Table) -> APIRouter:
+    """List, add, read, change and delete a woman's rows of ``table``."""
+    create_body, update_body, record = row_models(table)
+    router = APIRouter(tags=[table.name])
+    base = f"/participants/{{participant_id}}/{table.name}"
+    noun = table.noun
+
+    @router.get(
+        base,
+        response_model=list[record],  # type: ignore[valid-type]
+        operation_id=f"list_{table.name}",
+        responses=responses(422),
+        summary=f"Her {table.name}",
+    )
+    def list_rows(participant_id: ParticipantId, user: ClinicalReader, reg: RegistryDep) -> Any:
+        with reg.read() as connection:
+            rows = _her_rows(connection, user, participant_id)
+        return records_json(table, rows[table.name], _key_column(table))
+
+    @router.post(
+        base,
+        status_code=201,
+        response_model=record,
+        operation_id=f"create_{table.name}",
+        responses=responses(409, 422),
+        summary=f"Add {table.a_noun}",
+    )
+    def create_row(
+        participant_id: ParticipantId,
+        body: Annotated[create_body, Body()],  # type: ignore[valid-type]
+        user: Enroller,
+        reg: RegistryDep,
+        response: Response,
+    ) -> Any:
+        values = cell_values(body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
+        if path_owned(table):
+            values["participant_id"] = participant_id
+        with reg.write() as connection:
+            rows = _her_rows(connection, user, participant_id)
+            _parent_is_hers(rows, table, values)
+            saved = records.create(connection, user, table.name, values)
+            rows = _her_rows(connection, user, participant_id)
+        response.headers["Location"] = (
+            f"/api/v1{base.format(participant_id=participant_id)}/{saved.key}"
+        )
+        return _record(rows, table, saved.key)
+
+    @router.get(
+        base + "/{key}",
+        response_model=record,
+        operation_id=f"get_{table.name}",
+        responses=responses(422),
+        summary=f"One {noun}",
+    )
+    def get_row(
+        participant_id: ParticipantId, key: RowKey, user: ClinicalReader, reg: RegistryDep
+    ) -> Any:
+        with reg.read() as connection:
+            rows = _her_rows(connection, user, participant_id)
+        return _record(rows, table, key)
+
+    @router.patch(
+        base + "/{key}",
+        response_model=record,
+        operation_id=f"update_{table.name}",
+        responses=responses(409, 422),
+        summary=f"Change {table.a_noun}",
+    )
+    def update_row(
+        participant_id: ParticipantId,
+        key: RowKey,
+        body: Annotated[update_body, Body()],  # type: ignore[valid-type]
+        user: Enroller,
+        reg: RegistryDep,
+    ) -> Any:
+        with reg.write() as connection:
+            rows = _her_rows(connection, user, participant_id)
+            if key not in _owned_keys(rows, table):
+                raise NotFound(f"{table.name} {key}")
+            records.update(
+                connection,
+                user,
+                table.name,
+                key,
+                _changes(body),
+                version=body.version,  # type: ignore[attr-defined]
+                reason=body.reason,  # type: ignore[attr-defined]
+            )
+            rows = _her_rows(connection, user, participant_id)
+        return _record(rows, table, key)
+
+    @router.delete(
+        base + "/{key}",
+        status_code=204,
+        response_class=Response,
+        operation_id=f"delete_{table.name}",
+        responses=responses(409, 422),
+        summary=f"Delete {table.a_noun}",
+    )
+    def delete_row(
+        participant_id: ParticipantId,
+        key: RowKey,
+        body: Annotated[Removal, Body()],
+        user: Enroller,
+        reg: RegistryDep,
+    ) -> Response:
+        with reg.write() as connection:
+            rows = _her_rows(connection, user, participant_id)
+            if key not in _owned_keys(rows, table):
+                raise NotFound(f"{table.name} {key}")
+            records.delete(
+                connection, user, table.name, key, version=body.version, reason=body.reason
+            )
+        return Response(status_code=204)
+
+    for route in (list_rows, create_row, get_row, update_row, delete_row):
+        route.__doc__ = f"{route.__name__.replace('_', ' ').capitalize()}: {table.description}."
+    return router
+
+
+def body_fields() -> dict[str, tuple[str, ...]]:
+    """Each write route's body fields (for the pointers of its problems)."""
+    out: dict[str, tuple[str, ...]] = {"/participants": schema.PARTICIPANTS.column_names}
+    out["/participants/{participant_id}"] = (*schema.PARTICIPANTS.column_names, "version", "reason")
+    for table in schema.TABLES[1:]:
+        base = f"/participants/{{participant_id}}/{table.name}"
+        out[base] = out[base + "/{key}"] = (*table.column_names, "version", "reason")
+    return out
+
+
+def routers() -> list[APIRouter]:
+    """The routers of the eight tables."""
+    return [participants_router(), *(table_router(t) for t in schema.TABLES[1:])]

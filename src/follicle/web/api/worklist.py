@@ -1,0 +1,67 @@
+"""The follow-up worklist: the contacts due, overdue, done and upcoming at the token's sites."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from follicle.store import schedule
+from follicle.web.api.auth import Enroller
+from follicle.web.api.models import frame_records
+from follicle.web.api.problems import responses
+from follicle.web.api.records import KEY_PATTERN
+from follicle.web.deps import RegistryDep
+
+router = APIRouter(tags=["worklist"])
+
+Status = Literal[schedule.STATUSES]  # type: ignore[valid-type]
+Sort = Literal[schedule.COLUMNS + ("site",)]  # type: ignore[valid-type]
+
+
+class Milestone(BaseModel):
+    """One scheduled contact of a woman (see :func:`follicle.store.schedule.milestones`)."""
+
+    participant_id: str
+    site: str
+    milestone: str = Field(description="code unique within the woman: inj1-3m, yearly-2")
+    kind: str = Field(description="the contacts' milestone word it needs: 3m, 6m, 12m, annual")
+    label: str
+    injection: int | None = Field(None, description="the injection's number (none: yearly)")
+    due_date: str = Field(json_schema_extra={"format": "date"})
+    window_start: str = Field(json_schema_extra={"format": "date"})
+    window_end: str = Field(json_schema_extra={"format": "date"})
+    status: Status
+    contact_date: str | None = Field(None, description="the contact that fulfilled it")
+
+
+class Worklist(BaseModel):
+    """The milestones asked for, and how many of each status before the status filter."""
+
+    counts: dict[str, int]
+    items: list[Milestone]
+
+
+@router.get("/worklist", response_model=Worklist, operation_id="worklist", responses=responses(422))
+def worklist(
+    user: Enroller,
+    reg: RegistryDep,
+    site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
+    status: Status | None = None,
+    sort: Sort = "due_date",  # type: ignore[valid-type]
+    desc: bool = False,
+) -> Any:
+    """Contacts of the token's sites, filtered by site and status, sorted, with counts."""
+    with reg.read() as connection:
+        frame, counts = schedule.worklist(
+            connection,
+            user,
+            today=date.today(),
+            site=site,
+            status=status,
+            sort=sort,
+            descending=desc,
+        )
+    return {"counts": counts, "items": frame_records(frame)}

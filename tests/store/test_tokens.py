@@ -1,0 +1,134 @@
+"""Personal access tokens: stored hashed, expiring, revocable, audited; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from follicle.errors import NotFound
+from follicle.store.accounts import create_site, create_user, set_user_active, set_user_sites
+from follicle.store.chain import utc, verify_chain
+from follicle.store.tables import api_tokens, audit_log
+from follicle.store.tokens import (
+    DEFAULT_LIFETIME,
+    PREFIX,
+    TOUCH,
+    create_token,
+    list_tokens,
+    parse_lifetime,
+    revoke_token,
+    token_hash,
+    token_id_of,
+    token_user,
+)
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def nora(engine):
+    with engine.begin() as connection:
+        create_site(connection, "North", "North clinic")
+        create_site(connection, "South", "South clinic")
+        return create_user(connection, "nora", "pw", "coordinator", ["North"])
+
+
+def test_a_token_is_stored_only_as_its_sha256(engine, nora) -> None:
+    with engine.begin() as connection:
+        made = create_token(connection, "nora", now=NOW)
+    assert made.token.startswith(PREFIX)
+    assert len(made.token) > 40
+    with engine.connect() as connection:
+        stored = connection.execute(select(api_tokens)).mappings().one()
+        entries = connection.execute(select(audit_log.c.after)).scalars().all()
+    assert stored["token_hash"] == token_hash(made.token) != made.token
+    assert made.token not in json.dumps([dict(stored), entries], default=str)
+
+
+def test_a_token_acts_as_its_user_with_her_sites_of_today(engine, nora) -> None:
+    with engine.begin() as connection:
+        made = create_token(connection, "nora", now=NOW)
+        user = token_user(connection, made.token, now=NOW + timedelta(hours=1))
+        assert user is not None
+        assert user.username == "nora"
+        assert user.role == "coordinator"
+        assert user.sites == {"North"}
+        set_user_sites(connection, nora.id, ["South"], actor="test")
+        moved = token_user(connection, made.token, now=NOW + timedelta(hours=2))
+    assert moved is not None
+    assert moved.sites == {"South"}
+
+
+def test_a_token_lives_90_days_by_default_and_not_a_second_longer(engine, nora) -> None:
+    with engine.begin() as connection:
+        made = create_token(connection, "nora", now=NOW)
+    assert made.expires_at == NOW + DEFAULT_LIFETIME == NOW + timedelta(days=90)
+    with engine.begin() as connection:
+        assert token_user(connection, made.token, now=NOW + timedelta(days=90, seconds=-1))
+        assert token_user(connection, made.token, now=NOW + timedelta(days=90)) is None
+
+
+def test_a_revoked_token_is_refused_and_the_revocation_audited(engine, nora) -> None:
+    with engine.begin() as connection:
+        made = create_token(connection, "nora", now=NOW, name="sync")
+        assert token_id_of(connection, made.token) == made.id
+        revoke_token(connection, made.id, now=NOW, actor="ada")
+        revoke_token(connection, made.id, now=NOW, actor="ada")  # twice: one entry
+        assert token_user(connection, made.token, now=NOW) is None
+    with engine.connect() as connection:
+        entries = connection.execute(
+            select(audit_log.c.actor, audit_log.c.action, audit_log.c.after).where(
+                audit_log.c.table_name == "api_tokens"
+            )
+        ).all()
+        assert verify_chain(connection).ok
+    assert [(a, b) for a, b, _ in entries] == [("cli", "create"), ("ada", "update")]
+    assert json.loads(entries[0][2])["name"] == "sync"
+
+
+def test_a_disabled_users_token_is_refused(engine, nora) -> None:
+    with engine.begin() as connection:
+        made = create_token(connection, "nora", now=NOW)
+        set_user_active(connection, nora.id, False)
+        assert token_user(connection, made.token, now=NOW) is None
+
+
+@pytest.mark.parametrize("token", ["", "flc_", "flc_not-a-token", "not-even-prefixed"])
+def test_unknown_tokens_are_refused(engine, nora, token: str) -> None:
+    with engine.begin() as connection:
+        assert token_user(connection, token, now=NOW) is None
+
+
+def test_unknown_users_and_tokens_are_not_found(engine, nora) -> None:
+    with engine.begin() as connection, pytest.raises(NotFound):
+        create_token(connection, "nobody", now=NOW)
+    with engine.begin() as connection, pytest.raises(NotFound):
+        revoke_token(connection, 999, now=NOW)
+    with engine.begin() as connection, pytest.raises(NotFound):
+        token_id_of(connection, "flc_unknown")
+
+
+def test_the_last_use_is_written_at_most_once_a_minute(engine, nora) -> None:
+    with engine.begin() as connection:
+        made = create_token(connection, "nora", now=NOW)
+        for seconds in (0, 10, TOUCH.total_seconds() + 1):
+            token_user(connection, made.token, now=NOW + timedelta(seconds=seconds))
+        frame = list_tokens(connection, "nora")
+    assert list(frame["name"]) == ["token of nora"]
+    assert utc(frame["last_used_at"].iloc[0].to_pydatetime()) == NOW + TOUCH + timedelta(seconds=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"), [("90d", 90), ("90", 90), ("2w", 14), ("36h", 1.5), (" 7d ", 7)]
+)
+def test_lifetimes_are_read_in_days_weeks_or_hours(text: str, days: float) -> None:
+    assert parse_lifetime(text) == timedelta(days=days)
+
+
+@pytest.mark.parametrize("text", ["", "0d", "-3d", "1y", "400d", "ninety"])
+def test_unreadable_or_unbounded_lifetimes_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="lifetime"):
+        parse_lifetime(text)
