@@ -71,7 +71,12 @@ DOCUMENTED = _documented()
 
 
 #: Each cohort's results with Table 1 by a group (``table1_by``) among them.
-BY = {"small": "site", "seed_cohort": "age_group", "generated": "menses_baseline", "arms_cohort": "age_group"}
+BY = {
+    "small": "site",
+    "seed_cohort": "age_group",
+    "generated": "menses_baseline",
+    "arms_cohort": "age_group",
+}
 
 
 def _by(cohort: Cohort, which: str) -> Cohort:

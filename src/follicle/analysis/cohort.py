@@ -43,11 +43,11 @@ from follicle.analysis import (
     time_to_pregnancy_figure,
     two_by_two,
 )
+from follicle.analysis.adjudicated import Adjudicated, adjudicated_workbook
+from follicle.analysis.agreement import review_summary
 from follicle.analysis.arms import compare as arms_compare
 from follicle.analysis.arms import data as arms_data
 from follicle.analysis.arms import figures as arms_figures
-from follicle.analysis.adjudicated import Adjudicated, adjudicated_workbook
-from follicle.analysis.agreement import review_summary
 from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
 from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
