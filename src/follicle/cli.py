@@ -937,14 +937,12 @@ audit_log_app = typer.Typer(
 identity_app = typer.Typer(
     help="Names and phone numbers of the women (kept apart from the study data, never "
     "exported).\n\nExample:\n\n    follicle identity import phones.csv",
-    no_args_is_help=True,
     **_GROUP_SETTINGS,
 )
 app.add_typer(identity_app, name="identity")
 token_app = typer.Typer(
     help="Personal access tokens of the JSON API (/api/v1).\n\nExample:\n\n"
     "    follicle token create alice --expires 30d",
-    no_args_is_help=True,
     **_GROUP_SETTINGS,
 )
 app.add_typer(user_app, name="user")
@@ -1377,7 +1375,6 @@ def audit_log_verify(
 adjudicator_app = typer.Typer(
     help="Reviewers designated to decide disputed events (admins always may).\n\nExample:\n\n"
     "    follicle adjudicator add rita",
-    no_args_is_help=True,
     **_GROUP_SETTINGS,
 )
 app.add_typer(adjudicator_app, name="adjudicator")

@@ -176,7 +176,7 @@ def _box_note(values: dict[str, Number]) -> str:
     )
 
 
-def _axes(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
+def axes_for(ax: Axes | None, size: tuple[float, float]) -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
     if ax is not None:
@@ -194,7 +194,7 @@ def _integer_ticks() -> Any:
     return MaxNLocator(integer=True)
 
 
-def _no_data(ax: Axes) -> None:
+def say_no_data(ax: Axes) -> None:
     """Say :data:`NO_DATA` in the middle of an axes that has nothing to show (no ticks:
     an empty axes has no scale worth reading)."""
     ax.set_xticks([])
@@ -224,10 +224,10 @@ def plot_figure1(data: Result, ax: Axes | None = None) -> Figure:
     ax
         Axes to draw on; a new :class:`~matplotlib.figure.Figure` is made when ``None``.
     """
-    figure, ax = _axes(ax, (7.5, 4.0))
+    figure, ax = axes_for(ax, (7.5, 4.0))
     table = data.table
     if not data.values.get("pregnancies"):
-        _no_data(ax)
+        say_no_data(ax)
         ax.set_xlabel("Months after injection")
         ax.set_ylabel("Pregnancies (n)")
         ax.set_title(data.title, fontsize="medium")
@@ -264,7 +264,7 @@ def plot_figure2(data: Result, ax: Axes | None = None) -> Figure:
     sideways by a fixed, seeded jitter so the figure is reproducible. With no pregnant woman
     the axes are drawn empty, labelled, with :data:`NO_DATA` in the middle.
     """
-    figure, ax = _axes(ax, (4.5, 5.0))
+    figure, ax = axes_for(ax, (4.5, 5.0))
     v = data.values
     outliers = data.table.loc[data.table["outlier"], "age"].astype(float).to_numpy()
     if v["n"]:
@@ -290,7 +290,7 @@ def plot_figure2(data: Result, ax: Axes | None = None) -> Figure:
         ax.scatter(1 + jitter, ages, s=14, color="0.3", zorder=3, label="Women")
         ax.yaxis.set_major_locator(_integer_ticks())
     else:
-        _no_data(ax)
+        say_no_data(ax)
     ax.set_ylabel("Age at first injection (years)")
     ax.set_title("\n".join(textwrap.wrap(data.title, 36)), fontsize="medium")
     return figure

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from follicle.analysis.figures import _axes
+from follicle.analysis.figures import axes_for
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 
 if TYPE_CHECKING:
@@ -692,7 +692,7 @@ def plot_forest(data: Result, ax: Axes | None = None) -> Figure:
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     table = data.table
-    figure, ax = _axes(ax, (7.5, 1.2 + 0.45 * max(len(table), 2)))
+    figure, ax = axes_for(ax, (7.5, 1.2 + 0.45 * max(len(table), 2)))
     ax.set_title(data.title, fontsize="medium")
     if not data.values.get("estimable"):
         ax.set_xticks([])

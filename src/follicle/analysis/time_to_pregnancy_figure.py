@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from follicle.analysis.competing_risks import aalen_johansen, loglog_interval
-from follicle.analysis.figures import _axes, _no_data
+from follicle.analysis.figures import axes_for, say_no_data
 from follicle.analysis.result import Number, Result
 from follicle.analysis.survival import at_risk
 from follicle.analysis.time_to_pregnancy import (
@@ -195,14 +195,14 @@ def plot_time_to_pregnancy(result: Result, ax: Axes | None = None) -> Figure:
     ax
         Axes to draw on; a new :class:`~matplotlib.figure.Figure` is made when ``None``.
     """
-    figure, ax = _axes(ax, (7.5, 5.5))
+    figure, ax = axes_for(ax, (7.5, 5.5))
     table = result.table
     steps = table.loc[table["kind"].eq("step")]
     ax.set_xlabel("Months since the first injection")
     ax.set_ylabel("Cumulative incidence of pregnancy (%)")
     ax.set_title("\n".join(textwrap.wrap(result.title, 70)), fontsize="medium")
     if steps.empty:
-        _no_data(ax)
+        say_no_data(ax)
         return figure
     overall = steps.loc[steps["curve"].eq("all")]
     ax.fill_between(

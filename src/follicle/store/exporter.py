@@ -456,7 +456,13 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
             elif table.name == "participants" and column.name == "birth_date":
                 columns[AGE_COLUMN] = completed_years(values, reference)
                 last = frames["contacts"].groupby("participant_id")["contact_date"].max()
-                at_last = frame["participant_id"].map(last).astype("datetime64[ns]")
+                # reindex, not map: see ``reference`` above.
+                at_last = pd.Series(
+                    last.reindex(frame["participant_id"].to_numpy()).to_numpy(
+                        dtype="datetime64[ns]"
+                    ),
+                    index=frame.index,
+                )
                 columns[AGE_AT_LAST_CONTACT] = completed_years(values, at_last)
             elif column.is_date:
                 columns[day_column(column.name)] = (values - reference).dt.days.astype("Int64")

@@ -238,7 +238,8 @@ def _checklist(c: Context, site: str) -> ApiRequest:
         "milestone": "unscheduled",
         "menses": "regular",
         "vital_status": "alive",
-        "conditions": {"ovarian_cyst": {"answer": "no"}},
+        # The checklist asks every condition: each must be answered.
+        "conditions": {word: {"answer": "no"} for word in schema.MATERNAL_CONDITIONS},
     }
     return ApiRequest("POST", f"/participants/{c.pid(site)}/checklist", body)
 

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from follicle.store.chain import verify_chain
+from follicle.store.schedule import STATUSES
 from follicle.store.tables import audit_log
 from follicle.workbook import schema
 
@@ -147,11 +148,16 @@ def test_a_site_of_someone_else_is_refused_at_the_site_field(api) -> None:
     assert answer.json()["errors"][0]["pointer"] == "#/site"
 
 
-def test_an_id_taken_is_a_conflict(api) -> None:
+def test_an_id_taken_is_refused_naming_the_field_and_rule(api) -> None:
     _, _, client = api
     answer = client.post("/participants", {**ENROLMENT, "participant_id": PID})
-    assert answer.status_code == 409
-    assert answer.json()["code"] == "conflict"
+    assert answer.status_code == 422
+    [error] = answer.json()["errors"]
+    assert (error["pointer"], error["rule"], error["value"]) == (
+        "#/participant_id",
+        "duplicate_id",
+        PID,
+    )
 
 
 def test_a_change_needs_the_version_read_and_a_reason_and_is_audited_with_it(api) -> None:
@@ -252,7 +258,8 @@ def test_the_audit_trail_shows_the_change_and_its_reason(api) -> None:
     version = _version(client, url)
     client.patch(url, {"menses": "amenorrhea", "version": version, "reason": "phoned back"})
     trail = client.get(f"/participants/{PID}/audit").json()
-    last = trail[-1]
+    last = trail[0]  # newest first
+    assert [line["id"] for line in trail] == sorted((line["id"] for line in trail), reverse=True)
     assert (last["table"], last["key"], last["column"]) == ("contacts", key, "menses")
     assert (last["new"], last["reason"]) == ("amenorrhea", "phoned back")
     assert last["actor"] == "coord_a"
@@ -260,12 +267,15 @@ def test_the_audit_trail_shows_the_change_and_its_reason(api) -> None:
 
 def test_the_worklist_lists_her_milestones_with_counts(api) -> None:
     _, _, client = api
-    answer = client.get("/worklist", params={"status": "overdue", "sort": "due_date"})
+    answer = client.get("/worklist", params={"status": "missed", "sort": "due_date"})
     assert answer.status_code == 200
     body = answer.json()
     assert {item["participant_id"] for item in body["items"]} == {PID}
-    assert {item["status"] for item in body["items"]} == {"overdue"}
-    assert body["counts"]["overdue"] == len(body["items"])
+    assert {item["status"] for item in body["items"]} == {"missed"}
+    assert body["counts"]["missed"] == len(body["items"]) > 0
+    assert body["counts"]["all"] == sum(body["counts"][s] for s in STATUSES)
+    due = [item["due_date"] for item in body["items"]]
+    assert due == sorted(due)
     assert client.get("/worklist", params={"status": "late"}).status_code == 422
 
 

@@ -7,13 +7,17 @@ by model, log scale). Neither computes a statistic: every plotted number is a te
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from follicle.analysis.arms.compare import key
-from follicle.analysis.figures import _axes, _no_data
+from follicle.analysis.figures import axes_for, say_no_data
 from follicle.analysis.result import Result
+
+if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 #: Where the at-risk rows start under the axes, their spacing, and the gap before the
 #: row labels (points).
@@ -36,11 +40,11 @@ def plot_incidence(data: Result, ax: Axes | None = None) -> Figure:
     ax
         Axes to draw on; a new figure when ``None``.
     """
-    figure, ax = _axes(ax, (6.5, 5.0))
+    figure, ax = axes_for(ax, (6.5, 5.0))
     ax.set_title(data.title, fontsize="medium")
     table = data.table
     if table.empty:
-        _no_data(ax)
+        say_no_data(ax)
         return figure
     arms = list(dict.fromkeys(table["arm"]))
     for i, arm in enumerate(arms):
@@ -110,10 +114,10 @@ def plot_forest(data: Result, ax: Axes | None = None) -> Figure:
         Axes to draw on; a new figure when ``None``.
     """
     table = data.table
-    figure, ax = _axes(ax, (7.5, 1.2 + 0.4 * max(len(table), 2)))
+    figure, ax = axes_for(ax, (7.5, 1.2 + 0.4 * max(len(table), 2)))
     ax.set_title(data.title, fontsize="medium")
     if table.empty:
-        _no_data(ax)
+        say_no_data(ax)
         return figure
     rows = np.arange(len(table))[::-1]
     hr = table["HR"].to_numpy(dtype=float)

@@ -1,4 +1,4 @@
-"""A woman's audit trail: every create, update and delete of her records, oldest first."""
+"""A woman's audit trail: every create, update and delete of her records, newest first."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from follicle.store import schedule
+from follicle.store import worklist as worklists
 from follicle.web.api.auth import Enroller
 from follicle.web.api.models import frame_records
 from follicle.web.api.problems import responses
@@ -18,7 +19,7 @@ from follicle.web.deps import RegistryDep
 router = APIRouter(tags=["worklist"])
 
 Status = Literal[schedule.STATUSES]  # type: ignore[valid-type]
-Sort = Literal[schedule.COLUMNS + ("site",)]  # type: ignore[valid-type]
+Sort = Literal[worklists.SORTS]  # type: ignore[valid-type]
 
 
 class Milestone(BaseModel):
@@ -35,6 +36,9 @@ class Milestone(BaseModel):
     window_end: str = Field(json_schema_extra={"format": "date"})
     status: Status
     contact_date: str | None = Field(None, description="the contact that fulfilled it")
+    last_contact: str | None = Field(
+        None, description="her latest contact of any kind", json_schema_extra={"format": "date"}
+    )
 
 
 class Worklist(BaseModel):
