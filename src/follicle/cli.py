@@ -288,9 +288,12 @@ def import_(
     with _handled():
         book = result.workbook()
         engine = make_engine(database_url())
-        summary = _import_with_progress(
-            engine, book, update=update, unknown_sites="create" if create_sites else "refuse"
-        )
+        try:
+            summary = _import_with_progress(
+                engine, book, update=update, unknown_sites="create" if create_sites else "refuse"
+            )
+        finally:
+            engine.dispose()
     console.print(f"[green]Imported[/] {workbook} into {engine.url.render_as_string(True)}")
     console.print(summary)
 
@@ -373,12 +376,17 @@ def export(
         )
     with _handled():
         engine = open_registry()
-        ensure_schema(engine)
-        book = read_registry(engine)
-        shared = deidentify(book, engine) if deidentified else book
-        path = write_workbook(shared, out, format="xlsx" if chosen is ExportFormat.xlsx else "csv")
-        if not deidentified:
-            checkpoint_export(engine)
+        try:
+            ensure_schema(engine)
+            book = read_registry(engine)
+            shared = deidentify(book, engine) if deidentified else book
+            path = write_workbook(
+                shared, out, format="xlsx" if chosen is ExportFormat.xlsx else "csv"
+            )
+            if not deidentified:
+                checkpoint_export(engine)
+        finally:
+            engine.dispose()
     console.print(
         f"[green]Exported[/] {'de-identified ' if deidentified else ''}workbook to {path}"
     )
@@ -483,8 +491,12 @@ def demo(
     with _handled():
         book = load_workbook(seed.path())
         engine = make_engine(f"sqlite:///{database.resolve()}")
-        # The demo registers the bundled cohort's site, so that its coordinators can be given it.
-        summary = _import_with_progress(engine, book, update=False, unknown_sites="create")
+        try:
+            # The demo registers the bundled cohort's site, so that its coordinators can be
+            # given it.
+            summary = _import_with_progress(engine, book, update=False, unknown_sites="create")
+        finally:
+            engine.dispose()
     console.print(f"Demo registry: {database}")
     console.print(summary)
     _print_counts(book.row_counts, "Bundled cohort")
