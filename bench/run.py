@@ -217,7 +217,7 @@ def run_size(
             "floor": ([sys.executable, str(HERE / "floor.py"), str(folder)], {}),
             "validate": (follicle("validate", str(folder)), {}),
             "import_sqlite": (
-                follicle("import", str(folder)),
+                follicle("import", str(folder), "--create-sites"),
                 {"FOLLICLE_DATABASE_URL": sqlite_url},
             ),
             "report_workbook": (follicle("report", str(folder), "--out", str(work / "r1")), {}),
@@ -255,7 +255,7 @@ def run_size(
                 url, drop = postgres_schema_url(args.postgres_url)
                 try:
                     step = _step(
-                        follicle("import", str(folder)),
+                        follicle("import", str(folder), "--create-sites"),
                         {"FOLLICLE_DATABASE_URL": url},
                         args.timeout,
                     )
