@@ -25,8 +25,7 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """The small workbook imported into a SQLite registry (FOLLICLE_DATABASE_URL)."""
     url = f"sqlite:///{tmp_path / 'registry.db'}"
     monkeypatch.setenv("FOLLICLE_DATABASE_URL", url)
-    assert runner.invoke(app, ["import", str(SMALL)]).exit_code == 0
-    assert runner.invoke(app, ["site", "add", "North", "North clinic"]).exit_code == 0
+    assert runner.invoke(app, ["import", str(SMALL), "--create-sites"]).exit_code == 0
     return url
 
 

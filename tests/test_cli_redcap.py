@@ -43,7 +43,7 @@ def _row_counts(url: str) -> dict[str, int]:
 
 
 def test_the_registry_goes_to_redcap_and_back(registry: str, tmp_path: Path) -> None:
-    assert runner.invoke(app, ["import", str(seed.path())]).exit_code == 0
+    assert runner.invoke(app, ["import", str(seed.path()), "--create-sites"]).exit_code == 0
     out = tmp_path / "records"
     result = runner.invoke(app, ["export", str(out), "--format", "redcap"])
     assert result.exit_code == 0, result.output
@@ -60,7 +60,9 @@ def test_the_registry_goes_to_redcap_and_back(registry: str, tmp_path: Path) -> 
 
     # Read back into a second, empty registry: the same rows, value for value.
     second = f"sqlite:///{tmp_path / 'second.db'}"
-    imported = runner.invoke(app, ["import", str(written)], env={"FOLLICLE_DATABASE_URL": second})
+    imported = runner.invoke(
+        app, ["import", str(written), "--create-sites"], env={"FOLLICLE_DATABASE_URL": second}
+    )
     assert imported.exit_code == 0, imported.output
     engine = make_engine(second)
     try:

@@ -27,7 +27,7 @@ from typer.core import TyperGroup, TyperOption
 from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
     from follicle.analysis.cohort import Cohort
     from follicle.store.import_sites import UnknownSites
@@ -960,6 +960,18 @@ def _registry_engine() -> Engine:
     return engine
 
 
+@contextmanager
+def _registry_connection(*, write: bool = False) -> Iterator[Connection]:
+    """A connection to the registry (a transaction when ``write``), its engine disposed
+    after."""
+    engine = _registry_engine()
+    try:
+        with engine.begin() if write else engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def _read_password(password_stdin: bool) -> str:
     import sys
 
@@ -1013,12 +1025,8 @@ def user_add(
     password = _read_password(password_stdin)
     _strong_password(password, username)
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.begin() as connection:
-                user = create_user(connection, username, password, role, site or (), actor="cli")
-        finally:
-            engine.dispose()
+        with _registry_connection(write=True) as connection:
+            user = create_user(connection, username, password, role, site or (), actor="cli")
     sites = ", ".join(sorted(user.sites)) or ("all sites" if role == "admin" else "no site yet")
     console.print(
         f"[green]Created[/] user [bold]{escape(user.username)}[/] ({user.role}; {escape(sites)})"
@@ -1040,12 +1048,8 @@ def user_list() -> None:
     from follicle.store.accounts import list_users
 
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.connect() as connection:
-                frame = list_users(connection)
-        finally:
-            engine.dispose()
+        with _registry_connection() as connection:
+            frame = list_users(connection)
     if frame.empty:
         console.print("No accounts yet: follicle user add NAME --role admin")
         return
@@ -1085,12 +1089,8 @@ def user_passwd(
     password = _read_password(password_stdin)
     _strong_password(password, username)
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.begin() as connection:
-                set_password(connection, user_id_of(connection, username), password)
-        finally:
-            engine.dispose()
+        with _registry_connection(write=True) as connection:
+            set_password(connection, user_id_of(connection, username), password)
     console.print(f"[green]Changed[/] the password of [bold]{escape(username.strip())}[/]")
 
 
@@ -1110,12 +1110,8 @@ def user_disable(
     from follicle.store.accounts import set_user_active, user_id_of
 
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.begin() as connection:
-                set_user_active(connection, user_id_of(connection, username), enable)
-        finally:
-            engine.dispose()
+        with _registry_connection(write=True) as connection:
+            set_user_active(connection, user_id_of(connection, username), enable)
     done = "Enabled" if enable else "Disabled"
     console.print(f"[green]{done}[/] account [bold]{escape(username.strip())}[/]")
 
@@ -1131,12 +1127,8 @@ def site_list() -> None:
     from follicle.store.accounts import site_overview
 
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.connect() as connection:
-                frame = site_overview(connection)
-        finally:
-            engine.dispose()
+        with _registry_connection() as connection:
+            frame = site_overview(connection)
     if frame.empty:
         console.print('No sites yet: follicle site add CODE "Name"')
         return
@@ -1168,12 +1160,8 @@ def site_add(
     from follicle.store.accounts import create_site
 
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.begin() as connection:
-                create_site(connection, code, name, actor="cli")
-        finally:
-            engine.dispose()
+        with _registry_connection(write=True) as connection:
+            create_site(connection, code, name, actor="cli")
     console.print(f"[green]Added[/] site [bold]{escape(code.strip())}[/] ({escape(name.strip())})")
 
 
@@ -1204,14 +1192,10 @@ def token_create(
         errors.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.begin() as connection:
-                made = create_token(
-                    connection, username, now=datetime.now(UTC), lifetime=lifetime, name=name
-                )
-        finally:
-            engine.dispose()
+        with _registry_connection(write=True) as connection:
+            made = create_token(
+                connection, username, now=datetime.now(UTC), lifetime=lifetime, name=name
+            )
     # Plain print, no wrapping or markup: scripts take the last word of the output.
     console.print(
         f"Token {made.id} for {escape(made.username)}, valid until "
@@ -1239,13 +1223,9 @@ def token_revoke(
     from follicle.store.tokens import revoke_token, token_id_of
 
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.begin() as connection:
-                token_id = int(token) if token.isdigit() else token_id_of(connection, token)
-                revoke_token(connection, token_id, now=datetime.now(UTC))
-        finally:
-            engine.dispose()
+        with _registry_connection(write=True) as connection:
+            token_id = int(token) if token.isdigit() else token_id_of(connection, token)
+            revoke_token(connection, token_id, now=datetime.now(UTC))
     console.print(f"[green]Revoked[/] token {token_id}")
 
 
@@ -1262,12 +1242,8 @@ def token_list(
     from follicle.store.tokens import list_tokens
 
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.connect() as connection:
-                frame = list_tokens(connection, username)
-        finally:
-            engine.dispose()
+        with _registry_connection() as connection:
+            frame = list_tokens(connection, username)
     table = RichTable("id", "user", "name", "expires", "revoked", "last used")
     for row in frame.itertuples(index=False):
         table.add_row(
@@ -1384,12 +1360,8 @@ def _set_adjudicator(username: str, designated: bool) -> None:
     from follicle.store.adjudication import set_adjudicator
 
     with _handled():
-        engine = _registry_engine()
-        try:
-            with engine.begin() as connection:
-                set_adjudicator(connection, username, designated, actor="cli")
-        finally:
-            engine.dispose()
+        with _registry_connection(write=True) as connection:
+            set_adjudicator(connection, username, designated, actor="cli")
 
 
 @adjudicator_app.command("add")

@@ -23,15 +23,14 @@ from follicle.report.alt_text import describe
 from follicle.report.build import build_report
 from follicle.report.tables import drop_empty_rows, empty_rows, from_result
 from follicle.workbook import seed
+from live import chromium
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(
     os.environ.get(
         "FOLLICLE_AXE_JS", ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
     )
 )
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 @pytest.fixture(scope="module")
@@ -106,21 +105,15 @@ def test_a_parts_heading_is_printed_with_what_follows_it(report: tuple[Path, Any
 @pytest.fixture(scope="module")
 def axe_results(report: tuple[Path, Any]) -> Iterator[dict[str, Any]]:
     """axe-core's results on the page, in headless Chromium."""
-    missing = [p for p in (CHROMIUM, AXE) if not p.exists()]
-    if missing:
+    if not AXE.exists():
         if os.environ.get("CI"):
-            pytest.fail(f"{', '.join(map(str, missing))} required under CI (.ci/run installs them)")
-        pytest.skip(f"{', '.join(map(str, missing))} not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(report[0].resolve().as_uri())
-            page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-            yield page.evaluate("async () => await axe.run(document)")
-        finally:
-            browser.close()
+            pytest.fail(f"{AXE} required under CI (.ci/run installs it)")
+        pytest.skip(f"{AXE} not installed")
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(report[0].resolve().as_uri())
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        yield page.evaluate("async () => await axe.run(document)")
 
 
 @pytest.mark.browser

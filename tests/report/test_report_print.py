@@ -65,7 +65,7 @@ def _lines(pdf: Path, pdftotext: str) -> list[str]:
 
 def _normal(text: str) -> str:
     """Spaces collapsed; the minus sign as a spreadsheet prints a negative number ("-")."""
-    return " ".join(text.replace("\u2212", "-").split())
+    return " ".join(text.replace("\u2212", "-").replace("\u2011", "-").split())
 
 
 def _occurrences(value: str, lines: Iterable[str]) -> int:

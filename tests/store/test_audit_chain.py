@@ -21,11 +21,12 @@ from follicle.store.chain import (
     entry_hash,
     verify_chain,
 )
-from follicle.store.checklist import ChecklistForm, save_checklist
+from follicle.store.checklist import ChecklistForm, ConditionAnswer, save_checklist
 from follicle.store.engine import alembic_config, ensure_schema
 from follicle.store.exporter import deidentify, read_registry
 from follicle.store.importer import import_workbook
 from follicle.store.tables import WORKBOOK_TABLES, audit_log
+from follicle.workbook.schema import MATERNAL_CONDITIONS
 
 from .helpers import edited
 
@@ -110,7 +111,11 @@ def test_every_write_leaves_its_entry_and_the_chain_verifies(engine, people, sma
             connection,
             north,
             ChecklistForm(
-                participant_id="008", contact_date="2024-02-01", mode="phone", milestone="annual"
+                participant_id="008",
+                contact_date="2024-02-01",
+                mode="phone",
+                milestone="annual",
+                conditions={c: ConditionAnswer("no") for c in MATERNAL_CONDITIONS},
             ),
         )
     deidentify(read_registry(engine), engine, actor="anna")

@@ -33,7 +33,7 @@ def nora(engine):
     with engine.begin() as connection:
         create_site(connection, "North", "North clinic")
         create_site(connection, "South", "South clinic")
-        return create_user(connection, "nora", "pw", "coordinator", ["North"])
+        return create_user(connection, "nora", "a long passphrase", "coordinator", ["North"])
 
 
 def test_a_token_is_stored_only_as_its_sha256(engine, nora) -> None:

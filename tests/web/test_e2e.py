@@ -14,28 +14,22 @@ Screenshots go to ``$FOLLICLE_SCREENSHOTS`` when it is set.
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from follicle.store import accounts
 from follicle.store.engine import ensure_schema, make_engine
+from live import chromium, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 PASSWORD = "a coordinator's long password"
 TODAY = date.today()
 # Her 12-month milestone is overdue with its window still open: one of today's calls.
@@ -43,12 +37,6 @@ INJECTION = TODAY - timedelta(days=380)
 CONSENT = INJECTION - timedelta(days=20)
 CONCEPTION = INJECTION + timedelta(days=60)
 BIRTH = CONCEPTION + timedelta(days=266)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -62,50 +50,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         accounts.create_site(connection, "TEH", "Tehran fertility centre", actor="test")
         accounts.create_user(connection, "midwife", PASSWORD, "coordinator", ["TEH"], actor="test")
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "FOLLICLE_DATABASE_URL": url}
-    log = folder / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "follicle", "serve", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a loaded CI machine imports slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/login").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {log.read_text()}")
-            time.sleep(0.2)
+    with serving(url, folder / "server.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def page() -> Iterator[Page]:
     """A Playwright page in headless Chromium (skipped without Chromium, outside CI)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is required under CI")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser.new_page(viewport={"width": 1280, "height": 900})
 
 
 def _shot(page: Page, name: str) -> None:

@@ -11,14 +11,10 @@ least 24 × 24 px (WCAG 2.2 target size). Headless Chromium against ``follicle s
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 
 from editing import SMALL
@@ -26,8 +22,7 @@ from follicle.store import accounts
 from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.importer import import_workbook
 from follicle.workbook.validate import load_workbook
-
-from .test_e2e import ARGS, CHROMIUM, _free_port
+from live import chromium, serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -55,58 +50,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for name in ("rita", "rex"):
             accounts.create_user(connection, name, PASSWORD, "reviewer", ["North"], actor="test")
     engine.dispose()
-    port = _free_port()
-    log = folder / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "follicle", "serve", "--port", str(port)],
-            env={**os.environ, "FOLLICLE_DATABASE_URL": url},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/login").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {log.read_text()}")
-            time.sleep(0.2)
+    with serving(url, folder / "server.log") as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
+def browser() -> Iterator[Browser]:
     """Headless Chromium (skipped without it, outside CI)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is required under CI")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as browser:
+        yield browser
 
 
 def _signed_in(
-    chromium: Browser, server: str, username: str, width: str, start: str = "/review"
+    browser: Browser, server: str, username: str, width: str, start: str = "/review"
 ) -> Page:
     w, h = WIDTHS[width]
-    page = chromium.new_context(
-        viewport={"width": w, "height": h}, accept_downloads=True
-    ).new_page()
+    page = browser.new_context(viewport={"width": w, "height": h}, accept_downloads=True).new_page()
     page.goto(f"{server}/login?next={start}")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -146,12 +105,12 @@ def _shot(page: Page, name: str) -> None:
 
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_two_reviewers_disagree_and_the_admin_decides(
-    server: str, chromium: Browser, width: str
+    server: str, browser: Browser, width: str
 ) -> None:
     key, outcome = EVENTS[width]
     event = f"{server}/review/pregnancy/{key}"
 
-    rita = _signed_in(chromium, server, "rita", width)
+    rita = _signed_in(browser, server, "rita", width)
     assert "Waiting for my judgment" in rita.content()
     _fits(rita)
     _shot(rita, f"review-queue-{width}")
@@ -168,7 +127,7 @@ def test_two_reviewers_disagree_and_the_admin_decides(
     assert "Your judgment was recorded" in rita.content()
     _fits(rita)
 
-    rex = _signed_in(chromium, server, "rex", width)
+    rex = _signed_in(browser, server, "rex", width)
     rex.goto(event)
     assert "entered twice" not in rex.content()  # blind until both have judged
     rex.check("input[name=verdict][value=confirm]")
@@ -177,7 +136,7 @@ def test_two_reviewers_disagree_and_the_admin_decides(
     assert "entered twice" in rex.content()
     assert "Disputed" in rex.content()
 
-    ada = _signed_in(chromium, server, "ada", width)
+    ada = _signed_in(browser, server, "ada", width)
     ada.goto(f"{server}/review/disputes")
     _fits(ada)
     _shot(ada, f"review-disputes-{width}")
@@ -196,9 +155,9 @@ def test_two_reviewers_disagree_and_the_admin_decides(
 
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_an_analyst_watches_the_live_report_being_computed_then_downloads_it(
-    server: str, chromium: Browser, width: str
+    server: str, browser: Browser, width: str
 ) -> None:
-    anna = _signed_in(chromium, server, "anna", width, start="/report")
+    anna = _signed_in(browser, server, "anna", width, start="/report")
     _fits(anna)
     # The first visit computes (unless the other width's visit already did, at this state).
     anna.wait_for_selector("text=Open the report", timeout=240_000)

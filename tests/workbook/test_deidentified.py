@@ -185,7 +185,10 @@ def test_a_de_identified_workbook_is_never_imported_into_the_registry(
     path = _export(seed_workbook, tmp_path)
     database = tmp_path / "other.db"
     result = CliRunner().invoke(
-        app, ["import", str(path)], env={"FOLLICLE_DATABASE_URL": f"sqlite:///{database}"}
+        app,
+        ["import", str(path)],
+        # wide enough that the problem's text is not wrapped inside its table cell
+        env={"FOLLICLE_DATABASE_URL": f"sqlite:///{database}", "COLUMNS": "400"},
     )
     assert result.exit_code == 1
     assert "cannot be imported into the registry" in " ".join(result.output.split())

@@ -25,6 +25,7 @@ by cell through python-docx's object model costs a second for a report's fifteen
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -236,7 +237,20 @@ def _run(text: str, *, bold: bool = False, italic: bool = False, size: int | Non
         )
     )
     props = f"<w:rPr>{props}</w:rPr>" if props else ""
-    return f'<w:r>{props}<w:t xml:space="preserve">{escape(text)}</w:t></w:r>'
+    return f"<w:r>{props}{_text(text)}</w:r>"
+
+
+#: A hyphen inside a word ("post-injection", "age-adjusted"): a line may not break there.
+_WORD_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+
+
+def _text(text: str) -> str:
+    """The run's text, each hyphen inside a word written as Word's non-breaking hyphen, so
+    that a table cell wraps between words and never splits one."""
+    pieces = _WORD_HYPHEN.split(text)
+    return "<w:noBreakHyphen/>".join(
+        f'<w:t xml:space="preserve">{escape(piece)}</w:t>' for piece in pieces
+    )
 
 
 def _paragraph(runs: str, *, keep_next: bool = False, after: int = 0, style: str = "") -> str:

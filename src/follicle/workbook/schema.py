@@ -526,7 +526,8 @@ JUDGMENTS = Table(
         ),
         Column(
             "event_key",
-            "id",
+            # text, not an ID: a composite of IDs, a condition and a date joined by "|"
+            "text",
             "the event judged: pregnancy_id or infant_id; participant_id for a death; "
             "participant_id|condition|diagnosis_date for a condition; "
             "infant_id|condition|diagnosis_date for an infant condition",

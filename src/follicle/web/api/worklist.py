@@ -54,7 +54,7 @@ def worklist(
     reg: RegistryDep,
     site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
     status: Status | None = None,
-    sort: Sort = "due_date",  # type: ignore[valid-type]
+    sort: Sort = "due_date",
     desc: bool = False,
 ) -> Any:
     """Contacts of the token's sites, filtered by site and status, sorted, with counts."""

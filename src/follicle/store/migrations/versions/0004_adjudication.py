@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("judgment_id", sa.String(), nullable=False),
         sa.Column("participant_id", sa.String(), nullable=False),
         sa.Column("event_type", sa.String(), nullable=False),
-        sa.Column("event_key", sa.String(), nullable=False),
+        sa.Column("event_key", sa.Text(), nullable=False),
         sa.Column("recorded_value", sa.Text(), nullable=False),
         sa.Column("stage", sa.String(), nullable=False),
         sa.Column("reviewer", sa.Text(), nullable=False),
