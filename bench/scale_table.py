@@ -249,6 +249,8 @@ def _replace(text: str, start: str, end: str, body: str, heading: str) -> str:
 
 def update_docs(docs: Path, files: list[Path]) -> None:
     """Replace the tables between the markers of ``docs`` (created when missing)."""
+    # results/ also holds the fuzzer's summaries (fuzz-*.json), which are not suite runs.
+    files = [f for f in files if "started" in json.loads(f.read_text())]
     text = docs.read_text() if docs.exists() else "# Performance\n"
     text = _replace(text, START, END, render(files), "Scale")
     text = _replace(text, SMALL_START, SMALL_END, render_small(files), "Small cohorts")

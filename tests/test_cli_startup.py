@@ -91,3 +91,26 @@ def test_workbook_commands_import_no_analysis_or_database_library(
     assert "pandas" in loaded  # the command ran
     for name in (*ANALYSIS, "sqlalchemy", "alembic", "openpyxl", "docx"):
         assert name not in loaded, name
+
+
+def test_a_report_without_arms_does_not_import_statsmodels_api(tmp_path: Path) -> None:
+    """``statsmodels.api`` pulls in its graphics and time series (about 0.3 s of CPU); the
+    propensity score of the arms imports only the GLM, and only when it fits (issue 13)."""
+    code = (
+        "import sys\n"
+        "from follicle.cli import app\n"
+        f"sys.argv = ['follicle', 'report', {str(seed.path())!r}, '--out', "
+        f"{str(tmp_path)!r}, '--format', 'json']\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('statsmodels')), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert any(tmp_path.iterdir())
+    for name in ("'statsmodels.api'", "'statsmodels.graphics.api'", "'statsmodels.tsa.api'"):
+        assert name not in loaded, name

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import statsmodels.api as sm
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -45,10 +44,13 @@ class Weights:
 def propensity_score(treated: NDArray[np.bool_], x: FloatArray) -> FloatArray:
     """Fitted probability of ``treated`` from a logistic regression on ``x`` (with an
     intercept); R ``fitted(glm(treated ~ x, family = binomial))``."""
+    # Imported here, not at the top: ``statsmodels.api`` also loads its graphics and time
+    # series (about 0.3 s), and a cohort without arms never fits a score (issue 13).
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
     design = np.column_stack([np.ones(len(x)), x])
-    fit = sm.GLM(treated.astype(float), design, family=sm.families.Binomial()).fit(
-        tol=1e-12, maxiter=100
-    )
+    fit = GLM(treated.astype(float), design, family=Binomial()).fit(tol=1e-12, maxiter=100)
     return np.asarray(fit.fittedvalues, dtype=float)
 
 
