@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -160,7 +161,8 @@ class Load:
     stopped.
 
     ``acknowledged`` holds what the server answered 2xx to: ``("participant", pid)``,
-    ``("injection", pid)`` and ``("checklist", pid)``; ``statuses`` every status seen (0: no answer at all).
+    ``("injection", pid)`` and ``("checklist", pid)``;
+    ``statuses`` every status seen (0: no answer at all).
     """
 
     base: str
@@ -270,26 +272,35 @@ def postgres_bin() -> Path:
 
 
 class PrivateCluster:
-    """A PostgreSQL cluster of the test's own, in ``folder`` on a free port (trust auth).
+    """A PostgreSQL cluster of the test's own, on a free port (trust authentication).
 
-    It runs as the ``postgres`` user when the tests run as root (initdb refuses root).
+    When the tests run as root (CI) it runs as the ``postgres`` user, since initdb refuses
+    root; its folder is then a new one under the system's temporary folder, owned by
+    ``postgres``, because pytest's ``tmp_path`` lies in a folder only root may enter.
+    :meth:`close` stops it and removes the folder.
     """
 
     def __init__(self, folder: Path) -> None:
         self.bin = postgres_bin()
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            folder = Path(tempfile.mkdtemp(prefix="follicle-pg-"))
+            shutil.chown(folder, "postgres", "postgres")
+            self._as = ["runuser", "-u", "postgres", "--"]
         self.folder = folder
         self.data = folder / "data"
         self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-        self._as: list[str] = []
-        if os.geteuid() == 0:
-            shutil.chown(folder, "postgres", "postgres")
-            self._as = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
-        subprocess.run(
-            [*self._as, *args], check=True, capture_output=True, timeout=START_SECONDS + 30
+        done = subprocess.run(
+            [*self._as, *args],
+            capture_output=True,
+            text=True,
+            timeout=START_SECONDS + 30,
+            check=False,
         )
+        assert done.returncode == 0, f"{args[0]} failed: {done.stdout}{done.stderr}"
 
     def init(self) -> None:
         """initdb, then start."""
@@ -340,3 +351,5 @@ class PrivateCluster:
                 timeout=60,
                 check=False,
             )
+        if self._as:
+            shutil.rmtree(self.folder, ignore_errors=True)
