@@ -88,8 +88,10 @@ def test_another_database_error_stays_a_500(tmp_path) -> None:
     client = TestClient(_app(tmp_path, exc), raise_server_exceptions=False)
     page = client.get(f"/boom/{PID}")
     problem = client.get(f"{API_PREFIX}/boom/{PID}")
-    assert page.status_code == 500 and "retry-after" not in page.headers
-    assert problem.status_code == 500 and problem.json()["code"] == "server_error"
+    assert page.status_code == 500
+    assert "retry-after" not in page.headers
+    assert problem.status_code == 500
+    assert problem.json()["code"] == "server_error"
 
 
 def test_an_invalidated_connection_is_an_outage() -> None:
@@ -97,6 +99,7 @@ def test_an_invalidated_connection_is_an_outage() -> None:
 
     dropped = DBAPIError("SELECT 1", {}, _DriverError("gone"), connection_invalidated=True)
     other = DBAPIError("SELECT 1", {}, _DriverError("bad"))
-    assert is_outage(dropped) and is_outage(_lost_connection())
+    assert is_outage(dropped)
+    assert is_outage(_lost_connection())
     assert not is_outage(other)
     assert not is_outage(IntegrityError("INSERT", {}, _DriverError("duplicate key")))
