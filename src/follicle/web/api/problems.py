@@ -299,6 +299,8 @@ ERROR_RESPONSES: dict[int, str] = {
     403: "the token's user may not do this (problem+json, code permission_denied)",
     404: "no such record, or not one of the user's sites (problem+json, code not_found)",
     422: "the request or the data broke a rule; each problem located in errors",
+    503: "the database is out of reach for a moment: try again after Retry-After seconds "
+    "(problem+json, code database_unavailable)",
 }
 
 
