@@ -189,7 +189,7 @@ class Load:
             worker.join(timeout=TIMEOUT + 5)
         assert not any(w.is_alive() for w in self._workers), "a client thread hung"
 
-    def wait_for(self, count: int, seconds: float = 20.0) -> None:
+    def wait_for(self, count: int, seconds: float = 30.0) -> None:
         """Until ``count`` saves were acknowledged (bounded)."""
         deadline = time.monotonic() + seconds
         while len(self.acknowledged) < count and time.monotonic() < deadline:
