@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy import func, select
 
 from follicle.store.engine import make_engine
-from follicle.store.tables import workbook_table
+from follicle.store.tables import audit_log, workbook_table
 from follicle.web.outage import RETRY_AFTER_SECONDS
 from follicle.web.security import SESSION_COOKIE
 from testdb import postgres_schema, postgres_url
@@ -70,6 +70,17 @@ def _check_registry(url: str, acknowledged: set[tuple[str, str]]) -> None:
                 ).all()
             )
             injected = set(connection.scalars(select(injections.c.participant_id)))
+            rows = {
+                name: connection.scalar(select(func.count()).select_from(workbook_table(name)))
+                for name in ("participants", "injections", "contacts", "conditions")
+            }
+            created = dict(
+                connection.execute(
+                    select(audit_log.c.table_name, func.count())
+                    .where(audit_log.c.action == "create")
+                    .group_by(audit_log.c.table_name)
+                ).all()
+            )
             diagnosed = dict(
                 connection.execute(
                     select(conditions.c.participant_id, func.count()).group_by(
@@ -90,6 +101,8 @@ def _check_registry(url: str, acknowledged: set[tuple[str, str]]) -> None:
     assert contacted.keys() == diagnosed.keys()
     assert set(diagnosed.values()) <= {1}
     assert set(contacted) | injected <= women, "rows without their woman"
+    # Every row saved came with its audit entry (same transaction), and no entry without it.
+    assert {name: created.get(name, 0) for name in rows} == rows
     verified = audit_log_verifies(url)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
