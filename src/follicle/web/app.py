@@ -14,6 +14,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from follicle.errors import FollicleError, NotFound
@@ -22,9 +23,11 @@ from follicle.web.api import PREFIX as API_PREFIX
 from follicle.web.api import create_api
 from follicle.web.api.problems import api_http_error
 from follicle.web.deps import LoginRequired
+from follicle.web.outage import MESSAGE as OUTAGE_MESSAGE
+from follicle.web.outage import is_outage, log_outage, retry_headers
 from follicle.web.pages import render
 from follicle.web.registry import Registry, tune_sqlite
-from follicle.web.request_log import RequestLog
+from follicle.web.request_log import RequestLog, route_of
 from follicle.web.routes import (
     admin,
     audit,
@@ -130,4 +133,17 @@ def _add_error_pages(app: FastAPI) -> None:
             {"status": exc.status_code, "message": message},
             status_code=exc.status_code,
             headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> Response:
+        if not is_outage(exc):
+            raise exc  # a fault of the code: the server's 500
+        log_outage(request.method, route_of(request.scope), exc)
+        return render(
+            request,
+            "error.html",
+            {"status": 503, "message": OUTAGE_MESSAGE},
+            status_code=503,
+            headers=retry_headers(),
         )

@@ -7,7 +7,7 @@ words) and ``instance`` (the request's path) — and these extensions:
 ``code``
     a stable code: ``token_required``, ``permission_denied``, ``not_found``,
     ``invalid``, ``bad_request``, ``conflict``, ``version_conflict``, ``method_not_allowed``,
-    ``server_error``;
+    ``server_error``, ``database_unavailable`` (503, with ``Retry-After``);
 ``errors``
     for ``invalid`` (and a ``conflict`` that names a field): one entry per problem, with
     ``pointer`` (a JSON Pointer into the request body, ``#/afc``,
@@ -35,12 +35,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied, WorkbookInvalid
 from follicle.errors import Problem as WorkbookProblem
 from follicle.store.records import VersionConflict
+from follicle.web.outage import MESSAGE as OUTAGE_MESSAGE
+from follicle.web.outage import is_outage, log_outage, retry_headers
+from follicle.web.request_log import route_of
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -269,6 +273,18 @@ def add_problem_handlers(app: FastAPI, body_fields: Mapping[str, Sequence[str]])
 
     app.add_exception_handler(StarletteHTTPException, api_http_error)  # type: ignore[arg-type]
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_outage(exc):
+            logger.error(
+                "unhandled %s on %s %s", type(exc).__name__, request.method, route_of(request.scope)
+            )
+            return problem_response(request, 500, "server_error", "the server failed; try again")
+        log_outage(request.method, route_of(request.scope), exc)
+        return problem_response(
+            request, 503, "database_unavailable", OUTAGE_MESSAGE, headers=retry_headers()
+        )
+
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> JSONResponse:
         # The type only: an exception's text can hold a woman's data (SQL parameters).
@@ -283,6 +299,8 @@ ERROR_RESPONSES: dict[int, str] = {
     403: "the token's user may not do this (problem+json, code permission_denied)",
     404: "no such record, or not one of the user's sites (problem+json, code not_found)",
     422: "the request or the data broke a rule; each problem located in errors",
+    503: "the database is out of reach for a moment: try again after Retry-After seconds "
+    "(problem+json, code database_unavailable)",
 }
 
 
