@@ -14,9 +14,11 @@ The rules, stated in the result's notes:
   ``t.test``) and Welch's one-way analysis of means for more (R ``oneway.test``);
 * a **categorical** variable shows n and % of the women of the group with a known value;
   its test is Pearson's χ² (R ``chisq.test``, Yates' correction on a 2 × 2 table as R's
-  default), or Fisher's exact test (R ``fisher.test``) when the table is 2 × 2 and an
-  expected count is below 5. Levels with no woman in any group are left out of the test and
-  the SMD;
+  default) when every expected count is 5 or more, otherwise Fisher's exact test (R
+  ``fisher.test``; on a table larger than 2 × 2 the exact network enumeration of
+  :mod:`follicle.analysis.fisher`, simulated as R's ``simulate.p.value`` only when the
+  network is too large) — gtsummary's ``add_p()`` rule. Levels with no woman in any
+  group are left out of the test and the SMD;
 * women whose value is missing are counted on an **unknown** row (n per group, no %), and
   left out of that row's summary, test and SMD;
 * women whose **group** is unknown are left out of the table (said in a note).
@@ -33,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from follicle.analysis.contingency import chisq_test
+from follicle.analysis.fisher import fisher_exact_rxc
 from follicle.analysis.frame import AGE_GROUPS
 from follicle.analysis.por_classification import BOLOGNA_ITEMS, POSEIDON_ITEMS
 from follicle.analysis.result import COHORT_NOTE, Number, Result
@@ -44,7 +47,7 @@ from follicle.workbook.schema import MENSES_BASELINE, MENSES_FOLLOWUP
 #: The label of the column of all women, and of missing values.
 OVERALL = "Overall"
 UNKNOWN = "unknown"
-#: Fisher's exact test replaces χ² on a 2 × 2 table with an expected count below this.
+#: Fisher's exact test replaces χ² on a table with an expected count below this.
 FISHER_BELOW = 5
 
 
@@ -216,6 +219,13 @@ def _categorical_test(counts: pd.DataFrame) -> dict[str, Number]:
         if cells.shape == (2, 2) and expected.min() < FISHER_BELOW:
             p = stats.fisher_exact(cells.astype(int), alternative="two-sided").pvalue
             out |= {"test": "Fisher's exact test", "p": float(p)}
+        elif expected.min() < FISHER_BELOW:
+            # gtsummary's rule: an r × c table with a small expected count is tested exactly.
+            found = fisher_exact_rxc(cells.astype(int))
+            name = "Fisher's exact test" + (
+                f" (simulated, {found.tables} tables)" if found.method == "simulated" else ""
+            )
+            out |= {"test": name, "p": found.p_value}
         else:
             chi = chisq_test(cells)
             out |= {"test": "χ² test", "statistic": chi.statistic, "df": float(chi.df)}
@@ -366,8 +376,8 @@ def table1_by(
         "Continuous: mean ± SD of the women with a value; Welch t-test (2 groups) or Welch "
         "one-way ANOVA (3 or more; R oneway.test).",
         "Categorical: n (%) of the women with a known value; Pearson χ² test (Yates' "
-        f"correction on 2 × 2 tables, as R), or Fisher's exact test on a 2 × 2 table with an "
-        f"expected count below {FISHER_BELOW}.",
+        f"correction on 2 × 2 tables, as R) when every expected count is {FISHER_BELOW} or "
+        f"more; otherwise Fisher's exact test (R fisher.test; exact on r × c tables too).",
         "SMD: standardized mean difference as R's tableone computes it (Cohen's d with the "
         "average variance; Yang & Dalton's multinomial SMD for categories); with 3 or more "
         "groups the mean over all pairs of groups.",
