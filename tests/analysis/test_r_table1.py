@@ -125,3 +125,21 @@ def test_the_cases_cover_two_and_more_groups_both_tests_and_unknowns() -> None:
     assert (unknown.astype(int) > 0).any()
     missing = EXPECTED.loc[EXPECTED["key"].str.endswith(".Overall.missing"), "value"]
     assert (missing.astype(int) > 0).any()
+
+
+@pytest.mark.parametrize("name", ["seed_age_group", "generated_site"])
+def test_median_rows_show_rs_type_7_quartiles(name: str) -> None:
+    """``statistic="median"``: the continuous rows carry R's median and type-7 quartiles
+    (the same fixture values the mean rows are checked with), and the note says so."""
+    case = CASES.loc[CASES["case"] == name].iloc[0]
+    result = table1_by(_women(case["cohort"]), by=case["by"], statistic="median")
+    expected = EXPECTED.loc[EXPECTED["case"] == name].set_index("key")["value"]
+    first = result.table.loc[result.table["characteristic"] == VARIABLES["age"].label].iloc[0]
+    groups = [c.removesuffix(".median") for c in result.table.columns if c.endswith(".median")]
+    assert "Overall" in groups
+    assert not any(c.endswith(".mean") for c in result.table.columns)
+    for group in groups:
+        for stat in ("median", "q1", "q3"):
+            want = float(expected[f"age.{group}.{stat}"])
+            assert first[f"{group}.{stat}"] == pytest.approx(want, rel=1e-12)
+    assert any("median [Q1, Q3] (R quantile type 7)" in note for note in result.notes)
