@@ -59,6 +59,7 @@ r-fixtures: $(VENV)/.installed  ## regenerate the R reference values (needs R wi
 		$(BIN)/python tests/analysis/r/$$topic/make_inputs.py && \
 		Rscript tests/analysis/r/$$topic/fixtures.R || exit 1; \
 	done
+	Rscript tests/analysis/r/fisher/fixtures.R
 
 bench: $(VENV)/.installed  ## the scale suite: 1,000 to 1,000,000 women (docs/performance.md)
 	$(BIN)/python bench/run.py

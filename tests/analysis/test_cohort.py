@@ -12,7 +12,9 @@ import follicle
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
 from follicle.errors import WorkbookInvalid
+from follicle.workbook import seed
 from follicle.workbook.frames import Workbook
+from follicle.workbook.validate import load_workbook
 
 from .conftest import SMALL
 
@@ -243,3 +245,13 @@ def test_a_single_arm_cohort_says_the_comparison_was_not_made(small: Cohort) -> 
     assert list(frames) == ["arms_table1"]
     assert "was not made" in frames["arms_table1"].attrs["notes"][0]
     assert small.arm_times["excluded"].isna().sum() == len(small.women)
+
+
+def test_table1_by_a_group_can_print_medians() -> None:
+    """``cohort.table1(by=, statistic="median")`` reaches ``table1_by``'s median rows."""
+    cohort = Cohort(load_workbook(seed.path()))
+    frame = cohort.table1(by="age_group", statistic="median")
+    assert "Overall.median" in frame.columns
+    assert "Overall.mean" not in frame.columns
+    overall = frame.attrs["values"]["age.Overall.median"]
+    assert frame["Overall.median"].iloc[0] == overall

@@ -34,3 +34,17 @@ def test_a_spreadsheet_keeps_every_number_in_its_own_column(seed_cohort: Cohort)
     printed = from_result(table1_by(seed_cohort.stratification_frame, by="site"), combine=False)
     assert "Overall.mean" in printed.columns
     assert "SMD" in printed.columns
+
+
+def test_median_rows_print_median_and_quartiles(seed_cohort: Cohort) -> None:
+    result = table1_by(seed_cohort.stratification_frame, by="age_group", statistic="median")
+    printed = from_result(result)
+    assert printed.columns == ("Characteristic", "<35", "≥35", "Overall", "p (test)", "SMD")
+    rows = {row[0]: row for row in reversed(printed.rows)}
+    values = result.values
+    for column, group in zip(range(1, 4), ("<35", "≥35", "Overall"), strict=True):
+        median, q1, q3 = (values[f"age.{group}.{s}"] for s in ("median", "q1", "q3"))
+        assert (
+            rows["Age at first injection (years)"][column] == f"{median:.2f} [{q1:.2f}, {q3:.2f}]"
+        )
+    assert rows["Irregular"][1:4] == ("3 (13.04)", "11 (13.41)", "14 (13.33)")

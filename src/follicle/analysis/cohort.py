@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
@@ -377,7 +377,13 @@ class Cohort:
 
     # -- the same results as pandas DataFrames (the notebook face) ------------------------
 
-    def table1(self, by: str | None = None, variables: Sequence[str] | None = None) -> pd.DataFrame:
+    def table1(
+        self,
+        by: str | None = None,
+        variables: Sequence[str] | None = None,
+        *,
+        statistic: Literal["mean", "median"] = "mean",
+    ) -> pd.DataFrame:
         """Table 1 (:func:`follicle.analysis.descriptive.table1`) as a DataFrame; with
         ``by`` or ``variables``, Table 1 by a group
         (:func:`follicle.analysis.stratified.table1_by`): one column per group of ``by``
@@ -385,15 +391,17 @@ class Cohort:
 
             cohort.table1(by="site", variables=["age", "menses_baseline", "poseidon"])
 
+        ``statistic="median"`` prints continuous rows as median [Q1, Q3] (R type 7).
+
         Like every table method, returns the result's table with ``attrs`` holding its
         ``name``, ``label``, ``title``, ``notes`` and ``values``
         (:meth:`~follicle.analysis.result.Result.to_frame`); :meth:`result` gives the
         :class:`~follicle.analysis.result.Result` itself.
         """
-        if by is None and variables is None:
+        if by is None and variables is None and statistic == "mean":
             return self.result("table1").to_frame()
         return stratified.table1_by(
-            self.stratification_frame, by=by, variables=variables
+            self.stratification_frame, by=by, variables=variables, statistic=statistic
         ).to_frame()
 
     def menstrual_transitions(self) -> pd.DataFrame:

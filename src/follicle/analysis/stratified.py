@@ -14,9 +14,11 @@ The rules, stated in the result's notes:
   ``t.test``) and Welch's one-way analysis of means for more (R ``oneway.test``);
 * a **categorical** variable shows n and % of the women of the group with a known value;
   its test is Pearson's χ² (R ``chisq.test``, Yates' correction on a 2 × 2 table as R's
-  default), or Fisher's exact test (R ``fisher.test``) when the table is 2 × 2 and an
-  expected count is below 5. Levels with no woman in any group are left out of the test and
-  the SMD;
+  default) when every expected count is 5 or more, otherwise Fisher's exact test (R
+  ``fisher.test``; on a table larger than 2 × 2 the exact network enumeration of
+  :mod:`follicle.analysis.fisher`, simulated as R's ``simulate.p.value`` only when the
+  network is too large) — gtsummary's ``add_p()`` rule. Levels with no woman in any
+  group are left out of the test and the SMD;
 * women whose value is missing are counted on an **unknown** row (n per group, no %), and
   left out of that row's summary, test and SMD;
 * women whose **group** is unknown are left out of the table (said in a note).
@@ -33,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from follicle.analysis.contingency import chisq_test
+from follicle.analysis.fisher import fisher_exact_rxc
 from follicle.analysis.frame import AGE_GROUPS
 from follicle.analysis.por_classification import BOLOGNA_ITEMS, POSEIDON_ITEMS
 from follicle.analysis.result import COHORT_NOTE, Number, Result
@@ -44,7 +47,7 @@ from follicle.workbook.schema import MENSES_BASELINE, MENSES_FOLLOWUP
 #: The label of the column of all women, and of missing values.
 OVERALL = "Overall"
 UNKNOWN = "unknown"
-#: Fisher's exact test replaces χ² on a 2 × 2 table with an expected count below this.
+#: Fisher's exact test replaces χ² on a table with an expected count below this.
 FISHER_BELOW = 5
 
 
@@ -216,6 +219,13 @@ def _categorical_test(counts: pd.DataFrame) -> dict[str, Number]:
         if cells.shape == (2, 2) and expected.min() < FISHER_BELOW:
             p = stats.fisher_exact(cells.astype(int), alternative="two-sided").pvalue
             out |= {"test": "Fisher's exact test", "p": float(p)}
+        elif expected.min() < FISHER_BELOW:
+            # gtsummary's rule: an r × c table with a small expected count is tested exactly.
+            found = fisher_exact_rxc(cells.astype(int))
+            name = "Fisher's exact test" + (
+                f" (simulated, {found.tables} tables)" if found.method == "simulated" else ""
+            )
+            out |= {"test": name, "p": found.p_value}
         else:
             chi = chisq_test(cells)
             out |= {"test": "χ² test", "statistic": chi.statistic, "df": float(chi.df)}
@@ -229,10 +239,15 @@ def _categorical_test(counts: pd.DataFrame) -> dict[str, Number]:
     return out | {"smd": mean_pairwise(smd)}
 
 
-def _row(label: str, level: str, cells: Mapping[str, Mapping[str, float]]) -> dict[str, object]:
+def _row(
+    label: str,
+    level: str,
+    cells: Mapping[str, Mapping[str, float]],
+    summary: tuple[str, ...] = ("mean", "sd"),
+) -> dict[str, object]:
     row: dict[str, object] = {"characteristic": label, "level": level}
     for group, stats_ in cells.items():
-        for key in ("n", "pct", "mean", "sd"):
+        for key in ("n", "pct", *summary):
             row[f"{group}.{key}"] = stats_.get(key, np.nan)
     return row
 
@@ -242,6 +257,7 @@ def table1_by(
     *,
     by: str | None,
     variables: Sequence[str] | None = None,
+    statistic: Literal["mean", "median"] = "mean",
 ) -> Result:
     """Table 1 by a group: each variable per group and overall, a test and the SMD.
 
@@ -256,6 +272,12 @@ def table1_by(
         Overall column alone (no tests).
     variables
         The rows, in order (default :data:`DEFAULT_VARIABLES` without ``by``).
+    statistic
+        What a continuous row prints: ``"mean"`` (mean ± SD, the table's columns
+        ``{group}.mean`` and ``{group}.sd``) or ``"median"`` (median [Q1, Q3], R's
+        ``quantile`` type 7 — R's default, and what gtsummary's ``median(x)``/``p25``/``p75``
+        use; the columns ``{group}.median``, ``{group}.q1``, ``{group}.q3``). The test and
+        the values are the same either way.
 
     Returns
     -------
@@ -298,6 +320,7 @@ def table1_by(
     values |= {f"{g}.n_women": int(n) for g, n in sizes.items()}
     values[f"{OVERALL}.n_women"] = len(data)
 
+    shown = ("mean", "sd") if statistic == "mean" else ("median", "q1", "q3")
     rows: list[dict[str, object]] = []
     for variable in rows_of:
         if variable.kind == "continuous":
@@ -309,11 +332,11 @@ def table1_by(
                     values[f"{variable.name}.{g}.{key}"] = (
                         int(number) if key in ("n", "missing") else number
                     )
-            cells = {g: {k: float(summary.at[g, k]) for k in ("n", "mean", "sd")} for g in columns}
-            first = _row(variable.label, "", cells)
+            cells = {g: {k: float(summary.at[g, k]) for k in ("n", *shown)} for g in columns}
+            first = _row(variable.label, "", cells, shown)
             missing = summary["missing"]
             extra = (
-                [_row(variable.label, UNKNOWN, {g: {"n": missing[g]} for g in columns})]
+                [_row(variable.label, UNKNOWN, {g: {"n": missing[g]} for g in columns}, shown)]
                 if missing[OVERALL] > 0
                 else []
             )
@@ -339,13 +362,16 @@ def table1_by(
                         variable.label,
                         level,
                         {g: {"n": counts.at[g, level], "pct": pct.at[g, level]} for g in columns},
+                        shown,
                     )
                 )
             for g in columns:
                 values[f"{variable.name}.{UNKNOWN}.{g}.n"] = int(unknown[g])
-            unknown_row = [_row(variable.label, UNKNOWN, {g: {"n": unknown[g]} for g in columns})]
-            shown = level_rows + (unknown_row if unknown.sum() or not level_rows else [])
-            first, extra = shown[0], shown[1:]
+            unknown_row = [
+                _row(variable.label, UNKNOWN, {g: {"n": unknown[g]} for g in columns}, shown)
+            ]
+            listed = level_rows + (unknown_row if unknown.sum() or not level_rows else [])
+            first, extra = listed[0], listed[1:]
         for key in ("test", "statistic", "df", "df2", "p", "smd"):
             values[f"{variable.name}.{key}"] = result[key]
         first |= {"p": result["p"], "test": result["test"], "smd": result["smd"]}
@@ -363,11 +389,16 @@ def table1_by(
         "of them."
         if group_variable is not None
         else f"N = {len(data)} treated women.",
-        "Continuous: mean ± SD of the women with a value; Welch t-test (2 groups) or Welch "
-        "one-way ANOVA (3 or more; R oneway.test).",
+        (
+            "Continuous: mean ± SD"
+            if statistic == "mean"
+            else "Continuous: median [Q1, Q3] (R quantile type 7)"
+        )
+        + " of the women with a value; Welch t-test (2 groups) or Welch one-way ANOVA (3 or "
+        "more; R oneway.test).",
         "Categorical: n (%) of the women with a known value; Pearson χ² test (Yates' "
-        f"correction on 2 × 2 tables, as R), or Fisher's exact test on a 2 × 2 table with an "
-        f"expected count below {FISHER_BELOW}.",
+        f"correction on 2 × 2 tables, as R) when every expected count is {FISHER_BELOW} or "
+        f"more; otherwise Fisher's exact test (R fisher.test; exact on r × c tables too).",
         "SMD: standardized mean difference as R's tableone computes it (Cohen's d with the "
         "average variance; Yang & Dalton's multinomial SMD for categories); with 3 or more "
         "groups the mean over all pairs of groups.",

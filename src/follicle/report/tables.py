@@ -551,7 +551,8 @@ def _merges(by_name: Mapping[str, Any]) -> dict[Any, _Column | None]:
             title = f"{header(column)} (95% CI)"
             take([key, low, high], _Column(title, _estimate_ci(by_name, key)))
     for prefix in _group_prefixes(by_name):
-        keys = [f"{prefix}.{k}" for k in ("n", "pct", "mean", "sd") if f"{prefix}.{k}" in by_name]
+        stats_ = ("n", "pct", "mean", "sd", "median", "q1", "q3")
+        keys = [f"{prefix}.{k}" for k in stats_ if f"{prefix}.{k}" in by_name]
         take(keys, _Column(row_label(prefix), _group_cell(by_name, prefix)))
     for key, column in by_name.items():
         pct_key = f"{key}_pct"
@@ -566,19 +567,26 @@ def _group_prefixes(by_name: Mapping[str, Any]) -> list[str]:
     return [
         key.removesuffix(".n")
         for key in by_name
-        if key.endswith(".n") and f"{key.removesuffix('.n')}.mean" in by_name
+        if key.endswith(".n")
+        and any(f"{key.removesuffix('.n')}.{s}" in by_name for s in ("mean", "median"))
     ]
 
 
 def _group_cell(by_name: Mapping[str, Any], prefix: str) -> _Source:
-    """One group's cell of a table by group: mean ± SD on a continuous row, n (%) on a
-    level, n alone on an unknown row."""
+    """One group's cell of a table by group: mean ± SD (or median [Q1, Q3]) on a continuous
+    row, n (%) on a level, n alone on an unknown row."""
     get = _getter(by_name)
 
     def source(record: pd.Series) -> tuple[str, CellNumber]:
         mean = get(record, f"{prefix}.mean")
         if not is_missing(mean):
             return format_mean_sd(mean, get(record, f"{prefix}.sd")), None
+        median = get(record, f"{prefix}.median")
+        if not is_missing(median):
+            q1, q3 = get(record, f"{prefix}.q1"), get(record, f"{prefix}.q3")
+            # Fixed decimals: a whole-year median beside fractional quartiles reads oddly.
+            quartiles = f"[{format_fixed(q1)}, {format_fixed(q3)}]"
+            return f"{format_fixed(median)} {quartiles}", None
         n, pct = get(record, f"{prefix}.n"), get(record, f"{prefix}.pct")
         return format_n_pct(n, pct=pct), _number_of(n) if is_missing(pct) else None
 

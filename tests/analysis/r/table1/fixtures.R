@@ -8,7 +8,8 @@
 # Per group and overall: n, missing, mean, sd, median, quantile type 7, range (continuous);
 # n and % of the known values per level, and the unknown count (categorical). Tests:
 # t.test (Welch, two groups), oneway.test (Welch, three or more), chisq.test (Yates on
-# 2 x 2, R's default), fisher.test (a 2 x 2 table with an expected count below 5).
+# 2 x 2, R's default) when every expected count is 5 or more, otherwise fisher.test
+# (any r x c table, exact, workspace = 2e7) -- gtsummary's add_p() rule.
 #
 # Standardized mean differences: R's tableone is not installed here, so they are computed
 # in base R following tableone's formulas (StdDiff, StdDiffMulti): Cohen's d with the
@@ -144,9 +145,9 @@ for (i in seq_len(nrow(cases))) {
       t2 <- known[rowSums(known) > 0, , drop = FALSE]
       if (k >= 2 && nrow(t2) >= 2 && ncol(t2) >= 2) {
         expected <- outer(rowSums(t2), colSums(t2)) / sum(t2)
-        if (all(dim(t2) == 2) && min(expected) < 5) {
+        if (min(expected) < 5) {
           test$test <- "fisher"
-          test$p <- fisher.test(t2)$p.value
+          test$p <- fisher.test(t2, workspace = 2e7)$p.value
         } else {
           r <- suppressWarnings(chisq.test(t2))
           test[c("test", "statistic", "df", "p")] <- list("chisq", unname(r$statistic), unname(r$parameter), r$p.value)

@@ -1,0 +1,66 @@
+"""Fisher's exact test of r × c tables against R's ``fisher.test`` (exact, FEXACT).
+
+Fixtures: tests/analysis/r/fisher/ (``inputs/tables.csv``; ``fixtures.R`` writes
+``expected/fisher.csv`` under a header naming R's version and the script's SHA-256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from follicle.analysis.fisher import SIMULATED_TABLES, fisher_exact_rxc
+
+HERE = Path(__file__).parent / "r" / "fisher"
+CELLS = pd.read_csv(HERE / "inputs" / "tables.csv")
+EXPECTED = pd.read_csv(HERE / "expected" / "fisher.csv", comment="#")
+
+
+def _table(case: str) -> np.ndarray:
+    cells = CELLS.loc[CELLS["case"] == case]
+    return cells.pivot(index="row", columns="column", values="count").to_numpy()
+
+
+def test_the_fixtures_were_generated_by_this_script() -> None:
+    header = (HERE / "expected" / "fisher.csv").read_text().splitlines()[0]
+    match = re.search(r"fixtures\.R sha256 ([0-9a-f]{64})$", header)
+    assert match
+    assert match.group(1) == hashlib.sha256((HERE / "fixtures.R").read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(("case", "p"), list(EXPECTED.itertuples(index=False, name=None)))
+def test_fisher_exact_rxc_matches_r_fisher_test(case: str, p: float) -> None:
+    found = fisher_exact_rxc(_table(case))
+    assert found.method == "exact"
+    assert found.p_value == pytest.approx(p, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("case", ["three_by_three", "injections_by_menses"])
+def test_the_same_p_whichever_way_the_table_is_turned(case: str) -> None:
+    table = _table(case)
+    assert fisher_exact_rxc(table.T).p_value == pytest.approx(
+        fisher_exact_rxc(table).p_value, rel=1e-12
+    )
+
+
+def test_a_table_too_large_to_enumerate_is_simulated_near_rs_exact_p() -> None:
+    p = float(EXPECTED.set_index("case").at["three_by_four_zeros", "p"])
+    found = fisher_exact_rxc(_table("three_by_four_zeros"), max_nodes=5)
+    assert found.method == "simulated"
+    assert found.tables == SIMULATED_TABLES
+    assert abs(found.p_value - p) <= 4 * np.sqrt(p * (1 - p) / SIMULATED_TABLES)
+    again = fisher_exact_rxc(_table("three_by_four_zeros"), max_nodes=5)
+    assert again.p_value == found.p_value  # fixed seed: the same every time
+
+
+def test_empty_rows_and_columns_are_dropped_as_r_drops_them() -> None:
+    table = np.array([[3, 0, 1, 2], [0, 0, 0, 0], [1, 0, 5, 0]])
+    assert fisher_exact_rxc(table).p_value == pytest.approx(
+        float(EXPECTED.set_index("case").at["two_by_three", "p"]), rel=1e-9
+    )
+    assert fisher_exact_rxc(np.array([[4, 5]])).p_value == 1.0
