@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from follicle.workbook.dates import completed_years
+from follicle.workbook.judgment_rules import JUDGMENT_CHECKS
 from follicle.workbook.keys import isin, lookup
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.schema import (
@@ -537,6 +538,11 @@ def _same_day_injection(frames: Frames, labels: Labels, found: ProblemSink) -> N
         + first_row.astype(str)
         + " is her injection of the same date)",
     )
+
+
+# The judgments table's rules live beside it (judgment_rules.py); they register here.
+for _code, _check in JUDGMENT_CHECKS.items():
+    _rule(_code)(_check)
 
 
 def warn_untreated(
