@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,20 @@ def test_the_valid_judged_workbook_imports_its_judgments(
     with make_engine(url).connect() as connection:
         keys = set(connection.execute(select(judgments.c.event_key)).scalars())
     assert "007|ovarian_cyst|2019-08-01" in keys
+
+
+def test_follicle_report_adjudicated_runs_from_the_de_identified_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    monkeypatch.setenv("FOLLICLE_DATABASE_URL", url)
+    assert runner.invoke(app, ["import", str(JUDGED), "--create-sites"]).exit_code == 0
+    deid = tmp_path / "deid"
+    exported = runner.invoke(app, ["export", "--deidentified", str(deid)])
+    assert exported.exit_code == 0, exported.output
+    assert "reviewer_a" not in (deid / "judgments.csv").read_text()
+    out = tmp_path / "report"
+    reported = runner.invoke(app, ["report", str(deid), "--adjudicated", "--out", str(out)])
+    assert reported.exit_code == 0, reported.output
+    review = json.loads((out / "results.json").read_text())["results"]["review"]["values"]
+    assert (review["all.events"], review["all.decided"], review["all.settled"]) == (9, 1, 1)
