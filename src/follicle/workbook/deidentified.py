@@ -305,5 +305,16 @@ def markdown() -> list[str]:
         if table.name == "participants":
             names.insert(names.index(AGE_COLUMN) + 1, AGE_AT_LAST_CONTACT)
         lines.append(f"| `{table.filename}` | " + ", ".join(f"`{n}`" for n in names) + " |")
+    for table in OPTIONAL_TABLES:
+        names = list(export_columns(table))
+        lines.append(
+            f"| `{table.filename}` (when judged) | " + ", ".join(f"`{n}`" for n in names) + " |"
+        )
+    lines += [
+        "",
+        "The judgments keep the review, not who made it or why: reviewers are `R1`, `R2`, … "
+        "(numbered by their first judgment), the free-text reasons are left out, and an "
+        "event key names the recoded event (a condition's diagnosis date as its day).",
+    ]
     lines.append("")
     return lines
