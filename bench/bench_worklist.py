@@ -10,7 +10,10 @@ Usage: python bench/bench_worklist.py [--women 100000] [--db PATH] [--repeat 20]
    is read and the schedule computed) and the following ones (warm: the kept milestones
    are filtered, sorted and paged), for the admin and the coordinator, on today's calls,
    on every milestone and on the last page of every milestone;
-3. times the first request after each of ``--repeat`` saved contacts (the kept milestones
+3. times a freshly started application (its lifespan warms the cache in the background):
+   how long start-up takes, and its first ``GET /worklist`` sent at once (racing the
+   warm-up) and sent once the warm-up is done;
+4. times the first request after each of ``--repeat`` saved contacts (the kept milestones
    patched for the one woman whose contact was saved).
 
 Prints the median and the worst of ``--repeat`` warm requests and the cold time of each.
@@ -60,6 +63,30 @@ def build(db: Path, women: int) -> None:
     engine.dispose()
 
 
+def after_start(db: Path, token: str, *, wait: bool) -> tuple[float, float]:
+    """A freshly started application: (seconds to start, seconds of its first worklist).
+
+    Start-up runs the lifespan, which warms the worklist's cache in the background;
+    ``wait`` lets the warm-up finish before the request (a request some seconds after
+    start), else the request races it (a request at once).
+    """
+    from fastapi.testclient import TestClient
+
+    start = time.perf_counter()
+    app = create_app(f"sqlite:///{db}", settings=WebSettings(secure_cookies=False))
+    with TestClient(app) as client:
+        started = time.perf_counter() - start
+        if wait:
+            app.state.worklist_warm_up.join()
+        client.cookies.set(SESSION_COOKIE, token)
+        start = time.perf_counter()
+        answer = client.get("/worklist")
+        first = time.perf_counter() - start
+        assert answer.status_code == 200, answer.text[:300]
+    app.state.registry.engine.dispose()
+    return started, first
+
+
 def main() -> None:
     """Build or reuse the registry, then time the worklist."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -92,6 +119,12 @@ def main() -> None:
             assert coordinator is not None
         client = TestClient(app)
         client.cookies.set(SESSION_COOKIE, token)
+        for wait, when in ((False, "at once"), (True, "after warm-up")):
+            started, first = after_start(args.db, token, wait=wait)
+            print(
+                f"{username:12s} {'first request':16s} {when:14s} start-up "
+                f"{started * 1000:6.0f} ms, first /worklist {first * 1000:6.0f} ms"
+            )
         for label, url in (
             ("today's calls", "/worklist"),
             ("every milestone", "/worklist?status=all"),

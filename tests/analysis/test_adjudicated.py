@@ -21,6 +21,8 @@ from follicle.workbook.validate import load_workbook
 SMALL = Path(__file__).parents[1] / "fixtures" / "workbooks" / "small"
 CYST = "007|ovarian_cyst|2019-08-01"
 THYROID = "B2|thyroid_disorder|2022-01-05"
+#: The woman each event of the small workbook belongs to (a judgment names her).
+OWNER = {"G3": "009", "B2": "009", "B3": "009", THYROID: "009", "G4": "010"}
 
 
 def _judgments(*verdicts: tuple[str, str, str, str, str]) -> pd.DataFrame:
@@ -31,7 +33,7 @@ def _judgments(*verdicts: tuple[str, str, str, str, str]) -> pd.DataFrame:
             rows.append(
                 {
                     "judgment_id": f"J{len(rows) + 1:04d}",
-                    "participant_id": "007",
+                    "participant_id": OWNER.get(key, "007"),
                     "event_type": kind,
                     "event_key": key,
                     "recorded_value": recorded,

@@ -34,7 +34,8 @@ def test_the_comparison_would_see_a_difference(engine):
 
 def test_one_linear_history_starting_at_0001():
     scripts = ScriptDirectory.from_config(alembic_config())
-    assert scripts.get_heads() == ["0006"]
+    assert scripts.get_heads() == ["0007"]
+    assert scripts.get_revision("0007").down_revision == "0006"
     assert scripts.get_revision("0004").down_revision == "0003"
     assert scripts.get_revision("0006").down_revision == "0005"
     assert scripts.get_revision("0005").down_revision == "0004"

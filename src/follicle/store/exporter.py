@@ -472,7 +472,11 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
         result["_code"] = owner.map(codes).astype("string")
         out[table.name] = result
 
-    _recode_ids(out)
+    recoded = _recode_ids(out)
+    if workbook.judgments is not None:
+        from follicle.store.deidentified_judgments import deidentified_judgments
+
+        out[JUDGMENTS.name] = deidentified_judgments(workbook.judgments, codes, first, recoded)
     for table in TABLES:
         frame = out[table.name]
         days = [day_column(c.name) for c in table.columns if c.is_date][:1]
@@ -483,8 +487,11 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
     return DeidentifiedWorkbook(out, source=workbook.source)
 
 
-def _recode_ids(out: dict[str, pd.DataFrame]) -> None:
-    """Replace pregnancy, cycle and infant IDs by export-local sequential codes, in place."""
+def _recode_ids(out: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """Replace pregnancy, cycle and infant IDs by export-local sequential codes, in place.
+
+    Returns the codes: per ``table.key`` (``"infants.infant_id"``), old ID → new code.
+    """
     mapping: dict[str, pd.Series] = {}  # "table.key" → (old ID → new code)
     for table in TABLES:
         if table.key is None or table.name == "participants":
@@ -507,3 +514,4 @@ def _recode_ids(out: dict[str, pd.DataFrame]) -> None:
             target = own if own in mapping else column.references
             if target in mapping and column.name in frame.columns:
                 frame[column.name] = frame[column.name].map(mapping[target]).astype("string")
+    return mapping

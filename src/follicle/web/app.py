@@ -70,6 +70,8 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # In the background: start-up does not wait for the worklist's milestones.
+        app.state.worklist_warm_up = app.state.registry.warm_worklist()
         yield
         jobs = getattr(app.state, "report_jobs", None)
         if jobs is not None:

@@ -32,7 +32,7 @@ import pandas as pd
 
 from follicle.errors import Problem
 from follicle.workbook.keys import isin
-from follicle.workbook.schema import TABLES, Column, Table
+from follicle.workbook.schema import OPTIONAL_TABLES, TABLES, Column, Table
 
 #: The column that replaces ``participants.birth_date``.
 AGE_COLUMN = "age_at_first_injection"
@@ -149,7 +149,7 @@ def restore(
     """
     out = {name: frame.copy() for name, frame in frames.items()}
     problems: list[Problem] = []
-    for table in TABLES:
+    for table in (*TABLES, *OPTIONAL_TABLES):
         frame = out.get(table.name)
         if frame is None:
             continue
@@ -171,7 +171,27 @@ def restore(
         last_day = _last_contact_day(out, participants)
         born = birth_dates(age, last, last_day)
         participants["birth_date"] = _iso(born).where(~bad, participants["birth_date"])
+    if "judgments" in out and "judged_on" in aliases.get("judgments", {}).values():
+        out["judgments"] = _condition_keys_as_dates(out["judgments"])
     return out, problems, _no_day_zero(out, aliases, labels)
+
+
+def _condition_keys_as_dates(judgments: pd.DataFrame) -> pd.DataFrame:
+    """Condition event keys with the diagnosis day as a date on the :data:`EPOCH` calendar.
+
+    The export writes a condition's key as ``<owner>|<condition>|<day>``; the events of the
+    restored tables are keyed ``<owner>|<condition>|<date>``, so the judgments must be too.
+    A key that is not of that form is left as written (the rules then report it).
+    """
+    out = judgments.copy()
+    kind = out["event_type"].astype(str).str.strip()
+    key = out["event_key"].astype(str)
+    parts = key.str.rsplit("|", n=1, expand=True).reindex(columns=[0, 1])
+    number, bad = _days(parts[1].fillna(""))
+    dated = parts[0] + "|" + _iso(EPOCH + pd.to_timedelta(number, unit="D"))
+    condition = kind.isin(["condition", "infant_condition"]) & parts[1].notna() & ~bad
+    out["event_key"] = key.where(~condition, dated)
+    return out
 
 
 def _no_day_zero(
@@ -285,5 +305,16 @@ def markdown() -> list[str]:
         if table.name == "participants":
             names.insert(names.index(AGE_COLUMN) + 1, AGE_AT_LAST_CONTACT)
         lines.append(f"| `{table.filename}` | " + ", ".join(f"`{n}`" for n in names) + " |")
+    for table in OPTIONAL_TABLES:
+        names = list(export_columns(table))
+        lines.append(
+            f"| `{table.filename}` (when judged) | " + ", ".join(f"`{n}`" for n in names) + " |"
+        )
+    lines += [
+        "",
+        "The judgments keep the review, not who made it or why: reviewers are `R1`, `R2`, … "
+        "(numbered by their first judgment), the free-text reasons are left out, and an "
+        "event key names the recoded event (a condition's diagnosis date as its day).",
+    ]
     lines.append("")
     return lines

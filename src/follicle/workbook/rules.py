@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from follicle.workbook.dates import completed_years
+from follicle.workbook.judgment_rules import JUDGMENT_CHECKS
 from follicle.workbook.keys import isin, lookup
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.schema import (
@@ -65,7 +66,11 @@ def check_rules(
 ) -> None:
     """Check every consistency rule; ``unread`` names the ``table.column`` not read."""
     frames = _Remembering(frames)
-    for check in _RULE_CHECKS.values():
+    for code, check in _RULE_CHECKS.items():
+        # A table without its reason column (the de-identified export leaves the free-text
+        # reasons out) cannot say why: that is by design, not a missing reason.
+        if code == "judgment_reason_missing" and "judgments.reason" in unread:
+            continue
         check(frames, labels, found)
     # "She has no injection" is only true if the injections could be read.
     if "injections.participant_id" not in unread:
@@ -537,6 +542,11 @@ def _same_day_injection(frames: Frames, labels: Labels, found: ProblemSink) -> N
         + first_row.astype(str)
         + " is her injection of the same date)",
     )
+
+
+# The judgments table's rules live beside it (judgment_rules.py); they register here.
+for _code, _check in JUDGMENT_CHECKS.items():
+    _rule(_code)(_check)
 
 
 def warn_untreated(

@@ -643,6 +643,40 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("death_before_birth", "the death date must be on or after the birth date", ("infants",)),
     Rule(
+        "judgment_reason_missing",
+        "a judgment needs a reason: every reclassify, every reject and every adjudicator's "
+        "decision says why",
+        ("judgments",),
+    ),
+    Rule(
+        "judgment_unknown_event",
+        "a judgment must name an event of the same woman in this workbook: a condition, "
+        "pregnancy, infant, infant condition or death (a deceased contact) that exists",
+        ("judgments", "conditions", "pregnancies", "infants", "infant_conditions", "contacts"),
+    ),
+    Rule(
+        "judgment_corrected_value",
+        "a reclassify carries a corrected value valid for its event type (a condition, an "
+        "outcome or an infant condition, other than the recorded one); an infant or a death "
+        "is confirmed or rejected, not reclassified; other verdicts carry no corrected value",
+        ("judgments",),
+    ),
+    Rule(
+        "judgment_too_many",
+        "an event (at its recorded value) has at most two reviews and one adjudicator's decision",
+        ("judgments",),
+    ),
+    Rule(
+        "judgment_same_reviewer",
+        "one specialist judges an event once: the second review, and the decision, are another's",
+        ("judgments",),
+    ),
+    Rule(
+        "judgment_decision_without_dispute",
+        "an adjudicator decides only an event whose two reviews disagree",
+        ("judgments",),
+    ),
+    Rule(
         "same_day_injection",
         "a woman cannot have two injections on the same date: one procedure is one row, "
         "with ovary both when both ovaries were injected",
