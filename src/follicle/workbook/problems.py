@@ -30,7 +30,7 @@ class ProblemSink:
         *,
         warning: bool = False,
     ) -> None:
-        hits = mask[mask.fillna(False).astype(bool)].index
+        hits = mask[flags(mask)].index
         if len(hits) == 0:
             return
         sink = self.warnings if warning else self.problems
@@ -40,6 +40,16 @@ class ProblemSink:
             value = None if shown is None else show(shown.iloc[i])
             text = message if texts is None else str(texts.iloc[i])
             sink.append(Problem(label, int(row), column, value, rule, str(text)))
+
+
+def flags(mask: pd.Series) -> pd.Series:
+    """``mask`` as plain booleans, missing as false, whatever its dtype.
+
+    A text method on an object column gives ``True``/``False``/``NaN`` objects, and
+    ``fillna(False)`` on those is a deprecated silent downcast in pandas 2.2+; comparing
+    with ``True`` first gives a boolean (or nullable boolean) column that fills cleanly.
+    """
+    return mask.eq(True).fillna(False).astype(bool)
 
 
 def show(value: object) -> str | None:

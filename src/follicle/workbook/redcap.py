@@ -40,6 +40,7 @@ import pandas as pd
 from follicle.errors import Problem
 from follicle.workbook.dictionary import RECORD_ID, choice_label, redcap_fields
 from follicle.workbook.frames import Workbook
+from follicle.workbook.problems import flags
 from follicle.workbook.read import FIRST_DATA_ROW, RawTable, RawWorkbook, _csv_grid
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
 
@@ -166,7 +167,7 @@ def _field_text(values: pd.Series) -> pd.Series:
         text = values.astype("Int64").astype("string")
     elif pd.api.types.is_float_dtype(values):
         text = values.astype("Float64").astype("string").str.replace(r"\.0$", "", regex=True)
-        exponent = text.str.contains("e", regex=False).fillna(False).astype(bool)
+        exponent = flags(text.str.contains("e", regex=False))
         if exponent.any():
             # Rare (1e-05, 1e+20): only those few cells are written out one by one.
             text[exponent] = [
@@ -326,7 +327,7 @@ class _RecordsReader:
         message: str | pd.Series,
     ) -> None:
         """Problems at the rows of ``mask`` (only the rows hit become objects)."""
-        hits = mask[mask.fillna(False).astype(bool)].index
+        hits = mask[flags(mask)].index
         for row in hits:
             value = None if values is None else str(values.get(row, ""))
             text = message if isinstance(message, str) else str(message.get(row, ""))
@@ -345,7 +346,7 @@ class _RecordsReader:
             "repeat_instance",
             "the record's own row (no redcap_repeat_instrument) has no instance number",
         )
-        valid = instance.str.fullmatch(r"[1-9][0-9]*").fillna(False).astype(bool)
+        valid = flags(instance.str.fullmatch(r"[1-9][0-9]*"))
         self._add(
             repeating & ~valid,
             INSTANCE,

@@ -19,7 +19,7 @@ import pandas as pd
 from follicle.workbook.dates import completed_years
 from follicle.workbook.judgment_rules import JUDGMENT_CHECKS
 from follicle.workbook.keys import isin, lookup
-from follicle.workbook.problems import ProblemSink
+from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.schema import (
     AGE_AT_FIRST_INJECTION,
     BIRTH_OUTCOME_TOLERANCE_DAYS,
@@ -147,7 +147,7 @@ def _iso(values: pd.Series) -> pd.Series:
 
 def _at(bad: pd.Series, values: pd.Series) -> pd.Series:
     """``values`` in the rows where ``bad`` is true: messages are built for those alone."""
-    return values[bad.fillna(False).astype(bool)]
+    return values[flags(bad)]
 
 
 def _date_order(code: str, table: str, later: str, earlier: str, *, strict: bool) -> None:
@@ -278,7 +278,7 @@ def is_control_arm(arm: pd.Series) -> pd.Series:
     default arm is MenSC) and not an injected product (:data:`TREATMENT_ARMS`). A woman of
     a control arm has no injection by design and is followed from her consent date."""
     text = arm.astype("string").str.strip().str.casefold()
-    return (text.notna() & (text != "") & ~text.isin(TREATMENT_ARMS)).fillna(False).astype(bool)
+    return flags(text.notna() & (text != "") & ~text.isin(TREATMENT_ARMS))
 
 
 def _control_arm(participants: pd.DataFrame) -> pd.Series:
@@ -307,7 +307,7 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
         f = frames[name]
         who = f["participant_id"]
         untreated = f[column].notna() & isin(who, enrolled) & ~isin(who, treated)
-        in_control = _per_woman(f, control).fillna(False).astype(bool)
+        in_control = _per_woman(f, control).eq(True)
         found.add(
             labels[name],
             untreated & ~in_control,
@@ -479,7 +479,7 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
     counts = inf.groupby("pregnancy_id").size()
     n = _lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
     fetuses = g["fetuses"].fillna(1)
-    bad = (n > fetuses).fillna(False).astype(bool)
+    bad = flags(n > fetuses)
     if not bad.any():
         return
     # The infants' row lists are joined in Python, so only for the pregnancies in error.

@@ -33,7 +33,7 @@ from follicle.errors import Problem, WorkbookInvalid
 from follicle.workbook.deidentified import relabel
 from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
 from follicle.workbook.keys import isin
-from follicle.workbook.problems import ProblemSink
+from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
 from follicle.workbook.rules import check_rules, warn_untreated
 from follicle.workbook.schema import (
@@ -336,7 +336,7 @@ def _parse_column(
         )
         return text.where(present & ~bad).astype("string")
 
-    formula = present & text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+    formula = present & flags(text.str.startswith(FORMULA_STARTS))
     found.add(
         label,
         formula,
@@ -357,7 +357,7 @@ def _matches(text: pd.Series, pattern: str) -> pd.Series:
 
     array = _arrow_array(text)
     if array is None:
-        return text.str.fullmatch(pattern).fillna(False).astype(bool)
+        return flags(text.str.fullmatch(pattern))
     hit = pc.fill_null(pc.match_substring_regex(array, f"^(?:{pattern})$"), False)
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
 
@@ -527,7 +527,7 @@ def _control_characters(
         return pd.Series(False, index=raw.index)
     # The cell as typed, not as trimmed: strip() takes a vertical tab or form feed off the
     # edge of a cell, and such a cell must be refused like one with it in the middle.
-    hit = raw.str.contains(pattern.pattern, regex=True).fillna(False).astype(bool)
+    hit = flags(raw.str.contains(pattern.pattern, regex=True))
     cells = raw[hit]
 
     def message(value: str) -> str:
