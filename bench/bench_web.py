@@ -1,14 +1,16 @@
 """Load test of the web registry: concurrent coordinators saving telephone checklists.
 
 Usage: python bench/bench_web.py [--clients 50] [--seconds 30] [--women 1000]
+                                 [--workers N] [--postgres URL]
 
-What it does, all on loopback with a temporary embedded SQLite registry:
+What it does, all on loopback with a temporary embedded SQLite registry (or, with
+``--postgres URL``, a new schema of that PostgreSQL database, dropped afterwards):
 
 1. imports a synthetic workbook (``--women``, one site) and creates one coordinator per
    client;
 2. measures the raw SQLite commit rate on this disk: a loop of tiny committed INSERTs into
    a scratch database with the registry's settings (WAL), for ``--commit-seconds``;
-3. starts ``follicle serve`` (one uvicorn process, as deployed) on a free port;
+3. starts ``follicle serve --workers N`` (default one uvicorn process) on a free port;
 4. runs ``--clients`` concurrent clients (httpx.AsyncClient): each signs in, then saves
    telephone checklists (the contact and the eleven maternal conditions answered "no")
    for its own women, back to back, for ``--seconds``;
@@ -32,6 +34,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,10 +43,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.pool import NullPool
 
 from follicle.store import accounts
-from follicle.store.engine import ensure_schema, make_engine
+from follicle.store.engine import ensure_schema, make_engine, normalise_url
 from follicle.store.importer import import_workbook
 from follicle.store.tables import audit_log, checklist_submissions, workbook_table
 from follicle.workbook.schema import MATERNAL_CONDITIONS
@@ -83,6 +88,27 @@ def commit_rate(folder: Path, seconds: float) -> float:
     elapsed = time.perf_counter() - start
     connection.close()
     return done / elapsed
+
+
+@contextmanager
+def registry_url(folder: Path, postgres: str | None) -> Iterator[str]:
+    """A SQLite file in ``folder``, or a new schema of the PostgreSQL database ``postgres``
+    (dropped at the end)."""
+    if postgres is None:
+        yield f"sqlite:///{folder / 'registry.db'}"
+        return
+    base = normalise_url(postgres)
+    schema = f"bench_{secrets.token_hex(8)}"
+    admin = create_engine(base, poolclass=NullPool)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
 
 
 def prepare(folder: Path, url: str, women: int, clients: int) -> dict[str, list[str]]:
@@ -222,16 +248,26 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--women", type=int, default=1000)
     parser.add_argument("--commit-seconds", type=float, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="follicle serve --workers")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL database (a new schema is used)"
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="follicle-bench-web-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="follicle-bench-web-") as tmp,
+        registry_url(Path(tmp), args.postgres) as url,
+    ):
         folder = Path(tmp)
-        url = f"sqlite:///{folder / 'registry.db'}"
         owned = prepare(folder, url, args.women, args.clients)
         commits = commit_rate(folder, args.commit_seconds)
         port = free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "follicle", "serve", "--port", str(port)],
+            [
+                sys.executable,
+                *("-m", "follicle", "serve", "--port", str(port)),
+                *("--workers", str(args.workers)),
+            ],
             env={**os.environ, "FOLLICLE_DATABASE_URL": url},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -254,7 +290,9 @@ def main() -> None:
         no_contact, no_audit = lost_saves(url, tokens)
 
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) if len(latencies) else (0, 0, 0)
-    print(f"clients: {args.clients}; women: {args.women}; timed window: {elapsed:.1f} s")
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"{database}; workers: {args.workers}; clients: {args.clients}; women: {args.women}")
+    print(f"timed window: {elapsed:.1f} s")
     print(f"saves acknowledged: {len(tokens):,}  ({len(tokens) / elapsed:,.1f} saves/s)")
     worst = latencies.max() if len(latencies) else 0.0
     print(f"save latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")

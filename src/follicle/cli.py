@@ -775,6 +775,14 @@ def serve(
     reload: Annotated[
         bool, typer.Option("--reload", help="Restart when the code changes (development).")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes, each on its own core (PostgreSQL above 1; not with --reload).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the registry's web application on FOLLICLE_DATABASE_URL (default ./follicle.db).
 
@@ -784,9 +792,15 @@ def serve(
     query values). To serve the demo registry (`follicle demo`), set
     FOLLICLE_DATABASE_URL=sqlite:///follicle-demo/registry.db.
 
+    Several processes (--workers) share the registry: writes take turns on the
+    registry's write lock, and each process keeps its own worklist cache and live
+    reports. On PostgreSQL they run in parallel; SQLite lets one process write at a
+    time, so extra workers there only help readers.
+
     Example:
 
         follicle serve --port 8000
+        FOLLICLE_DATABASE_URL=postgresql+psycopg://… follicle serve --workers 4
     """
     import copy
 
@@ -795,6 +809,10 @@ def serve(
 
     from follicle.store.engine import database_url, display_url, ensure_schema, make_engine
 
+    if reload and workers > 1:
+        raise typer.BadParameter(
+            "--reload runs one process: leave out --workers", param_hint="--workers"
+        )
     with _handled():
         engine = make_engine()
         ensure_schema(engine)  # fail here, with a message, rather than in the server
@@ -809,6 +827,7 @@ def serve(
         host=host,
         port=port,
         reload=reload,
+        workers=workers,
         log_level="info",
         access_log=False,  # request paths hold study IDs: keep them out of logs
         log_config=_server_logging(copy.deepcopy(LOGGING_CONFIG)),

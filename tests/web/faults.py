@@ -26,9 +26,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from follicle.store.accounts import create_session, create_site, create_user, user_id_of
 from follicle.store.engine import ensure_schema, make_engine
+from follicle.store.tables import audit_log, workbook_table
 from follicle.store.tokens import create_token
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 
@@ -75,9 +77,10 @@ def prepare_registry(url: str) -> Credentials:
 class Server:
     """``follicle serve`` on a free port, as a subprocess (its output in ``log``)."""
 
-    def __init__(self, url: str, log: Path) -> None:
+    def __init__(self, url: str, log: Path, workers: int = 1) -> None:
         self.url = url
         self.log = log
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -87,10 +90,11 @@ class Server:
         env = {**os.environ, "FOLLICLE_DATABASE_URL": self.url}
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [str(FOLLICLE), "serve", "--port", str(self.port)],
+                [str(FOLLICLE), "serve", "--port", str(self.port), "--workers", str(self.workers)],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the workers die with it
             )
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
@@ -105,10 +109,20 @@ class Server:
         raise AssertionError(f"the server did not start in {START_SECONDS} s")
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, no goodbye."""
+        """SIGKILL to the server and its worker processes: no shutdown, no flush, no goodbye."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=TIMEOUT)
+        self.process = None
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it: the workers finish and exit."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.kill()
         self.process = None
 
 
@@ -246,6 +260,61 @@ class Load:
                     if self._stop.is_set():
                         break
                     time.sleep(0.2)
+
+
+def check_registry(url: str, acknowledged: set[tuple[str, str]]) -> None:
+    """Every acknowledged save there, whole; no row without its woman; the chain verifies."""
+    contacts = workbook_table("contacts")
+    conditions = workbook_table("conditions")
+    injections = workbook_table("injections")
+    participants = workbook_table("participants")
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            women = set(connection.scalars(select(participants.c.participant_id)))
+            contacted = dict(
+                connection.execute(
+                    select(contacts.c.participant_id, func.count()).group_by(
+                        contacts.c.participant_id
+                    )
+                ).all()
+            )
+            injected = set(connection.scalars(select(injections.c.participant_id)))
+            rows = {
+                name: connection.scalar(select(func.count()).select_from(workbook_table(name)))
+                for name in ("participants", "injections", "contacts", "conditions")
+            }
+            created = dict(
+                connection.execute(
+                    select(audit_log.c.table_name, func.count())
+                    .where(audit_log.c.action == "create")
+                    .group_by(audit_log.c.table_name)
+                ).all()
+            )
+            diagnosed = dict(
+                connection.execute(
+                    select(conditions.c.participant_id, func.count()).group_by(
+                        conditions.c.participant_id
+                    )
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    enrolled = {pid for kind, pid in acknowledged if kind == "participant"}
+    checked = {pid for kind, pid in acknowledged if kind == "checklist"}
+    assert enrolled - women == set(), "acknowledged enrolments lost"
+    assert {pid for kind, pid in acknowledged if kind == "injection"} - injected == set()
+    assert checked - set(contacted) == set(), "acknowledged checklists lost"
+    # All or nothing: a contact saved (acknowledged or not) came with its one condition
+    # (endometriosis; the answers "no" are not rows), and a checklist saved once.
+    assert set(contacted.values()) <= {1}
+    assert contacted.keys() == diagnosed.keys()
+    assert set(diagnosed.values()) <= {1}
+    assert set(contacted) | injected <= women, "rows without their woman"
+    # Every row saved came with its audit entry (same transaction), and no entry without it.
+    assert {name: created.get(name, 0) for name in rows} == rows
+    verified = audit_log_verifies(url)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def audit_log_verifies(url: str) -> subprocess.CompletedProcess[str]:

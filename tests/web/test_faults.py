@@ -22,10 +22,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from follicle.store.engine import make_engine
-from follicle.store.tables import audit_log, workbook_table
 from follicle.web.outage import RETRY_AFTER_SECONDS
 from follicle.web.security import SESSION_COOKIE
 from testdb import postgres_schema, postgres_url
@@ -35,7 +32,7 @@ from .faults import (
     Load,
     PrivateCluster,
     Server,
-    audit_log_verifies,
+    check_registry,
     prepare_registry,
     serving,
 )
@@ -50,61 +47,6 @@ def fault_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'registry.db'}"
         return
     yield from postgres_schema(postgres_url())
-
-
-def _check_registry(url: str, acknowledged: set[tuple[str, str]]) -> None:
-    """Every acknowledged save there, whole; no row without its woman; the chain verifies."""
-    contacts = workbook_table("contacts")
-    conditions = workbook_table("conditions")
-    injections = workbook_table("injections")
-    participants = workbook_table("participants")
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            women = set(connection.scalars(select(participants.c.participant_id)))
-            contacted = dict(
-                connection.execute(
-                    select(contacts.c.participant_id, func.count()).group_by(
-                        contacts.c.participant_id
-                    )
-                ).all()
-            )
-            injected = set(connection.scalars(select(injections.c.participant_id)))
-            rows = {
-                name: connection.scalar(select(func.count()).select_from(workbook_table(name)))
-                for name in ("participants", "injections", "contacts", "conditions")
-            }
-            created = dict(
-                connection.execute(
-                    select(audit_log.c.table_name, func.count())
-                    .where(audit_log.c.action == "create")
-                    .group_by(audit_log.c.table_name)
-                ).all()
-            )
-            diagnosed = dict(
-                connection.execute(
-                    select(conditions.c.participant_id, func.count()).group_by(
-                        conditions.c.participant_id
-                    )
-                ).all()
-            )
-    finally:
-        engine.dispose()
-    enrolled = {pid for kind, pid in acknowledged if kind == "participant"}
-    checked = {pid for kind, pid in acknowledged if kind == "checklist"}
-    assert enrolled - women == set(), "acknowledged enrolments lost"
-    assert {pid for kind, pid in acknowledged if kind == "injection"} - injected == set()
-    assert checked - set(contacted) == set(), "acknowledged checklists lost"
-    # All or nothing: a contact saved (acknowledged or not) came with its one condition
-    # (endometriosis; the answers "no" are not rows), and a checklist saved once.
-    assert set(contacted.values()) <= {1}
-    assert contacted.keys() == diagnosed.keys()
-    assert set(diagnosed.values()) <= {1}
-    assert set(contacted) | injected <= women, "rows without their woman"
-    # Every row saved came with its audit entry (same transaction), and no entry without it.
-    assert {name: created.get(name, 0) for name in rows} == rows
-    verified = audit_log_verifies(url)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def test_acknowledged_saves_survive_kill_9_under_load(fault_db_url: str, tmp_path: Path) -> None:
@@ -122,7 +64,7 @@ def test_acknowledged_saves_survive_kill_9_under_load(fault_db_url: str, tmp_pat
             # Answers before the kill were 2xx; after it, no answer at all (never a 500).
             assert set(load.statuses) <= {0, 200, 201}, [a.text for a in load.answers][:3]
             server.start()  # on the registry as the kill left it: nothing repaired
-            _check_registry(fault_db_url, acknowledged)
+            check_registry(fault_db_url, acknowledged)
     finally:
         server.kill()
     assert len(acknowledged) >= 48
@@ -165,6 +107,6 @@ def test_a_postgresql_restart_answers_503_and_the_server_reconnects(tmp_path: Pa
             assert "text/html" in page.headers["content-type"]
             assert "cannot be reached" in page.text
             assert _page(server.base, credentials.session).status_code == 200
-        _check_registry(cluster.url, load.acknowledged)
+        check_registry(cluster.url, load.acknowledged)
     finally:
         cluster.close()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine
 
-from follicle.store.chain import append_entry, verify_chain
+from follicle.store.chain import append_entry, lock_chain, verify_chain
 from follicle.store.checkpoints import (
     check_checkpoints,
     restore_append_only,
@@ -46,6 +46,9 @@ class AuditWatch:
     def start(self, engine: Engine) -> None:
         """Restore missing triggers, verify the whole log, anchor its head if it holds."""
         with engine.begin() as connection:
+            # Server processes started together (``serve --workers``) take turns: only the
+            # first finds the triggers missing and records that it restored them.
+            lock_chain(connection)
             restored = restore_append_only(connection)
             if restored:
                 _log.warning("restored the audit log's append-only triggers: %s", restored)
