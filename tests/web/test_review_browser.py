@@ -170,3 +170,25 @@ def test_an_analyst_watches_the_live_report_being_computed_then_downloads_it(
     anna.wait_for_selector("h1")
     assert "Table 1" in anna.content()
     assert "P0" not in anna.content()
+
+
+#: The pages of the roles the tests above do not walk: the admin's and the analyst's.
+ROLE_PAGES = {
+    "ada": ("/worklist", "/participants", "/admin/users", "/data", "/review", "/report"),
+    "anna": ("/data", "/report"),
+    "rita": ("/participants", "/review"),
+}
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("username", list(ROLE_PAGES))
+def test_every_roles_pages_fit_the_screen(
+    server: str, browser: Browser, width: str, username: str
+) -> None:
+    pages = ROLE_PAGES[username]
+    page = _signed_in(browser, server, username, width, start=pages[0])
+    for path in pages:
+        page.goto(f"{server}{path}")
+        assert page.url.startswith(f"{server}{path}"), page.url  # not sent elsewhere
+        _fits(page)
+        _shot(page, f"{username}{path.replace('/', '-')}-{width}")
