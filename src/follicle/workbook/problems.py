@@ -30,7 +30,7 @@ class ProblemSink:
         *,
         warning: bool = False,
     ) -> None:
-        hits = mask[flags(mask)].index
+        hits = mask.index[flags(mask).to_numpy()]
         if len(hits) == 0:
             return
         sink = self.warnings if warning else self.problems
@@ -49,6 +49,8 @@ def flags(mask: pd.Series) -> pd.Series:
     ``fillna(False)`` on those is a deprecated silent downcast in pandas 2.2+; comparing
     with ``True`` first gives a boolean (or nullable boolean) column that fills cleanly.
     """
+    if mask.dtype == bool:  # the usual case, and a one-woman save makes dozens of calls
+        return mask
     return mask.eq(True).fillna(False).astype(bool)
 
 
