@@ -28,11 +28,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Engine, Select, insert, select
 
 from follicle.errors import NotFound
 from follicle.store.chain import append_entry
 from follicle.store.checkpoints import write_checkpoint
+from follicle.store.columnar import arrow_frame, read_arrow
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports, judgments
 from follicle.workbook.deidentified import AGE_AT_LAST_CONTACT, AGE_COLUMN, day_column
 from follicle.workbook.frames import Workbook, coerce
@@ -61,53 +62,68 @@ def read_registry(engine: Engine) -> Workbook:
 
     Rows come in a stable order, sorted in pandas (so that SQLite and PostgreSQL, whose
     collations differ, agree): by ID for tables with one, otherwise by woman (or infant),
-    then date, then insertion order. On PostgreSQL the tables are read in one
-    ``REPEATABLE READ`` transaction, so an import running meanwhile is seen whole or not at
-    all; SQLite's transactions are serializable anyway.
+    then date, then insertion order. The tables are read in one transaction —
+    ``REPEATABLE READ`` on PostgreSQL — so an import running meanwhile is seen whole or not
+    at all; SQLite's transactions are serializable anyway. They are read column-wise by
+    the ADBC drivers (:mod:`follicle.store.columnar`), or through SQLAlchemy where those
+    cannot reach the database (an in-memory SQLite).
     """
+    raw = _read_raw(engine)
     frames: dict[str, pd.DataFrame] = {}
+    for table in TABLES:
+        typed = coerce(table, raw[table.name])
+        if table.key is None:
+            typed[ROW_ID] = raw[table.name][ROW_ID].astype("Int64")
+        typed = typed.sort_values(_sort_columns(table), kind="stable", na_position="last")
+        frames[table.name] = typed[list(table.column_names)]
+    if len(raw["judgments"]):  # an unreviewed registry exports the eight tables, as before
+        judged = coerce(JUDGMENTS, raw["judgments"])
+        frames["judgments"] = judged.sort_values("judgment_id", kind="stable")[
+            list(JUDGMENTS.column_names)
+        ]
+    return Workbook.from_frames(
+        frames,
+        source=engine.url.render_as_string(hide_password=True),
+        checksums=_imported_checksums(raw["imports"]),
+    )
+
+
+#: The date columns of each table (read column-wise, they are parsed by Arrow).
+_DATES = {t.name: [c.name for c in t.columns if c.is_date] for t in (*TABLES, JUDGMENTS)}
+
+
+def _read_raw(engine: Engine) -> dict[str, pd.DataFrame]:
+    """The eight tables, the judgments and the imports that wrote rows, as stored."""
+    queries: dict[str, Select[Any]] = {
+        table.name: select(WORKBOOK_TABLES[table.name]) for table in TABLES
+    }
+    queries["judgments"] = select(judgments)
+    queries["imports"] = (
+        select(imports.c.id, imports.c.at, imports.c.checksums)
+        .where(imports.c.rows > 0)
+        .order_by(imports.c.id)
+    )
+    arrow = read_arrow(engine, queries)
+    if arrow is not None:
+        return {name: arrow_frame(table, _DATES.get(name, ())) for name, table in arrow.items()}
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
-            for table in TABLES:
-                raw = pd.read_sql(select(WORKBOOK_TABLES[table.name]), connection)
-                typed = coerce(table, raw)
-                if table.key is None:
-                    typed[ROW_ID] = raw[ROW_ID].astype("Int64")
-                typed = typed.sort_values(_sort_columns(table), kind="stable", na_position="last")
-                frames[table.name] = typed[list(table.column_names)]
-            checksums = _imported_checksums(connection)
-            judged = _judgments(connection)
-            if len(judged):  # an unreviewed registry exports the eight tables, as before
-                frames["judgments"] = judged
-    return Workbook.from_frames(
-        frames, source=engine.url.render_as_string(hide_password=True), checksums=checksums
-    )
+            return {name: pd.read_sql(query, connection) for name, query in queries.items()}
 
 
-def _judgments(connection: Connection) -> pd.DataFrame:
-    """The registry's judgments, as the workbook's optional table, by ID."""
-    raw = pd.read_sql(select(judgments), connection)
-    typed = coerce(JUDGMENTS, raw)
-    return typed.sort_values("judgment_id", kind="stable")[list(JUDGMENTS.column_names)]
-
-
-def _imported_checksums(connection: Connection) -> dict[str, str]:
+def _imported_checksums(imported: pd.DataFrame) -> dict[str, str]:
     """The SHA-256 of every file whose import wrote rows, named with the import.
 
     A registry's provenance is the files that went into it: ``participants.csv (import 3,
     2026-11-26)`` → its checksum, as recorded in the ``imports`` table at the time.
     """
-    rows = connection.execute(
-        select(imports.c.id, imports.c.at, imports.c.checksums)
-        .where(imports.c.rows > 0)
-        .order_by(imports.c.id)
-    )
     found: dict[str, str] = {}
-    for import_id, at, recorded in rows:
+    for import_id, at, recorded in imported.itertuples(index=False):
+        day = pd.Timestamp(at).strftime("%Y-%m-%d")
         for file, digest in json.loads(recorded).items():
-            found[f"{file} (import {import_id}, {at:%Y-%m-%d})"] = digest
+            found[f"{file} (import {import_id}, {day})"] = digest
     return found
 
 
