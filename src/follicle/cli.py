@@ -518,6 +518,13 @@ class CiMethod(StrEnum):
     clopper_pearson = "clopper-pearson"
 
 
+class Continuous(StrEnum):
+    """``--continuous``: what Table 1 by a group prints for a continuous row."""
+
+    mean = "mean"
+    median = "median"
+
+
 class Paper(StrEnum):
     """``--paper``: the page size of ``tables.docx``."""
 
@@ -585,6 +592,14 @@ def report(
             "the rows of Table 1 by default.",
         ),
     ] = None,
+    continuous: Annotated[
+        Continuous | None,
+        typer.Option(
+            "--continuous",
+            help="What that table prints for a continuous row: mean (mean ± SD, the default) "
+            "or median (median [Q1, Q3], R's quantile type 7); the tests are the same.",
+        ),
+    ] = None,
     adjudicated: Annotated[
         bool,
         typer.Option(
@@ -603,15 +618,19 @@ def report(
 
         follicle report my-cohort/ --out report/ --format html,json --ci clopper-pearson --by site
         follicle report --adjudicated --out report-adjudicated/
+        follicle report my-cohort/ --by poseidon --continuous median
     """
     if variables is not None and by is None:
         raise typer.BadParameter("--variables chooses the rows of the table --by makes")
+    if continuous is not None and by is None:
+        raise typer.BadParameter("--continuous chooses what the table --by makes prints")
     rows = None if variables is None else [v.strip() for v in variables.split(",") if v.strip()]
     options = {
         "ci": ci.value,
         "claims": claims,
         "by": by,
         "variables": rows,
+        "statistic": (continuous or Continuous.mean).value,
         "adjudicated": adjudicated,
     }
     chosen = {"formats": formats, "paper": paper.value}
