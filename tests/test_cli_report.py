@@ -92,3 +92,22 @@ def test_continuous_without_by_or_of_an_unknown_kind_is_a_usage_error(tmp_path: 
     assert wrong.exit_code == 2
     assert "'mode'" in " ".join(wrong.output.split())
     assert not out.exists()
+
+
+def test_the_terminal_names_tables_by_the_reports_numbers(tmp_path: Path) -> None:
+    """The summary printed by ``follicle report`` and the table of ``follicle audit`` carry
+    the numbers of ``results.json`` (``number``), not numbers of their own."""
+    out = tmp_path / "report"
+    result = _seed_report(out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    numbers = {
+        name: entry["number"]
+        for name, entry in json.loads((out / "results.json").read_text())["results"].items()
+    }
+    text = " ".join(result.output.split())
+    assert f"{numbers['table1']}. Demographic characteristics" in text
+    assert f"{numbers['table2']}. Pregnancy after the injection" in text
+    assert f"{numbers['audit']}, reproduction audit of the published claims" in text
+    audit = runner.invoke(app, ["audit", str(seed.path())])
+    assert audit.exit_code == 0, audit.output
+    assert " ".join(audit.output.split()).startswith(f"{numbers['audit']}. Reproduction audit")

@@ -683,9 +683,10 @@ def _report(
 
 def _print_summary(cohort: Cohort) -> None:
     """Table 1 and Table 2 in the terminal, formatted as in the report."""
+    from follicle.report.build import report_results
     from follicle.report.tables import from_result
 
-    results = cohort.results()
+    results, _ = report_results(cohort)  # the report's numbers, for the same labels
     for key in ("table1", "table2"):
         if key not in results:
             continue
@@ -895,6 +896,7 @@ def audit(
     import follicle
     from follicle.analysis.audit import STATUSES, load_claims
     from follicle.analysis.audit import audit as run_audit
+    from follicle.report.build import report_results
     from follicle.store.engine import database_url, open_registry
 
     with _handled():
@@ -904,6 +906,8 @@ def audit(
         cohort = follicle.load(source if source is not None else database_url())
         result = run_audit(claimed, cohort.results())
     rows = result.table
+    # Titled as in the report, with the report's number of the audit table.
+    label = report_results(cohort)[1]["audit"].label
     if as_json:
         document = {
             "title": claimed.title,
@@ -928,7 +932,8 @@ def audit(
         }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    table = RichTable(title=f"{result.label}. {escape(result.title)}", title_justify="left")
+    caption = f"{label}. {escape(result.title)}" if label else escape(result.title)
+    table = RichTable(title=caption, title_justify="left")
     for column in ("claim", "where", "published", "recomputed", "status", "likely reason"):
         table.add_column(column, overflow="fold")
     for r in rows.itertuples(index=False):

@@ -55,7 +55,7 @@ def test_results_are_part1_then_part2_in_report_order(small: Cohort) -> None:
     results = small.results()
     assert tuple(results) == (*PART1, *PART2, "arms_table1")  # one arm: not compared
     assert all(isinstance(r, Result) and r.name == name for name, r in results.items())
-    assert all(r.label and r.title and r.notes for r in results.values())
+    assert all(r.title and r.notes and not r.label for r in results.values())
     assert small.parts() == {
         "Reproduction of the published analysis": PART1,
         "Beyond the paper": PART2,
