@@ -146,8 +146,8 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _table1(frame: pd.DataFrame, arms: Arms) -> Result:
-    """Table A1 in long form: one row per characteristic and arm (the report prints the
-    characteristic once, above its arms)."""
+    """The women by arm (``arms_table1``) in long form: one row per characteristic and arm
+    (the report prints the characteristic once, above its arms)."""
     ref = frame.loc[frame["arm"] == arms.reference]
     rows: list[dict[str, object]] = []
     values: dict[str, Number] = {}
