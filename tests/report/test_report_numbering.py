@@ -136,14 +136,22 @@ def _consecutive(labels: list[str], kind: str) -> list[str]:
     return [f"{kind} {i}" for i in range(1, sum(lb.startswith(kind) for lb in labels) + 1)]
 
 
-@pytest.fixture(scope="module", params=["seed_by_site", "arms"])
-def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+JUDGED = Path(__file__).parents[1] / "fixtures" / "workbooks" / "judged"
+
+
+@pytest.fixture(scope="module", params=["seed_by_site", "arms", "judged"])
+def rendered(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
     """The report of the bundled cohort with Table 1 by site (a table the paper lacks, in
     the middle of the sequence), and of a cohort of three arms (the comparison of arms,
-    with its figures, at the end)."""
+    with its figures, at the end), and of a workbook whose events were reviewed (the review's
+    table before the audit)."""
     root = tmp_path_factory.mktemp(request.param)
     if request.param == "seed_by_site":
         cohort = follicle.load(seed.path(), by="site")
+    elif request.param == "judged":
+        cohort = follicle.load(JUDGED)
     else:
         from follicle.workbook.synthetic import write_synthetic
         from follicle.workbook.synthetic_arms import parse_arms, parse_hazard_ratios
@@ -158,16 +166,19 @@ def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         )
         cohort = follicle.load(folder)
     build_report(cohort, root / "report", formats="html,json,docx,xlsx")
-    return root / "report"
+    return request.param, root / "report"
 
 
-def test_every_output_numbers_the_same_tables_and_figures_consecutively(rendered: Path) -> None:
-    document = json.loads((rendered / "results.json").read_text(encoding="utf-8"))["results"]
+def test_every_output_numbers_the_same_tables_and_figures_consecutively(
+    rendered: tuple[str, Path],
+) -> None:
+    case, rendered_dir = rendered
+    document = json.loads((rendered_dir / "results.json").read_text(encoding="utf-8"))["results"]
     in_json = [entry["number"] for entry in document.values()]
     assert all(entry["label"] == entry["number"] for entry in document.values())
     assert all(LABEL.match(n) for n in in_json), in_json
 
-    labels, ids, links, blocks = _html_sequence((rendered / "index.html").read_text("utf-8"))
+    labels, ids, links, blocks = _html_sequence((rendered_dir / "index.html").read_text("utf-8"))
     assert labels == in_json
     assert blocks == len(labels)  # no table or figure without a number
     assert ids == [anchor(label) for label in labels]
@@ -178,17 +189,20 @@ def test_every_output_numbers_the_same_tables_and_figures_consecutively(rendered
     assert tables == _consecutive(in_json, "Table")
     assert figures == _consecutive(in_json, "Figure")
     assert len(figures) >= 4  # the paper's two and the report's own
+    added = {"seed_by_site": "table1_by", "arms": "figure_arms_forest", "judged": "review"}
+    assert added[case] in document
 
-    assert _docx_captions(rendered / "tables.docx") == tables
-    sheets, listed, captions = _xlsx_sequence(rendered / "tables.xlsx")
+    assert _docx_captions(rendered_dir / "tables.docx") == tables
+    sheets, listed, captions = _xlsx_sequence(rendered_dir / "tables.xlsx")
     assert sheets == listed == captions == tables
 
 
-def test_the_papers_tables_say_their_number_in_the_paper(rendered: Path) -> None:
-    document = json.loads((rendered / "results.json").read_text(encoding="utf-8"))["results"]
-    page = (rendered / "index.html").read_text("utf-8")
-    word = "\n".join(p.text for p in docx.Document(str(rendered / "tables.docx")).paragraphs)
-    contents = openpyxl.load_workbook(rendered / "tables.xlsx")["Contents"]
+def test_the_papers_tables_say_their_number_in_the_paper(rendered: tuple[str, Path]) -> None:
+    _, rendered_dir = rendered
+    document = json.loads((rendered_dir / "results.json").read_text(encoding="utf-8"))["results"]
+    page = (rendered_dir / "index.html").read_text("utf-8")
+    word = "\n".join(p.text for p in docx.Document(str(rendered_dir / "tables.docx")).paragraphs)
+    contents = openpyxl.load_workbook(rendered_dir / "tables.xlsx")["Contents"]
     titles = [str(row[1]) for row in contents.iter_rows(values_only=True) if row[1]]
     for name, paper in PAPER_NUMBERS.items():
         entry = document[name]
@@ -210,10 +224,11 @@ def test_the_papers_tables_say_their_number_in_the_paper(rendered: Path) -> None
 
 
 def test_the_intervals_table_groups_its_rows_under_the_numbers_of_their_tables(
-    rendered: Path,
+    rendered: tuple[str, Path],
 ) -> None:
-    document = json.loads((rendered / "results.json").read_text(encoding="utf-8"))["results"]
-    page = (rendered / "index.html").read_text("utf-8")
+    _, rendered_dir = rendered
+    document = json.loads((rendered_dir / "results.json").read_text(encoding="utf-8"))["results"]
+    page = (rendered_dir / "index.html").read_text("utf-8")
     start = page.index('data-name="intervals"')
     block = page[start : page.index("</table>", start)]
     sections = re.findall(r'<tr class="section">\s*<td[^>]*>([^<]*)</td>', block)
