@@ -87,10 +87,16 @@ def test_a_result_without_a_number_is_refused() -> None:
         numbered(results, assign(["table1"]))
 
 
-def test_the_analysis_leaves_every_result_unnumbered() -> None:
-    """The number is the report's: no analysis result carries one of its own."""
+def test_the_analysis_leaves_every_result_unnumbered_and_the_report_numbers_them() -> None:
+    """The number is the report's: no analysis result carries one of its own, and a notebook
+    gets the report's numbers from ``follicle.report.report_results``."""
+    from follicle.report import report_results
+
     cohort = follicle.load(seed.path(), by="site")
     assert {name: r.label for name, r in cohort.results().items() if r.label} == {}
+    results, numbers = report_results(cohort)
+    assert [r.label for r in results.values()] == [n.label for n in numbers.values()]
+    assert results["table1_by"].label == "Table 7"  # first beyond the paper's eight results
 
 
 # -- the same numbers in every output --------------------------------------------------

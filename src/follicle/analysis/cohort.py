@@ -410,7 +410,7 @@ class Cohort:
         ``name``, ``label``, ``title``, ``notes`` and ``values``
         (:meth:`~follicle.analysis.result.Result.to_frame`); :meth:`result` gives the
         :class:`~follicle.analysis.result.Result` itself. ``label`` is empty: the report
-        numbers its tables (``follicle.report.build.report_results(cohort)``).
+        numbers its tables (``follicle.report.report_results(cohort)``).
         """
         if by is None and variables is None and statistic == "mean":
             return self.result("table1").to_frame()

@@ -35,7 +35,7 @@ class Result:
     ``results.json``; ``title`` the caption. ``label`` is the result's number in the report
     ("Table 4", "Figure 2"): a number depends on what else the report holds, so the analysis
     leaves it empty and the report gives it, in report order
-    (:mod:`follicle.report.numbering`; ``follicle.report.build.report_results(cohort)``).
+    (:mod:`follicle.report.numbering`; ``follicle.report.report_results(cohort)``).
     """
 
     name: str
