@@ -518,6 +518,13 @@ class CiMethod(StrEnum):
     clopper_pearson = "clopper-pearson"
 
 
+class Continuous(StrEnum):
+    """``--continuous``: what Table 1 by a group prints for a continuous row."""
+
+    mean = "mean"
+    median = "median"
+
+
 class Paper(StrEnum):
     """``--paper``: the page size of ``tables.docx``."""
 
@@ -585,6 +592,14 @@ def report(
             "the rows of Table 1 by default.",
         ),
     ] = None,
+    continuous: Annotated[
+        Continuous | None,
+        typer.Option(
+            "--continuous",
+            help="What that table prints for a continuous row: mean (mean ± SD, the default) "
+            "or median (median [Q1, Q3], R's quantile type 7); the tests are the same.",
+        ),
+    ] = None,
     adjudicated: Annotated[
         bool,
         typer.Option(
@@ -603,15 +618,19 @@ def report(
 
         follicle report my-cohort/ --out report/ --format html,json --ci clopper-pearson --by site
         follicle report --adjudicated --out report-adjudicated/
+        follicle report my-cohort/ --by poseidon --continuous median
     """
     if variables is not None and by is None:
         raise typer.BadParameter("--variables chooses the rows of the table --by makes")
+    if continuous is not None and by is None:
+        raise typer.BadParameter("--continuous chooses what the table --by makes prints")
     rows = None if variables is None else [v.strip() for v in variables.split(",") if v.strip()]
     options = {
         "ci": ci.value,
         "claims": claims,
         "by": by,
         "variables": rows,
+        "statistic": (continuous or Continuous.mean).value,
         "adjudicated": adjudicated,
     }
     chosen = {"formats": formats, "paper": paper.value}
@@ -664,9 +683,10 @@ def _report(
 
 def _print_summary(cohort: Cohort) -> None:
     """Table 1 and Table 2 in the terminal, formatted as in the report."""
+    from follicle.report.build import report_results
     from follicle.report.tables import from_result
 
-    results = cohort.results()
+    results, _ = report_results(cohort)  # the report's numbers, for the same labels
     for key in ("table1", "table2"):
         if key not in results:
             continue
@@ -895,6 +915,7 @@ def audit(
     import follicle
     from follicle.analysis.audit import STATUSES, load_claims
     from follicle.analysis.audit import audit as run_audit
+    from follicle.report.build import report_results
     from follicle.store.engine import database_url, open_registry
 
     with _handled():
@@ -904,6 +925,8 @@ def audit(
         cohort = follicle.load(source if source is not None else database_url())
         result = run_audit(claimed, cohort.results())
     rows = result.table
+    # Titled as in the report, with the report's number of the audit table.
+    label = report_results(cohort)[1]["audit"].label
     if as_json:
         document = {
             "title": claimed.title,
@@ -928,7 +951,8 @@ def audit(
         }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    table = RichTable(title=f"{result.label}. {escape(result.title)}", title_justify="left")
+    caption = f"{label}. {escape(result.title)}" if label else escape(result.title)
+    table = RichTable(title=caption, title_justify="left")
     for column in ("claim", "where", "published", "recomputed", "status", "likely reason"):
         table.add_column(column, overflow="fold")
     for r in rows.itertuples(index=False):

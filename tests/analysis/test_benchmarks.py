@@ -89,7 +89,7 @@ def test_each_benchmark_gets_a_row_a_test_and_its_footnote(generated: Cohort) ->
         assert row.low == result.values[f"{measure}.low"]
     assert result.table.loc[~first, "n"].isna().all()
     printed = from_result(result)
-    assert printed.label == "Table 11"
+    assert printed.title.startswith("Pregnancy and live-birth rates beside")
     assert printed.columns[:4] == ("Measure", "n/N (%)", "95% CI", "Published % (95% CI)")
     for m, i, value in bench[["measure", "id", "value"]].itertuples(index=False):
         assert 0 <= result.values[f"{m}.{i}.p"] <= 1  # type: ignore[operator]

@@ -55,7 +55,7 @@ def test_results_are_part1_then_part2_in_report_order(small: Cohort) -> None:
     results = small.results()
     assert tuple(results) == (*PART1, *PART2, "arms_table1")  # one arm: not compared
     assert all(isinstance(r, Result) and r.name == name for name, r in results.items())
-    assert all(r.label and r.title and r.notes for r in results.values())
+    assert all(r.title and r.notes and not r.label for r in results.values())
     assert small.parts() == {
         "Reproduction of the published analysis": PART1,
         "Beyond the paper": PART2,
@@ -255,3 +255,20 @@ def test_table1_by_a_group_can_print_medians() -> None:
     assert "Overall.mean" not in frame.columns
     overall = frame.attrs["values"]["age.Overall.median"]
     assert frame["Overall.median"].iloc[0] == overall
+
+
+def test_the_reports_table1_by_prints_what_statistic_chooses() -> None:
+    """``Cohort(by=…, statistic="median")`` (``follicle report --continuous median``) gives
+    the report's ``table1_by`` the median rows of ``cohort.table1(by=…, statistic=…)``."""
+    workbook = load_workbook(seed.path())
+    median = Cohort(workbook, by="age_group", statistic="median").result("table1_by")
+    direct = Cohort(workbook).table1(by="age_group", statistic="median")
+    pd.testing.assert_frame_equal(median.table, direct, check_like=False)
+    mean = Cohort(workbook, by="age_group").result("table1_by")
+    assert "Overall.mean" in mean.table.columns
+    assert "Overall.median" not in mean.table.columns
+
+
+def test_an_unknown_statistic_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match="'mode'"):
+        Cohort(load_workbook(seed.path()), by="site", statistic="mode")  # type: ignore[arg-type]

@@ -82,7 +82,7 @@ def test_the_terms_are_named_and_labelled_with_their_reference() -> None:
 def test_the_printed_table_labels_rows_and_keeps_coefficients_for_spreadsheets() -> None:
     result = logistic_regression(_women(400))
     printed = from_result(result)
-    assert result.label == "Table 8"
+    assert result.title.startswith("Logistic regression of pregnancy")
     assert printed.sections == ()
     assert printed.columns == (
         "Covariate",

@@ -185,7 +185,7 @@ def test_values_cover_every_group_estimator_and_month(seed_cohort: Cohort) -> No
             assert row["at_risk"] == result.values[f"{prefix}at_risk.{month}"]
             assert row["aj_low"] == result.values[f"{prefix}aj.{month}.low"]
     printed = from_result(result)
-    assert printed.label == "Table 7"
+    assert printed.title.startswith("Cumulative incidence of a first pregnancy")
     assert printed.columns == (
         "Group",
         "At risk",

@@ -108,7 +108,7 @@ def test_a_zero_margin_or_an_empty_table_has_no_test() -> None:
 def test_the_printed_table_shows_each_comparison_once(seed_cohort: Cohort) -> None:
     result = seed_cohort.result("two_by_two")
     printed = from_result(result)
-    assert printed.label == "Table 5"
+    assert printed.title.startswith("Pregnancy by age")
     assert printed.columns == (
         "Factor",
         "n/N (%)",

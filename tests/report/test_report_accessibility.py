@@ -136,3 +136,13 @@ def test_an_unknown_figure_is_described_by_its_caption_and_first_note() -> None:
         "figure_new", "Figure 9", "Something new", pd.DataFrame(), {}, ("It shows a rise.",)
     )
     assert describe("figure_new", result) == "Figure 9: Something new. It shows a rise."
+
+
+def test_an_unnumbered_figure_is_described_by_its_title_alone() -> None:
+    """Outside the report (no number given yet) the text alternative has no empty label."""
+    import pandas as pd
+
+    from follicle.analysis.result import Result
+
+    result = Result("figure_new", "", "Something new", pd.DataFrame(), {}, ("It rises.",))
+    assert describe("figure_new", result) == "Something new. It rises."

@@ -13,7 +13,7 @@ import pytest
 from report_samples import NOW, SMALL
 
 from follicle.analysis.cohort import Cohort
-from follicle.report.build import build_report
+from follicle.report.build import build_report, report_results
 from live import chromium
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def test_every_figure_and_table_is_visible(browser_page: Page, page_url: str) ->
         assert figures.nth(i).locator("figcaption").inner_text().startswith(f"Figure {i + 1}.")
 
     tables = page.locator("table.report")
-    results = Cohort.from_path(SMALL).results()
+    results, _ = report_results(Cohort.from_path(SMALL))
     labels = [r.label for name, r in results.items() if not name.startswith("figure")]
     assert tables.count() == len(labels)
     captions = page.locator(".table-block .caption").all_inner_texts()

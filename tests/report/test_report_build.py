@@ -17,7 +17,7 @@ from report_samples import NOW, SMALL, by_factor, demographics, draw_bars, figur
 
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.result import Result
-from follicle.report.build import FORMATS, STEPS, build_report, parse_formats
+from follicle.report.build import FORMATS, STEPS, build_report, parse_formats, report_results
 from follicle.report.html import anchor
 from follicle.report.provenance import DEMO_NOTICE, SEED_FOLDER, is_demo_source
 
@@ -106,7 +106,7 @@ def small_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_real_cohort_report_has_every_result(small_report: Path) -> None:
     cohort = Cohort.from_path(SMALL)
-    results = cohort.results()
+    results, _ = report_results(cohort)
     page = (small_report / "index.html").read_text(encoding="utf-8")
     for result in results.values():
         assert f'<span class="label">{result.label}.</span>' in page

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import follicle
-from follicle.report.build import _report_tables, build_report
+from follicle.report.build import _report_tables, build_report, report_results
 from follicle.report.tables import ReportTable
 from follicle.workbook import seed
 
@@ -89,9 +89,10 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     paths = build_report(cohort, root / "report", formats="docx,xlsx")
     assert paths.docx is not None
     assert paths.xlsx is not None
-    results = [r for n, r in cohort.results().items() if not n.startswith("figure")]
+    numbered, numbers = report_results(cohort)
+    results = [r for n, r in numbered.items() if not n.startswith("figure")]
     # The tables as the documents hold them (rows of no one left out).
-    tables, wide = _report_tables(results)
+    tables, wide = _report_tables(results, numbers)
     docx_pdf = _pdf(paths.docx, root / "docx", soffice)
     xlsx_pdf = _pdf(paths.xlsx, root / "xlsx", soffice)
     return {

@@ -92,7 +92,7 @@ def test_html_methods_name_the_tests_software_and_counts(
     assert "105 women" in methods
     assert "43 pregnancies" in methods
     assert "Pearson&#39;s Chi-squared test with Yates&#39; continuity correction" in methods
-    assert "(Table 2)" in methods
+    assert '(<a href="#table-2">Table 2</a>)' in methods
     for name in ("follicle", "Python", "pandas", "SciPy", "matplotlib"):
         assert f"{name} {provenance.software[name]}" in methods
 

@@ -185,7 +185,7 @@ def review_summary(status: pd.DataFrame, *, level: float = 0.95) -> Result:
         )
     return Result(
         name="review",
-        label="Review",
+        label="",
         title="Two-specialist review of reported events: outcome and agreement",
         table=pd.DataFrame(rows),
         values=values,

@@ -265,7 +265,7 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
     Returns
     -------
     Result
-        ``audit``, labelled Table 12: one row per claim (``section``, ``text``, ``status``
+        ``audit``: one row per claim (``section``, ``text``, ``status``
         — one of :data:`STATUSES` —, ``published`` as printed, ``recomputed`` at the printed
         precision, ``likely_reason``, ``where`` and the ``claim`` id; the status beside the
         claim so that it reads at a glance). Values: ``claims`` (how many); the count of
@@ -309,12 +309,14 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
     source = f" ({claims.title})" if claims.title else ""
     return Result(
         "audit",
-        "Table 12",
+        "",
         f"Reproduction audit: the published claims{source} recomputed from this cohort",
         table,
         values,
         (
             f"{COHORT_NOTE}, of {len(rows)} claims {summary(counts)}.",
+            "Where: the claim's place in the paper, by the paper's own table and figure "
+            "numbers, which this report's numbers need not follow.",
             "Matches: the recomputed value, rounded to the decimals printed, equals the "
             "printed value; a p-value printed as < 0.0001 matches any smaller p. A value the "
             "paper truncated instead of rounding does not match.",

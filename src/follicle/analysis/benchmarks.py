@@ -138,7 +138,7 @@ def benchmarks(
     Returns
     -------
     Result
-        ``benchmarks``, labelled Table 11: one table row per benchmark
+        ``benchmarks``: one table row per benchmark
         (:data:`TABLE_COLUMNS`), grouped by ``measure``: ``key`` (``{measure}.{id}``), the
         cohort's ``n``, ``total``, ``pct``, ``low``, ``high`` on the first row of its
         measure, the published ``benchmark_pct`` with its interval and denominator,
@@ -217,7 +217,7 @@ def benchmarks(
         notes.append(f"{COHORT_NOTE}, no woman is in the denominator of: {empty} (no test).")
     return Result(
         "benchmarks",
-        "Table 11",
+        "",
         "Pregnancy and live-birth rates beside published intra-ovarian PRP figures",
         _table(rows),
         values,

@@ -95,6 +95,10 @@ class Cohort:
         ``None``: no such table.
     variables
         The rows of that table (:data:`~.stratified.DEFAULT_VARIABLES` by default).
+    statistic
+        What that table prints for a continuous row: ``"mean"`` (mean ± SD, the default) or
+        ``"median"`` (median [Q1, Q3], R's ``quantile`` type 7). The tests and the values
+        are the same either way (:func:`~.stratified.table1_by`).
     judgments
         The two specialists' review of the reported events (the ``judgments`` table of
         the registry or the workbook). When given, the report gains the ``review`` result
@@ -114,11 +118,14 @@ class Cohort:
         claims: str | Path | None = None,
         by: str | None = None,
         variables: Sequence[str] | None = None,
+        statistic: Literal["mean", "median"] = "mean",
         judgments: pd.DataFrame | None = None,
         adjudicated: bool = False,
     ) -> None:
         if ci not in CI_METHODS:
             raise ValueError(f"ci must be one of {', '.join(CI_METHODS)}, not {ci!r}")
+        if statistic not in ("mean", "median"):
+            raise ValueError(f"statistic must be mean or median, not {statistic!r}")
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1, not {level!r}")
         self.recorded = workbook
@@ -138,6 +145,7 @@ class Cohort:
         self._results: dict[str, Result] = {}
         self.by = by
         self.variables = None if variables is None else tuple(variables)
+        self.statistic: Literal["mean", "median"] = statistic
         if by is not None:  # a misspelt variable fails now, not after an hour of analysis
             stratified.check_names(by, self.variables)
 
@@ -186,7 +194,12 @@ class Cohort:
         )
 
     def _table1_by(self) -> Result:
-        return stratified.table1_by(self.stratification_frame, by=self.by, variables=self.variables)
+        return stratified.table1_by(
+            self.stratification_frame,
+            by=self.by,
+            variables=self.variables,
+            statistic=self.statistic,
+        )
 
     def _menstrual_transitions(self) -> Result:
         return descriptive.menstrual_transitions(self.women)
@@ -396,7 +409,8 @@ class Cohort:
         Like every table method, returns the result's table with ``attrs`` holding its
         ``name``, ``label``, ``title``, ``notes`` and ``values``
         (:meth:`~follicle.analysis.result.Result.to_frame`); :meth:`result` gives the
-        :class:`~follicle.analysis.result.Result` itself.
+        :class:`~follicle.analysis.result.Result` itself. ``label`` is empty: the report
+        numbers its tables (``follicle.report.report_results(cohort)``).
         """
         if by is None and variables is None and statistic == "mean":
             return self.result("table1").to_frame()

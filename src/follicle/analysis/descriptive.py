@@ -201,7 +201,7 @@ def table1(women: pd.DataFrame, *, excluded: int = 0, calendar: bool = True) -> 
     )
     return Result(
         "table1",
-        "Table 1",
+        "",
         "Demographic characteristics of the women who received an injection",
         table,
         values,
@@ -257,7 +257,7 @@ def menstrual_transitions(women: pd.DataFrame) -> Result:
         values |= {f"{key}.n": int(n), f"{key}.total": int(total), f"{key}.pct": float(pct_value)}
     return Result(
         "menstrual_transitions",
-        "Menstrual transitions",
+        "",
         "Menstrual pattern before the injection and at the end of follow-up",
         table,
         values,

@@ -82,7 +82,7 @@ def figure1_data(pregnancies: pd.DataFrame) -> Result:
     )
     return Result(
         "figure1",
-        "Figure 1",
+        "",
         "Pregnancies by month after the injection, by mode of conception",
         table,
         values,
@@ -145,7 +145,7 @@ def figure2_data(women: pd.DataFrame) -> Result:
     }
     return Result(
         "figure2",
-        "Figure 2",
+        "",
         "Age at first injection of the women who became pregnant",
         table,
         values,

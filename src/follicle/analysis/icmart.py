@@ -221,7 +221,7 @@ def icmart_rates(
     Returns
     -------
     Result
-        ``icmart``, labelled Table 6: the table has one row per rate (``basis`` — the
+        ``icmart``: the table has one row per rate (``basis`` — the
         section heading, :data:`BASIS_HEADINGS` —, ``item``, ``n``, ``total``, ``pct``,
         ``low``, ``high`` in percent, and ``footnote``, the marker of the note defining
         it), and one per count (deliveries, infants, women with a live-birth delivery);
@@ -279,7 +279,7 @@ def icmart_rates(
     footnotes = [f"({m}) {note}" for m, (_, _, _, note) in zip(MARKERS, RATES, strict=False)]
     return Result(
         "icmart",
-        "Table 6",
+        "",
         "Live-birth delivery and miscarriage rates (ICMART) beside the published live-birth rates",
         table,
         values,

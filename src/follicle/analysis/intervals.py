@@ -326,13 +326,15 @@ INTERVAL_COLUMNS: Final = (
 def _intervals_table(
     results: Mapping[str, Result], proportions: pd.DataFrame, means: pd.DataFrame
 ) -> pd.DataFrame:
-    """Proportions then means, grouped under their Part 1 result's label in report order."""
+    """Proportions then means, grouped under their Part 1 result in report order.
+
+    ``section`` holds that result's stable name (``table1``, ``pregnancy``): the report
+    prints its number there (:data:`follicle.report.numbering.CROSS_REFERENCES`).
+    """
     rows = pd.concat([proportions.assign(order=0), means.assign(order=1)], ignore_index=True)
     position = {name: i for i, name in enumerate(results)}
     rows["rank"] = rows["result"].map(position).fillna(len(position))
-    rows["section"] = rows["result"].map(
-        lambda name: results[name].label if name in results else name
-    )
+    rows["section"] = rows["result"]
     rows = rows.rename(columns={"item": "name"}).rename(columns={"label": "item"})
     ordered = rows.sort_values(["rank", "order"], kind="stable").reset_index(drop=True)
     return ordered.reindex(columns=list(INTERVAL_COLUMNS))
@@ -362,8 +364,9 @@ def intervals(
     Returns
     -------
     Result
-        ``intervals``, labelled Table 4. ``table`` (:data:`INTERVAL_COLUMNS`): ``key`` (the
-        value's prefix, ``table2.age.under_35``), ``section`` (the Part 1 result's label),
+        ``intervals``. ``table`` (:data:`INTERVAL_COLUMNS`): ``key`` (the
+        value's prefix, ``table2.age.under_35``), ``section`` (the Part 1 result's name; the
+        report prints its number),
         ``item`` (a readable label, :func:`item_label`; a mean's carries its unit); for a
         proportion ``n``, ``total``, ``pct``, ``low``, ``high`` (percent); for a mean ``n``
         (values averaged), ``mean``, ``mean_low``, ``mean_high``. ``values``:
@@ -419,7 +422,7 @@ def intervals(
     pct = f"{100 * level:g} %"
     return Result(
         "intervals",
-        "Table 4",
+        "",
         f"{pct} confidence intervals for the proportions and means of Part 1",
         table,
         values,

@@ -207,7 +207,7 @@ def por_classification(
     pct = f"{level * 100:g} %"
     return Result(
         "por_classification",
-        "Table 10",
+        "",
         "The treated women by the Bologna criteria and the POSEIDON groups",
         table,
         values,

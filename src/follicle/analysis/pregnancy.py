@@ -234,7 +234,7 @@ def table2(women: pd.DataFrame) -> Result:
         cohort_notes += factor_notes(FACTORS[by], test)
     return Result(
         "table2",
-        "Table 2",
+        "",
         "Pregnancy after the injection by age, menstrual status and number of injections",
         pd.DataFrame(rows),
         values,
@@ -389,7 +389,7 @@ def pregnancy_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result
     combined["integer_valued"] = combined["integer_valued"].astype("boolean")
     return Result(
         "pregnancy",
-        "Pregnancy outcomes",
+        "",
         "Pregnancies after the injection: women, modes and times to pregnancy",
         combined,
         values,
@@ -398,7 +398,7 @@ def pregnancy_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result
             "women, except IVF (N = women with an IVF cycle after the first injection).",
             "Months to pregnancy: days from the most recent injection on or before conception "
             "/ 30.4375, over the pregnancies of that mode; in whole months, rounded to the "
-            "nearest month as in Figure 1.",
+            "nearest month as in the paper's Figure 1.",
             "Pregnant twice, three times …: \u201cby the same mode\u201d counts a woman's "
             "pregnancies of her most frequent mode of conception \u2014 the paper's reading "
             "(\u201cone woman pregnant twice, another three times\u201d), under which one "

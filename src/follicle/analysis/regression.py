@@ -96,8 +96,6 @@ TERM_VALUES = (
     "crude_or_high",
     "crude_p",
 )
-#: The regression table's journal-style label in the report.
-LABEL = "Table 8"
 #: R's ``lm.fit``/``glm.fit`` tolerance for a column that adds nothing to the earlier ones.
 _ALIAS_TOL = 1e-7
 #: A fitted probability this close to 0 or 1 prompts the separation check on large data.
@@ -567,7 +565,7 @@ def logistic_regression(
     Returns
     -------
     Result
-        ``regression``, labelled Table 8. ``table``: one row per term
+        ``regression``. ``table``: one row per term
         (:data:`TABLE_COLUMNS`): ``key`` (the term) and ``covariate`` (its label), the
         adjusted ``or`` with ``or_low``/``or_high`` and ``p``, the unadjusted ``crude_*``,
         and ``coef`` and ``se`` on the log-odds scale (printed only in spreadsheets). The
@@ -596,7 +594,7 @@ def logistic_regression(
         why = "no woman is analysed" if not n else "every woman analysed has the same outcome"
         notes.append(f"{COHORT_NOTE}, {why}: no logistic model is fitted.")
         values |= {"parameters": None, "epv": None, "aic": None}
-        return Result("regression", LABEL, title, _empty_table(), values, tuple(notes))
+        return Result("regression", "", title, _empty_table(), values, tuple(notes))
     fit = fit_logistic(d.x, d.y)
     notes += fit.notes
     terms = [t for t in d.x.columns if t not in fit.aliased]
@@ -625,7 +623,7 @@ def logistic_regression(
     for row in table.to_dict("records"):
         values |= {f"{row['key']}.{c}": float(row[c]) for c in TERM_VALUES}
     notes.append(f"{COHORT_NOTE}, {events} of the {n} women in the model became pregnant.")
-    return Result("regression", LABEL, title, table, values, tuple(notes))
+    return Result("regression", "", title, table, values, tuple(notes))
 
 
 # -- the forest plot ---------------------------------------------------------------------
@@ -642,7 +640,7 @@ def forest_data(regression: Result) -> Result:
     Returns
     -------
     Result
-        ``figure_forest``, labelled Figure 4. ``table``: ``key`` (the term), ``label``,
+        ``figure_forest``. ``table``: ``key`` (the term), ``label``,
         ``or``, ``or_low``, ``or_high``
         (``NaN`` when not estimable), top to bottom. ``values``: ``n``, ``events``,
         ``terms`` (rows), ``estimable`` (rows with an interval) and ``x_min``/``x_max``, the
@@ -666,7 +664,7 @@ def forest_data(regression: Result) -> Result:
         "dashed line is an odds ratio of 1 (no association).",
     )
     title = "Adjusted odds ratios of pregnancy"
-    return Result("figure_forest", "Figure 4", title, table.reset_index(drop=True), values, notes)
+    return Result("figure_forest", "", title, table.reset_index(drop=True), values, notes)
 
 
 def _ratio_text(row: pd.Series) -> str:

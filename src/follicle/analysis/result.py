@@ -32,8 +32,10 @@ class Result:
     """A titled analysis result.
 
     ``name`` is the stable key (``table1``, ``table2`` …) under which ``values`` appear in
-    ``results.json``; ``label`` is the journal-style label ("Table 1"); ``title`` the
-    caption.
+    ``results.json``; ``title`` the caption. ``label`` is the result's number in the report
+    ("Table 4", "Figure 2"): a number depends on what else the report holds, so the analysis
+    leaves it empty and the report gives it, in report order
+    (:mod:`follicle.report.numbering`; ``follicle.report.report_results(cohort)``).
     """
 
     name: str
@@ -74,6 +76,10 @@ class Result:
         return frame
 
     def _repr_html_(self) -> str:
-        caption = f"<p><b>{self.label}.</b> {self.title}</p>"
+        caption = (
+            f"<p><b>{self.label}.</b> {self.title}</p>"
+            if self.label
+            else (f"<p><b>{self.title}</b></p>")
+        )
         notes = "".join(f"<p><small>{n}</small></p>" for n in self.notes)
         return caption + self.table.to_html(index=False, na_rep="") + notes

@@ -278,10 +278,11 @@ def _notes(level: float, extra: dict[str, float]) -> tuple[str, ...]:
         "death and the mother's end of follow-up. A woman or infant counts once per "
         "condition (the first diagnosis); follow-up is not stopped at it.",
         "Maternal (N = treated women): conditions diagnosed on or after the first injection "
-        "or undated, as in Table 3; ectopic pregnancy from pregnancy outcomes. Pregnancy "
-        "(N = pregnancies): miscarriage (the paper\u2019s \u201cabortion\u201d) and "
-        "stillbirth. Infant (N = infants born alive): death at most 365 days after birth and "
-        "each infant condition, counted in infants (Table 3 counts pregnancies).",
+        "or undated, as in the paper\u2019s Table 3; ectopic pregnancy from pregnancy "
+        "outcomes. Pregnancy (N = pregnancies): miscarriage (the paper\u2019s "
+        "\u201cabortion\u201d) and stillbirth. Infant (N = infants born alive): death at "
+        "most 365 days after birth and each infant condition, counted in infants (the "
+        "paper\u2019s Table 3 counts pregnancies).",
     ]
     if extra["infants_unrecorded"]:
         notes.append(
@@ -372,7 +373,7 @@ def safety_bounds(
             }
     return Result(
         "safety",
-        "Table 9",
+        "",
         "Maternal, pregnancy and infant conditions with exact confidence intervals, zero-event "
         "upper bounds and incidence per 100 person-years",
         table,

@@ -130,7 +130,7 @@ def table3(
             values[f"fetal.{rec.key}.infants"] = int(rec.infants)
     return Result(
         "table3",
-        "Table 3",
+        "",
         "Maternal, fetal and neonatal complications after the injection",
         table,
         values,
@@ -194,7 +194,7 @@ def baby_outcomes(women: pd.DataFrame, pregnancies: pd.DataFrame) -> Result:
     )
     return Result(
         "baby_outcomes",
-        "Baby outcome",
+        "",
         "Pregnancies, live births and the published live-birth rates",
         table,
         values,

@@ -282,7 +282,7 @@ def table1_by(
     Returns
     -------
     Result
-        ``table1_by``, labelled Table 1b. ``table``: ``characteristic``, ``level``, then for
+        ``table1_by``. ``table``: ``characteristic``, ``level``, then for
         each group (in the vocabulary's order) and ``Overall``: ``{group}.n``,
         ``{group}.pct`` (categorical: n and % of the group's women with a known value),
         ``{group}.mean``, ``{group}.sd`` (continuous: of the women with a value); then
@@ -408,7 +408,7 @@ def table1_by(
         notes.append(f"{COHORT_NOTE}, {left_out} women with an unknown {grouping} are left out.")
     return Result(
         "table1_by",
-        "Table 1b",
+        "",
         "Characteristics of the women who received an injection"
         + (f", by {grouping}" if group_variable is not None else ""),
         table,

@@ -171,7 +171,7 @@ def time_to_pregnancy(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     Returns
     -------
     Result
-        ``time_to_pregnancy``, labelled Table 7. ``table`` (:data:`TABLE_COLUMNS`): one
+        ``time_to_pregnancy``. ``table`` (:data:`TABLE_COLUMNS`): one
         row per group (all, < 35, ≥ 35) × month: ``key`` (``{group}.{month}``, the group as
         in :data:`GROUPS`), ``group`` and ``time`` (printed labels), ``at_risk`` (women with
         time ≥ month), the Kaplan–Meier ``km`` and Aalen–Johansen ``aj`` estimates with
@@ -208,7 +208,7 @@ def time_to_pregnancy(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     table = pd.concat(rows, ignore_index=True).loc[:, list(TABLE_COLUMNS)]
     return Result(
         "time_to_pregnancy",
-        "Table 7",
+        "",
         "Cumulative incidence of a first pregnancy after the first injection",
         table,
         values,

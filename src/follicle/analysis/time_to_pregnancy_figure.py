@@ -130,7 +130,7 @@ def figure_time_to_pregnancy(women: pd.DataFrame, *, level: float = 0.95) -> Res
     pct = f"{100 * level:g} %"
     return Result(
         "figure_time_to_pregnancy",
-        "Figure 3",
+        "",
         "Cumulative incidence of a first pregnancy after the first injection, with "
         "menopause as a competing event",
         table,

@@ -282,7 +282,7 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     Returns
     -------
     Result
-        ``two_by_two``, labelled Table 5. ``table`` (:data:`COLUMNS`): two rows per factor
+        ``two_by_two``. ``table`` (:data:`COLUMNS`): two rows per factor
         (age, menses, injections), the compared group then the reference (``key``
         ``{factor}.{level}``, ``factor`` and ``group`` labels, pregnant ``n`` of ``total``,
         ``pct``), the comparison on the first: ``test`` (printed name of the primary test),
@@ -338,7 +338,7 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Result(
         "two_by_two",
-        "Table 5",
+        "",
         "Pregnancy by age, baseline menses and injections: exact and χ² tests, odds ratios "
         "and risk differences",
         table,

@@ -130,4 +130,6 @@ def describe(name: str, result: Result) -> str:
         except (KeyError, TypeError, ValueError):
             pass  # a figure of another shape than expected: fall back on its caption
     first = f" {result.notes[0]}" if result.notes else ""
-    return f"{result.label}: {result.title}.{first}".strip()
+    # The report's number when the result has one (follicle.report.numbering), as captioned.
+    named = f"{result.label}: {result.title}" if result.label else result.title
+    return f"{named}.{first}".strip()

@@ -19,6 +19,8 @@ neither matplotlib nor python-docx nor openpyxl, and figures are drawn only for 
 A result is a figure when its name starts with ``figure`` and the cohort has a drawing
 method of that name (``cohort.figure1(ax=…)``); the figure takes the result's label, title
 and notes and stays in the results' order on the page. Every other result is a table.
+Tables and figures are numbered once, in that order (:func:`report_results`,
+:mod:`follicle.report.numbering`), and every output prints the same numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from follicle.report.numbering import Number, assign, numbered
 from follicle.report.provenance import Provenance, WorkbookLike, provenance_of
 
 if TYPE_CHECKING:
@@ -118,9 +121,22 @@ def _drawer(cohort: object, name: str) -> Callable[..., Figure] | None:
     return method if callable(method) else None
 
 
+def report_results(cohort: CohortLike) -> tuple[dict[str, Result], dict[str, Number]]:
+    """The cohort's results as the report prints them, and their numbers.
+
+    Each result's ``label`` is its number in the report ("Table 4", "Figure 2";
+    :func:`follicle.report.numbering.assign`): tables and figures counted apart, in report
+    order. The command line prints these labels too, so the terminal and the report agree.
+    """
+    results = dict(cohort.results())
+    numbers = assign(results, is_figure=lambda name: _drawer(cohort, name) is not None)
+    return numbered(results, numbers), numbers
+
+
 def _draw_figures(
     cohort: object,
     results: Mapping[str, Result],
+    numbers: Mapping[str, Number],
     directory: Path,
     *,
     png: bool,
@@ -152,7 +168,7 @@ def _draw_figures(
                 ReportFigure(
                     name=name,
                     label=result.label,
-                    title=result.title,
+                    title=numbers[name].caption_title(result.title),
                     svg=saved.inline_svg,
                     png=saved.png,
                     svg_file=saved.svg,
@@ -231,7 +247,7 @@ def build_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     step("results")
-    results = dict(cohort.results())
+    results, numbers = report_results(cohort)
     provenance = provenance_of(cohort.workbook, now=now, demo=demo)
     table_results = [r for name, r in results.items() if _drawer(cohort, name) is None]
 
@@ -239,14 +255,14 @@ def build_report(
     if chosen & {"html", "png", "svg"}:
         step("figures")
         figures = _draw_figures(
-            cohort, results, out / "figures", png="png" in chosen, svg="svg" in chosen
+            cohort, results, numbers, out / "figures", png="png" in chosen, svg="svg" in chosen
         )
 
     html = json_path = xlsx = docx = None
     tables: list[ReportTable] = []
     wide: list[ReportTable] = []
     if chosen & {"html", "docx", "xlsx"}:
-        tables, wide = _report_tables(table_results)
+        tables, wide = _report_tables(table_results, numbers)
     if "html" in chosen:
         step("index.html")
         html = _write_page(cohort, out / "index.html", tables, figures, provenance)
@@ -254,7 +270,7 @@ def build_report(
         from follicle.report.results_json import write_results_json
 
         step("results.json")
-        json_path = write_results_json(results, provenance, out / "results.json")
+        json_path = write_results_json(results, provenance, out / "results.json", numbers)
     if "xlsx" in chosen:
         from follicle.report.xlsx import write_xlsx
 
@@ -270,19 +286,29 @@ def build_report(
     return ReportPaths(out, html, json_path, xlsx, docx, files)
 
 
-def _report_tables(results: list[Result]) -> tuple[list[ReportTable], list[ReportTable]]:
+def _report_tables(
+    results: list[Result], numbers: Mapping[str, Number]
+) -> tuple[list[ReportTable], list[ReportTable]]:
     """The tables as printed (HTML, Word) and as spreadsheets, without rows of no one.
+
+    Each caption is the result's title, with the paper's number of the table when it
+    differs from the report's (:meth:`follicle.report.numbering.Number.caption_title`).
 
     A row whose every proportion is 0/0 (a category no woman is in) is left out of every
     format alike, with a footnote naming it (:func:`follicle.report.tables.drop_empty_rows`);
     an ``n/N (%)`` column that also holds plain counts gets a footnote saying so
     (:func:`follicle.report.tables.with_count_note`; spreadsheets print n and N apart).
     """
+    from dataclasses import replace
+
     from follicle.report.tables import drop_empty_rows, from_result, with_count_note
 
     printed, wide = [], []
     for result in results:
-        narrow, spread = drop_empty_rows(from_result(result), from_result(result, combine=False))
+        captioned = replace(result, title=numbers[result.name].caption_title(result.title))
+        narrow, spread = drop_empty_rows(
+            from_result(captioned), from_result(captioned, combine=False)
+        )
         printed.append(with_count_note(narrow))
         wide.append(spread)
     return printed, wide

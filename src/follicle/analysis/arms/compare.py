@@ -146,8 +146,8 @@ def _complete(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _table1(frame: pd.DataFrame, arms: Arms) -> Result:
-    """Table A1 in long form: one row per characteristic and arm (the report prints the
-    characteristic once, above its arms)."""
+    """The women by arm (``arms_table1``) in long form: one row per characteristic and arm
+    (the report prints the characteristic once, above its arms)."""
     ref = frame.loc[frame["arm"] == arms.reference]
     rows: list[dict[str, object]] = []
     values: dict[str, Number] = {}
@@ -192,7 +192,7 @@ def _table1(frame: pd.DataFrame, arms: Arms) -> Result:
     )
     return Result(
         "arms_table1",
-        "Table A1",
+        "",
         "Women by arm, with standardized mean differences",
         table,
         values,
@@ -257,7 +257,7 @@ def _incidence(frame: pd.DataFrame, arms: Arms, level: float) -> Result:
         )
     return Result(
         "arms_incidence",
-        "Table A2",
+        "",
         "Cumulative incidence (%) of a first pregnancy by arm",
         pd.DataFrame(rows),
         values,
@@ -308,7 +308,7 @@ def _figure_incidence(frame: pd.DataFrame, arms: Arms) -> Result:
     }
     return Result(
         "figure_arms_incidence",
-        "Figure A1",
+        "",
         "Cumulative incidence of a first pregnancy by arm (Aalen–Johansen, menopause competing)",
         table,
         risk,
@@ -517,7 +517,7 @@ def hazard_models(
         )
     models = Result(
         "arms_models",
-        "Table A3",
+        "",
         "Hazard ratios of a first pregnancy, each arm against the reference",
         table,
         values,
@@ -536,7 +536,7 @@ def hazard_models(
         )
     balance_result = Result(
         "arms_balance",
-        "Table A4",
+        "",
         "Covariate balance before and after propensity-score weighting",
         pd.DataFrame(balance_rows),
         balance_values,
@@ -549,7 +549,7 @@ def _forest(models: Result) -> Result:
     table = models.table.loc[:, ["comparison", "model", "HR", "HR_low", "HR_high"]]
     return Result(
         "figure_arms_forest",
-        "Figure A2",
+        "",
         "Hazard ratios of a first pregnancy by model (log scale)",
         table,
         {},
@@ -561,9 +561,7 @@ def _skipped(counts: pd.Series, reason: str) -> dict[str, Result]:
     """The one result of a comparison not made: the analysed women by arm, and why."""
     table = pd.DataFrame({"arm": counts.index.astype(str), "women": counts.to_numpy(dtype=int)})
     values: dict[str, Number] = {f"{key(a)}.n": int(n) for a, n in counts.items()}
-    return {
-        "arms_table1": Result("arms_table1", "Table A1", "Women by arm", table, values, (reason,))
-    }
+    return {"arms_table1": Result("arms_table1", "", "Women by arm", table, values, (reason,))}
 
 
 def compare_arms(
