@@ -650,12 +650,20 @@ def participant(
 
 
 def list_participants(
-    connection: Connection, actor: User, *, site: str | None = None, search: str | None = None
+    connection: Connection,
+    actor: User,
+    *,
+    site: str | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """The women the actor may see: ``participant_id``, ``site``, ``arm``, ``birth_date``,
-    ``consent_date``, ``injections`` (count), ``first_injection``, ``last_contact`` and, for
-    those who may see names, ``full_name`` and ``phone``. ``search`` matches the ID (and the
-    name, for them) case-insensitively; ``site`` narrows to one of her sites."""
+    """The women the actor may see, by study ID: ``participant_id``, ``site``, ``arm``,
+    ``birth_date``, ``consent_date``, ``injections`` (count), ``first_injection``,
+    ``last_contact`` and, for those who may see names, ``full_name`` and ``phone``.
+    ``search`` matches the ID (and the name, for them) case-insensitively; ``site`` narrows
+    to one of her sites. ``limit`` and ``offset`` read a slice of that order in the
+    database (``None``: every woman from ``offset``)."""
     _require_reader(actor)
     p = WORKBOOK_TABLES["participants"]
     inj = WORKBOOK_TABLES["injections"]
@@ -703,6 +711,8 @@ def list_participants(
         if actor.sees_identity:
             matches.append(func.lower(participant_identity.c.full_name).like(pattern))
         statement = statement.where(or_(*matches))
+    if limit is not None or offset:
+        statement = statement.limit(limit).offset(offset)
     result = connection.execute(statement)
     frame = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
     for column in ("birth_date", "consent_date", "first_injection", "last_contact"):

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import pandas as pd
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy import Connection
 
@@ -46,6 +46,7 @@ from follicle.web.api.models import (
     row_models,
     whole,
 )
+from follicle.web.api.paging import PageDep, page_responses, set_page_headers
 from follicle.web.api.problems import responses
 from follicle.web.deps import RegistryDep
 from follicle.web.routes.participants import _owned_keys, _parent_is_hers, _sites
@@ -133,19 +134,28 @@ def participants_router() -> APIRouter:
         "/participants",
         response_model=list[ParticipantSummary],  # type: ignore[valid-type]
         operation_id="list_participants",
-        responses=responses(422),
+        responses=page_responses(responses(422)),
     )
     def list_participants(
         user: ClinicalReader,
         reg: RegistryDep,
+        page: PageDep,
+        request: Request,
+        response: Response,
         site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
         q: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
     ) -> Any:
-        """The women of the token's sites (``site`` narrows to one, ``q`` searches IDs)."""
+        """The women of the token's sites by study ID, a page at a time (``site`` narrows
+        to one, ``q`` searches IDs; ``Link`` names the next page)."""
         with reg.read() as connection:
-            frame = records.list_participants(connection, user, site=site, search=q)
+            # One row past the page says whether another follows, without counting them all.
+            frame = records.list_participants(
+                connection, user, site=site, search=q, limit=page.limit + 1, offset=page.offset
+            )
+        set_page_headers(request, response, page, more=len(frame) > page.limit)
         # Names and phones stay on the pages: the API carries study data only.
-        return frame_records(frame.drop(columns=["full_name", "phone"], errors="ignore"))
+        shown = frame.iloc[: page.limit].drop(columns=["full_name", "phone"], errors="ignore")
+        return frame_records(shown)
 
     @router.post(
         "/participants",
