@@ -42,7 +42,13 @@ from follicle.workbook.dictionary import RECORD_ID, choice_label, redcap_fields
 from follicle.workbook.frames import Workbook
 from follicle.workbook.keys import row_owners
 from follicle.workbook.problems import flags
-from follicle.workbook.read import FIRST_DATA_ROW, RawTable, RawWorkbook, _csv_grid
+from follicle.workbook.read import (
+    FIRST_DATA_ROW,
+    RawTable,
+    RawWorkbook,
+    _csv_grid,
+    header_positions,
+)
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
 
 #: The column that marks a row as an instance of a repeating instrument.
@@ -204,7 +210,7 @@ def read_records(path: str | Path) -> RawWorkbook:
     body = body.loc[~(body == "").all(axis=1)] if len(header) else body.iloc[:0]
 
     problems: list[Problem] = []
-    seen = _header_positions(header, body, label, problems)
+    seen = header_positions(header, body, label, problems)
     for name in (RECORD_ID, INSTRUMENT):
         if name not in seen:
             problems.append(
@@ -239,40 +245,6 @@ def read_records(path: str | Path) -> RawWorkbook:
         checksums,
         relabel=_relabeller(reader.row_tables),
     )
-
-
-def _header_positions(
-    header: Sequence[str], body: pd.DataFrame, label: str, problems: list[Problem]
-) -> dict[str, int]:
-    """Each named column's position; unnamed and repeated columns are problems."""
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name == "":
-            if (body[position] != "").any():
-                problems.append(
-                    Problem(
-                        label,
-                        1,
-                        None,
-                        None,
-                        "unnamed_column",
-                        f"column {position + 1} has values but no name in the header row",
-                    )
-                )
-        elif name in seen:
-            problems.append(
-                Problem(
-                    label,
-                    1,
-                    name,
-                    name,
-                    "duplicate_column",
-                    f"the column {name} appears twice in the header row",
-                )
-            )
-        else:
-            seen[name] = position
-    return seen
 
 
 class _RecordsReader:
