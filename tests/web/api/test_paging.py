@@ -1,8 +1,9 @@
 """Paging of the API's growing lists: ``limit`` and ``offset``, the ``Link`` to the next page.
 
 One registry per database (SQLite, PostgreSQL): the web seed's two women plus
-:data:`MORE_A` women at site A and :data:`MORE_B` at site B, each with an injection in
-2020, so that the worklist holds more milestones than a default page. Every list is read
+:data:`MORE_A` women at site A and :data:`MORE_B` at site B, seeded alike (an injection in
+2020 and a row in every table), so that the worklist holds more milestones than a default
+page. Every list is read
 whole (``limit=1000``) and page by page, following ``Link``; the pages must add up to the
 whole, in order, with no other site's woman on any of them.
 """
@@ -16,12 +17,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from follicle.store import records
 from follicle.web.api import create_api
 from follicle.web.api.paging import DEFAULT_LIMIT, MAX_LIMIT
 
 from ..conftest import engine_of, make_app
-from ..registry_seed import Seeded, seed
+from ..registry_seed import Seeded, seed, woman
 from .conftest import API, Api
 
 MORE_A = 11
@@ -32,39 +32,6 @@ WOMEN_B = [f"WB{n:03d}" for n in range(1, MORE_B + 2)]
 _NEXT = re.compile(r'^<([^>]+)>; rel="next"$')
 
 
-def _enrol(connection: Any, admin: Any, pid: str, site: str) -> None:
-    records.create(
-        connection,
-        admin,
-        "participants",
-        {
-            "participant_id": pid,
-            "site": site,
-            "arm": "MenSC",
-            "birth_date": "1986-03-03",
-            "consent_date": "2020-01-05",
-            "menses_baseline": "regular",
-            "amh_ng_ml": "0.5",
-            "afc": "3",
-            "prior_ivf_cycles": "1",
-            "prior_max_oocytes": "1",
-            "prior_cycle_cancelled": "no",
-        },
-    )
-    records.create(
-        connection,
-        admin,
-        "injections",
-        {
-            "participant_id": pid,
-            "injection_date": "2020-02-01",
-            "product": "MenSC",
-            "ovary": "both",
-            "route": "transvaginal",
-        },
-    )
-
-
 @pytest.fixture(scope="module")
 def paged_app(web_db_url: str) -> Iterator[tuple[FastAPI, Seeded]]:
     """The app on the web seed plus more women at both sites."""
@@ -73,9 +40,9 @@ def paged_app(web_db_url: str) -> Iterator[tuple[FastAPI, Seeded]]:
     admin = seeded.users["admin"]
     with engine_of(app).begin() as connection:
         for pid in WOMEN_A[1:]:
-            _enrol(connection, admin, pid, "A")
+            woman(connection, admin, pid, "A")
         for pid in WOMEN_B[1:]:
-            _enrol(connection, admin, pid, "B")
+            woman(connection, admin, pid, "B")
     yield app, seeded
     engine_of(app).dispose()
 
