@@ -427,40 +427,6 @@ def valid_by_oracle(frames: dict[str, Any]) -> list[str]:
 
 # -- the worker --------------------------------------------------------------------------------
 
-#: Problems about a whole file or table, which have no row or no column.
-FILE_RULES = frozenset(
-    {
-        "missing_file",
-        "not_a_workbook",
-        "empty_file",
-        "not_csv",
-        "not_utf8",
-        "wrong_separator",
-        "not_xlsx",
-        "missing_sheet",
-        "missing_column",
-        "duplicate_column",
-        "unnamed_column",
-        "header_not_in_row_1",
-        "misnamed_column",
-        "duplicate_row",
-    }
-)
-
-
-def _unlocated(problems: Any) -> list[str]:
-    """Problems that do not say where: no file, an unknown rule, or a cell rule without
-    both row and column."""
-    from follicle.workbook.schema import CODES, RULES_BY_CODE
-
-    bad = []
-    for p in problems:
-        if not p.file or p.rule not in CODES or not p.message:
-            bad.append(f"{p.file!r} {p.rule!r}: {p.message!r}")
-        elif p.rule not in FILE_RULES and p.rule not in RULES_BY_CODE and p.row is None:
-            bad.append(f"{p.file}: {p.rule} without a row")
-    return bad
-
 
 def _import(book: Any, url: str) -> None:
     from follicle.store.engine import ensure_schema, make_engine
@@ -499,6 +465,7 @@ def _postgres_import(book: Any, base_url: str) -> None:
 def run_case(number: int, seed: int, template_db: Path, postgres: str | None) -> dict[str, Any]:
     """Build, validate and (when accepted) import case ``number``; its outcome as a dict."""
     from follicle.errors import FollicleError
+    from follicle.workbook.problems import unlocated as located_nowhere
     from follicle.workbook.validate import validate_path
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -513,7 +480,7 @@ def run_case(number: int, seed: int, template_db: Path, postgres: str | None) ->
         finally:
             out["seconds"] = round(time.perf_counter() - started, 4)
         if result.problems:
-            unlocated = _unlocated(result.problems)
+            unlocated = located_nowhere(result.problems)
             out["rules"] = sorted({p.rule for p in result.problems})
             out.update(outcome="unlocated" if unlocated else "refused")
             if unlocated:

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,31 +39,50 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def serving(url: str, log: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """``follicle serve`` on the registry at ``url``: yields its base URL once it answers
-    (within 120 s: a loaded CI machine imports slowly); its output goes to ``log``."""
-    port = free_port()
-    with log.open("wb") as sink:
+def start_server(
+    url: str,
+    log: Path,
+    *,
+    port: int,
+    env: Mapping[str, str] | None = None,
+    seconds: float = 120.0,
+    args: Sequence[str] = (),
+) -> subprocess.Popen[bytes]:
+    """Start ``follicle serve`` on the registry at ``url`` and ``port``, its output appended
+    to ``log``; return the process once ``/login`` answers (within ``seconds``: a loaded CI
+    machine imports slowly). A server that exits or does not answer in time is an error
+    that quotes the end of its log (and is not left running)."""
+    with log.open("ab") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "follicle", "serve", "--port", str(port)],
+            [sys.executable, "-m", "follicle", "serve", "--port", str(port), *args],
             env={**os.environ, **(env or {}), "FOLLICLE_DATABASE_URL": url},
             stdout=sink,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: workers (--workers) die with it
         )
-    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", timeout=1.0).status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+            raise RuntimeError(f"the server did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def serving(url: str, log: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """``follicle serve`` on the registry at ``url``: yields its base URL once it answers
+    (:func:`start_server`); stopped at the end whatever happens."""
+    port = free_port()
+    process = start_server(url, log, port=port, env=env)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/login").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not start: {log.read_text()}")
-            time.sleep(0.2)
-        yield base
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -289,6 +289,23 @@ def test_a_coordinator_cannot_see_or_guess_another_sites_women(engine, people):
         )
 
 
+def test_a_slice_of_the_participant_list_is_read_after_the_site_filter(engine, people):
+    with engine.connect() as connection:
+
+        def ids(user: str, **kwargs: int | None) -> list[str]:
+            frame = records.list_participants(connection, people[user], **kwargs)
+            return frame["participant_id"].tolist()
+
+        assert ids("admin", limit=2) == ["007", "008"]
+        assert ids("admin", limit=2, offset=2) == ["009", "010"]
+        assert ids("admin", limit=3, offset=3) == ["010"]
+        assert ids("admin", offset=1) == ["008", "009", "010"]
+        assert ids("admin", limit=0) == []
+        # The coordinator of north's second woman is 008, never the registry's second.
+        assert ids("north", limit=1, offset=1) == ["008"]
+        assert ids("north", limit=5, offset=2) == []
+
+
 def test_enrolment_with_identity_and_the_identity_is_never_in_the_audit(engine, people):
     north = people["north"]
     with engine.begin() as connection:

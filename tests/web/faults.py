@@ -11,14 +11,11 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +30,7 @@ from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.tables import audit_log, workbook_table
 from follicle.store.tokens import create_token
 from follicle.workbook.schema import MATERNAL_CONDITIONS
+from live import free_port, start_server
 
 #: Seconds any one request may take.
 TIMEOUT = 10.0
@@ -40,14 +38,6 @@ TIMEOUT = 10.0
 START_SECONDS = 30.0
 FOLLICLE = Path(sys.executable).with_name("follicle")
 PASSWORD = "correct horse battery staple 42"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now (the OS's choice)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)
@@ -86,27 +76,14 @@ class Server:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start it and wait until it answers."""
-        env = {**os.environ, "FOLLICLE_DATABASE_URL": self.url}
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [str(FOLLICLE), "serve", "--port", str(self.port), "--workers", str(self.workers)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: the workers die with it
-            )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.base + "/login", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"the server did not start in {START_SECONDS} s")
+        """Start it (again, on the same port) and wait until it answers."""
+        self.process = start_server(
+            self.url,
+            self.log,
+            port=self.port,
+            seconds=START_SECONDS,
+            args=("--workers", str(self.workers)),
+        )
 
     def kill(self) -> None:
         """SIGKILL to the server and its worker processes: no shutdown, no flush, no goodbye."""
@@ -124,17 +101,6 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.process = None
-
-
-@contextmanager
-def serving(url: str, log: Path) -> Iterator[Server]:
-    """A started server, killed at the end whatever happens."""
-    server = Server(url, log)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.kill()
 
 
 def checklist(form_token: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import pytest
 
 from follicle.web.outage import RETRY_AFTER_SECONDS
 from follicle.web.security import SESSION_COOKIE
+from live import serving
 from testdb import postgres_schema, postgres_url
 
 from .faults import (
@@ -34,7 +35,6 @@ from .faults import (
     Server,
     check_registry,
     prepare_registry,
-    serving,
 )
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
@@ -82,14 +82,14 @@ def test_a_postgresql_restart_answers_503_and_the_server_reconnects(tmp_path: Pa
     try:
         cluster.init()
         credentials = prepare_registry(cluster.url)
-        with serving(cluster.url, tmp_path / "server.log") as server:
-            assert _page(server.base, credentials.session).status_code == 200
-            with Load(server.base, credentials.token, prefix="R") as load:
+        with serving(cluster.url, tmp_path / "server.log") as base:
+            assert _page(base, credentials.session).status_code == 200
+            with Load(base, credentials.token, prefix="R") as load:
                 load.wait_for(20)
                 cluster.stop()
                 load_during = len(load.statuses)
                 time.sleep(1.0)  # requests meet a database that is not there
-                page = _page(server.base, credentials.session)
+                page = _page(base, credentials.session)
                 cluster.start()
                 before = len(load.acknowledged)
                 load.wait_for(before + 20)  # reconnected by itself
@@ -106,7 +106,7 @@ def test_a_postgresql_restart_answers_503_and_the_server_reconnects(tmp_path: Pa
             assert page.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
             assert "text/html" in page.headers["content-type"]
             assert "cannot be reached" in page.text
-            assert _page(server.base, credentials.session).status_code == 200
+            assert _page(base, credentials.session).status_code == 200
         check_registry(cluster.url, load.acknowledged)
     finally:
         cluster.close()

@@ -21,44 +21,19 @@ from hypothesis import strategies as st
 
 from editing import SMALL, to_xlsx
 from follicle.errors import Problem
-from follicle.workbook.schema import CODES, RULES_BY_CODE, TABLES
+from follicle.workbook.problems import unlocated
+from follicle.workbook.schema import TABLES
 from follicle.workbook.validate import ValidationResult, validate_path
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "fuzz"
 EXPECTED: dict[str, dict[str, str | None]] = json.loads((CORPUS / "expected.json").read_text())
 DRAWN = sorted(p.name for p in CORPUS.iterdir() if p.name.startswith("case"))
 
-#: Problems about a whole file, a sheet or its header: no cell to point at.
-WHOLE_FILE = frozenset(
-    {
-        "missing_file",
-        "not_a_workbook",
-        "empty_file",
-        "not_csv",
-        "not_utf8",
-        "wrong_separator",
-        "not_xlsx",
-        "missing_sheet",
-        "missing_column",
-        "duplicate_column",
-        "unnamed_column",
-        "header_not_in_row_1",
-        "misnamed_column",
-        "duplicate_row",
-    }
-)
-
 
 def assert_located(problems: tuple[Problem, ...]) -> None:
-    """Every problem names its file, a known rule and a message; a cell's, its row."""
-    for problem in problems:
-        assert problem.file, problem
-        assert problem.rule in CODES, problem
-        assert problem.message, problem
-        if problem.rule not in WHOLE_FILE and problem.rule not in RULES_BY_CODE:
-            assert problem.row is not None, problem
-            assert problem.row >= 2, problem
-            assert problem.column, problem
+    """Every problem names its file, a known rule and a message; a cell's, its row and
+    column (:func:`follicle.workbook.problems.unlocated`)."""
+    assert not unlocated(problems), unlocated(problems)
 
 
 def assert_sound(result: ValidationResult) -> None:

@@ -1,12 +1,18 @@
-"""ID lookups by pyarrow agree with pandas' own isin and reindex."""
+"""ID lookups by pyarrow agree with pandas' own isin and reindex; each row's woman."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from follicle.workbook.keys import isin, lookup, positions
+from follicle.workbook import schema
+from follicle.workbook.keys import isin, lookup, positions, row_owners
+from follicle.workbook.validate import load_workbook
+
+SMALL = Path(__file__).parents[1] / "fixtures" / "workbooks" / "small"
 
 VALUES = pd.Series(["P1", "P2", None, "P9", "P1", ""], dtype="string", index=[5, 6, 7, 8, 9, 10])
 KEYS = pd.Series(["P1", "P2", "P3", ""], dtype="string")
@@ -46,3 +52,40 @@ def test_lookup_is_reindex(values: pd.Series) -> None:
     expected.index = VALUES.index
     got = lookup(VALUES, values)
     pd.testing.assert_series_equal(got, expected, check_index_type=False)
+
+
+def test_row_owners_follow_the_owner_chain_of_the_small_workbook() -> None:
+    workbook = load_workbook(SMALL)
+    owners = row_owners(workbook.frames)
+    assert list(owners) == [t.name for t in schema.TABLES]
+    for table in schema.TABLES:
+        assert owners[table.name].dtype == "string"
+        assert owners[table.name].index.equals(workbook[table.name].index)
+    pd.testing.assert_series_equal(
+        owners["pregnancies"],
+        workbook["pregnancies"]["participant_id"].astype("string"),
+        check_names=False,
+    )
+    # B1 is G1's (woman 007); B2 and B3 are G3's (009); B2's condition is hers through both.
+    assert owners["infants"].tolist() == ["007", "009", "009"]
+    assert owners["infant_conditions"].tolist() == ["009"]
+
+
+def test_a_row_whose_parent_is_unknown_has_no_woman_and_a_repeated_key_counts_once() -> None:
+    frames = {
+        t.name: pd.DataFrame({c: pd.Series(dtype="string") for c in t.column_names})
+        for t in schema.TABLES
+    }
+    frames["participants"] = pd.DataFrame({"participant_id": ["W1", "W2"]}, dtype="string")
+    frames["pregnancies"] = pd.DataFrame(
+        {"pregnancy_id": ["G1", "G1", "G2"], "participant_id": ["W1", "W2", "W2"]},
+        dtype="string",
+    )
+    frames["infants"] = pd.DataFrame(
+        {"infant_id": ["B1", "B2", "B3"], "pregnancy_id": ["G1", "G9", None]}, dtype="string"
+    )
+    frames["infant_conditions"] = pd.DataFrame({"infant_id": ["B2", "B1"]}, dtype="string")
+    owners = row_owners(frames)
+    assert owners["infants"].tolist() == ["W1", pd.NA, pd.NA]
+    assert owners["infant_conditions"].tolist() == [pd.NA, "W1"]
+    assert owners["contacts"].empty

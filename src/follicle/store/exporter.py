@@ -37,7 +37,8 @@ from follicle.store.columnar import arrow_frame, read_arrow
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports, judgments
 from follicle.workbook.deidentified import AGE_AT_LAST_CONTACT, AGE_COLUMN, day_column
 from follicle.workbook.frames import Workbook, coerce
-from follicle.workbook.schema import FORMULA_STARTS, JUDGMENTS, TABLES, TABLES_BY_NAME, Table
+from follicle.workbook.keys import row_owners
+from follicle.workbook.schema import FORMULA_STARTS, JUDGMENTS, TABLES, Table
 
 #: Hex characters of a de-identified participant code (``secrets.token_hex``; 48 bits).
 CODE_BYTES = 6
@@ -322,23 +323,6 @@ def _write_xlsx(frames: Mapping[str, pd.DataFrame], path: str) -> None:
 # -- de-identification -----------------------------------------------------------------
 
 
-def _owners(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
-    """Each row's woman (participant_id), following the schema's owner chain."""
-    owners: dict[str, pd.Series] = {}
-    for table in TABLES:
-        frame = frames[table.name]
-        column, parent = table.owner
-        if parent == "participants":
-            owners[table.name] = frame[column].astype("string")
-            continue
-        parent_key = TABLES_BY_NAME[parent].key
-        assert parent_key is not None, parent
-        lookup = pd.Series(owners[parent].to_numpy(), index=frames[parent][parent_key].to_numpy())
-        lookup = lookup[~lookup.index.duplicated()]
-        owners[table.name] = frame[column].map(lookup).astype("string")
-    return owners
-
-
 def _participant_codes(
     engine: Engine, women: pd.Series, actor: str, rows: Mapping[str, int]
 ) -> pd.Series:
@@ -441,7 +425,7 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
     from follicle.workbook.rules import is_control_arm
 
     frames = {t.name: workbook[t.name] for t in TABLES}
-    owners = _owners(frames)
+    owners = row_owners(frames)
     participants = frames["participants"]
     codes = _participant_codes(
         engine, participants["participant_id"], actor, {n: len(f) for n, f in frames.items()}

@@ -424,6 +424,25 @@ def _conflict(
     return VersionConflict(table, key, int(current[VERSION]), changed)
 
 
+def _row_to_change(
+    connection: Connection, actor: User, table: str, key: str, reason: str
+) -> tuple[str, dict[str, Any], str, str]:
+    """What a change or a deletion starts with: a writer, a reason, the registry locked,
+    and the row as it is now, of a woman the actor may see (else :class:`NotFound`).
+
+    Returns the reason (trimmed), the row, its woman's ID and her site.
+    """
+    _require_writer(actor)
+    _sql(table)
+    reason = _require_reason(table, reason)
+    lock_for_write(connection)
+    current = _fetch(connection, table, key)
+    pid = None if current is None else _owner(connection, table, current)
+    if current is None or pid is None:
+        raise NotFound(f"there is no {table} {key} that you may see")
+    return reason, current, pid, visible_site(connection, actor, pid)
+
+
 def update(
     connection: Connection,
     actor: User,
@@ -447,15 +466,7 @@ def update(
     ValueError
         A change to the row's key or to the woman it belongs to.
     """
-    _require_writer(actor)
-    _sql(table)
-    reason = _require_reason(table, reason)
-    lock_for_write(connection)
-    current = _fetch(connection, table, key)
-    pid = None if current is None else _owner(connection, table, current)
-    if current is None or pid is None:
-        raise NotFound(f"there is no {table} {key} that you may see")
-    site = visible_site(connection, actor, pid)
+    reason, current, pid, site = _row_to_change(connection, actor, table, key, reason)
     yours = {c: _text(v) for c, v in changes.items() if c in _data_columns(table)}
     fixed = (
         {_key_column(table), "participant_id"} if table != "participants" else {"participant_id"}
@@ -556,15 +567,7 @@ def delete(
     ------
     VersionConflict, WorkbookInvalid, NotFound, PermissionDenied, Conflict
     """
-    _require_writer(actor)
-    _sql(table)
-    reason = _require_reason(table, reason)
-    lock_for_write(connection)
-    current = _fetch(connection, table, key)
-    pid = None if current is None else _owner(connection, table, current)
-    if current is None or pid is None:
-        raise NotFound(f"there is no {table} {key} that you may see")
-    visible_site(connection, actor, pid)
+    reason, current, pid, _ = _row_to_change(connection, actor, table, key, reason)
     entry_key = audit_key(table, pid, key)
     if int(current[VERSION]) != int(version):
         raise _conflict(connection, table, key, entry_key, current, int(version), {})
@@ -650,12 +653,20 @@ def participant(
 
 
 def list_participants(
-    connection: Connection, actor: User, *, site: str | None = None, search: str | None = None
+    connection: Connection,
+    actor: User,
+    *,
+    site: str | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
-    """The women the actor may see: ``participant_id``, ``site``, ``arm``, ``birth_date``,
-    ``consent_date``, ``injections`` (count), ``first_injection``, ``last_contact`` and, for
-    those who may see names, ``full_name`` and ``phone``. ``search`` matches the ID (and the
-    name, for them) case-insensitively; ``site`` narrows to one of her sites."""
+    """The women the actor may see, by study ID: ``participant_id``, ``site``, ``arm``,
+    ``birth_date``, ``consent_date``, ``injections`` (count), ``first_injection``,
+    ``last_contact`` and, for those who may see names, ``full_name`` and ``phone``.
+    ``search`` matches the ID (and the name, for them) case-insensitively; ``site`` narrows
+    to one of her sites. ``limit`` and ``offset`` read a slice of that order in the
+    database (``None``: every woman from ``offset``)."""
     _require_reader(actor)
     p = WORKBOOK_TABLES["participants"]
     inj = WORKBOOK_TABLES["injections"]
@@ -703,6 +714,8 @@ def list_participants(
         if actor.sees_identity:
             matches.append(func.lower(participant_identity.c.full_name).like(pattern))
         statement = statement.where(or_(*matches))
+    if limit is not None or offset:
+        statement = statement.limit(limit).offset(offset)
     result = connection.execute(statement)
     frame = pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()))
     for column in ("birth_date", "consent_date", "first_injection", "last_contact"):

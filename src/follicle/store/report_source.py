@@ -24,6 +24,7 @@ from follicle.store.exporter import _participant_codes, read_registry
 from follicle.store.tables import audit_log
 from follicle.workbook.events import KEY_SEPARATOR
 from follicle.workbook.frames import Workbook
+from follicle.workbook.keys import row_owners
 from follicle.workbook.schema import TABLES
 
 #: IDs recoded per copy: ``table.key`` → the code's prefix.
@@ -36,21 +37,6 @@ def registry_state(connection: Connection) -> str:
         select(func.max(audit_log.c.id)).where(not_(audit_log.c.action.like("export%")))
     ).scalar()
     return str(newest or 0)
-
-
-def _owners(frames: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
-    """Each row's participant_id, up the schema's owner chain."""
-    owners: dict[str, pd.Series] = {}
-    for table in TABLES:
-        frame = frames[table.name]
-        column, parent = table.owner
-        if parent == "participants":
-            owners[table.name] = frame[column].astype(object)
-            continue
-        key = table_key(parent)
-        lookup = pd.Series(owners[parent].to_numpy(), index=frames[parent][key].to_numpy())
-        owners[table.name] = frame[column].map(lookup[~lookup.index.duplicated()])
-    return owners
 
 
 def table_key(name: str) -> str:
@@ -76,7 +62,7 @@ def deidentified_registry(
     """
     workbook = read_registry(engine)
     frames = {t.name: workbook[t.name].copy() for t in TABLES}
-    owners = _owners(frames)
+    owners = row_owners(frames)
     if site is not None:
         women = frames["participants"].loc[
             frames["participants"]["site"].astype(object) == site, "participant_id"

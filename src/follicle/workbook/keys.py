@@ -8,12 +8,14 @@ hash the Arrow strings that the frames already hold.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
 
 def _arrow(values: pd.Series | pd.Index) -> pa.Array:
@@ -62,3 +64,27 @@ def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     found = values.iloc[np.maximum(at, 0)]
     found.index = keys.index
     return found.where(at >= 0)
+
+
+def row_owners(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """Each row's woman: for every table of the schema, the ``participant_id`` that owns
+    each of its rows (text, aligned with the table's rows).
+
+    Follows the schema's owner chain (:attr:`follicle.workbook.schema.Table.owner`): an
+    infant is hers through its pregnancy, an infant condition through its infant and that
+    pregnancy. A parent key repeated in its table counts once (its first row); a row whose
+    parent is missing or unknown has no woman (``<NA>``). ``frames`` holds every table of
+    the schema by name (a :class:`~follicle.workbook.frames.Workbook` does).
+    """
+    owners: dict[str, pd.Series] = {}
+    for table in TABLES:
+        frame = frames[table.name]
+        column, parent = table.owner
+        if parent == "participants":
+            owners[table.name] = frame[column].astype("string")
+            continue
+        parent_key = TABLES_BY_NAME[parent].key
+        assert parent_key is not None, parent  # the schema's owners are keyed tables
+        theirs = pd.Series(owners[parent].to_numpy(), index=frames[parent][parent_key].to_numpy())
+        owners[table.name] = lookup(frame[column], theirs).astype("string")
+    return owners

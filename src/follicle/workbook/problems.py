@@ -7,9 +7,33 @@ values and a message (text, or a Series of per-row texts); only the rows that ar
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from follicle.errors import Problem
+from follicle.workbook.read import FIRST_DATA_ROW
+from follicle.workbook.schema import CODES, RULES_BY_CODE
+
+#: Problems about a whole file, a sheet or its header row: there is no cell to point at.
+WHOLE_FILE_CODES = frozenset(
+    {
+        "missing_file",
+        "not_a_workbook",
+        "empty_file",
+        "not_csv",
+        "not_utf8",
+        "wrong_separator",
+        "not_xlsx",
+        "missing_sheet",
+        "missing_column",
+        "duplicate_column",
+        "unnamed_column",
+        "header_not_in_row_1",
+        "misnamed_column",
+        "duplicate_row",
+    }
+)
 
 
 class ProblemSink:
@@ -61,3 +85,23 @@ def show(value: object) -> str | None:
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     return str(value)
+
+
+def unlocated(problems: Iterable[Problem]) -> list[str]:
+    """The problems that do not say where they are, each described in a line (none: all
+    are located).
+
+    A located problem names its file, a known problem code and a message; a problem about
+    one cell (every code but :data:`WHOLE_FILE_CODES` and the rules across rows and tables,
+    :data:`~follicle.workbook.schema.RULES_BY_CODE`) also names its column and a data row
+    (the spreadsheet's row number, :data:`~follicle.workbook.read.FIRST_DATA_ROW` or later).
+    The fuzz tests and ``bench/fuzz_workbooks.py`` hold validation to this.
+    """
+    bad = []
+    for p in problems:
+        if not p.file or p.rule not in CODES or not p.message:
+            bad.append(f"{p.file!r} {p.rule!r}: {p.message!r}")
+        elif p.rule not in WHOLE_FILE_CODES and p.rule not in RULES_BY_CODE:
+            if p.row is None or p.row < FIRST_DATA_ROW or not p.column:
+                bad.append(f"{p.file}: {p.rule} at row {p.row!r}, column {p.column!r}")
+    return bad

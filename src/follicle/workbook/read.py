@@ -377,6 +377,42 @@ def _parser_error(error: str) -> tuple[str, int | None]:
     return f"the file is not a well-formed CSV: {message}", None
 
 
+def header_positions(
+    header: Sequence[str], body: pd.DataFrame, label: str, problems: list[Problem]
+) -> dict[str, int]:
+    """Each named column's position in ``header`` (the first, if repeated); a column
+    without a name that holds values in ``body``, and a repeated name, are problems of the
+    header row (appended to ``problems``, labelled ``label``)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if name == "":
+            if (body[position] != "").any():
+                problems.append(
+                    Problem(
+                        label,
+                        1,
+                        None,
+                        None,
+                        "unnamed_column",
+                        f"column {position + 1} has values but no name in the header row",
+                    )
+                )
+        elif name in seen:
+            problems.append(
+                Problem(
+                    label,
+                    1,
+                    name,
+                    name,
+                    "duplicate_column",
+                    f"the column {name} appears twice in the header row",
+                )
+            )
+        else:
+            seen[name] = position
+    return seen
+
+
 def _to_raw_table(
     table: Table, label: str, grid: pd.DataFrame, place: str
 ) -> tuple[RawTable | None, list[Problem]]:
@@ -395,34 +431,7 @@ def _to_raw_table(
     if blank.any():
         body = body.loc[~blank]
 
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name == "":
-            if (body[position] != "").any():
-                problems.append(
-                    Problem(
-                        label,
-                        1,
-                        None,
-                        None,
-                        "unnamed_column",
-                        f"column {position + 1} has values but no name in the header row",
-                    )
-                )
-            continue
-        if name in seen:
-            problems.append(
-                Problem(
-                    label,
-                    1,
-                    name,
-                    name,
-                    "duplicate_column",
-                    f"the column {name} appears twice in the header row",
-                )
-            )
-            continue
-        seen[name] = position
+    seen = header_positions(header, body, label, problems)
     misnamed = _misnamed(table, seen)
     for declared_name, typed in misnamed.items():
         problems.append(

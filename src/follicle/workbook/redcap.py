@@ -40,8 +40,15 @@ import pandas as pd
 from follicle.errors import Problem
 from follicle.workbook.dictionary import RECORD_ID, choice_label, redcap_fields
 from follicle.workbook.frames import Workbook
+from follicle.workbook.keys import row_owners
 from follicle.workbook.problems import flags
-from follicle.workbook.read import FIRST_DATA_ROW, RawTable, RawWorkbook, _csv_grid
+from follicle.workbook.read import (
+    FIRST_DATA_ROW,
+    RawTable,
+    RawWorkbook,
+    _csv_grid,
+    header_positions,
+)
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
 
 #: The column that marks a row as an instance of a repeating instrument.
@@ -72,7 +79,7 @@ def records_frame(workbook: Workbook) -> pd.DataFrame:
     then each instrument's instances in the workbook's row order.
     """
     fields = redcap_fields()
-    owners = _owners(workbook)
+    owners = row_owners(workbook.frames)
     blocks = []
     for order, table in enumerate(TABLES):
         frame = workbook[table.name].reset_index(drop=True)
@@ -136,24 +143,6 @@ def write_records(workbook: Workbook, path: str | Path) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
-
-
-def _owners(workbook: Workbook) -> dict[str, pd.Series]:
-    """Each row's woman (her ``participant_id``), following the schema's owner chain
-    (an infant's through its pregnancy; an infant condition's through its infant)."""
-    owners: dict[str, pd.Series] = {}
-    for table in TABLES:
-        frame = workbook[table.name]
-        column, parent = table.owner
-        if parent == "participants":
-            owners[table.name] = frame[column].astype("string")
-            continue
-        key = TABLES_BY_NAME[parent].key
-        assert key is not None, parent
-        lookup = pd.Series(owners[parent].to_numpy(), index=workbook[parent][key].to_numpy())
-        lookup = lookup[~lookup.index.duplicated()]
-        owners[table.name] = frame[column].map(lookup).astype("string")
-    return owners
 
 
 def _field_text(values: pd.Series) -> pd.Series:
@@ -221,7 +210,7 @@ def read_records(path: str | Path) -> RawWorkbook:
     body = body.loc[~(body == "").all(axis=1)] if len(header) else body.iloc[:0]
 
     problems: list[Problem] = []
-    seen = _header_positions(header, body, label, problems)
+    seen = header_positions(header, body, label, problems)
     for name in (RECORD_ID, INSTRUMENT):
         if name not in seen:
             problems.append(
@@ -256,40 +245,6 @@ def read_records(path: str | Path) -> RawWorkbook:
         checksums,
         relabel=_relabeller(reader.row_tables),
     )
-
-
-def _header_positions(
-    header: Sequence[str], body: pd.DataFrame, label: str, problems: list[Problem]
-) -> dict[str, int]:
-    """Each named column's position; unnamed and repeated columns are problems."""
-    seen: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name == "":
-            if (body[position] != "").any():
-                problems.append(
-                    Problem(
-                        label,
-                        1,
-                        None,
-                        None,
-                        "unnamed_column",
-                        f"column {position + 1} has values but no name in the header row",
-                    )
-                )
-        elif name in seen:
-            problems.append(
-                Problem(
-                    label,
-                    1,
-                    name,
-                    name,
-                    "duplicate_column",
-                    f"the column {name} appears twice in the header row",
-                )
-            )
-        else:
-            seen[name] = position
-    return seen
 
 
 class _RecordsReader:

@@ -359,39 +359,22 @@ def _pregnancies(
     conceive = np.concatenate([conceive1, conceive2[again]])
     outcome = np.concatenate([outcome1, outcome2])
     days = np.concatenate([days1, days2])
-    k = len(w)
-    date = conceive + _days(days)
-    still_open = date > end[w]
-    ivf = rng.random(k) < 0.4
-    twins = (outcome == "live_birth") & (rng.random(k) < np.where(ivf, 0.1, 0.015))
-    pregnancy_id = _ids("G", number[w], width, order)
-    cycle_id = np.where(ivf, _ids("C", number[w], width, order), "")
-    preg = pd.DataFrame(
-        {
-            "pregnancy_id": pregnancy_id,
-            "participant_id": pid[w],
-            "conception_date": conceive,
-            "mode": np.where(ivf, "ivf", "spontaneous"),
-            "ivf_cycle_id": cycle_id,
-            "fetuses": np.where(twins, 2, 1),
-            "outcome": np.where(still_open, "ongoing", outcome),
-            "outcome_date": np.where(still_open, np.datetime64("NaT"), date),
-            "gestational_weeks": np.where(still_open, np.nan, np.round((days + 14) / 7, 1)),
-        }
+    preg, from_pregnancy, ivf = _pregnancy_rows(
+        rng,
+        w,
+        order,
+        number=number,
+        pid=pid,
+        width=width,
+        conceive=conceive,
+        outcome=outcome,
+        days=days,
+        earliest=first,
+        end=end,
+        cycle_suffix=order,
     )
 
-    # Each IVF pregnancy comes from a cycle started two weeks before conception; enough
-    # other women have cancelled or unsuccessful cycles that half the women had IVF.
-    from_pregnancy = pd.DataFrame(
-        {
-            "cycle_id": cycle_id[ivf],
-            "participant_id": pid[w[ivf]],
-            "start_date": np.maximum(conceive[ivf] - np.timedelta64(14, "D"), first[w[ivf]]),
-            "oocytes_retrieved": rng.integers(1, 8, int(ivf.sum())),
-            "embryos_transferred": rng.integers(1, 3, int(ivf.sum())),
-            "cancelled": "no",
-        }
-    )
+    # Enough other women have cancelled or unsuccessful cycles that half the women had IVF.
     had_ivf = np.zeros(n, bool)
     had_ivf[w[ivf]] = True
     others = idx[~had_ivf]
@@ -417,6 +400,62 @@ def _pregnancies(
     for column in ("oocytes_retrieved", "embryos_transferred"):
         ivf_cycles[column] = ivf_cycles[column].astype("Int64")
     return preg, ivf_cycles
+
+
+def _pregnancy_rows(
+    rng: np.random.Generator,
+    women: np.ndarray,
+    order: np.ndarray,
+    *,
+    number: np.ndarray,
+    pid: np.ndarray,
+    width: int,
+    conceive: np.ndarray,
+    outcome: np.ndarray,
+    days: np.ndarray,
+    earliest: np.ndarray,
+    end: np.ndarray,
+    cycle_suffix: np.ndarray | None,
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The pregnancies conceived on ``conceive`` by the women at positions ``women`` (each
+    her ``order``-th), and the IVF cycle of each IVF pregnancy.
+
+    A pregnancy ends ``days`` after conception with ``outcome``, unless that is after the
+    woman's ``end`` of follow-up (then it is ongoing); 40 % are IVF, and a live birth is of
+    twins with chance 10 % (IVF) or 1.5 % (spontaneous). Each IVF pregnancy comes from a
+    cycle started two weeks before conception, never before her ``earliest`` date. Cycle
+    IDs carry ``cycle_suffix`` when given. Returns the pregnancies, the cycles and which
+    pregnancies are IVF.
+    """
+    date = conceive + _days(days)
+    still_open = date > end[women]
+    ivf = rng.random(women.size) < 0.4
+    twins = (outcome == "live_birth") & (rng.random(women.size) < np.where(ivf, 0.1, 0.015))
+    cycle_id = np.where(ivf, _ids("C", number[women], width, cycle_suffix), "")
+    preg = pd.DataFrame(
+        {
+            "pregnancy_id": _ids("G", number[women], width, order),
+            "participant_id": pid[women],
+            "conception_date": conceive,
+            "mode": np.where(ivf, "ivf", "spontaneous"),
+            "ivf_cycle_id": cycle_id,
+            "fetuses": np.where(twins, 2, 1),
+            "outcome": np.where(still_open, "ongoing", outcome),
+            "outcome_date": np.where(still_open, np.datetime64("NaT"), date),
+            "gestational_weeks": np.where(still_open, np.nan, np.round((days + 14) / 7, 1)),
+        }
+    )
+    cycles = pd.DataFrame(
+        {
+            "cycle_id": cycle_id[ivf],
+            "participant_id": pid[women[ivf]],
+            "start_date": np.maximum(conceive[ivf] - np.timedelta64(14, "D"), earliest[women[ivf]]),
+            "oocytes_retrieved": rng.integers(1, 8, int(ivf.sum())),
+            "embryos_transferred": rng.integers(1, 3, int(ivf.sum())),
+            "cancelled": "no",
+        }
+    )
+    return preg, cycles, ivf
 
 
 def _infants(
@@ -612,33 +651,19 @@ def _draw_arms_block(
     women = np.flatnonzero(status == 1)
     conceive = at(drawn.pregnancy)[women]
     outcome, days = _outcomes(rng, women.size)
-    date = conceive + _days(days)
-    still_open = date > end[women]
-    ivf = rng.random(women.size) < 0.4
-    twins = (outcome == "live_birth") & (rng.random(women.size) < np.where(ivf, 0.1, 0.015))
-    cycle_id = np.where(ivf, _ids("C", number[women], width), "")
-    preg = pd.DataFrame(
-        {
-            "pregnancy_id": _ids("G", number[women], width, np.ones(women.size, int)),
-            "participant_id": pid[women],
-            "conception_date": conceive,
-            "mode": np.where(ivf, "ivf", "spontaneous"),
-            "ivf_cycle_id": cycle_id,
-            "fetuses": np.where(twins, 2, 1),
-            "outcome": np.where(still_open, "ongoing", outcome),
-            "outcome_date": np.where(still_open, np.datetime64("NaT"), date),
-            "gestational_weeks": np.where(still_open, np.nan, np.round((days + 14) / 7, 1)),
-        }
-    )
-    ivf_cycles = pd.DataFrame(
-        {
-            "cycle_id": cycle_id[ivf],
-            "participant_id": pid[women[ivf]],
-            "start_date": np.maximum(conceive[ivf] - np.timedelta64(14, "D"), t0[women[ivf]]),
-            "oocytes_retrieved": rng.integers(1, 8, int(ivf.sum())),
-            "embryos_transferred": rng.integers(1, 3, int(ivf.sum())),
-            "cancelled": "no",
-        }
+    preg, ivf_cycles, _ = _pregnancy_rows(
+        rng,
+        women,
+        np.ones(women.size, int),
+        number=number,
+        pid=pid,
+        width=width,
+        conceive=conceive,
+        outcome=outcome,
+        days=days,
+        earliest=t0,
+        end=end,
+        cycle_suffix=None,
     )
     infants, infant_conditions = _infants(rng, preg, width)
     conditions = _conditions(rng, pid, t0, end, preg)

@@ -38,7 +38,9 @@ def create_api(registry: Registry) -> FastAPI:
         "checklist, the worklist, the audit trail and the export.",
         description="Sign in with a personal access token (`follicle token create USER`) "
         "sent as `Authorization: Bearer <token>`; it acts with its user's role and sites. "
-        "JSON fields are named as the workbook's columns (docs/workbook.md). Errors are "
+        "JSON fields are named as the workbook's columns (docs/workbook.md). Lists that "
+        "grow with the registry come a page at a time (`limit`, `offset`; a `Link` header "
+        'names the next page, rel="next"). Errors are '
         "RFC 9457 problem details with each problem located.",
         docs_url=None,
         redoc_url=None,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from follicle.store import records
 from follicle.web.api.auth import ClinicalReader
 from follicle.web.api.models import frame_records
+from follicle.web.api.paging import PageDep, page_of, page_responses
 from follicle.web.api.problems import responses
 from follicle.web.api.records import ParticipantId
 from follicle.web.deps import RegistryDep
@@ -36,10 +37,18 @@ class AuditLine(BaseModel):
     "/participants/{participant_id}/audit",
     response_model=list[AuditLine],
     operation_id="audit_trail",
-    responses=responses(422),
+    responses=page_responses(responses(422)),
 )
-def audit_trail(participant_id: ParticipantId, user: ClinicalReader, reg: RegistryDep) -> Any:
-    """Who changed what of hers, when, from which value to which, and why."""
+def audit_trail(
+    participant_id: ParticipantId,
+    user: ClinicalReader,
+    reg: RegistryDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+) -> Any:
+    """Who changed what of hers, when, from which value to which, and why: newest first, a
+    page of lines at a time (``Link`` names the next page, ``X-Total-Count`` counts them)."""
     with reg.read() as connection:
         frame = records.audit_trail(connection, user, participant_id)
-    return frame_records(frame)
+    return frame_records(page_of(frame, request, response, page))

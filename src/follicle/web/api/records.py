@@ -20,11 +20,13 @@ found, as on the pages.
 # No ``from __future__ import annotations`` here: the routes are made in a loop, and
 # FastAPI must see their body models as objects, not as names it cannot resolve.
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import quote
 
 import pandas as pd
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy import Connection
 
@@ -46,8 +48,10 @@ from follicle.web.api.models import (
     row_models,
     whole,
 )
+from follicle.web.api.paging import PageDep, page_responses, set_page_headers
 from follicle.web.api.problems import responses
 from follicle.web.deps import RegistryDep
+from follicle.web.registry import Registry
 from follicle.web.routes.participants import _owned_keys, _parent_is_hers, _sites
 from follicle.workbook import schema
 
@@ -103,6 +107,42 @@ def _her_rows(connection: Connection, user: User, pid: str) -> dict[str, pd.Data
     return records.participant(connection, user, pid)
 
 
+@contextmanager
+def _her_row(
+    reg: Registry, user: User, participant_id: str, table: schema.Table, key: str
+) -> Iterator[Connection]:
+    """A write transaction on her row ``key`` of ``table``: a row of another woman (or of
+    none) is not found, whether it exists or not, so that keys cannot be probed."""
+    with reg.write() as connection:
+        if key not in _owned_keys(_her_rows(connection, user, participant_id), table):
+            raise NotFound(f"{table.name} {key}")
+        yield connection
+
+
+def _update(
+    reg: Registry,
+    user: User,
+    participant_id: str,
+    table: schema.Table,
+    key: str,
+    body: BaseModel,
+) -> dict[str, Any]:
+    """Change her row ``key`` of ``table`` as ``body`` says (with the version read and the
+    reason) and return it as saved."""
+    with _her_row(reg, user, participant_id, table, key) as connection:
+        records.update(
+            connection,
+            user,
+            table.name,
+            key,
+            _changes(body),
+            version=body.version,  # type: ignore[attr-defined]
+            reason=body.reason,  # type: ignore[attr-defined]
+        )
+        rows = _her_rows(connection, user, participant_id)
+    return _record(rows, table, key)
+
+
 def _record(rows: dict[str, pd.DataFrame], table: schema.Table, key: str) -> dict[str, Any]:
     frame = rows[table.name]
     column = _key_column(table)
@@ -133,19 +173,28 @@ def participants_router() -> APIRouter:
         "/participants",
         response_model=list[ParticipantSummary],  # type: ignore[valid-type]
         operation_id="list_participants",
-        responses=responses(422),
+        responses=page_responses(responses(422)),
     )
     def list_participants(
         user: ClinicalReader,
         reg: RegistryDep,
+        page: PageDep,
+        request: Request,
+        response: Response,
         site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
         q: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
     ) -> Any:
-        """The women of the token's sites (``site`` narrows to one, ``q`` searches IDs)."""
+        """The women of the token's sites by study ID, a page at a time (``site`` narrows
+        to one, ``q`` searches IDs; ``Link`` names the next page)."""
         with reg.read() as connection:
-            frame = records.list_participants(connection, user, site=site, search=q)
+            # One row past the page says whether another follows, without counting them all.
+            frame = records.list_participants(
+                connection, user, site=site, search=q, limit=page.limit + 1, offset=page.offset
+            )
+        set_page_headers(request, response, page, more=len(frame) > page.limit)
         # Names and phones stay on the pages: the API carries study data only.
-        return frame_records(frame.drop(columns=["full_name", "phone"], errors="ignore"))
+        shown = frame.iloc[: page.limit].drop(columns=["full_name", "phone"], errors="ignore")
+        return frame_records(shown)
 
     @router.post(
         "/participants",
@@ -197,19 +246,7 @@ def participants_router() -> APIRouter:
         reg: RegistryDep,
     ) -> Any:
         """Change her participants row: the version read and a reason are required."""
-        with reg.write() as connection:
-            _her_rows(connection, user, participant_id)
-            records.update(
-                connection,
-                user,
-                table.name,
-                participant_id,
-                _changes(body),
-                version=body.version,  # type: ignore[attr-defined]
-                reason=body.reason,  # type: ignore[attr-defined]
-            )
-            rows = _her_rows(connection, user, participant_id)
-        return _record(rows, table, participant_id)
+        return _update(reg, user, participant_id, table, participant_id, body)
 
     return router
 
@@ -289,21 +326,7 @@ def table_router(table: schema.Table) -> APIRouter:
         user: Enroller,
         reg: RegistryDep,
     ) -> Any:
-        with reg.write() as connection:
-            rows = _her_rows(connection, user, participant_id)
-            if key not in _owned_keys(rows, table):
-                raise NotFound(f"{table.name} {key}")
-            records.update(
-                connection,
-                user,
-                table.name,
-                key,
-                _changes(body),
-                version=body.version,  # type: ignore[attr-defined]
-                reason=body.reason,  # type: ignore[attr-defined]
-            )
-            rows = _her_rows(connection, user, participant_id)
-        return _record(rows, table, key)
+        return _update(reg, user, participant_id, table, key, body)
 
     @router.delete(
         base + "/{key}",
@@ -320,10 +343,7 @@ def table_router(table: schema.Table) -> APIRouter:
         user: Enroller,
         reg: RegistryDep,
     ) -> Response:
-        with reg.write() as connection:
-            rows = _her_rows(connection, user, participant_id)
-            if key not in _owned_keys(rows, table):
-                raise NotFound(f"{table.name} {key}")
+        with _her_row(reg, user, participant_id, table, key) as connection:
             records.delete(
                 connection, user, table.name, key, version=body.version, reason=body.reason
             )

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from follicle.store import schedule
 from follicle.store import worklist as worklists
 from follicle.web.api.auth import Enroller
 from follicle.web.api.models import frame_records
+from follicle.web.api.paging import PageDep, page_of, page_responses
 from follicle.web.api.problems import responses
 from follicle.web.api.records import KEY_PATTERN
 from follicle.web.deps import RegistryDep
@@ -42,22 +43,32 @@ class Milestone(BaseModel):
 
 
 class Worklist(BaseModel):
-    """The milestones asked for, and how many of each status before the status filter."""
+    """A page of the milestones asked for, and how many of each status before the status
+    filter (over all pages)."""
 
     counts: dict[str, int]
     items: list[Milestone]
 
 
-@router.get("/worklist", response_model=Worklist, operation_id="worklist", responses=responses(422))
+@router.get(
+    "/worklist",
+    response_model=Worklist,
+    operation_id="worklist",
+    responses=page_responses(responses(422)),
+)
 def worklist(
     user: Enroller,
     reg: RegistryDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
     site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
     status: Status | None = None,
     sort: Sort = "due_date",
     desc: bool = False,
 ) -> Any:
-    """Contacts of the token's sites, filtered by site and status, sorted, with counts."""
+    """Contacts of the token's sites, filtered by site and status, sorted, with counts; a
+    page at a time (``Link`` names the next page, ``X-Total-Count`` counts the filtered)."""
     with reg.read() as connection:
         frame, counts = schedule.worklist(
             connection,
@@ -68,4 +79,4 @@ def worklist(
             sort=sort,
             descending=desc,
         )
-    return {"counts": counts, "items": frame_records(frame)}
+    return {"counts": counts, "items": frame_records(page_of(frame, request, response, page))}
