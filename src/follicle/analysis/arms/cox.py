@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
 from numpy.typing import NDArray
 from scipy.stats import norm
 
@@ -124,6 +123,10 @@ def fit_cox(
     if weights is not None:
         columns.append(weights)
     frame = data.loc[:, list(dict.fromkeys(columns))].reset_index(drop=True)
+    # Imported here: lifelines costs about 0.15 s of CPU to import, and only a cohort with
+    # arms fits a Cox model (a report without arms need not pay for it; issue 13).
+    from lifelines import CoxPHFitter
+
     with _quiet():
         fitter = CoxPHFitter().fit(
             frame,
