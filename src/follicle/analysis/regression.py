@@ -40,8 +40,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
+from follicle.analysis import distributions as dist
 from follicle.analysis.figures import axes_for
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 
@@ -428,7 +429,7 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
         )
         coef[:] = np.nan
         se[:] = np.nan
-    p = pd.Series(2 * stats.norm.sf(np.abs(coef / se)), index=kept)
+    p = pd.Series(2 * dist.norm_sf(np.abs(coef / se)), index=kept)
     aic = float(fit.aic) if converged else math.nan
     return LogisticFit(
         coef.reindex(terms),
@@ -579,7 +580,7 @@ def logistic_regression(
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must lie strictly between 0 and 1, not {level!r}")
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(dist.norm_ppf(0.5 + level / 2))
     d = design(women, participants, marker_min_fraction=marker_min_fraction)
     n, events = len(d.y), int(d.y.sum())
     values: dict[str, Number] = {

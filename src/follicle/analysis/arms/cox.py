@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy.stats import norm
+
+from follicle.analysis import distributions as dist
 
 FloatArray = NDArray[np.float64]
 
@@ -66,7 +67,7 @@ class CoxFit:
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """Hazard ratios with Wald intervals and p-values, one row per term."""
-        z = norm.ppf(0.5 + level / 2)
+        z = dist.norm_ppf(0.5 + level / 2)
         se = self.se
         return pd.DataFrame(
             {
@@ -76,7 +77,7 @@ class CoxFit:
                 "hr": np.exp(self.coef),
                 "hr_low": np.exp(self.coef - z * se),
                 "hr_high": np.exp(self.coef + z * se),
-                "p": 2 * norm.sf(np.abs(self.coef / se)),
+                "p": 2 * dist.norm_sf(np.abs(self.coef / se)),
             }
         )
 
