@@ -10,9 +10,11 @@ kept here too: an invalid parameter (degrees of freedom or shape ≤ 0, or ``NaN
 Why not :mod:`scipy.stats` itself: importing it builds its hundred distribution objects and
 parses their docstrings, about 0.4 s of CPU in a fresh process — a fifth of a small
 cohort's ``follicle report --format json`` (issue 13) — for a handful of these functions.
-:mod:`scipy.special` imports in a fraction of that. Everything else of SciPy's statistics
-(Fisher's exact test, the binomial test, the odds ratio) is still :mod:`scipy.stats`,
-imported where it is used.
+:mod:`scipy.special` imports in a fraction of that. The tests built on these
+(Fisher's exact test of a 2 × 2 table, the binomial test, the conditional odds ratio) follow
+R's algorithms on :mod:`scipy.special` in their own modules; what is left of
+:mod:`scipy.stats` (the random tables of a simulated r × c Fisher test) is imported where
+it is used.
 
 Every function takes scalars or arrays (broadcast) and returns a ``numpy.float64`` for
 scalar arguments, an array otherwise.

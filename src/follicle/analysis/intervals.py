@@ -9,7 +9,8 @@ Every function is vectorised over array-likes of counts and returns bounds as pr
   does) because :meth:`scipy.stats.binomtest` computes one proportion at a time and would
   need a Python loop over rows.
 - ``clopper-pearson``: the exact interval from beta quantiles, R ``binom.test(x,
-  n)$conf.int`` (:data:`scipy.stats.beta` is vectorised).
+  n)$conf.int`` (the beta quantile, :func:`follicle.analysis.distributions.beta_ppf`, is
+  vectorised).
 
 A denominator of 0 gives ``nan`` bounds (no warning).
 """
