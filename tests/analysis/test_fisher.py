@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from follicle.analysis.fisher import SIMULATED_TABLES, fisher_exact_rxc
+from follicle.analysis.fisher import SIMULATED_TABLES, fisher_exact_2x2, fisher_exact_rxc
 
 HERE = Path(__file__).parent / "r" / "fisher"
 CELLS = pd.read_csv(HERE / "inputs" / "tables.csv")
@@ -64,3 +64,28 @@ def test_empty_rows_and_columns_are_dropped_as_r_drops_them() -> None:
         float(EXPECTED.set_index("case").at["two_by_three", "p"]), rel=1e-9
     )
     assert fisher_exact_rxc(np.array([[4, 5]])).p_value == 1.0
+
+
+# The 2 × 2 tables of R's fixtures: the edge tables of r/proportions (zeros, empty margins,
+# one-sided supports) and the r × c fixtures that are 2 × 2.
+PROPORTIONS = pd.read_csv(
+    Path(__file__).parent / "r" / "proportions" / "expected" / "tables.csv", skiprows=1
+)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [pytest.param(r, id=r.case) for r in PROPORTIONS.itertuples(index=False)],
+)
+def test_fisher_exact_2x2_matches_r_fisher_test(row: object) -> None:
+    cells = np.array([[row.a, row.b], [row.c, row.d]])  # type: ignore[attr-defined]
+    expected = row.fisher_p  # type: ignore[attr-defined]
+    assert fisher_exact_2x2(cells) == pytest.approx(expected, rel=1e-9, abs=1e-300)
+
+
+def test_fisher_exact_2x2_agrees_with_the_rxc_fixtures_that_are_2x2() -> None:
+    cases = [c for c, p in EXPECTED.itertuples(index=False) if _table(c).shape == (2, 2)]
+    assert cases  # the fixtures hold at least one
+    for case in cases:
+        p = float(EXPECTED.set_index("case").loc[case].iloc[0])
+        assert fisher_exact_2x2(_table(case)) == pytest.approx(p, rel=1e-9, abs=1e-300)

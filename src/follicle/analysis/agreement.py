@@ -35,8 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from follicle.analysis import distributions as dist
 from follicle.analysis.result import Result
 from follicle.workbook.events import FINAL
 from follicle.workbook.schema import EVENT_TYPES, VERDICTS
@@ -124,7 +124,7 @@ def cohen_kappa(
         diagonal.sum() + (1 - kappa) ** 2 * off.sum() - (kappa - p_e * (1 - kappa)) ** 2
     ) / (n * (1 - p_e) ** 2)
     se = float(np.sqrt(max(variance, 0.0)))
-    z = float(norm.ppf(1 - (1 - level) / 2))
+    z = float(dist.norm_ppf(1 - (1 - level) / 2))
     return Kappa(n, agree, p_o, float(kappa), se, kappa - z * se, kappa + z * se, level)
 
 

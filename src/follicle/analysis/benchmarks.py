@@ -4,7 +4,7 @@ The published figures are data (``analysis/data/prp_benchmarks.yaml``, collected
 from the PRP literature): each with its source, citation, denominator and CI where
 published, and whether it could be confirmed in the source or is only "as quoted by the seed
 paper, not confirmed". Each cohort rate is tested against each matching figure by the exact
-binomial test (:func:`scipy.stats.binomtest`, two-sided, = R ``binom.test(n, N, p)``), which
+binomial test (two-sided, R ``binom.test(n, N, p)``'s own algorithm), which
 treats the published figure as a known constant. These are cross-study comparisons.
 """
 
@@ -17,7 +17,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import stats
+from scipy import special
 
 from follicle.analysis.frame import lookup
 from follicle.analysis.intervals import CI_METHOD_NOTES, CI_METHODS, proportion_ci
@@ -108,11 +108,58 @@ def cohort_rates(women: pd.DataFrame, pregnancies: pd.DataFrame) -> dict[str, Pr
     }
 
 
+def _binomial_cdf(k: int, total: int, value: float) -> float:
+    """P(X ≤ k) for X ~ Binomial(total, value) (R ``pbinom``); 0 below the support."""
+    if k < 0:
+        return 0.0
+    return 1.0 if k >= total else float(special.bdtr(k, total, value))
+
+
+def _binomial_sf(k: int, total: int, value: float) -> float:
+    """P(X > k) for X ~ Binomial(total, value) (R ``pbinom(lower.tail = FALSE)``), computed
+    directly so that a tiny tail keeps its digits."""
+    if k < 0:
+        return 1.0
+    return 0.0 if k >= total else float(special.bdtrc(k, total, value))
+
+
 def _binomial_p(n: int, total: int, value: float) -> float | None:
-    """Two-sided exact binomial p-value (R ``binom.test(n, total, p = value)$p.value``)."""
+    """Two-sided exact binomial p-value (R ``binom.test(n, total, p = value)$p.value``).
+
+    R's algorithm: the probability of the counts no more probable than the observed one
+    (relative tolerance 1e-7), found on the far side of the mean ``total · value`` and
+    added to the observed tail. The probabilities are :mod:`scipy.special`'s (log-gamma and
+    the incomplete beta of ``bdtr``), not ``scipy.stats.binomtest``, whose module costs
+    about 0.3 s of CPU to import (issue 13); ``tests/analysis/test_r_proportions.py`` holds
+    them to R.
+    """
     if total == 0:
         return None
-    return float(stats.binomtest(n, total, value, alternative="two-sided").pvalue)
+    if value == 0.0:
+        return float(n == 0)
+    if value == 1.0:
+        return float(n == total)
+    mean = total * value
+    if n == mean:
+        return 1.0
+    # The far side of the mean, as R: ceiling(m):n above it, 0:floor(m) below it.
+    far = np.arange(np.ceil(mean), total + 1) if n < mean else np.arange(0, np.floor(mean) + 1)
+    log_choose = special.gammaln(total + 1.0) - special.gammaln(far + 1.0)
+    log_choose -= special.gammaln(total - far + 1.0)
+    log_d = log_choose + special.xlogy(far, value) + special.xlog1py(total - far, -value)
+    observed = (
+        special.gammaln(total + 1.0)
+        - special.gammaln(n + 1.0)
+        - special.gammaln(total - n + 1.0)
+        + special.xlogy(n, value)
+        + special.xlog1py(total - n, -value)
+    )
+    y = int(np.count_nonzero(np.exp(log_d) <= np.exp(observed) * (1 + 1e-7)))
+    if n < mean:
+        p = _binomial_cdf(n, total, value) + _binomial_sf(total - y, total, value)
+    else:
+        p = _binomial_cdf(y - 1, total, value) + _binomial_sf(n - 1, total, value)
+    return float(min(1.0, p))
 
 
 def benchmarks(

@@ -305,15 +305,19 @@ class Cohort:
 
         return build
 
+    @cached_property
     def _arms_names(self) -> tuple[str, ...]:
         """The comparison's results: all of them, or only ``arms_table1`` when it is not
-        made (decided from the arms' sizes, without computing the comparison)."""
+        made (decided from the arms' sizes, without computing the comparison).
+
+        Kept: :meth:`result` asks for the builders on every result not yet computed, and
+        choosing the arms costs a few milliseconds each time (issue 13)."""
         if arms_compare.choose_arms(self.arm_times) is None:
             return ("arms_table1",)
         return arms_compare.RESULT_NAMES
 
     def _arms_builders(self) -> dict[str, Callable[[], Result]]:
-        return {name: self._arms_result(name) for name in self._arms_names()}
+        return {name: self._arms_result(name) for name in self._arms_names}
 
     def _builders(self) -> dict[str, Callable[[], Result]]:
         """Each result's builder, keyed by its stable name, in the order of the report."""
@@ -385,7 +389,7 @@ class Cohort:
         return {
             "Reproduction of the published analysis": PART1,
             "Beyond the paper": tuple(n for n in names if n not in PART1),
-            "Comparison of arms": self._arms_names(),
+            "Comparison of arms": self._arms_names,
         }
 
     # -- the same results as pandas DataFrames (the notebook face) ------------------------

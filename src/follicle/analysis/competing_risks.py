@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import chi2, norm
+
+from follicle.analysis import distributions as dist
 
 FloatArray = NDArray[np.float64]
 
@@ -143,7 +144,7 @@ def loglog_interval(
     """
     f = np.asarray(estimate, dtype=float)
     sd = np.sqrt(np.asarray(variance, dtype=float))
-    z = norm.ppf(0.5 + level / 2)
+    z = dist.norm_ppf(0.5 + level / 2)
     inside = (f > 0) & (f < 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         shift = np.where(inside, z * sd / (f * np.log(f)), np.nan)  # < 0 inside (0, 1)
@@ -241,4 +242,4 @@ def gray_test(
     if np.linalg.matrix_rank(v) < k1:
         return None
     statistic = float(u @ np.linalg.solve(v, u))
-    return GrayTest(statistic, k1, float(chi2.sf(statistic, k1)))
+    return GrayTest(statistic, k1, float(dist.chi2_sf(statistic, k1)))

@@ -14,7 +14,8 @@ from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from follicle.analysis import distributions as dist
 
 #: R's method names (``htest$method``).
 PEARSON = "Pearson's Chi-squared test"
@@ -146,7 +147,7 @@ def chisq_test(table: TableLike, *, correct: bool = True) -> TestResult:
         statistic = math.nan
         p_value = math.nan
     else:
-        p_value = float(stats.chi2.sf(statistic, df))
+        p_value = float(dist.chi2_sf(statistic, df))
     return TestResult(
         method=method,
         statistic=statistic,

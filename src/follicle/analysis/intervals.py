@@ -9,7 +9,8 @@ Every function is vectorised over array-likes of counts and returns bounds as pr
   does) because :meth:`scipy.stats.binomtest` computes one proportion at a time and would
   need a Python loop over rows.
 - ``clopper-pearson``: the exact interval from beta quantiles, R ``binom.test(x,
-  n)$conf.int`` (:data:`scipy.stats.beta` is vectorised).
+  n)$conf.int`` (the beta quantile, :func:`follicle.analysis.distributions.beta_ppf`, is
+  vectorised).
 
 A denominator of 0 gives ``nan`` bounds (no warning).
 """
@@ -23,8 +24,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
+from follicle.analysis import distributions as dist
 from follicle.analysis.result import Number, Result
 
 #: The proportion-interval methods every Part 2 result accepts (``method=``).
@@ -55,7 +56,7 @@ def _check_level(level: float) -> None:
 
 
 def _wilson(x: np.ndarray, size: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    z = stats.norm.ppf((1.0 + level) / 2.0)
+    z = dist.norm_ppf((1.0 + level) / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / size
         z22n = z * z / (2.0 * size)
@@ -76,8 +77,8 @@ def _clopper_pearson(
     alpha = (1.0 - level) / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         # Shape parameters of 0 (x = 0 or x = N) give nan; R sets those bounds to 0 and 1.
-        low = stats.beta.ppf(alpha, x, size - x + 1.0)
-        high = stats.beta.ppf(1.0 - alpha, x + 1.0, size - x)
+        low = dist.beta_ppf(alpha, x, size - x + 1.0)
+        high = dist.beta_ppf(1.0 - alpha, x + 1.0, size - x)
     low = np.where(x == 0, 0.0, low)
     high = np.where(x == size, 1.0, high)
     return low, high
@@ -126,7 +127,7 @@ def upper_bound_one_sided(n: ArrayLike, total: ArrayLike, *, level: float = 0.95
     _check_level(level)
     x, size = _counts(n, total)
     with np.errstate(divide="ignore", invalid="ignore"):
-        high = stats.beta.ppf(level, x + 1.0, size - x)
+        high = dist.beta_ppf(level, x + 1.0, size - x)
     high = np.where(x == size, 1.0, high)
     return np.where(~(size > 0), np.nan, high)
 
@@ -147,7 +148,7 @@ def mean_ci(values: ArrayLike, *, level: float = 0.95) -> tuple[float, float]:
     if size < 2:
         return float("nan"), float("nan")
     centre = float(data.mean())
-    half = float(stats.t.ppf((1.0 + level) / 2.0, size - 1) * data.std(ddof=1) / np.sqrt(size))
+    half = float(dist.t_ppf((1.0 + level) / 2.0, size - 1) * data.std(ddof=1) / np.sqrt(size))
     return centre - half, centre + half
 
 

@@ -36,8 +36,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
 
+from follicle.analysis import distributions as dist
 from follicle.analysis.frame import DAYS_PER_YEAR
 from follicle.analysis.icmart import live_birth_counts
 from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci, upper_bound_one_sided
@@ -79,8 +79,8 @@ def poisson_rate_ci(
     x, time = np.broadcast_arrays(x, time)
     alpha = (1.0 - level) / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        low = np.where(x == 0, 0.0, stats.gamma.ppf(alpha, np.where(x == 0, 1.0, x))) / time
-        high = stats.gamma.ppf(1.0 - alpha, x + 1.0) / time
+        low = np.where(x == 0, 0.0, dist.gamma_ppf(alpha, np.where(x == 0, 1.0, x))) / time
+        high = dist.gamma_ppf(1.0 - alpha, x + 1.0) / time
     empty = ~(time > 0)
     return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 

@@ -32,10 +32,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from follicle.analysis.contingency import chisq_test
-from follicle.analysis.fisher import fisher_exact_rxc
+from follicle.analysis.fisher import fisher_exact_2x2, fisher_exact_rxc
 from follicle.analysis.frame import AGE_GROUPS
 from follicle.analysis.por_classification import BOLOGNA_ITEMS, POSEIDON_ITEMS
 from follicle.analysis.result import COHORT_NOTE, Number, Result
@@ -217,8 +216,7 @@ def _categorical_test(counts: pd.DataFrame) -> dict[str, Number]:
         cells = table.to_numpy(dtype=float)
         expected = np.outer(cells.sum(axis=1), cells.sum(axis=0)) / cells.sum()
         if cells.shape == (2, 2) and expected.min() < FISHER_BELOW:
-            p = stats.fisher_exact(cells.astype(int), alternative="two-sided").pvalue
-            out |= {"test": "Fisher's exact test", "p": float(p)}
+            out |= {"test": "Fisher's exact test", "p": fisher_exact_2x2(cells)}
         elif expected.min() < FISHER_BELOW:
             # gtsummary's rule: an r × c table with a small expected count is tested exactly.
             found = fisher_exact_rxc(cells.astype(int))

@@ -1,60 +1,71 @@
-"""Kaplan–Meier estimates at chosen times, the log-rank test and R's median, via lifelines.
+"""Kaplan–Meier estimates at chosen times, the log-rank test and R's median, in numpy.
 
-lifelines' :class:`~lifelines.KaplanMeierFitter` and
-:func:`~lifelines.statistics.multivariate_logrank_test` agree with R's ``survival`` package
-to rounding:
+They agree with R's ``survival`` package to rounding (``tests/analysis/test_r_survival.py``
+holds them to ``survfit`` and ``survdiff`` on the seed cohort, a generated cohort and edge
+cases):
 
-* the estimate is R ``survfit(Surv(time, event) ~ 1)``'s product-limit curve;
-* the interval is lifelines' default "exponential Greenwood" interval, which is R's
-  ``survfit(conf.type = "log-log")``: ``S^exp(±z·se/log S)`` with Greenwood's
-  ``se² = Σ d/(n(n − d))``. R gives ``NA`` where ``S`` is 0 or 1 (lifelines fills 1.0); so
-  do we (``NaN``). R's default ``conf.type = "log"`` can exceed 1 and is not used;
-* the log-rank statistic is R ``survdiff(Surv(time, event) ~ group)`` (``rho = 0``).
+* the estimate is R ``survfit(Surv(time, event) ~ 1)``'s product-limit curve,
+  ``S(t) = Π_{t_i ≤ t} (1 − d_i/n_i)`` with ``d_i`` events among ``n_i`` subjects at risk
+  (observed time ≥ ``t_i``);
+* the interval is R's ``survfit(conf.type = "log-log")``: ``S^exp(±z·se/log S)`` with
+  Greenwood's ``se² = Σ d/(n(n − d))`` (lifelines' default "exponential Greenwood"
+  interval). R gives ``NA`` where ``S`` is 0 or 1; so do we (``NaN``). R's default
+  ``conf.type = "log"`` can exceed 1 and is not used;
+* the log-rank statistic is R ``survdiff(Surv(time, event) ~ group)`` (``rho = 0``):
+  ``U' V⁻ U`` over the first k − 1 groups, ``U`` observed minus expected events and ``V``
+  their hypergeometric covariance.
 
-Two things of lifelines are kept inside this module: it sets numpy's *global* error state
-(``np.seterr``), which :func:`_quiet` restores, and its log-rank test calls a pandas method
-in a way pandas deprecates (a ``Pandas4Warning``), which :func:`_quiet` silences.
+Why not lifelines, which computed both until issue 13: importing it costs about 0.15 s of
+CPU (autograd, formulaic and its fitters' modules), a tenth of a small cohort's whole
+report, for two estimators of a few array operations each. lifelines stays the library of
+the comparison of arms' Cox model (``analysis/arms/cox.py``), imported there when it fits.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from lifelines import KaplanMeierFitter
-from lifelines.statistics import multivariate_logrank_test
 from numpy.typing import ArrayLike, NDArray
+from scipy import special
 
 FloatArray = NDArray[np.float64]
 #: R ``quantile.survfit``'s tolerance for "the curve is exactly at the quantile".
 R_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
 
-#: The warning class of pandas' deprecations: ``Pandas4Warning`` from pandas 3; pandas 2
-#: gives the same deprecation as a ``FutureWarning``.
-_PANDAS_DEPRECATION: type[Warning] = getattr(pd.errors, "Pandas4Warning", FutureWarning)
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    with np.errstate(), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=_PANDAS_DEPRECATION)
-        yield
-
-
 @dataclass(frozen=True)
 class KaplanMeier:
-    """A fitted Kaplan–Meier curve: survival and its log-log bounds at each observed time."""
+    """A fitted Kaplan–Meier curve: survival and its log-log bounds at each observed time.
+
+    ``time`` starts at 0 (where survival is 1 unless events happen at 0) and then holds
+    every distinct observed time, events and censorings alike, in the unit of the input.
+    """
 
     time: FloatArray
     survival: FloatArray
     lower: FloatArray
     upper: FloatArray
     observed: FloatArray  # every subject's time, sorted: numbers at risk come from it
+
+
+def _risk_table(
+    time: FloatArray, event: NDArray[np.bool_], group: NDArray[np.intp], groups: int
+) -> tuple[FloatArray, NDArray[np.float64], NDArray[np.float64]]:
+    """Distinct times (with 0 first), and per time and group: events and number at risk.
+
+    The at-risk count at ``t`` is everyone whose observed time is ≥ ``t``: all subjects
+    less those whose time came before, by a cumulative sum over the sorted distinct times.
+    """
+    timeline, where = np.unique(np.concatenate(([min(0.0, time.min())], time)), return_inverse=True)
+    where = where[1:]  # the prepended origin is no subject
+    cell = where * groups + group
+    size = timeline.size * groups
+    removed = np.bincount(cell, minlength=size).reshape(timeline.size, groups).astype(float)
+    events = np.bincount(cell[event], minlength=size).reshape(timeline.size, groups).astype(float)
+    left_before = np.vstack((np.zeros((1, groups)), np.cumsum(removed, axis=0)[:-1]))
+    at_risk_now = removed.sum(axis=0) - left_before
+    return timeline, events, at_risk_now
 
 
 def kaplan_meier(time: ArrayLike, event: ArrayLike, *, level: float = 0.95) -> KaplanMeier:
@@ -64,27 +75,34 @@ def kaplan_meier(time: ArrayLike, event: ArrayLike, *, level: float = 0.95) -> K
     Parameters
     ----------
     time
-        Observed times (≥ 0), one per subject.
+        Observed times (≥ 0), one per subject, in any unit (the curve's times are in it).
     event
         True where the time is an event, False where it is censored.
     level
-        Confidence level of the pointwise interval.
+        Confidence level of the pointwise interval (0.95: 95%).
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=bool)
     if t.size == 0:
         empty = np.array([], dtype=float)
         return KaplanMeier(empty, empty, empty, empty, empty)
-    with _quiet():
-        fitted = KaplanMeierFitter(alpha=1 - level).fit(t, e)
-    s = fitted.survival_function_.iloc[:, 0].to_numpy(dtype=float)
-    bounds = fitted.confidence_interval_survival_function_.to_numpy(dtype=float)
-    defined = (s > 0) & (s < 1)
+    timeline, events, risk = _risk_table(t, e, np.zeros(t.size, dtype=np.intp), 1)
+    d, n = events[:, 0], risk[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        survival = np.cumprod(1.0 - d / n, dtype=np.float64)
+        # Greenwood's sum; a time where everyone at risk has the event (n = d) takes S to 0,
+        # where the interval is undefined anyway.
+        greenwood = np.cumsum(np.where(n > d, d / (n * (n - d)), 0.0))
+        log_s = np.log(survival)
+        shift = float(special.ndtri(0.5 + level / 2)) * np.sqrt(greenwood) / log_s
+        lower = np.exp(-np.exp(np.log(-log_s) - shift))
+        upper = np.exp(-np.exp(np.log(-log_s) + shift))
+    defined = (survival > 0) & (survival < 1)
     return KaplanMeier(
-        time=fitted.survival_function_.index.to_numpy(dtype=float),
-        survival=s,
-        lower=np.where(defined, bounds[:, 0], np.nan),
-        upper=np.where(defined, bounds[:, 1], np.nan),
+        time=timeline,
+        survival=survival,
+        lower=np.where(defined, lower, np.nan),
+        upper=np.where(defined, upper, np.nan),
         observed=np.sort(t),
     )
 
@@ -153,10 +171,23 @@ def log_rank(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank | N
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=bool)
-    g = np.asarray(group)
-    groups = np.unique(g).size
+    labels, g = np.unique(np.asarray(group), return_inverse=True)
+    groups = labels.size
     if groups < 2 or not e.any():
         return None
-    with _quiet():
-        test = multivariate_logrank_test(t, g, e)
-    return LogRank(float(test.test_statistic), groups - 1, float(test.p_value))
+    _, d, n = _risk_table(t, e, g.reshape(-1).astype(np.intp), groups)
+    total_d, total_n = d.sum(axis=1), n.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = n * (total_d / total_n)[:, None]
+        # Hypergeometric variance of each time's events: d (n − d)/(n − 1)/n² times
+        # (n_j n δ_jl − n_j n_l); a time with one subject at risk contributes nothing.
+        factor = np.where(total_n > 1, (total_n - total_d) / (total_n - 1), 1.0)
+        factor = np.nan_to_num(factor * total_d / total_n**2)
+    observed_minus_expected = (d - expected).sum(axis=0)
+    covariance = np.diag((factor[:, None] * n * total_n[:, None]).sum(axis=0)) - np.einsum(
+        "t,tj,tl->jl", factor, n, n
+    )
+    u = observed_minus_expected[:-1]
+    # R's survdiff takes a generalised inverse of the first k − 1 groups' covariance.
+    chisq = float(u @ np.linalg.pinv(covariance[:-1, :-1]) @ u)
+    return LogRank(chisq, groups - 1, float(special.chdtrc(groups - 1, chisq)))

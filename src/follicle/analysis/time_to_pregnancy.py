@@ -18,7 +18,7 @@ only end point is dated before the first injection (a menopause or last contact 
 before it: never at risk).
 
 Estimators: the Kaplan–Meier cumulative incidence ``1 − S(t)`` with menopause censored
-(:mod:`follicle.analysis.survival`, lifelines, R ``survfit``), which overstates the
+(:mod:`follicle.analysis.survival`, R ``survfit``), which overstates the
 probability of pregnancy when menopause removes women from the risk; and the Aalen–Johansen
 cumulative incidence with menopause competing (:mod:`follicle.analysis.competing_risks`,
 R ``cmprsk::cuminc``). Both with pointwise 95 % intervals on the log(−log) scale.
@@ -283,9 +283,9 @@ def _notes(times: pd.DataFrame, level: float) -> tuple[str, ...]:
         "(days / 30.4375); censored at the end of follow-up (the latest contact); menopause "
         "(the first contact reporting it) is a competing event. A conception on the day "
         "menopause is reported counts as the pregnancy.",
-        "KM: Kaplan–Meier cumulative incidence 1 − S(t), menopause censored (lifelines; R "
-        "survival::survfit). It overstates the probability of pregnancy when menopause is "
-        "common.",
+        "KM: Kaplan–Meier cumulative incidence 1 − S(t), menopause censored (product-limit "
+        "estimator, as R survival::survfit). It overstates the probability of pregnancy when "
+        "menopause is common.",
         "AJ: Aalen–Johansen cumulative incidence with menopause as a competing event, with "
         "Gray's delta-method variance (R cmprsk::cuminc).",
         f"{pct} pointwise intervals on the log(−log) scale: KM as R survfit(conf.type = "

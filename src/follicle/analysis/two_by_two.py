@@ -27,11 +27,12 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-from scipy.stats.contingency import odds_ratio
-from statsmodels.stats.proportion import confint_proportions_2indep
+from scipy import optimize
 
+from follicle.analysis import distributions as dist
 from follicle.analysis.contingency import chisq_test
+from follicle.analysis.fisher import fisher_exact_2x2, hypergeometric_log_density
+from follicle.analysis.intervals import proportion_ci
 from follicle.analysis.pregnancy import FACTORS, SMALL_EXPECTED, Factor, two_by_two
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 
@@ -100,13 +101,13 @@ def _sample_odds_ratio(cells: np.ndarray, level: float) -> tuple[float, float, f
     no 0.5 is added to the cells.
     """
     a, b, c, d = cells.ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        estimate = float(np.float64(a * d) / np.float64(b * c))
     if np.any(cells == 0):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            estimate = float(np.float64(a * d) / np.float64(b * c))
         return estimate, _nan(), _nan()
-    result = odds_ratio(cells.astype(np.int64), kind="sample")
-    ci = result.confidence_interval(confidence_level=level)
-    return float(result.statistic), float(ci.low), float(ci.high)
+    half = float(dist.norm_ppf(0.5 + level / 2)) * math.sqrt(float((1.0 / cells).sum()))
+    log_or = math.log(estimate)
+    return estimate, math.exp(log_or - half), math.exp(log_or + half)
 
 
 class _NoncentralHypergeometric:
@@ -119,15 +120,48 @@ class _NoncentralHypergeometric:
     """
 
     def __init__(self, cells: np.ndarray) -> None:
-        events, non_events = cells.sum(axis=0)
-        first_row = cells[0].sum()
         self.x = float(cells[0, 0])
-        self.lo = float(max(0.0, first_row - non_events))
-        self.hi = float(min(first_row, events))
-        self.support = np.arange(self.lo, self.hi + 1.0)
-        self.log_central = stats.hypergeom.logpmf(
-            self.support, events + non_events, events, first_row
+        self.support, self.log_central = hypergeometric_log_density(cells)
+        self.lo, self.hi = float(self.support[0]), float(self.support[-1])
+
+    def _density(self, ncp: float) -> np.ndarray:
+        """R's ``dnhyper(ncp)``: the probabilities of the support at odds ratio ``ncp``."""
+        log_d = self.log_central + math.log(ncp) * self.support
+        d = np.exp(log_d - log_d.max())
+        return np.asarray(d / d.sum(), dtype=float)
+
+    def mean(self, ncp: float) -> float:
+        """R's ``mnhyper(ncp)``: the expected cell ``a`` at odds ratio ``ncp``."""
+        if ncp == 0.0:
+            return self.lo
+        if math.isinf(ncp):
+            return self.hi
+        return float((self.support * self._density(ncp)).sum())
+
+    def estimate(self) -> float:
+        """R's ``mle(x)``: the odds ratio at which the expected ``a`` is the observed one."""
+        if self.x == self.lo:
+            return 0.0
+        if self.x == self.hi:
+            return math.inf
+        at_one = self.mean(1.0)
+        if at_one == self.x:
+            return 1.0
+        if at_one > self.x:
+            return float(
+                optimize.brentq(
+                    lambda t: self.mean(t) - self.x, 0.0, 1.0, xtol=1e-14, rtol=1e-15, maxiter=500
+                )
+            )
+        root = optimize.brentq(
+            lambda t: self.mean(1.0 / t) - self.x,
+            np.finfo(float).eps,
+            1.0,
+            xtol=1e-14,
+            rtol=1e-15,
+            maxiter=500,
         )
+        return 1.0 / float(root)
 
     def tail(self, ncp: float, *, upper: bool) -> float:
         """P(A ≥ x) (``upper``) or P(A ≤ x) at odds ratio ``ncp``."""
@@ -165,17 +199,18 @@ class _NoncentralHypergeometric:
 def _conditional_odds_ratio(cells: np.ndarray, level: float) -> tuple[float, float, float]:
     """The conditional maximum-likelihood odds ratio and its exact interval (R fisher.test).
 
-    The estimate is :func:`scipy.stats.contingency.odds_ratio` (``kind="conditional"``); the
-    interval inverts the two one-sided exact tests as R does
-    (:class:`_NoncentralHypergeometric`). Both are solved to about 1e-13, where R's
+    The estimate solves "expected ``a`` = observed ``a``" and the interval inverts the two
+    one-sided exact tests, both as R does (:class:`_NoncentralHypergeometric`; before issue
+    13 the estimate was :func:`scipy.stats.contingency.odds_ratio`, ``kind="conditional"``,
+    whose module costs 0.3 s of CPU to import). Both are solved to about 1e-13, where R's
     ``uniroot`` stops at about 1e-4. A zero margin leaves nothing to estimate: R reports 0
     with the interval (0, Inf); this reports ``nan`` for all three.
     """
     if np.any(cells.sum(axis=0) == 0) or np.any(cells.sum(axis=1) == 0):
         return _nan(), _nan(), _nan()
-    estimate = float(odds_ratio(cells.astype(np.int64), kind="conditional").statistic)
-    low, high = _NoncentralHypergeometric(cells).interval(level)
-    return estimate, low, high
+    distribution = _NoncentralHypergeometric(cells)
+    low, high = distribution.interval(level)
+    return distribution.estimate(), low, high
 
 
 def _risk_difference(cells: np.ndarray, level: float) -> dict[str, float]:
@@ -194,16 +229,24 @@ def _risk_difference(cells: np.ndarray, level: float) -> dict[str, float]:
     )
     if n1 == 0 or n2 == 0:
         return out
-    alpha = 1.0 - level
-    wald = confint_proportions_2indep(a, n1, c, n2, method="wald", compare="diff", alpha=alpha)
-    score = confint_proportions_2indep(a, n1, c, n2, method="newcomb", compare="diff", alpha=alpha)
-    # R's prop.test clips the Wald interval to [-1, 1].
+    p1, p2 = a / n1, c / n2
+    difference = p1 - p2
+    # Wald: R prop.test(correct = FALSE)$conf.int, clipped to [-1, 1] as R does.
+    half = float(dist.norm_ppf(0.5 + level / 2)) * math.sqrt(
+        p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2
+    )
+    # Newcombe's hybrid score interval (method 10 of Newcombe 1998) from each group's Wilson
+    # interval; statsmodels' confint_proportions_2indep(method="newcomb") before issue 13.
+    low, high = proportion_ci(np.array([a, c]), np.array([n1, n2]), method="wilson", level=level)
+    (l1, l2), (u1, u2) = (float(v) for v in low), (float(v) for v in high)
     return {
-        "risk_difference": 100.0 * (a / n1 - c / n2),
-        "risk_difference_low": 100.0 * max(float(wald[0]), -1.0),
-        "risk_difference_high": 100.0 * min(float(wald[1]), 1.0),
-        "risk_difference_newcombe_low": 100.0 * float(score[0]),
-        "risk_difference_newcombe_high": 100.0 * float(score[1]),
+        "risk_difference": 100.0 * difference,
+        "risk_difference_low": 100.0 * max(difference - half, -1.0),
+        "risk_difference_high": 100.0 * min(difference + half, 1.0),
+        "risk_difference_newcombe_low": 100.0
+        * (difference - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
+        "risk_difference_newcombe_high": 100.0
+        * (difference + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)),
     }
 
 
@@ -228,7 +271,7 @@ def analyse_table(cells: np.ndarray, *, level: float = 0.95) -> dict[str, Number
         min_expected = float(np.min(yates.expected))
         values["chisq_p"] = yates.p_value if yates.defined else None
         values["chisq_uncorrected_p"] = plain.p_value if plain.defined else None
-        values["fisher_p"] = float(stats.fisher_exact(cells.astype(np.int64)).pvalue)
+        values["fisher_p"] = fisher_exact_2x2(cells)
     values["min_expected"] = None if empty else min_expected
     if empty:
         values |= {"primary_test": None, "primary_p": None}

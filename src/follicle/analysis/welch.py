@@ -15,7 +15,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+
+from follicle.analysis import distributions as dist
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def welch_t(n: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> WelchResult:
         return WelchResult(T_METHOD, NAN, NAN, NAN, NAN)
     t = float((mean[0] - mean[1]) / se)
     df = float(se**4 / np.sum(v**2 / (n - 1)))
-    return WelchResult(T_METHOD, t, df, NAN, float(2 * stats.t.sf(abs(t), df)))
+    return WelchResult(T_METHOD, t, df, NAN, float(2 * dist.t_sf(abs(t), df)))
 
 
 def welch_anova(n: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> WelchResult:
@@ -77,4 +78,4 @@ def welch_anova(n: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> WelchResult:
     lam = float(np.sum((1 - w / total) ** 2 / (n - 1)) / (k**2 - 1))
     f = float(np.sum(w * (mean - centre) ** 2) / ((k - 1) * (1 + 2 * (k - 2) * lam)))
     df1, df2 = float(k - 1), 1 / (3 * lam)
-    return WelchResult(F_METHOD, f, df1, df2, float(stats.f.sf(f, df1, df2)))
+    return WelchResult(F_METHOD, f, df1, df2, float(dist.f_sf(f, df1, df2)))

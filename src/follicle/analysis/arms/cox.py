@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
 from numpy.typing import NDArray
-from scipy.stats import norm
+
+from follicle.analysis import distributions as dist
 
 FloatArray = NDArray[np.float64]
 
@@ -67,7 +67,7 @@ class CoxFit:
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """Hazard ratios with Wald intervals and p-values, one row per term."""
-        z = norm.ppf(0.5 + level / 2)
+        z = dist.norm_ppf(0.5 + level / 2)
         se = self.se
         return pd.DataFrame(
             {
@@ -77,7 +77,7 @@ class CoxFit:
                 "hr": np.exp(self.coef),
                 "hr_low": np.exp(self.coef - z * se),
                 "hr_high": np.exp(self.coef + z * se),
-                "p": 2 * norm.sf(np.abs(self.coef / se)),
+                "p": 2 * dist.norm_sf(np.abs(self.coef / se)),
             }
         )
 
@@ -124,6 +124,10 @@ def fit_cox(
     if weights is not None:
         columns.append(weights)
     frame = data.loc[:, list(dict.fromkeys(columns))].reset_index(drop=True)
+    # Imported here: lifelines costs about 0.15 s of CPU to import, and only a cohort with
+    # arms fits a Cox model (a report without arms need not pay for it; issue 13).
+    from lifelines import CoxPHFitter
+
     with _quiet():
         fitter = CoxPHFitter().fit(
             frame,

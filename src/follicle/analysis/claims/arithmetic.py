@@ -12,8 +12,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scipy import stats
-
+from follicle.analysis import distributions as dist
 from follicle.analysis.claims.printed import Printed, exact
 
 
@@ -48,16 +47,23 @@ def grim_neighbours(mean: Printed, n: int, *, items: int = 1) -> tuple[Fraction,
 def p_value(
     test: str, statistic: float, df: float | None = None, df2: float | None = None
 ) -> float:
-    """The p-value of a test statistic: χ² and F upper tail, z and t two-sided (SciPy)."""
-    if test == "chisq":
-        return float(stats.chi2.sf(statistic, df))
-    if test == "f":
-        return float(stats.f.sf(statistic, df, df2))
+    """The p-value of a test statistic: χ² and F upper tail, z and t two-sided (SciPy).
+
+    ``df`` is needed by χ², t and F, ``df2`` (the denominator's) by F.
+    """
     if test == "z":
-        return float(2 * stats.norm.sf(abs(statistic)))
+        return float(2 * dist.norm_sf(abs(statistic)))
+    if test not in ("chisq", "t", "f"):
+        raise ValueError(f"unknown test {test!r}")
+    if df is None:
+        raise ValueError(f"a {test} statistic needs its degrees of freedom")
+    if test == "chisq":
+        return float(dist.chi2_sf(statistic, df))
     if test == "t":
-        return float(2 * stats.t.sf(abs(statistic), df))
-    raise ValueError(f"unknown test {test!r}")
+        return float(2 * dist.t_sf(abs(statistic), df))
+    if df2 is None:
+        raise ValueError("an F statistic needs both its degrees of freedom")
+    return float(dist.f_sf(statistic, df, df2))
 
 
 def p_range(

@@ -30,11 +30,21 @@ from follicle.analysis.claims.schema import (
 SEED_CLAIMS: Traversable = resources.files("follicle.analysis.claims") / "seed_2025.yaml"
 
 
-class _TextLoader(yaml.SafeLoader):
-    """YAML that keeps numbers and dates as their text (``5.00`` is not ``5.0``)."""
+# libyaml's safe loader where PyYAML was built with it: the bundled claims file (about 2,000
+# nodes) parses in 0.02 s instead of the pure-Python parser's 0.15 s, a tenth of a small
+# report's CPU (issue 13). Same resolver, same constructors, so the same documents.
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _TextLoader(yaml.CSafeLoader):
+        """YAML that keeps numbers and dates as their text (``5.00`` is not ``5.0``)."""
+
+else:  # pragma: no cover - PyYAML without libyaml
+
+    class _TextLoader(yaml.SafeLoader):  # type: ignore[no-redef]
+        """YAML that keeps numbers and dates as their text (``5.00`` is not ``5.0``)."""
 
 
-def _keep_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+def _keep_text(loader: _TextLoader, node: yaml.Node) -> str:
     return str(loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
@@ -62,7 +72,7 @@ def load_claims(path: str | Path | Traversable = SEED_CLAIMS) -> Claims:
     except OSError as exc:
         raise ClaimsInvalid(f"{name}: cannot be read ({exc.strerror or exc})") from None
     try:
-        data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a safe loader's subclass
     except yaml.YAMLError as exc:
         raise ClaimsInvalid(f"{name}: not valid YAML: {exc}") from None
     if not isinstance(data, dict):
