@@ -53,6 +53,16 @@ def test_software_sentence_keeps_the_cited_order() -> None:
     assert software_sentence(versions) == "follicle 0.1.0, Python 3.11.7, matplotlib 3.9"
 
 
+def test_lifelines_and_statsmodels_are_cited_only_for_the_comparison_of_arms() -> None:
+    versions = {"follicle": "0.1.0", "lifelines": "0.30", "statsmodels": "0.14", "SciPy": "1.16"}
+    alone = software_sentence(versions, ["table1", "table2", "time_to_pregnancy"])
+    assert alone == "follicle 0.1.0, SciPy 1.16"  # Kaplan–Meier is numpy's, not lifelines'
+    balance = software_sentence(versions, ["table1", "arms_table1", "arms_balance"])
+    assert balance == "follicle 0.1.0, SciPy 1.16, statsmodels 0.14"
+    models = software_sentence(versions, ["table1", "arms_models"])
+    assert models == "follicle 0.1.0, SciPy 1.16, lifelines 0.30, statsmodels 0.14"
+
+
 def test_a_note_about_this_cohort_is_no_method_even_when_it_names_a_test() -> None:
     fact = (
         f"{COHORT_NOTE}, Menses before injection (regular menses vs irregular menses): "

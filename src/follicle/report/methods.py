@@ -21,8 +21,12 @@ from follicle.report.provenance import Provenance
 from follicle.report.tables import ReportTable
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four"}
-#: Software cited in the methods, in order (keys of :attr:`Provenance.software`).
-CITED = ("follicle", "Python", "pandas", "NumPy", "SciPy", "statsmodels", "matplotlib")
+#: Software cited in the methods, in order (keys of :attr:`Provenance.software`): what
+#: every report's statistics and figures run on.
+CITED = ("follicle", "Python", "pandas", "NumPy", "SciPy", "matplotlib")
+#: Software cited only when a result it computed is in the report: lifelines fits the
+#: comparison of arms' Cox models, statsmodels its propensity model (the weights).
+CITED_WHEN = {"lifelines": ("arms_models",), "statsmodels": ("arms_models", "arms_balance")}
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,11 @@ def _counted(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def software_sentence(versions: Mapping[str, str]) -> str:
-    """``"follicle 0.1.0, Python 3.11.7, pandas 2.2.3, …"`` for the cited software."""
-    parts = [f"{name} {versions[name]}" for name in CITED if name in versions]
+def software_sentence(versions: Mapping[str, str], results: Sequence[str] = ()) -> str:
+    """``"follicle 0.1.0, Python 3.11.7, pandas 2.2.3, …"`` for the cited software: that of
+    :data:`CITED`, and that of :data:`CITED_WHEN` whose results (names) are in ``results``."""
+    used = [*CITED, *(n for n, by in CITED_WHEN.items() if set(by) & set(results))]
+    parts = [f"{name} {versions[name]}" for name in used if name in versions]
     return ", ".join(parts)
 
 
@@ -159,6 +165,7 @@ def write_methods(
         f"{_WORDS.get(PCT_DECIMALS, PCT_DECIMALS)} decimals and p-values with "
         f"{_WORDS.get(P_DIGITS, P_DIGITS)} significant digits (< {P_FLOOR:g} below that)."
     )
-    software = software_sentence(provenance.software)
+    names = [t.name for t in tables] + [f.name for f in figures]
+    software = software_sentence(provenance.software, names)
     labelled = [(t.label, t.footnotes) for t in tables] + [(f.label, f.notes) for f in figures]
     return Methods(tuple(paragraphs), collect_notes(labelled), software)
