@@ -43,11 +43,10 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine, select
-from sqlalchemy.pool import NullPool
+from sqlalchemy import select
 
 from follicle.store import accounts
-from follicle.store.engine import ensure_schema, make_engine, normalise_url
+from follicle.store.engine import ensure_schema, make_engine, scratch_schema
 from follicle.store.importer import import_workbook
 from follicle.store.tables import audit_log, checklist_submissions, workbook_table
 from follicle.workbook.schema import MATERNAL_CONDITIONS
@@ -97,18 +96,8 @@ def registry_url(folder: Path, postgres: str | None) -> Iterator[str]:
     if postgres is None:
         yield f"sqlite:///{folder / 'registry.db'}"
         return
-    base = normalise_url(postgres)
-    schema = f"bench_{secrets.token_hex(8)}"
-    admin = create_engine(base, poolclass=NullPool)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_schema(postgres, prefix="bench") as url:
+        yield url
 
 
 def prepare(folder: Path, url: str, women: int, clients: int) -> dict[str, list[str]]:

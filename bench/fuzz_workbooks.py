@@ -441,25 +441,10 @@ def _import(book: Any, url: str) -> None:
 
 
 def _postgres_import(book: Any, base_url: str) -> None:
-    import uuid
+    from follicle.store.engine import scratch_schema
 
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
-
-    from follicle.store.engine import normalise_url
-
-    base = normalise_url(base_url)
-    schema = f"fuzz_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, poolclass=NullPool)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        _import(book, url.render_as_string(hide_password=False))
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_schema(base_url, prefix="fuzz") as url:
+        _import(book, url)
 
 
 def run_case(number: int, seed: int, template_db: Path, postgres: str | None) -> dict[str, Any]:

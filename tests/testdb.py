@@ -7,7 +7,6 @@ A module of its own (not ``conftest``) so that any test package can import it: w
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -30,20 +29,7 @@ def postgres_url() -> str:
 
 def postgres_schema(base_url: str) -> Iterator[str]:
     """A URL whose connections work in a new, empty schema; the schema is dropped after."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
+    from follicle.store.engine import scratch_schema
 
-    from follicle.store.engine import normalise_url
-
-    base = normalise_url(base_url)
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, poolclass=NullPool)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        url = base.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    with scratch_schema(base_url, prefix="test") as url:
+        yield url

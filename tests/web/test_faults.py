@@ -17,7 +17,6 @@ Select them with ``-m faults``; each database's test is bounded to about a minut
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -26,7 +25,6 @@ import pytest
 from follicle.web.outage import RETRY_AFTER_SECONDS
 from follicle.web.security import SESSION_COOKIE
 from live import serving
-from testdb import postgres_schema, postgres_url
 
 from .faults import (
     TIMEOUT,
@@ -40,19 +38,10 @@ from .faults import (
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fault_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh registry database: a SQLite file, or a new schema of the tests' PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.db'}"
-        return
-    yield from postgres_schema(postgres_url())
-
-
-def test_acknowledged_saves_survive_kill_9_under_load(fault_db_url: str, tmp_path: Path) -> None:
-    credentials = prepare_registry(fault_db_url)
+def test_acknowledged_saves_survive_kill_9_under_load(db_url: str, tmp_path: Path) -> None:
+    credentials = prepare_registry(db_url)
     acknowledged: set[tuple[str, str]] = set()
-    server = Server(fault_db_url, tmp_path / "server.log")
+    server = Server(db_url, tmp_path / "server.log")
     try:
         server.start()
         for round_ in range(2):
@@ -64,7 +53,7 @@ def test_acknowledged_saves_survive_kill_9_under_load(fault_db_url: str, tmp_pat
             # Answers before the kill were 2xx; after it, no answer at all (never a 500).
             assert set(load.statuses) <= {0, 200, 201}, [a.text for a in load.answers][:3]
             server.start()  # on the registry as the kill left it: nothing repaired
-            check_registry(fault_db_url, acknowledged)
+            check_registry(db_url, acknowledged)
     finally:
         server.kill()
     assert len(acknowledged) >= 48

@@ -10,7 +10,6 @@ and the triggers were restored once, by one process, not twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,10 @@ from sqlalchemy import func, select, text
 
 from follicle.store.engine import make_engine
 from follicle.store.tables import audit_log
-from testdb import postgres_schema, postgres_url
 
 from .faults import Load, Server, check_registry, prepare_registry
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def workers_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh registry database: a SQLite file, or a new schema of the tests' PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'registry.db'}"
-        return
-    yield from postgres_schema(postgres_url())
 
 
 def _remove_triggers(url: str) -> None:
@@ -63,11 +52,11 @@ def _restores(url: str) -> int:
         engine.dispose()
 
 
-def test_two_workers_share_one_registry(workers_db_url: str, tmp_path: Path) -> None:
-    credentials = prepare_registry(workers_db_url)
-    _remove_triggers(workers_db_url)
+def test_two_workers_share_one_registry(db_url: str, tmp_path: Path) -> None:
+    credentials = prepare_registry(db_url)
+    _remove_triggers(db_url)
     log = tmp_path / "server.log"
-    server = Server(workers_db_url, log, workers=2)
+    server = Server(db_url, log, workers=2)
     try:
         server.start()
         with Load(server.base, credentials.token, prefix="W", threads=4) as load:
@@ -78,5 +67,5 @@ def test_two_workers_share_one_registry(workers_db_url: str, tmp_path: Path) -> 
     assert len(set(re.findall(r"Started server process \[(\d+)\]", output))) == 2, output
     assert "Traceback" not in output, output
     assert set(load.statuses) <= {200, 201}, [a.text for a in load.answers][:3]
-    check_registry(workers_db_url, load.acknowledged)
-    assert _restores(workers_db_url) == 1
+    check_registry(db_url, load.acknowledged)
+    assert _restores(db_url) == 1

@@ -22,6 +22,9 @@ The schema is Alembic's (:mod:`follicle.store.migrations`), run from code: no
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.pool import NullPool
 
 from follicle.errors import NotFound
 
@@ -64,6 +68,26 @@ def normalise_url(url: str | URL) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+@contextmanager
+def scratch_schema(url: str | URL, prefix: str = "scratch") -> Iterator[str]:
+    """A URL of the PostgreSQL database ``url`` whose connections work in a new, empty
+    schema (through their ``search_path``); the schema is dropped with everything in it at
+    the end. For tests and benchmarks that need a registry of their own in a shared
+    database."""
+    base = normalise_url(url)
+    schema = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, poolclass=NullPool)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        scratch = base.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield scratch.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
 
 
 def display_url(url: str | URL | Engine) -> str:
