@@ -421,8 +421,9 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
     Parameters
     ----------
     x
-        One float column per term (no intercept: it is added as ``intercept``); no missing
-        values.
+        One float column per term (no intercept: it is added as ``intercept``). A row with
+        a missing value (``NaN``) here or in ``y`` is left out, as R's ``na.omit`` (glm's
+        default ``na.action``), with a note.
     y
         The outcome, 1 or 0, one per row of ``x``.
 
@@ -435,13 +436,22 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
         whose estimate is infinite (separation) and for all terms when the fit does not
         converge; each with a note.
     """
+    y = np.asarray(y, dtype=float)
+    notes = []
+    complete = ~(np.isnan(x.to_numpy(dtype=float)).any(axis=1) | np.isnan(y))
+    if not complete.all():
+        # R's glm drops them (na.omit) and counts only the rest (nobs, AIC).
+        notes.append(
+            f"{COHORT_NOTE}, {int((~complete).sum())} rows with a missing value were left "
+            "out of the logistic model (R's na.omit)."
+        )
+        x, y = x.loc[complete], y[complete]
     terms = [_INTERCEPT, *x.columns]
     matrix = np.column_stack([np.ones(len(x)), x.to_numpy(dtype=float)])
     nan = pd.Series(np.nan, index=terms)
     n, events = len(y), int(y.sum())
     rows = _patterns(matrix, y)
     aliased = _aliased(rows.x * np.sqrt(rows.count)[:, None])
-    notes = []
     if aliased.any():
         names = ", ".join(t for t, a in zip(terms, aliased, strict=True) if a)
         notes.append(

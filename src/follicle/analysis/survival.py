@@ -167,7 +167,9 @@ class LogRank:
 def log_rank(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank | None:
     """The k-sample log-rank test (R ``survdiff(Surv(time, event) ~ group)``, ``rho = 0``).
 
-    ``None`` with fewer than two groups or no event at all (R's statistic is then undefined).
+    ``df`` counts, as R, only the groups with a positive expected number of events, less
+    one. ``None`` with fewer than two such groups (one group, no event at all): R's statistic
+    is then undefined (it prints 0 on −1 degrees of freedom).
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=bool)
@@ -187,7 +189,16 @@ def log_rank(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank | N
     covariance = np.diag((factor[:, None] * n * total_n[:, None]).sum(axis=0)) - np.einsum(
         "t,tj,tl->jl", factor, n, n
     )
-    u = observed_minus_expected[:-1]
-    # R's survdiff takes a generalised inverse of the first k − 1 groups' covariance.
-    chisq = float(u @ np.linalg.pinv(covariance[:-1, :-1]) @ u)
-    return LogRank(chisq, groups - 1, float(special.chdtrc(groups - 1, chisq)))
+    # R's survdiff first removes the groups with no expected event (all their subjects left
+    # before the first event): they carry no information, and the degrees of freedom are
+    # the groups that remain, less one. With fewer than two left there is no test.
+    informative = expected.sum(axis=0) > 0
+    kept = int(informative.sum())
+    if kept < 2:
+        return None
+    u = observed_minus_expected[informative][1:]
+    # … then solves on all of them but the first (a generalised inverse here, which is the
+    # inverse whenever R's solve() succeeds).
+    v = covariance[np.ix_(informative, informative)][1:, 1:]
+    chisq = float(u @ np.linalg.pinv(v) @ u)
+    return LogRank(chisq, kept - 1, float(special.chdtrc(kept - 1, chisq)))

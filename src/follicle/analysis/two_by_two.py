@@ -203,11 +203,11 @@ def _conditional_odds_ratio(cells: np.ndarray, level: float) -> tuple[float, flo
     one-sided exact tests, both as R does (:class:`_NoncentralHypergeometric`; before issue
     13 the estimate was :func:`scipy.stats.contingency.odds_ratio`, ``kind="conditional"``,
     whose module costs 0.3 s of CPU to import). Both are solved to about 1e-13, where R's
-    ``uniroot`` stops at about 1e-4. A zero margin leaves nothing to estimate: R reports 0
-    with the interval (0, Inf); this reports ``nan`` for all three.
+    ``uniroot`` stops at about 1e-4. A zero margin leaves cell ``a`` a single possible value
+    (the support's lowest and highest at once), where R's ``mle`` returns 0 and its interval
+    (0, Inf) before any search; so does this, to give what R gives (the interval says that
+    nothing is known).
     """
-    if np.any(cells.sum(axis=0) == 0) or np.any(cells.sum(axis=1) == 0):
-        return _nan(), _nan(), _nan()
     distribution = _NoncentralHypergeometric(cells)
     low, high = distribution.interval(level)
     return distribution.estimate(), low, high
