@@ -227,7 +227,8 @@ FITTED = ["ordinary", "rare_level", "constant_covariate", "missing_values"]
 @pytest.mark.parametrize("case", FITTED)
 def test_logistic_regression_matches_r_glm_at_the_maximum(case: str) -> None:
     r = _glm(case, "ml")
-    assert (r["warning"].fillna("") == "").all() and r["converged"].all()
+    assert (r["warning"].fillna("") == "").all()
+    assert r["converged"].all()
     fit = _fit(case)
     terms = [_term(t) for t in r["term"]]
     np.testing.assert_allclose(fit.coef[terms], r["estimate"], **TOL)
@@ -242,7 +243,8 @@ def test_logistic_regression_is_within_1e_6_of_r_glm_with_its_defaults(case: str
     # glm stops at a relative deviance change of 1e-8 and takes its standard errors from
     # the weights of the step before the last: some 1e-7 from the maximum follicle reports.
     r = _glm(case, "default")
-    assert (r["warning"].fillna("") == "").all() and r["converged"].all()
+    assert (r["warning"].fillna("") == "").all()
+    assert r["converged"].all()
     fit = _fit(case)
     terms = [_term(t) for t in r["term"]]
     # The p-value is a function of z, whose tail magnifies that relative difference.
@@ -293,6 +295,7 @@ def test_complete_separation_reports_nothing_where_r_warns() -> None:
     assert "fitted probabilities numerically 0 or 1" in r["warning"].iloc[0]
     assert not r["converged"].iloc[0]
     fit = _fit("complete_separation")
-    assert np.isnan(fit.coef).all() and np.isnan(fit.se).all()
+    assert np.isnan(fit.coef).all()
+    assert np.isnan(fit.se).all()
     assert "x1" in fit.separated
     assert any("the separation is complete" in note for note in fit.notes)

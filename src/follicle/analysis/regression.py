@@ -500,6 +500,12 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
     )
 
 
+def _on_boundary(matrix: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """The rows with x·b = 0 (relative to the size of its terms): not predicted perfectly."""
+    reach = np.abs(matrix) @ np.abs(direction)
+    return np.asarray(np.abs(matrix @ direction) <= 1e-9 * np.where(reach > 0, reach, 1.0))
+
+
 def _separated_fit(
     x: pd.DataFrame,
     y: np.ndarray,
@@ -518,11 +524,20 @@ def _separated_fit(
     coefficient is estimable.
     """
     columns = [_INTERCEPT, *x.columns]
-    separated = tuple(
-        t for t, b in zip(columns, direction, strict=True) if b != 0 and t != _INTERCEPT
-    )
-    reach = np.abs(matrix) @ np.abs(direction)
-    on_boundary = np.abs(matrix @ direction) <= 1e-9 * np.where(reach > 0, reach, 1.0)
+    on_boundary = _on_boundary(matrix, direction)
+    moving = direction != 0
+    # The linear programme's optimum is a vertex, which can leave on the boundary women
+    # that another direction separates too (with a threshold between two close values, a
+    # complete separation can come out as a quasi-complete one): look again among them
+    # until no direction is left. Each round removes at least one woman.
+    while on_boundary.any():
+        rest = _patterns(matrix[on_boundary], y[on_boundary])
+        more = _separation(rest.x, rest.y)
+        if more is None:
+            break
+        moving |= more != 0
+        on_boundary[on_boundary] = _on_boundary(matrix[on_boundary], more)
+    separated = tuple(t for t, m in zip(columns, moving, strict=True) if m and t != _INTERCEPT)
     n, events = len(y), int(y.sum())
     notes = [
         *notes,

@@ -206,8 +206,11 @@ def _conditional_odds_ratio(cells: np.ndarray, level: float) -> tuple[float, flo
     ``uniroot`` stops at about 1e-4. A zero margin leaves cell ``a`` a single possible value
     (the support's lowest and highest at once), where R's ``mle`` returns 0 and its interval
     (0, Inf) before any search; so does this, to give what R gives (the interval says that
-    nothing is known).
+    nothing is known). An empty table has no test here (``fisher_p`` is ``None``), so no
+    estimate either (``nan``).
     """
+    if cells.sum() == 0:
+        return _nan(), _nan(), _nan()
     distribution = _NoncentralHypergeometric(cells)
     low, high = distribution.interval(level)
     return distribution.estimate(), low, high
