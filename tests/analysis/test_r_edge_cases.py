@@ -25,7 +25,14 @@ import pytest
 from analysis.r.edge_cases import make_inputs
 from follicle.analysis.benchmarks import _binomial_p
 from follicle.analysis.regression import LogisticFit, fit_logistic
-from follicle.analysis.survival import at_risk, kaplan_meier, log_rank, r_quantile, survival_at
+from follicle.analysis.survival import (
+    at_risk,
+    kaplan_meier,
+    log_rank,
+    r_quantile,
+    r_quantile_interval,
+    survival_at,
+)
 from follicle.analysis.two_by_two import analyse_table
 
 R_DIR = Path(__file__).parent / "r" / "edge_cases"
@@ -129,8 +136,19 @@ def test_km_is_nan_beyond_the_last_time_where_r_reports_nothing() -> None:
 @pytest.mark.parametrize("row", _rows("median.csv"))
 def test_median_matches_r_quantile_survfit(row: pd.Series) -> None:
     data = SURVIVAL[str(row["case"])]
-    median = r_quantile(kaplan_meier(data["time"], data["status"] == 1), 0.5)
-    np.testing.assert_allclose(median, row["median"], **TOL)
+    curve = kaplan_meier(data["time"], data["status"] == 1)
+    np.testing.assert_allclose(r_quantile(curve, 0.5), row["median"], **TOL)
+    # Its interval from the log-log bounds; an upper bound never reached is NaN, as R's NA.
+    np.testing.assert_allclose(
+        r_quantile_interval(curve, 0.5), row[["lower", "upper"]].to_numpy(dtype=float), **TOL
+    )
+
+
+def test_the_median_cases_cover_not_reached_and_an_unreached_upper_bound() -> None:
+    r = _expected("median.csv")
+    assert r["median"].isna().any()
+    assert (r["median"].notna() & r["upper"].isna()).any()
+    assert (r["median"].notna() & r["upper"].notna()).any()
 
 
 # ---- log-rank ------------------------------------------------------------------------------------
