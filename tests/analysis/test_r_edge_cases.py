@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from analysis.r.edge_cases import make_inputs
+from follicle.analysis import distributions as dist
 from follicle.analysis.benchmarks import _binomial_p
 from follicle.analysis.regression import LogisticFit, fit_logistic
 from follicle.analysis.survival import (
@@ -317,3 +318,20 @@ def test_complete_separation_reports_nothing_where_r_warns() -> None:
     assert np.isnan(fit.se).all()
     assert "x1" in fit.separated
     assert any("the separation is complete" in note for note in fit.notes)
+
+
+# ---- distribution functions ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param(r, id=f"{r['distribution']}-{i}")
+        for i, r in _expected("distributions.csv").iterrows()
+    ],
+)
+def test_distribution_functions_match_r_at_the_edges(row: pd.Series) -> None:
+    function = getattr(dist, str(row["distribution"]))
+    shapes = {"norm_ppf": 0, "norm_sf": 0, "f_sf": 2, "beta_ppf": 2}.get(row["distribution"], 1)
+    value = function(row["x"], *(row[["a", "b"]].to_numpy(dtype=float)[:shapes]))
+    np.testing.assert_allclose(value, row["value"], rtol=1e-9, atol=1e-300)

@@ -5,7 +5,7 @@
 # every time and at fixed times, quantile() for the median and its interval; survdiff;
 # fisher.test (R's own, and with uniroot solving to 1e-13); prop.test(correct = FALSE) and
 # Newcombe's hybrid score interval by hand; binom.test; glm(family = binomial) with its
-# warnings. Writes expected/*.csv at 17 significant digits under a first line naming R's
+# warnings; qnorm, pnorm, pchisq, pf, qt, pt, qgamma and qbeta at the edges. Writes expected/*.csv at 17 significant digits under a first line naming R's
 # version and this script's SHA-256.
 #
 #   .venv/bin/python tests/analysis/r/edge_cases/make_inputs.py
@@ -166,3 +166,21 @@ for (case in unique(logistic$case)) {
 quasi <- logistic[logistic$case == "quasi_separation" & logistic$g != "c", ]
 glm_list[[length(glm_list) + 1]] <- glm_rows("quasi_separation", "without_separated", quasi)
 write_fixture(do.call(rbind, glm_list), "logistic.csv")
+
+# ---- distribution functions -----------------------------------------------------------------
+R_FUNCTIONS <- list(
+  norm_ppf = function(x, a, b) qnorm(x),
+  norm_sf = function(x, a, b) pnorm(x, lower.tail = FALSE),
+  chi2_sf = function(x, a, b) pchisq(x, a, lower.tail = FALSE),
+  f_sf = function(x, a, b) pf(x, a, b, lower.tail = FALSE),
+  t_ppf = function(x, a, b) qt(x, a),
+  t_sf = function(x, a, b) pt(x, a, lower.tail = FALSE),
+  gamma_ppf = function(x, a, b) qgamma(x, a),
+  beta_ppf = function(x, a, b) qbeta(x, a, b)
+)
+distributions <- read_input("distributions.csv")
+for (column in c("x", "a", "b")) distributions[[column]] <- as.numeric(distributions[[column]])
+distributions$value <- mapply(function(f, x, a, b) R_FUNCTIONS[[f]](x, a, b),
+                              distributions$distribution, distributions$x, distributions$a,
+                              distributions$b)
+write_fixture(distributions, "distributions.csv")

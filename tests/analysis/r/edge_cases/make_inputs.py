@@ -13,7 +13,9 @@ statistics follicle computes in numpy where it once called a library:
   margins, everything in one cell, large counts;
 * ``binomial.csv`` (case, x, n, p): the two-sided exact binomial test at its edges;
 * ``logistic.csv`` (case, y, x1, x2, g): logistic regressions — an ordinary one, a rare
-  level, quasi-complete and complete separation, a constant covariate, missing values.
+  level, quasi-complete and complete separation, a constant covariate, missing values;
+* ``distributions.csv`` (distribution, x, a, b): the distribution functions at the edges of
+  their arguments (far tails, tiny and huge degrees of freedom or shapes).
 
 Regenerate both steps from the repository root::
 
@@ -141,6 +143,40 @@ BINOMIAL: dict[str, tuple[int, int, float]] = {
 }
 
 
+#: (distribution function, x, a, b): follicle.analysis.distributions at the edges of each argument.
+#: ``x`` is a probability for the quantiles, a value for the tails; ``a``, ``b`` the
+#: degrees of freedom or shapes (unused ones 0).
+DISTRIBUTIONS: list[tuple[str, float, float, float]] = [
+    *(("norm_ppf", p, 0.0, 0.0) for p in (1e-300, 1e-10, 0.025, 0.5, 0.975, 1 - 1e-10)),
+    *(("norm_sf", x, 0.0, 0.0) for x in (-40.0, -1.96, 0.0, 1.96, 8.0, 38.0)),
+    *(
+        ("chi2_sf", x, df, 0.0)
+        for x, df in ((0.0, 1), (1e-12, 1), (3.84, 1), (200.0, 2), (0.5, 0.5), (1500.0, 1000))
+    ),
+    *(("f_sf", x, a, b) for x, a, b in ((0.0, 1, 1), (4.0, 1, 1), (3.0, 2, 1e6), (80.0, 3, 40))),
+    *(
+        ("t_ppf", p, df, 0.0)
+        for p, df in ((0.975, 1), (0.975, 2), (0.975, 1e7), (1e-12, 3), (0.5, 4), (0.995, 0.5))
+    ),
+    *(("t_sf", x, df, 0.0) for x, df in ((0.0, 1), (12.7, 1), (50.0, 3), (-3.0, 30), (2.0, 1e8))),
+    *(
+        ("gamma_ppf", p, shape, 0.0)
+        for p, shape in ((0.025, 0.5), (0.975, 1), (0.975, 1e-3), (1e-10, 2), (0.5, 500))
+    ),
+    *(
+        ("beta_ppf", p, a, b)
+        for p, a, b in (
+            (0.025, 1, 20),
+            (0.975, 20, 1),
+            (0.025, 0.5, 0.5),
+            (0.975, 1000, 3),
+            (1e-10, 2, 5),
+            (0.5, 1, 1),
+        )
+    ),
+]
+
+
 def _logistic() -> pd.DataFrame:
     """The regressions' rows: a fixed random draw, then the edge cases made from it."""
     rng = np.random.default_rng(20261205)
@@ -201,6 +237,7 @@ def all_inputs() -> dict[str, pd.DataFrame]:
         "tables.csv": tables,
         "binomial.csv": binomial,
         "logistic.csv": _logistic(),
+        "distributions.csv": pd.DataFrame(DISTRIBUTIONS, columns=["distribution", "x", "a", "b"]),
     }
 
 
