@@ -335,3 +335,14 @@ def test_distribution_functions_match_r_at_the_edges(row: pd.Series) -> None:
     shapes = {"norm_ppf": 0, "norm_sf": 0, "f_sf": 2, "beta_ppf": 2}.get(row["distribution"], 1)
     value = function(row["x"], *(row[["a", "b"]].to_numpy(dtype=float)[:shapes]))
     np.testing.assert_allclose(value, row["value"], rtol=1e-9, atol=1e-300)
+
+
+def test_no_event_at_all_reports_nothing_where_r_prints_an_intercept_of_minus_26() -> None:
+    r = _glm("no_events", "default").set_index("term")
+    assert r.loc["(Intercept)", "estimate"] < -20
+    assert (r["se"] > 1000).all()
+    assert (r["warning"].fillna("") == "").all()  # R says nothing
+    fit = _fit("no_events")
+    assert np.isnan(fit.coef).all()
+    assert fit.events == 0
+    assert any("had the same outcome" in note for note in fit.notes)

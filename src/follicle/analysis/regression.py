@@ -450,6 +450,14 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
     matrix = np.column_stack([np.ones(len(x)), x.to_numpy(dtype=float)])
     nan = pd.Series(np.nan, index=terms)
     n, events = len(y), int(y.sum())
+    if events in (0, n):
+        # No outcome contrast: the intercept runs off to ±∞ (R's glm stops near ±26.6, with a
+        # huge standard error and no warning) and nothing else is estimable.
+        note = (
+            f"{COHORT_NOTE}, every woman in the logistic model had the same outcome: no odds "
+            "ratio is estimable."
+        )
+        return LogisticFit(nan, nan, nan, math.nan, n, events, (), (), (*notes, note))
     rows = _patterns(matrix, y)
     aliased = _aliased(rows.x * np.sqrt(rows.count)[:, None])
     if aliased.any():

@@ -156,7 +156,7 @@ glm_rows <- function(case, model, data) {
              warning = if (length(warned)) paste(unique(warned), collapse = " | ") else "")
 }
 
-SEPARATED <- c("quasi_separation", "complete_separation")
+SEPARATED <- c("quasi_separation", "complete_separation", "no_events")
 glm_list <- list()
 for (case in unique(logistic$case)) {
   data <- logistic[logistic$case == case, ]

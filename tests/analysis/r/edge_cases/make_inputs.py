@@ -13,7 +13,8 @@ statistics follicle computes in numpy where it once called a library:
   margins, everything in one cell, large counts;
 * ``binomial.csv`` (case, x, n, p): the two-sided exact binomial test at its edges;
 * ``logistic.csv`` (case, y, x1, x2, g): logistic regressions — an ordinary one, a rare
-  level, quasi-complete and complete separation, a constant covariate, missing values;
+  level, quasi-complete and complete separation, a constant covariate, missing values,
+  no event at all;
 * ``distributions.csv`` (distribution, x, a, b): the distribution functions at the edges of
   their arguments (far tails, tiny and huge degrees of freedom or shapes).
 
@@ -211,6 +212,8 @@ def _logistic() -> pd.DataFrame:
     missing.loc[[9], "y"] = np.nan
     missing.loc[[12], "g"] = None
     frames["missing_values"] = missing
+    # No woman became pregnant.
+    frames["no_events"] = frames["ordinary"].assign(y=0.0)
     return pd.concat(
         [frame.assign(case=name) for name, frame in frames.items()], ignore_index=True
     )[["case", "y", "x1", "x2", "g"]]
