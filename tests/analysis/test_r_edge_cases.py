@@ -291,7 +291,9 @@ def test_quasi_separation_is_flagged_not_reported_as_a_finite_odds_ratio() -> No
     # R's glm "converges" to a finite gc of about 19 with a standard error near 1,700 and no
     # warning: a number that looks like a result. follicle reports no estimate and says why.
     r = _glm("quasi_separation", "default").set_index("term")
-    assert r.loc["gc", "se"] > 100 * abs(r.loc["gc", "estimate"]) / 19
+    assert r.loc["gc", "estimate"] > 15
+    assert r.loc["gc", "se"] > 1000
+    assert (r["warning"].fillna("") == "").all()
     fit = _fit("quasi_separation")
     assert fit.separated == ("gc",)
     assert np.isnan([fit.coef["gc"], fit.se["gc"], fit.p["gc"]]).all()
