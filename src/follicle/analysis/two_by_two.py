@@ -342,6 +342,7 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     values: dict[str, Number] = {}
     small: list[str] = []
     zero_cells: list[str] = []
+    zero_margins: list[str] = []
     for by, factor in FACTORS.items():  # three tables, not a loop over women
         table = two_by_two(women, by)
         cells = table[["pregnant", "not_pregnant"]].to_numpy(dtype=float)
@@ -352,6 +353,8 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
             small.append(_comparison(factor))
         if np.any(cells == 0):
             zero_cells.append(_comparison(factor))
+        if cells.sum() > 0 and (np.any(cells.sum(axis=0) == 0) or np.any(cells.sum(axis=1) == 0)):
+            zero_margins.append(_comparison(factor))
     pct = f"{100 * level:g} %"
     notes = [
         "n/N (%): women pregnant of the women in the group. Each comparison is on the "
@@ -380,6 +383,12 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
         notes.append(
             f"{COHORT_NOTE}, a zero cell leaves the sample odds ratio without an interval "
             "for: " + "; ".join(zero_cells) + "."
+        )
+    if zero_margins:
+        notes.append(
+            f"{COHORT_NOTE}, a group or an outcome with no women leaves nothing to compare; "
+            "the MLE odds ratio is then 0 with the interval 0 to ∞, as R fisher.test reports "
+            "it, for: " + "; ".join(zero_margins) + "."
         )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Result(
