@@ -96,11 +96,14 @@ def test_a_zero_margin_or_an_empty_table_has_no_test() -> None:
     assert margin["chisq_p"] is None
     assert margin["primary_test"] == "fisher"
     assert margin["fisher_p"] == 1.0
-    assert math.isnan(margin["odds_ratio_mle"])  # type: ignore[arg-type]
+    # R's fisher.test: the conditional estimate 0 with the interval (0, Inf).
+    assert (margin["odds_ratio_mle"], margin["odds_ratio_mle_low"]) == (0.0, 0.0)
+    assert margin["odds_ratio_mle_high"] == math.inf
     assert math.isnan(margin["risk_difference"])  # type: ignore[arg-type]
     empty = analyse_table(np.zeros((2, 2)))
     assert empty["primary_test"] is None
     assert empty["fisher_p"] is None
+    assert math.isnan(empty["odds_ratio_mle"])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="2 × 2"):
         analyse_table(np.zeros((2, 3)))
 
@@ -157,3 +160,16 @@ def test_intervals_hold_their_estimates(abcd: tuple[int, int, int, int]) -> None
         <= v["risk_difference_newcombe_high"]  # type: ignore[operator]
     )
     assert 0 <= v["fisher_p"] <= 1  # type: ignore[operator]
+
+
+def test_a_zero_margin_gives_r_s_uninformative_odds_ratio_with_a_note(
+    seed_cohort: Cohort,
+) -> None:
+    # Only the women under 35: the "35 or over" row of the age table is empty.
+    women = seed_cohort.women
+    result = two_by_two_tests(women.loc[women["age"] < 35])
+    assert result.values["age.odds_ratio_mle"] == 0.0
+    assert result.values["age.odds_ratio_mle_high"] == math.inf
+    assert any(
+        n.startswith(COHORT_NOTE) and "0 to ∞" in n and "< 35 years" in n for n in result.notes
+    )

@@ -421,8 +421,9 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
     Parameters
     ----------
     x
-        One float column per term (no intercept: it is added as ``intercept``); no missing
-        values.
+        One float column per term (no intercept: it is added as ``intercept``). A row with
+        a missing value (``NaN``) here or in ``y`` is left out, as R's ``na.omit`` (glm's
+        default ``na.action``), with a note.
     y
         The outcome, 1 or 0, one per row of ``x``.
 
@@ -435,13 +436,30 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
         whose estimate is infinite (separation) and for all terms when the fit does not
         converge; each with a note.
     """
+    y = np.asarray(y, dtype=float)
+    notes = []
+    complete = ~(np.isnan(x.to_numpy(dtype=float)).any(axis=1) | np.isnan(y))
+    if not complete.all():
+        # R's glm drops them (na.omit) and counts only the rest (nobs, AIC).
+        notes.append(
+            f"{COHORT_NOTE}, {int((~complete).sum())} rows with a missing value were left "
+            "out of the logistic model (R's na.omit)."
+        )
+        x, y = x.loc[complete], y[complete]
     terms = [_INTERCEPT, *x.columns]
     matrix = np.column_stack([np.ones(len(x)), x.to_numpy(dtype=float)])
     nan = pd.Series(np.nan, index=terms)
     n, events = len(y), int(y.sum())
+    if events in (0, n):
+        # No outcome contrast: the intercept runs off to ±∞ (R's glm stops near ±26.6, with a
+        # huge standard error and no warning) and nothing else is estimable.
+        note = (
+            f"{COHORT_NOTE}, every woman in the logistic model had the same outcome: no odds "
+            "ratio is estimable."
+        )
+        return LogisticFit(nan, nan, nan, math.nan, n, events, (), (), (*notes, note))
     rows = _patterns(matrix, y)
     aliased = _aliased(rows.x * np.sqrt(rows.count)[:, None])
-    notes = []
     if aliased.any():
         names = ", ".join(t for t, a in zip(terms, aliased, strict=True) if a)
         notes.append(
@@ -490,6 +508,12 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
     )
 
 
+def _on_boundary(matrix: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """The rows with x·b = 0 (relative to the size of its terms): not predicted perfectly."""
+    reach = np.abs(matrix) @ np.abs(direction)
+    return np.asarray(np.abs(matrix @ direction) <= 1e-9 * np.where(reach > 0, reach, 1.0))
+
+
 def _separated_fit(
     x: pd.DataFrame,
     y: np.ndarray,
@@ -508,11 +532,20 @@ def _separated_fit(
     coefficient is estimable.
     """
     columns = [_INTERCEPT, *x.columns]
-    separated = tuple(
-        t for t, b in zip(columns, direction, strict=True) if b != 0 and t != _INTERCEPT
-    )
-    reach = np.abs(matrix) @ np.abs(direction)
-    on_boundary = np.abs(matrix @ direction) <= 1e-9 * np.where(reach > 0, reach, 1.0)
+    on_boundary = _on_boundary(matrix, direction)
+    moving = direction != 0
+    # The linear programme's optimum is a vertex, which can leave on the boundary women
+    # that another direction separates too (with a threshold between two close values, a
+    # complete separation can come out as a quasi-complete one): look again among them
+    # until no direction is left. Each round removes at least one woman.
+    while on_boundary.any():
+        rest = _patterns(matrix[on_boundary], y[on_boundary])
+        more = _separation(rest.x, rest.y)
+        if more is None:
+            break
+        moving |= more != 0
+        on_boundary[on_boundary] = _on_boundary(matrix[on_boundary], more)
+    separated = tuple(t for t, m in zip(columns, moving, strict=True) if m and t != _INTERCEPT)
     n, events = len(y), int(y.sum())
     notes = [
         *notes,

@@ -134,6 +134,49 @@ def survival_at(curve: KaplanMeier, times: ArrayLike) -> tuple[FloatArray, ...]:
     )
 
 
+def _first_at_or_above(y: FloatArray, p: float) -> int | None:
+    """R ``approx(y, seq_along(y), p, method = "constant", f = 1)$y``: the position of the
+    smallest ``y`` at or above ``p`` (``approx`` orders the points by ``y`` and drops the
+    missing ones); ``None`` (R ``NA``) when ``p`` lies outside the range of ``y``."""
+    present = np.flatnonzero(~np.isnan(y))
+    if present.size == 0:
+        return None
+    order = present[np.argsort(y[present], kind="stable")]
+    ordered = y[order]
+    if p < ordered[0] or p > ordered[-1]:
+        return None
+    return int(order[np.searchsorted(ordered, p, side="left")])
+
+
+def _findq(time: FloatArray, curve: FloatArray, p: float) -> float:
+    """R ``survival:::findq`` for one probability: the time at which ``1 − curve`` reaches
+    ``p`` on the steps ``(0, 0), (time, 1 − curve)``.
+
+    The first time at which ``1 − curve`` reaches ``p``; where it sits exactly at ``p``
+    (within R's tolerance) the midpoint to the next step (or to the last time); ``NaN`` when
+    it never reaches ``p``. Missing values of the curve (an interval bound where survival
+    is 0 or 1) are skipped, as R's ``approx`` skips them.
+    """
+    x = np.concatenate(([0.0], time))
+    y = np.concatenate(([0.0], 1.0 - curve))
+    if np.isnan(y).all() or np.nanmax(y) < p:
+        return float("nan")
+    last_x = float(x[-1])
+    # R drops duplicated y values, keeping the first; missing values count as one value.
+    _, first = np.unique(np.where(np.isnan(y), np.inf, y), return_index=True)
+    keep = np.sort(first)
+    x, y = x[keep], y[keep]
+    i1 = _first_at_or_above(y + R_TOLERANCE, p)
+    i2 = _first_at_or_above(y - R_TOLERANCE, p)
+    if p == 0:
+        return float(x[0])
+    if not np.isnan(y[-1]) and abs(p - y[-1]) < R_TOLERANCE:
+        return float("nan") if i1 is None else (float(x[i1]) + last_x) / 2
+    if i1 is None or i2 is None:
+        return float("nan")
+    return (float(x[i1]) + float(x[i2])) / 2
+
+
 def r_quantile(curve: KaplanMeier, p: float = 0.5) -> float:
     """The time by which a fraction ``p`` has had the event, as R ``quantile.survfit``.
 
@@ -143,16 +186,20 @@ def r_quantile(curve: KaplanMeier, p: float = 0.5) -> float:
     """
     if curve.time.size == 0:
         return float("nan")
-    x = np.concatenate(([0.0], curve.time))
-    y = np.concatenate(([0.0], 1 - curve.survival))
-    first = np.concatenate(([True], y[1:] != y[:-1]))  # R drops duplicated y values
-    x, y = x[first], y[first]
-    if y.max() < p:
-        return float("nan")
-    i1 = int(np.argmax(y + R_TOLERANCE >= p))
-    reached = y - R_TOLERANCE >= p
-    upper = float(x[int(np.argmax(reached))]) if reached.any() else float(curve.observed[-1])
-    return (float(x[i1]) + upper) / 2
+    return _findq(curve.time, curve.survival, p)
+
+
+def r_quantile_interval(curve: KaplanMeier, p: float = 0.5) -> tuple[float, float]:
+    """The confidence interval of :func:`r_quantile` (R ``quantile(fit, p)$lower``,
+    ``$upper``): the same rule applied to the lower and to the upper survival bound.
+
+    The lower bound is where the lower survival curve reaches ``1 − p``, the upper where
+    the upper curve does; an upper bound that never gets there is ``NaN`` (R ``NA``: "not
+    reached"), in the unit of the curve's times.
+    """
+    if curve.time.size == 0:
+        return float("nan"), float("nan")
+    return _findq(curve.time, curve.lower, p), _findq(curve.time, curve.upper, p)
 
 
 @dataclass(frozen=True)
@@ -167,7 +214,9 @@ class LogRank:
 def log_rank(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank | None:
     """The k-sample log-rank test (R ``survdiff(Surv(time, event) ~ group)``, ``rho = 0``).
 
-    ``None`` with fewer than two groups or no event at all (R's statistic is then undefined).
+    ``df`` counts, as R, only the groups with a positive expected number of events, less
+    one. ``None`` with fewer than two such groups (one group, no event at all): R's statistic
+    is then undefined (it prints 0 on −1 degrees of freedom).
     """
     t = np.asarray(time, dtype=float)
     e = np.asarray(event, dtype=bool)
@@ -187,7 +236,16 @@ def log_rank(time: ArrayLike, event: ArrayLike, group: ArrayLike) -> LogRank | N
     covariance = np.diag((factor[:, None] * n * total_n[:, None]).sum(axis=0)) - np.einsum(
         "t,tj,tl->jl", factor, n, n
     )
-    u = observed_minus_expected[:-1]
-    # R's survdiff takes a generalised inverse of the first k − 1 groups' covariance.
-    chisq = float(u @ np.linalg.pinv(covariance[:-1, :-1]) @ u)
-    return LogRank(chisq, groups - 1, float(special.chdtrc(groups - 1, chisq)))
+    # R's survdiff first removes the groups with no expected event (all their subjects left
+    # before the first event): they carry no information, and the degrees of freedom are
+    # the groups that remain, less one. With fewer than two left there is no test.
+    informative = expected.sum(axis=0) > 0
+    kept = int(informative.sum())
+    if kept < 2:
+        return None
+    u = observed_minus_expected[informative][1:]
+    # … then solves on all of them but the first (a generalised inverse here, which is the
+    # inverse whenever R's solve() succeeds).
+    v = covariance[np.ix_(informative, informative)][1:, 1:]
+    chisq = float(u @ np.linalg.pinv(v) @ u)
+    return LogRank(chisq, kept - 1, float(special.chdtrc(kept - 1, chisq)))

@@ -203,10 +203,13 @@ def _conditional_odds_ratio(cells: np.ndarray, level: float) -> tuple[float, flo
     one-sided exact tests, both as R does (:class:`_NoncentralHypergeometric`; before issue
     13 the estimate was :func:`scipy.stats.contingency.odds_ratio`, ``kind="conditional"``,
     whose module costs 0.3 s of CPU to import). Both are solved to about 1e-13, where R's
-    ``uniroot`` stops at about 1e-4. A zero margin leaves nothing to estimate: R reports 0
-    with the interval (0, Inf); this reports ``nan`` for all three.
+    ``uniroot`` stops at about 1e-4. A zero margin leaves cell ``a`` a single possible value
+    (the support's lowest and highest at once), where R's ``mle`` returns 0 and its interval
+    (0, Inf) before any search; so does this, to give what R gives (the interval says that
+    nothing is known). An empty table has no test here (``fisher_p`` is ``None``), so no
+    estimate either (``nan``).
     """
-    if np.any(cells.sum(axis=0) == 0) or np.any(cells.sum(axis=1) == 0):
+    if cells.sum() == 0:
         return _nan(), _nan(), _nan()
     distribution = _NoncentralHypergeometric(cells)
     low, high = distribution.interval(level)
@@ -339,6 +342,7 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
     values: dict[str, Number] = {}
     small: list[str] = []
     zero_cells: list[str] = []
+    zero_margins: list[str] = []
     for by, factor in FACTORS.items():  # three tables, not a loop over women
         table = two_by_two(women, by)
         cells = table[["pregnant", "not_pregnant"]].to_numpy(dtype=float)
@@ -349,6 +353,8 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
             small.append(_comparison(factor))
         if np.any(cells == 0):
             zero_cells.append(_comparison(factor))
+        if cells.sum() > 0 and (np.any(cells.sum(axis=0) == 0) or np.any(cells.sum(axis=1) == 0)):
+            zero_margins.append(_comparison(factor))
     pct = f"{100 * level:g} %"
     notes = [
         "n/N (%): women pregnant of the women in the group. Each comparison is on the "
@@ -377,6 +383,12 @@ def two_by_two_tests(women: pd.DataFrame, *, level: float = 0.95) -> Result:
         notes.append(
             f"{COHORT_NOTE}, a zero cell leaves the sample odds ratio without an interval "
             "for: " + "; ".join(zero_cells) + "."
+        )
+    if zero_margins:
+        notes.append(
+            f"{COHORT_NOTE}, a group or an outcome with no women leaves nothing to compare; "
+            "the MLE odds ratio is then 0 with the interval 0 to ∞, as R fisher.test reports "
+            "it, for: " + "; ".join(zero_margins) + "."
         )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return Result(
