@@ -87,7 +87,8 @@ def test_values_of_r() -> None:
         "qgamma": 10.24158867540369755,
         "pf": 0.05292214940134465,
     }
-    tol = {"rtol": 1e-13, "atol": 0.0}
+    # Within 1e-9, as the other R tests: scipy 1.13 (the lowest allowed) is 2.5e-11 off in qt.
+    tol = {"rtol": 1e-9, "atol": 0.0}
     np.testing.assert_allclose(dist.norm_ppf(0.975), r["qnorm"], **tol)
     np.testing.assert_allclose(dist.chi2_sf(3.841459, 1), r["pchisq"], **tol)
     np.testing.assert_allclose(dist.t_ppf(0.975, 9), r["qt"], **tol)

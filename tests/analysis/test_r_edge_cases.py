@@ -336,7 +336,10 @@ def test_distribution_functions_match_r_at_the_edges(row: pd.Series) -> None:
     function = getattr(dist, str(row["distribution"]))
     shapes = {"norm_ppf": 0, "norm_sf": 0, "f_sf": 2, "beta_ppf": 2}.get(row["distribution"], 1)
     value = function(row["x"], *(row[["a", "b"]].to_numpy(dtype=float)[:shapes]))
-    np.testing.assert_allclose(value, row["value"], rtol=1e-9, atol=1e-300)
+    # A quantile that is exactly 0 in R (the median of t) is a rounding error away from 0
+    # in older scipy (7e-17 at 1.13): no relative tolerance can hold 0, so an absolute one.
+    atol = 1e-15 if row["value"] == 0 else 1e-300
+    np.testing.assert_allclose(value, row["value"], rtol=1e-9, atol=atol)
 
 
 def test_no_event_at_all_reports_nothing_where_r_prints_an_intercept_of_minus_26() -> None:
