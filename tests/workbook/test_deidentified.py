@@ -19,7 +19,13 @@ from follicle.store.engine import ensure_schema
 from follicle.store.exporter import deidentify, read_registry, write_workbook
 from follicle.store.importer import import_workbook
 from follicle.workbook import seed
-from follicle.workbook.deidentified import AGE_AT_LAST_CONTACT, AGE_COLUMN, EPOCH, birth_dates
+from follicle.workbook.deidentified import (
+    AGE_AT_LAST_CONTACT,
+    AGE_COLUMN,
+    EPOCH,
+    birth_dates,
+    on_calendar,
+)
 from follicle.workbook.frames import Workbook
 from follicle.workbook.synthetic import write_synthetic
 from follicle.workbook.validate import load_workbook, validate_path
@@ -154,6 +160,49 @@ def test_a_bad_day_is_reported_under_its_own_column(
     # no problem speaks of the schema's date columns or of the reading calendar
     assert not any("injection_date" in (p.column or "") + p.message for p in problems)
     assert not any(str(EPOCH.year) in (p.value or "") for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("file", "column", "value"),
+    [
+        ("injections.csv", "injection_day", "1000000000000"),
+        ("injections.csv", "injection_day", "73001"),
+        ("contacts.csv", "contact_day", "1e300"),
+        ("contacts.csv", "contact_day", "-99999999"),
+        ("participants.csv", AGE_COLUMN, "1000000"),
+        ("participants.csv", AGE_AT_LAST_CONTACT, "70000"),
+    ],
+)
+def test_a_day_or_age_off_the_calendar_is_a_located_problem(
+    seed_workbook: Workbook, tmp_path: Path, file: str, column: str, value: str
+) -> None:
+    # Each of these once ended in a traceback (pandas cannot hold the date it gives).
+    path = _export(seed_workbook, tmp_path)
+    lines = (path / file).read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index(column)] = value
+    lines[1] = ",".join(cells)
+    (path / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = validate_path(path).problems
+    located = [p for p in problems if p.file == file and p.row == 2 and p.column == column]
+    assert [(p.rule, p.value) for p in located] == [("not_whole_number", value)]
+    assert "at most" in located[0].message
+
+
+def test_day_numbers_become_dates_and_empty_days_none() -> None:
+    import numpy as np
+    import pandas as pd
+
+    days = pd.Series([np.nan] * 999 + [-3.0, 0.0, 365.0], index=range(10, 1012))
+    dates = on_calendar(days)
+    assert dates.index.equals(days.index)
+    assert dates.iloc[:999].isna().all()
+    assert dates.iloc[999:].dt.strftime("%Y-%m-%d").tolist() == [
+        "2000-12-29",
+        "2001-01-01",
+        "2002-01-01",
+    ]
 
 
 def test_the_export_carries_both_ages_and_no_dates(seed_workbook: Workbook, tmp_path: Path) -> None:

@@ -82,12 +82,32 @@ def is_deidentified(aliases: Mapping[str, Mapping[str, str]]) -> bool:
     return AGE_COLUMN in aliases.get("participants", {})
 
 
-def _days(text: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Day cells as numbers, and which non-empty cells are not whole numbers of days."""
+#: The largest day count a de-identified cell may hold, and the largest age: 200 years
+#: either way keeps every date they give on the calendar pandas can represent (1677–2262).
+MAX_DAYS = 73_000
+MAX_YEARS = 200
+
+
+def _days(text: pd.Series, limit: int = MAX_DAYS) -> tuple[pd.Series, pd.Series]:
+    """Day (or year) cells as numbers, and which non-empty cells are not whole numbers or
+    lie more than ``limit`` from 0."""
     stripped = text.astype(str).str.strip()
     number = pd.to_numeric(stripped.where(stripped != ""), errors="coerce")
-    bad = (stripped != "") & ~(number.notna() & (number == np.floor(number)))
+    whole = number.notna() & (number == np.floor(number)) & (number.abs() <= limit)
+    bad = (stripped != "") & ~whole
     return number.where(~bad), bad
+
+
+def on_calendar(days: pd.Series) -> pd.Series:
+    """The :data:`EPOCH` calendar date of each whole day number (NaT where there is none).
+
+    Not ``pd.to_timedelta(days, unit="D")`` on floats: pandas 2.2.0 reads an uninitialised
+    fraction for a NaN entry and so, at random, warns of an overflow.
+    """
+    known = days.notna()
+    whole = days.where(known, 0).to_numpy(dtype="int64")
+    dates = pd.Series(EPOCH + pd.to_timedelta(whole, unit="D"), index=days.index)
+    return dates.where(known)
 
 
 def _iso(dates: pd.Series) -> pd.Series:
@@ -117,7 +137,7 @@ def birth_dates(age: pd.Series, last_age: pd.Series, last_day: pd.Series) -> pd.
     high = _anniversary(day0, a)
     low = _anniversary(day0, a + 1) + pd.Timedelta(days=1)
     known = a.notna() & last_age.notna() & last_day.notna()
-    end = EPOCH + pd.to_timedelta(last_day.where(known), unit="D")
+    end = on_calendar(last_day.where(known))
     a2 = last_age.astype(float).where(known)
     high2 = _anniversary(end, a2)
     low2 = _anniversary(end, a2 + 1) + pd.Timedelta(days=1)
@@ -158,15 +178,15 @@ def restore(
                 continue
             number, bad = _days(frame[schema])
             problems += _bad_cells(labels[table.name], export, frame[schema], bad, "days")
-            dates = EPOCH + pd.to_timedelta(number, unit="D")
+            dates = on_calendar(number)
             frame[schema] = _iso(dates).where(~bad, frame[schema])
     participants = out.get("participants")
     if participants is not None and "birth_date" in participants.columns:
         label = labels["participants"]
-        age, bad = _days(participants["birth_date"])
+        age, bad = _days(participants["birth_date"], MAX_YEARS)
         problems += _bad_cells(label, AGE_COLUMN, participants["birth_date"], bad, "years")
         last_text = extra.get(AGE_AT_LAST_CONTACT, pd.Series("", index=participants.index))
-        last, bad_last = _days(last_text)
+        last, bad_last = _days(last_text, MAX_YEARS)
         problems += _bad_cells(label, AGE_AT_LAST_CONTACT, last_text, bad_last, "years")
         last_day = _last_contact_day(out, participants)
         born = birth_dates(age, last, last_day)
@@ -188,7 +208,7 @@ def _condition_keys_as_dates(judgments: pd.DataFrame) -> pd.DataFrame:
     key = out["event_key"].astype(str)
     parts = key.str.rsplit("|", n=1, expand=True).reindex(columns=[0, 1])
     number, bad = _days(parts[1].fillna(""))
-    dated = parts[0] + "|" + _iso(EPOCH + pd.to_timedelta(number, unit="D"))
+    dated = parts[0] + "|" + _iso(on_calendar(number))
     condition = kind.isin(["condition", "infant_condition"]) & parts[1].notna() & ~bad
     out["event_key"] = key.where(~condition, dated)
     return out
@@ -235,6 +255,8 @@ def _bad_cells(
 ) -> list[Problem]:
     rows = text.index[bad.to_numpy()]
     what = "days since the first injection" if unit == "days" else "completed years"
+    limit = MAX_DAYS if unit == "days" else MAX_YEARS
+    what += f" (at most {limit:,} either way)"
     return [
         Problem(
             label,
