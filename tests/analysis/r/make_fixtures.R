@@ -3,7 +3,7 @@
 # Reads tests/analysis/r/inputs/*.csv (written by make_inputs.py), derives the analysis
 # variables on its own and writes tests/analysis/r/expected/*.csv at full precision
 # (format(x, digits = 17)). The first line of each file names R's version and the SHA-256 of
-# this script; a test recomputes the hash, so editing this script without regenerating the
+# this script and common.R; a test recomputes the hash, so editing this script without regenerating the
 # fixtures fails. Run from anywhere (base R only: stats, grDevices):
 #
 #   .venv/bin/python tests/analysis/r/make_inputs.py

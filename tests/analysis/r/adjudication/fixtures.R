@@ -8,7 +8,7 @@
 # standard error of Fleiss, Cohen & Everitt (1969) with the Wald interval
 # kappa +- qnorm(0.975) * SE. Base R has no kappa, so the formula is written out below
 # (psych::cohen.kappa computes the same). Writes expected/*.csv at full precision
-# (format(x, digits = 17)); the first line names R's version and the SHA-256 of this script.
+# (format(x, digits = 17)); the first line names R's version and the SHA-256 of this script and common.R.
 #
 #   .venv/bin/python tests/analysis/r/adjudication/make_inputs.py
 #   Rscript tests/analysis/r/adjudication/fixtures.R

@@ -5,7 +5,7 @@
 # survival::finegray + coxph(cluster(id)), cmprsk::crr, cmprsk::cuminc, glm propensity
 # scores with stabilized ATE and ATT weights, weighted coxph(robust = TRUE), weighted
 # survfit, SMDs and E-values. Writes expected/values.csv (name, value at 17 digits) under a
-# first line naming R's version and this script's SHA-256.
+# first line naming R's version and the SHA-256 of this script and common.R.
 #
 #   .venv/bin/python tests/analysis/r/arms/make_inputs.py
 #   Rscript tests/analysis/r/arms/fixtures.R

@@ -4,7 +4,7 @@
 # expected/chisq.csv (chisq.test of each 2 x 2 table, with and without Yates' correction) and
 # expected/p_values.csv (p-values of test statistics: chi-squared and F upper tail, z and t
 # two-sided), at 17 significant digits. The first line of each file names R's version and the
-# SHA-256 of this script; a test recomputes the hash. Base R only:
+# SHA-256 of this script and common.R; a test recomputes the hash. Base R only:
 #
 #   .venv/bin/python tests/analysis/r/audit/make_inputs.py
 #   Rscript tests/analysis/r/audit/fixtures.R

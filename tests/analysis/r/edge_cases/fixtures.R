@@ -6,7 +6,7 @@
 # fisher.test (R's own, and with uniroot solving to 1e-13); prop.test(correct = FALSE) and
 # Newcombe's hybrid score interval by hand; binom.test; glm(family = binomial) with its
 # warnings; qnorm, pnorm, pchisq, pf, qt, pt, qgamma and qbeta at the edges. Writes expected/*.csv at 17 significant digits under a first line naming R's
-# version and this script's SHA-256.
+# version and the SHA-256 of this script and common.R.
 #
 #   .venv/bin/python tests/analysis/r/edge_cases/make_inputs.py
 #   Rscript tests/analysis/r/edge_cases/fixtures.R
@@ -57,15 +57,6 @@ write_fixture(do.call(rbind, median_rows), "median.csv")
 write_fixture(do.call(rbind, survdiff_rows), "survdiff.csv")
 
 # ---- 2 x 2 tables: Fisher, odds ratios, risk differences --------------------------------------
-# fisher.test's own code with uniroot solving to 1e-13: R's default tolerance
-# (.Machine$double.eps^0.25, about 1e-4) leaves its estimate and interval accurate to only
-# about four digits.
-fisher_tight <- stats::fisher.test
-environment(fisher_tight) <- list2env(
-  list(uniroot = function(...) stats::uniroot(..., tol = 1e-13, maxiter = 10000)),
-  parent = asNamespace("stats")
-)
-
 table_row <- function(case, a, b, c, d) {
   m <- matrix(c(a, c, b, d), 2)  # rows = groups, columns = event, no event
   f <- fisher.test(m, conf.level = LEVEL)  # two-sided, as follicle
@@ -73,19 +64,9 @@ table_row <- function(case, a, b, c, d) {
   n1 <- a + b
   n2 <- c + d
   both <- n1 > 0 && n2 > 0
-  wald <- if (both) {
-    suppressWarnings(prop.test(c(a, c), c(n1, n2), correct = FALSE,
-                               conf.level = LEVEL))$conf.int
-  } else c(NA, NA)
-  # Newcombe's hybrid score interval (method 10) from the two Wilson intervals of prop.test.
-  newcombe <- if (both) {
-    w1 <- suppressWarnings(prop.test(a, n1, correct = FALSE, conf.level = LEVEL))$conf.int
-    w2 <- suppressWarnings(prop.test(c, n2, correct = FALSE, conf.level = LEVEL))$conf.int
-    p1 <- a / n1
-    p2 <- c / n2
-    c(p1 - p2 - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2),
-      p1 - p2 + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2))
-  } else c(NA, NA)
+  intervals <- two_proportion_intervals(a, b, c, d, LEVEL)
+  wald <- intervals$wald
+  newcombe <- intervals$newcombe
   data.frame(case = case, a = a, b = b, c = c, d = d,
              fisher_p = f$p.value,
              fisher_estimate = unname(f$estimate),

@@ -2,7 +2,7 @@
 #
 # Reads inputs/tables.csv (case, row, column, count) and writes expected/fisher.csv: R's
 # exact fisher.test p-value of each r x c table (workspace = 2e7), at 17 digits, under a
-# header naming R's version and the SHA-256 of this script.
+# header naming R's version and the SHA-256 of this script and common.R.
 #
 #   Rscript tests/analysis/r/fisher/fixtures.R
 

@@ -4,7 +4,7 @@
 # Reads inputs/*.csv (written by make_inputs.py), derives the per-woman variables itself
 # (ages, groups, pregnancy flags, IVF treatment, live births, months to pregnancy) and writes
 # expected/*.csv at 17 significant digits. The first line of each file names R's version and
-# the SHA-256 of this script; a test recomputes the hash. Base R only (stats):
+# the SHA-256 of this script and common.R; a test recomputes the hash. Base R only (stats):
 #
 #   .venv/bin/python tests/analysis/r/proportions/make_inputs.py
 #   Rscript tests/analysis/r/proportions/fixtures.R
@@ -16,15 +16,6 @@ source(file.path(dirname(script), "..", "common.R"))
 DAYS_PER_YEAR <- 365.25
 DAYS_PER_MONTH <- 365.25 / 12
 LEVEL <- 0.95
-
-# fisher.test's own code with uniroot solving to 1e-13: R's default tolerance
-# (.Machine$double.eps^0.25, about 1e-4) leaves its estimate and interval accurate to only
-# about four digits.
-fisher_tight <- stats::fisher.test
-environment(fisher_tight) <- list2env(
-  list(uniroot = function(...) stats::uniroot(..., tol = 1e-13, maxiter = 10000)),
-  parent = asNamespace("stats")
-)
 
 # ---- counts: Wilson, Clopper-Pearson, one-sided bound, binomial p ----------------------------
 count_row <- function(case, n, total, p0) {
@@ -56,19 +47,9 @@ table_row <- function(case, a, b, c, d) {
   ft <- fisher_tight(m, conf.level = LEVEL)
   n1 <- a + b
   n2 <- c + d
-  rd <- if (n1 > 0 && n2 > 0) {
-    suppressWarnings(prop.test(c(a, c), c(n1, n2), correct = FALSE,
-                               conf.level = LEVEL))$conf.int
-  } else c(NA, NA)
-  # Newcombe's hybrid score interval (method 10) from the two Wilson intervals of prop.test.
-  newcombe <- if (n1 > 0 && n2 > 0) {
-    w1 <- suppressWarnings(prop.test(a, n1, correct = FALSE, conf.level = LEVEL))$conf.int
-    w2 <- suppressWarnings(prop.test(c, n2, correct = FALSE, conf.level = LEVEL))$conf.int
-    p1 <- a / n1
-    p2 <- c / n2
-    c(p1 - p2 - sqrt((p1 - w1[1])^2 + (w2[2] - p2)^2),
-      p1 - p2 + sqrt((w1[2] - p1)^2 + (p2 - w2[1])^2))
-  } else c(NA, NA)
+  intervals <- two_proportion_intervals(a, b, c, d, LEVEL)
+  rd <- intervals$wald
+  newcombe <- intervals$newcombe
   # Woolf's interval of the sample odds ratio, only without a zero cell.
   or <- (a * d) / (b * c)
   woolf <- if (all(c(a, b, c, d) > 0)) {

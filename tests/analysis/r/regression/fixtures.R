@@ -13,7 +13,7 @@
 # estimate (start = coef(fit)), which puts the weights, and the standard errors, at the
 # maximum: the fixtures hold the maximum-likelihood values themselves. Writes
 # expected/*.csv at 17 significant digits; the first line of each names R's version and
-# this script's SHA-256. Base R only (stats). Run from anywhere:
+# the SHA-256 of this script and common.R. Base R only (stats). Run from anywhere:
 #
 #   .venv/bin/python tests/analysis/r/regression/make_inputs.py
 #   Rscript tests/analysis/r/regression/fixtures.R

@@ -6,7 +6,7 @@
 # live-birth deliveries, infants born alive and every condition count, and writes
 # tests/analysis/r/safety/expected/*.csv at full precision (format(x, digits = 17)) with
 # binom.test, prop.test(correct = FALSE) and poisson.test intervals. The first line of each
-# file names R's version and the SHA-256 of this script. Base R only:
+# file names R's version and the SHA-256 of this script and common.R. Base R only:
 #
 #   .venv/bin/python tests/analysis/r/safety/make_inputs.py
 #   Rscript tests/analysis/r/safety/fixtures.R

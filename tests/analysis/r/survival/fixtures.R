@@ -4,7 +4,7 @@
 # cohorts and hand-made (time, status, group) cases. For the cohorts R derives each woman's
 # time and status from the dates itself, then runs survival::survfit (conf.type = "log-log"),
 # survival::survdiff and cmprsk::cuminc / timepoints. Writes expected/*.csv at full precision
-# (format(x, digits = 17)) under a first line naming R's version and this script's SHA-256.
+# (format(x, digits = 17)) under a first line naming R's version and the SHA-256 of this script and common.R.
 #
 #   .venv/bin/python tests/analysis/r/survival/make_inputs.py
 #   Rscript tests/analysis/r/survival/fixtures.R

@@ -3,7 +3,7 @@
 # Reads inputs/women_*.csv, levels.csv, kinds.csv and cases.csv (written by make_inputs.py)
 # and writes expected/table1_by.csv: for each case, every named value of follicle's
 # table1_by result (case, key, value), at 17 significant digits. The first line names R's
-# version and the SHA-256 of this script; a test recomputes the hash.
+# version and the SHA-256 of this script and common.R; a test recomputes the hash.
 #
 # Per group and overall: n, missing, mean, sd, median, quantile type 7, range (continuous);
 # n and % of the known values per level, and the unknown count (categorical). Tests:
