@@ -62,6 +62,13 @@ def test_help_of_a_command_imports_no_data_library() -> None:
         assert name not in loaded, name
 
 
+def test_audit_of_a_workbook_imports_no_database_library() -> None:
+    loaded = _loaded_after(["audit", str(seed.path()), "--json"])
+    assert "pandas" in loaded
+    for name in ("sqlalchemy", "alembic", "matplotlib", "docx", "openpyxl"):
+        assert name not in loaded, name
+
+
 # What each output of ``follicle report`` may import (issue 13): a workbook's report needs
 # no database library, and each output only its own writer. The statistics of a cohort
 # without arms need neither statsmodels nor lifelines (the arms' propensity score and Cox

@@ -915,18 +915,23 @@ def audit(
     import follicle
     from follicle.analysis.audit import STATUSES, load_claims
     from follicle.analysis.audit import audit as run_audit
-    from follicle.report.build import report_results
-    from follicle.store.engine import database_url, open_registry
+    from follicle.analysis.result import OnDemand
+    from follicle.report.build import report_numbers
 
     with _handled():
         claimed = load_claims(claims) if claims is not None else load_claims()
         if source is None:
+            from follicle.store.engine import database_url, open_registry
+
             open_registry().dispose()  # a clear message, and no empty database left behind
-        cohort = follicle.load(source if source is not None else database_url())
-        result = run_audit(claimed, cohort.results())
+            source = database_url()
+        cohort = follicle.load(source)
+        # Only the results the claims name are computed.
+        names = cohort.result_names()
+        result = run_audit(claimed, OnDemand(names, cohort.result))
     rows = result.table
     # Titled as in the report, with the report's number of the audit table.
-    label = report_results(cohort)[1]["audit"].label
+    label = report_numbers(cohort, names)["audit"].label
     if as_json:
         document = {
             "title": claimed.title,

@@ -344,3 +344,25 @@ def test_numpy_metrics_become_plain_numbers(tmp_path: Path) -> None:
     assert type(values["x.recomputed"]) is float
     assert type(values["n.recomputed"]) is int
     assert values["x.status"] == values["n.status"] == "matches"
+
+
+def test_read_on_demand_the_audit_computes_only_the_results_its_claims_name() -> None:
+    from follicle.analysis.result import OnDemand
+    from follicle.workbook import seed
+
+    cohort = Cohort.from_path(seed.path())
+    computed: list[str] = []
+
+    def compute(name: str) -> Result:
+        computed.append(name)
+        return cohort.result(name)
+
+    names = cohort.result_names()
+    lazily = audit(load_claims(), OnDemand(names, compute))
+    assert "audit" in names
+    assert "audit" not in computed
+    assert 0 < len(set(computed)) < len(names) - 1
+    assert {"figure_forest", "regression"}.isdisjoint(computed)
+    eagerly = audit(load_claims(), cohort.results())
+    assert lazily.values == eagerly.values
+    assert lazily.table.equals(eagerly.table)

@@ -43,7 +43,7 @@ from follicle.analysis.claims.checks import Context, Outcome
 from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
 from follicle.analysis.claims.printed import show
 from follicle.analysis.claims.schema import Claim, Claims
-from follicle.analysis.result import COHORT_NOTE, Number, Result
+from follicle.analysis.result import COHORT_NOTE, Number, OnDemand, Result
 
 __all__ = [
     "DIFFERING",
@@ -278,7 +278,9 @@ def audit(claims: Claims, results: Mapping[str, Result]) -> Result:
         ``{id}.recomputed_paper_definition`` (the value under it; ``None`` when it cannot be
         computed).
     """
-    usable = {name: r for name, r in results.items() if name != "audit"}
+    # Read on demand, so that a lazy mapping (analysis.result.OnDemand) computes only the
+    # results the claims name; the audit of the default claims is never an input.
+    usable = OnDemand([name for name in results if name != "audit"], results.__getitem__)
     rows = audit_rows(claims, usable)
     table = pd.DataFrame(
         {

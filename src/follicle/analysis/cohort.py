@@ -378,6 +378,10 @@ class Cohort:
             self._results[name] = builders[name]()
         return self._results[name]
 
+    def result_names(self) -> tuple[str, ...]:
+        """Every result's name, in the order of the report, without computing any."""
+        return tuple(self._builders())
+
     def results(self) -> dict[str, Result]:
         """Every result, Part 1 then Part 2, as :class:`~follicle.analysis.result.Result`
         objects keyed by result name, in the order of the report."""

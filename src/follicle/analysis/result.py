@@ -13,7 +13,7 @@ under its table but leaves it out of the methods section.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,3 +83,24 @@ class Result:
         )
         notes = "".join(f"<p><small>{n}</small></p>" for n in self.notes)
         return caption + self.table.to_html(index=False, na_rep="") + notes
+
+
+class OnDemand(Mapping[str, "Result"]):
+    """Results by name, each computed when first read (``cohort.result``), so that a
+    caller needing a few (the reproduction audit) does not pay for the rest."""
+
+    def __init__(self, names: Sequence[str], compute: Callable[[str], Result]) -> None:
+        self._names = tuple(names)
+        self._known = frozenset(self._names)
+        self._compute = compute
+
+    def __getitem__(self, name: str) -> Result:
+        if name not in self._known:
+            raise KeyError(name)
+        return self._compute(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)

@@ -129,8 +129,14 @@ def report_results(cohort: CohortLike) -> tuple[dict[str, Result], dict[str, Num
     order. The command line prints these labels too, so the terminal and the report agree.
     """
     results = dict(cohort.results())
-    numbers = assign(results, is_figure=lambda name: _drawer(cohort, name) is not None)
+    numbers = report_numbers(cohort, results)
     return numbered(results, numbers), numbers
+
+
+def report_numbers(cohort: object, names: Iterable[str]) -> dict[str, Number]:
+    """The report's number of each result ``names`` (report order): a figure is a result
+    the cohort draws. Needs the names only, not the results."""
+    return assign(names, is_figure=lambda name: _drawer(cohort, name) is not None)
 
 
 def _draw_figures(
