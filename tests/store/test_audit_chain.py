@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from follicle.store import records
 from follicle.store.chain import (
+    BULK_FROM,
     VerifyResult,
     append_entries,
     append_entry,
@@ -211,6 +212,38 @@ def test_verification_streams_in_chunks_and_finds_a_break_in_a_later_chunk(engin
     eighth = _entries(engine)[7]["id"]
     _tamper(engine, f"UPDATE audit_log SET record_key = 'x' WHERE id = {eighth}")
     assert _verify(engine, chunk=3).first_broken_id == eighth
+
+
+def test_a_batch_is_stored_as_single_appends_are(engine):
+    # A batch of BULK_FROM or more goes to the driver as tuples (COPY on PostgreSQL); its
+    # rows must read back, and verify, exactly as rows written one at a time.
+    entry = {
+        "at": AT,
+        "actor": "cli",
+        "action": "import.insert",
+        "table_name": "participants",
+        "before": None,
+        "after": '{"participants":[{"note":"d\u00e9j\u00e0 \\"vu\\"\\n"}]}',
+        "reason": "a reason, with a comma",
+    }
+    with engine.begin() as connection:
+        append_entry(connection, **{**entry, "record_key": "single"})
+    with engine.begin() as connection:
+        append_entries(connection, [{**entry, "record_key": str(i)} for i in range(BULK_FROM)])
+    rows = _entries(engine)
+    assert len(rows) == BULK_FROM + 1
+    assert _verify(engine) == VerifyResult(BULK_FROM + 1)
+    fields = ("at", "actor", "action", "table_name", "before", "after", "reason")
+    single = {f: rows[0][f] for f in fields}
+    for row in rows[1:]:
+        assert {f: row[f] for f in fields} == single
+    with engine.connect() as connection:
+        stored = (
+            connection.execute(text("SELECT CAST(at AS TEXT) FROM audit_log ORDER BY id"))
+            .scalars()
+            .all()
+        )
+    assert set(stored) == {stored[0]}
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"])
