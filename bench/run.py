@@ -26,7 +26,10 @@ and peak resident memory (``ru_maxrss`` of that child, from ``os.wait4``) are it
 Before the sizes, the bundled 105-woman cohort is measured (``--bundled-rounds`` rounds,
 each round running ``follicle --help``, ``validate``, ``report --format json``, ``report``
 and the R peer one after the other, so that a change of the machine's load touches all of
-them alike; each step's median round is kept).
+them alike; each step's median round is kept). ``--before SRC`` runs each of its follicle
+steps a second time, in the same round, from the ``src/`` folder of another checkout (say
+``git archive main src | tar -x -C /tmp/main``), recorded as ``<step>_before``: the code
+before and after a change measured under the same load.
 
 Results go to ``bench/results/<date>-<host>.json`` (with the machine's details) and, as a
 table, to the "Scale" section of ``docs/performance.md``.
@@ -315,10 +318,17 @@ def run_bundled(args: argparse.Namespace, save: Callable[[Run], None]) -> Run:
             "report_workbook": follicle("report", str(folder), "--out", str(work / "all")),
             "peer": peer_command(folder, work / "peer"),
         }
+        # --before SRC: each follicle step also runs from another checkout's sources, in
+        # the same round, so that the code before and after a change meet the same load.
+        before = {"PYTHONPATH": str(args.before)} if args.before else None
         for _ in range(args.bundled_rounds):
             for name in BUNDLED_STEPS:
                 if plan[name]:
                     rounds[name].append(_step(plan[name], {}, args.timeout))
+                if plan[name] and before and name != "peer":
+                    rounds.setdefault(f"{name}_before", []).append(
+                        _step(plan[name], before, args.timeout)
+                    )
     for name, steps in rounds.items():
         if not steps:
             run.steps[name] = Step(None, None, True, "Rscript not found")
@@ -410,6 +420,12 @@ def main(argv: Sequence[str] | None = None) -> Path:
         type=int,
         default=BUNDLED_ROUNDS,
         help="rounds of the bundled cohort's steps (0: skip them)",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="the src/ folder of another checkout: the bundled cohort's follicle steps also "
+        "run from it, interleaved, recorded as <step>_before",
     )
     parser.add_argument("--cache", type=Path, default=HERE / ".cache")
     parser.add_argument("--results", type=Path, default=HERE / "results")

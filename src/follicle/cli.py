@@ -658,6 +658,10 @@ def _report(
     import follicle
     from follicle.report.build import build_report
 
+    # The figures go to files, never to a window. Named before matplotlib is imported, the
+    # backend is not looked for: resolving it imports pyplot (about 0.04 s of CPU; issue 13).
+    os.environ.setdefault("MPLBACKEND", "agg")
+
     with (
         _handled(),
         Progress(

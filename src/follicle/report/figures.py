@@ -33,6 +33,10 @@ from matplotlib.patches import Patch
 #: Resolution of the PNG files: sharp on slides, screens and in a word processor at the
 #: figure's size (1,300 px across a 6.5 in figure). Print uses the SVG, which is vector.
 DPI = 200
+#: zlib's level for the PNG files. Pillow's default (6) spent about a third of a PNG's
+#: time compressing; at 3 the four report figures cost 0.05 s less CPU and take 18 % more
+#: room (266 KiB in all); 1 is no faster (issue 13).
+PNG_COMPRESSION = 3
 #: Width and height (inches) of a report figure: the text width of a portrait page.
 FIGSIZE = (6.5, 4.0)
 #: Sizes of figures that differ from :data:`FIGSIZE`: Figure 2 is a single box, which a
@@ -273,7 +277,13 @@ def save_figure(
         # The SVG's drawing placed every artist; laying it out again would only repeat it.
         figure.set_layout_engine("none")
         png_path = directory / f"{name}.png"
-        figure.savefig(png_path, dpi=DPI, format="png", metadata={"Software": None})
+        figure.savefig(
+            png_path,
+            dpi=DPI,
+            format="png",
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": PNG_COMPRESSION},
+        )
     return SavedFigure(name, png_path, svg_path, inline_svg(text, name, label))
 
 

@@ -374,8 +374,10 @@ def _number_of(value: Any) -> CellNumber:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
+#: A row of a result's table: its values by column name.
+Record = Mapping[Any, Any]
 #: A printed column: header, and the cell (text, number) of a record.
-_Source = Callable[[pd.Series], tuple[str, CellNumber]]
+_Source = Callable[[Record], tuple[str, CellNumber]]
 
 
 @dataclass(frozen=True)
@@ -418,7 +420,11 @@ def from_result(result: Result, *, combine: bool = True) -> ReportTable:
     indented: list[int] = []
     current: object = None
     width = len(plan) + (1 if stub is not None else 0)
-    for _, record in full.iterrows():
+    # Each row as a mapping of the frame's own values — what ``iterrows`` would give, without
+    # building a Series per row (about 0.1 s of CPU over a report's tables; issue 13).
+    labels = list(full.columns)
+    for values_of_row in full.to_numpy():
+        record = dict(zip(labels, values_of_row, strict=True))
         label = row_label(record[label_col]) if label_col else ""
         group = row_label(record[group_col]) if group_col else ""
         if group and label:
@@ -577,7 +583,7 @@ def _group_cell(by_name: Mapping[str, Any], prefix: str) -> _Source:
     row, n (%) on a level, n alone on an unknown row."""
     get = _getter(by_name)
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         mean = get(record, f"{prefix}.mean")
         if not is_missing(mean):
             return format_mean_sd(mean, get(record, f"{prefix}.sd")), None
@@ -594,7 +600,7 @@ def _group_cell(by_name: Mapping[str, Any], prefix: str) -> _Source:
 
 
 def _plain(column: Any, role: Role) -> _Source:
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         value = record[column]
         return format_cell(value, role), _number_of(value)
 
@@ -602,13 +608,13 @@ def _plain(column: Any, role: Role) -> _Source:
 
 
 def _getter(by_name: Mapping[str, Any]) -> Callable[[pd.Series, str], Any]:
-    def get(record: pd.Series, key: str) -> Any:
+    def get(record: Record, key: str) -> Any:
         return record[by_name[key]] if key in by_name else None
 
     return get
 
 
-def _integer_valued(record: pd.Series) -> bool | None:
+def _integer_valued(record: Record) -> bool | None:
     """The row's :data:`INTEGER_VALUED` flag, ``None`` when absent or missing."""
     flag = record.get(INTEGER_VALUED)
     return None if is_missing(flag) else bool(flag)
@@ -617,7 +623,7 @@ def _integer_valued(record: pd.Series) -> bool | None:
 def _mean_sd(by_name: Mapping[str, Any]) -> _Source:
     get = _getter(by_name)
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         mean, sd = get(record, "mean"), get(record, "sd")
         text = format_mean_sd(
             mean,
@@ -636,7 +642,7 @@ def _mean_sd(by_name: Mapping[str, Any]) -> _Source:
 def _median_range(by_name: Mapping[str, Any]) -> _Source:
     get = _getter(by_name)
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         median, low, high = get(record, "median"), get(record, "min"), get(record, "max")
         if is_missing(median):
             return "", None
@@ -650,7 +656,7 @@ def _median_range(by_name: Mapping[str, Any]) -> _Source:
 def _n_pct(by_name: Mapping[str, Any], with_total: bool) -> _Source:
     get = _getter(by_name)
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         n, pct = get(record, "n"), get(record, "pct")
         total = get(record, "total") if with_total else None
         text = format_n_pct(n, total, pct=pct, show_total=with_total)
@@ -663,7 +669,7 @@ def _n_pct(by_name: Mapping[str, Any], with_total: bool) -> _Source:
 def _pair(by_name: Mapping[str, Any], key: str) -> _Source:
     get = _getter(by_name)
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         n, pct = get(record, key), get(record, f"{key}_pct")
         return format_n_pct(n, pct=pct), _number_of(n) if is_missing(pct) else None
 
@@ -674,7 +680,7 @@ def _p_test(by_name: Mapping[str, Any]) -> _Source:
     """``0.1189 (χ²)``: a p-value with the name of the test that gave it."""
     get = _getter(by_name)
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         p, test = get(record, "p"), get(record, "test")
         text = format_cell(p, "p")
         if text and not is_missing(test) and str(test):
@@ -687,7 +693,7 @@ def _p_test(by_name: Mapping[str, Any]) -> _Source:
 def _interval(by_name: Mapping[str, Any], low: str, high: str, role: Role) -> _Source:
     get = _getter(by_name)
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         return format_interval(get(record, low), get(record, high), pct=role == "pct"), None
 
     return source
@@ -698,7 +704,7 @@ def _estimate_ci(by_name: Mapping[str, Any], key: str) -> _Source:
     get = _getter(by_name)
     role = column_role(by_name[key])
 
-    def source(record: pd.Series) -> tuple[str, CellNumber]:
+    def source(record: Record) -> tuple[str, CellNumber]:
         estimate = get(record, key)
         numeric = role == "number" and not isinstance(estimate, str)
         text = format_fixed(estimate) if numeric else format_cell(estimate, role)
