@@ -242,3 +242,18 @@ def test_the_intervals_table_groups_its_rows_under_the_numbers_of_their_tables(
     numbers = [document[name]["number"] for name in (*part1, "table3", "baby_outcomes")]
     assert sections[:2] == numbers[:2]  # Table 1 and the menstrual transitions lead
     assert sections == [n for n in numbers if n in sections]  # in report order
+
+
+def test_a_long_title_in_the_contents_wraps_in_a_taller_row(rendered: tuple[str, Path]) -> None:
+    _, rendered_dir = rendered
+    contents = openpyxl.load_workbook(rendered_dir / "tables.xlsx")["Contents"]
+    width = contents.column_dimensions["B"].width
+    long = [
+        cell
+        for cell in contents["B"]
+        if isinstance(cell.value, str) and len(cell.value) > 1.2 * width
+    ]
+    assert long  # the seed's report has titles longer than the column
+    for cell in long:
+        assert cell.alignment.wrap_text, cell.value
+        assert (contents.row_dimensions[cell.row].height or 0) >= 30, cell.value

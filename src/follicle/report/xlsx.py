@@ -22,6 +22,7 @@ import, more than writing the whole file this way (issue 13).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 #: Excel limits a sheet name to 31 characters and forbids these.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _MAX_WIDTH = 60
+#: Points per line of text in the default 11-point font.
+_LINE_HEIGHT = 15
 #: Columns wider than this in all (Excel's character widths) print in landscape: about
 #: what fits across a portrait A4 page at 100 %.
 PORTRAIT_MAX_WIDTH = 95
@@ -66,6 +69,7 @@ _FORMATS: dict[str, dict[str, Any]] = {
     "right": {"align": "right"},
     "left": {"align": "left"},
     "wrapped": {"align": "left", "valign": "top", "text_wrap": True},
+    "top": {"valign": "top"},
 }
 
 
@@ -186,14 +190,24 @@ def _write_contents(
     for i, (table, name) in enumerate(zip(tables, names, strict=True)):
         r = header_row + 1 + i
         ruled = ("last_border",) if i == len(tables) - 1 else ()
-        plain = styles.of(*ruled) if ruled else None
-        sheet.write_string(r, 0, table.label or "", plain)
-        sheet.write_string(r, 1, table.title, plain)
+        sheet.write_string(r, 0, table.label or "", styles.of("top", *ruled))
+        # A long title wraps within the column (the row grows) rather than being cut off
+        # by the link beside it.
+        sheet.write_string(r, 1, table.title, styles.of("wrapped", *ruled))
         quoted = name.replace("'", "''")
         # A link inside the workbook: a location, not a file.
-        sheet.write_url(r, 2, f"internal:'{quoted}'!A1", styles.of("link", *ruled), string=name)
+        sheet.write_url(
+            r, 2, f"internal:'{quoted}'!A1", styles.of("link", "top", *ruled), string=name
+        )
     rows = [(t.label or "", t.title, n) for t, n in zip(tables, names, strict=True)]
-    _set_widths(sheet, ("Table", "Title", "Sheet"), rows)
+    title_width = _set_widths(sheet, ("Table", "Title", "Sheet"), rows)[1]
+    # Neither Excel nor LibreOffice grows a row for wrapped text written by a library:
+    # give each wrapped title the lines it needs (a width unit holds about 1.15 characters
+    # of running text in the default font).
+    for i, table in enumerate(tables):
+        lines = math.ceil(len(table.title) / (title_width * 1.15))
+        if lines > 1:
+            sheet.set_row(header_row + 1 + i, _LINE_HEIGHT * lines)
     sheet.freeze_panes(header_row + 1, 0)
     _print_setup(sheet, landscape=False, paper=paper)
 
