@@ -1,7 +1,7 @@
 """Load test of the web registry: concurrent coordinators saving telephone checklists.
 
 Usage: python bench/bench_web.py [--clients 50] [--seconds 30] [--women 1000]
-                                 [--workers N] [--postgres URL]
+                                 [--workers N] [--postgres URL] [--rate R]
 
 What it does, all on loopback with a temporary embedded SQLite registry (or, with
 ``--postgres URL``, a new schema of that PostgreSQL database, dropped afterwards):
@@ -13,7 +13,10 @@ What it does, all on loopback with a temporary embedded SQLite registry (or, wit
 3. starts ``follicle serve --workers N`` (default one uvicorn process) on a free port;
 4. runs ``--clients`` concurrent clients (httpx.AsyncClient): each signs in, then saves
    telephone checklists (the contact and the eleven maternal conditions answered "no")
-   for its own women, back to back, for ``--seconds``;
+   for its own women, back to back, for ``--seconds`` (a closed loop); with ``--rate R``
+   an open loop instead: a save is due every 1/R s for ``--seconds``, sent by the clients
+   in turn whether or not the earlier ones were answered, its latency counted from when
+   it was due;
 5. stops the server and checks every acknowledged save (a 303 to its confirmation): its
    contact must be in the database, with its audit entry.
 
@@ -154,39 +157,55 @@ class Window:
         return self.start + self.seconds
 
 
+async def sign_in(http: httpx.AsyncClient, username: str) -> str:
+    """Sign ``http`` in as ``username``; the CSRF token of its forms."""
+    page = await http.get("/login")
+    token = CSRF.search(page.text)
+    assert token is not None
+    answer = await http.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+    )
+    assert answer.status_code == 303, answer.text[:300]
+    page = await http.get("/participants/new")
+    csrf = CSRF.search(page.text)
+    assert csrf is not None
+    return csrf.group(1)
+
+
+async def save_one(
+    http: httpx.AsyncClient, csrf: str, pid: str, day: date, log: ClientLog, since: float
+) -> None:
+    """Save one checklist for ``pid``; its latency counted from ``since``."""
+    form_token = secrets.token_urlsafe(16)
+    answer = await http.post(
+        f"/participants/{pid}/checklist", data=checklist_form(pid, day, csrf, form_token)
+    )
+    elapsed = time.perf_counter() - since
+    if answer.status_code == 303 and "/checklist/saved?" in answer.headers["location"]:
+        log.latencies.append(elapsed)
+        log.acknowledged.append(form_token)
+    else:
+        log.failed.append(f"{answer.status_code}: {answer.text[:200]}")
+
+
+def contact_day(n: int, women: list[str]) -> date:
+    """The date of a client's ``n``-th save: a new day for each of her contacts (identical
+    contacts would be duplicates)."""
+    return date.today() - timedelta(days=1 + n // len(women))
+
+
 async def client(base: str, username: str, women: list[str], window: Window) -> ClientLog:
+    """Closed loop: save after save for the client's women until the window ends."""
     log = ClientLog()
     async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) as http:
-        page = await http.get("/login")
-        token = CSRF.search(page.text)
-        assert token is not None
-        answer = await http.post(
-            "/login",
-            data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
-        )
-        assert answer.status_code == 303, answer.text[:300]
-        page = await http.get("/participants/new")
-        csrf = CSRF.search(page.text)
-        assert csrf is not None
+        csrf = await sign_in(http, username)
         n = 0
         deadline = await window.open()
         while time.perf_counter() < deadline:
-            pid = women[n % len(women)]
-            # A new day for each of her contacts: identical contacts would be duplicates.
-            day = date.today() - timedelta(days=1 + n // len(women))
-            form_token = secrets.token_urlsafe(16)
-            start = time.perf_counter()
-            answer = await http.post(
-                f"/participants/{pid}/checklist",
-                data=checklist_form(pid, day, csrf.group(1), form_token),
-            )
-            elapsed = time.perf_counter() - start
+            day = contact_day(n, women)
+            await save_one(http, csrf, women[n % len(women)], day, log, time.perf_counter())
             n += 1
-            if answer.status_code == 303 and "/checklist/saved?" in answer.headers["location"]:
-                log.latencies.append(elapsed)
-                log.acknowledged.append(form_token)
-            else:
-                log.failed.append(f"{answer.status_code}: {answer.text[:200]}")
     return log
 
 
@@ -198,6 +217,42 @@ async def load(
     window = Window(seconds, asyncio.Barrier(len(owned)))
     logs = await asyncio.gather(*(client(base, u, w, window) for u, w in owned.items()))
     return list(logs), time.perf_counter() - window.start
+
+
+async def open_load(
+    base: str, owned: dict[str, list[str]], seconds: float, rate: float
+) -> tuple[list[ClientLog], float]:
+    """Open loop: a save starts every ``1 / rate`` s for ``seconds``, whether or not the
+    earlier ones were answered, from the clients in turn. Latency is counted from when the
+    save was due, so that a server falling behind shows in it (no coordinated omission)."""
+    names = list(owned)
+    logs = [ClientLog() for _ in names]
+    https = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) for _ in names]
+    try:
+        tokens = await asyncio.gather(*(sign_in(h, u) for h, u in zip(https, names, strict=True)))
+        start = time.perf_counter()
+        pending = []
+        for i in range(int(seconds * rate)):
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            k, n = i % len(names), i // len(names)
+            women = owned[names[k]]
+            pending.append(
+                asyncio.create_task(
+                    save_one(
+                        https[k],
+                        tokens[k],
+                        women[n % len(women)],
+                        contact_day(n, women),
+                        logs[k],
+                        due,
+                    )
+                )
+            )
+        await asyncio.gather(*pending)
+        return logs, time.perf_counter() - start
+    finally:
+        await asyncio.gather(*(h.aclose() for h in https))
 
 
 def lost_saves(url: str, tokens: list[str]) -> tuple[int, int]:
@@ -239,6 +294,9 @@ def main() -> None:
     parser.add_argument("--commit-seconds", type=float, default=3)
     parser.add_argument("--workers", type=int, default=1, help="follicle serve --workers")
     parser.add_argument(
+        "--rate", type=float, help="open loop: this many saves per second (default: closed loop)"
+    )
+    parser.add_argument(
         "--postgres", metavar="URL", help="a PostgreSQL database (a new schema is used)"
     )
     args = parser.parse_args()
@@ -269,7 +327,10 @@ def main() -> None:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
-            logs, elapsed = asyncio.run(load(base, owned, args.seconds))
+            if args.rate:
+                logs, elapsed = asyncio.run(open_load(base, owned, args.seconds, args.rate))
+            else:
+                logs, elapsed = asyncio.run(load(base, owned, args.seconds))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -280,7 +341,11 @@ def main() -> None:
 
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) if len(latencies) else (0, 0, 0)
     database = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"{database}; workers: {args.workers}; clients: {args.clients}; women: {args.women}")
+    loop = f"open loop at {args.rate:g} saves/s" if args.rate else "closed loop"
+    print(
+        f"{database}; workers: {args.workers}; clients: {args.clients}; women: {args.women}; "
+        + loop
+    )
     print(f"timed window: {elapsed:.1f} s")
     print(f"saves acknowledged: {len(tokens):,}  ({len(tokens) / elapsed:,.1f} saves/s)")
     worst = latencies.max() if len(latencies) else 0.0

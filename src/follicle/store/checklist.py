@@ -369,7 +369,8 @@ def _form_rows(connection: Connection, form: ChecklistForm, pid: str) -> _Rows:
         "",
     )
     _condition_rows(rows, "conditions", {"participant_id": pid}, form.conditions, "", infant=False)
-    first_cycle = _number(new_key(connection, "ivf_cycles", pid))
+    # The free keys are looked up only when the form has such blocks (a query each).
+    first_cycle = _number(new_key(connection, "ivf_cycles", pid)) if form.ivf_cycles else 1
     cycle_ids = [f"{pid}-C{first_cycle + i}" for i in range(len(form.ivf_cycles))]
     for i, (cycle, cycle_id) in enumerate(zip(form.ivf_cycles, cycle_ids, strict=True)):
         rows.add(
@@ -377,7 +378,7 @@ def _form_rows(connection: Connection, form: ChecklistForm, pid: str) -> _Rows:
             {"cycle_id": cycle_id, "participant_id": pid, **_fields(cycle)},
             f"ivf_cycles[{i}].",
         )
-    first_pregnancy = _number(new_key(connection, "pregnancies", pid))
+    first_pregnancy = _number(new_key(connection, "pregnancies", pid)) if form.pregnancies else 1
     for i, pregnancy in enumerate(form.pregnancies):
         pregnancy_id = f"{pid}-P{first_pregnancy + i}"
         cycle_id = pregnancy.ivf_cycle_id

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, String, bindparam, cast, literal, select, union_all
 
 from follicle.errors import Problem
 from follicle.store.audit import owner_condition
@@ -45,13 +45,17 @@ from follicle.workbook.rules import (
     _events_of_untreated_women,
     _Remembering,
 )
-from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME, Column
+from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME
 from follicle.workbook.validate import _check_keys, _check_references, _parse_table
 
 #: Each table with no rows, typed (shared: nothing here changes a frame in place).
 _EMPTY: dict[str, pd.DataFrame] = {t.name: empty_frame(t) for t in TABLES}
 #: The ID column of each keyed table.
 _KEYS: dict[str, str] = {t.name: t.key for t in TABLES if t.key is not None}
+
+
+def _key_of(name: str) -> str:
+    return _KEYS.get(name, ROW_ID)
 
 
 class _Reads(Mapping[str, pd.DataFrame]):
@@ -118,6 +122,31 @@ _NO_ROWS: dict[str, pd.DataFrame] = {
 }
 
 
+def _hers(name: str, versions: bool = False) -> Select[Any]:
+    """The statement selecting her rows of table ``name`` (all columns, or with
+    ``versions`` the key as text and the version); her ID is the parameter ``ids``, a
+    one-item list.
+
+    Built once per table: constructing the statement is a good part of a small query's
+    cost in SQLAlchemy (its compiled form is cached, its construction is not).
+    """
+    sql = WORKBOOK_TABLES[name]
+    # Text keys, so that the tables' statements can be one UNION ALL (row_id is an integer).
+    what = [cast(sql.c[_key_of(name)], String), sql.c[VERSION]] if versions else [sql]
+    return select(*what).where(owner_condition(name)(bindparam("ids", expanding=True)))
+
+
+#: Per table, the statement reading all her rows (:func:`woman_rows`).
+_ROWS: dict[str, Select[Any]] = {t.name: _hers(t.name) for t in TABLES}
+#: Per table, the statement reading the (key, version) of her rows (:func:`row_versions`).
+_VERSIONS: dict[str, Select[Any]] = {t.name: _hers(t.name, versions=True) for t in TABLES}
+#: Each column's pandas dtype, resolved once (from its name, pandas parses it every time).
+_DTYPES: dict[tuple[str, str], Any] = {
+    (t.name, c.name): pd.api.types.pandas_dtype(pandas_dtype(c)) for t in TABLES for c in t.columns
+}
+_INT64 = pd.Int64Dtype()
+
+
 def woman_rows(
     connection: Connection, participant_id: str, tables: Iterable[str] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -132,10 +161,7 @@ def woman_rows(
     for table in TABLES:
         if wanted is not None and table.name not in wanted:
             continue
-        sql = WORKBOOK_TABLES[table.name]
-        result = connection.execute(
-            select(sql).where(owner_condition(table.name)([participant_id]))
-        )
+        result = connection.execute(_ROWS[table.name], {"ids": [participant_id]})
         records = result.all()
         if not records:
             rows[table.name] = _NO_ROWS[table.name].copy()
@@ -143,17 +169,19 @@ def woman_rows(
         columns = dict(zip(result.keys(), zip(*records, strict=True), strict=True))
         rows[table.name] = pd.DataFrame(
             {
-                **{c.name: _typed(c, columns[c.name]) for c in table.columns},
-                **{c: pd.array(columns[c], dtype="Int64") for c in _extras(table.name)},
+                **{
+                    c.name: _typed(_DTYPES[table.name, c.name], columns[c.name])
+                    for c in table.columns
+                },
+                **{c: pd.array(columns[c], dtype=_INT64) for c in _extras(table.name)},
             }
         )
     return rows
 
 
-def _typed(column: Column, values: tuple[Any, ...]) -> Any:
+def _typed(dtype: Any, values: tuple[Any, ...]) -> Any:
     """A column's database values as the typed frame holds them (as :func:`coerce` casts
     them, without a frame of Python objects in between: one array per column)."""
-    dtype = pandas_dtype(column)
     if dtype == "datetime64[ns]":
         return np.array(values, dtype="datetime64[D]").astype(dtype)
     if dtype == "Float64":
@@ -165,15 +193,16 @@ def _typed(column: Column, values: tuple[Any, ...]) -> Any:
 Versions = Mapping[str, frozenset[tuple[str, int]]]
 
 
-def _key_of(name: str) -> str:
-    return _KEYS.get(name, ROW_ID)
-
-
 def frame_versions(woman: Mapping[str, pd.DataFrame]) -> dict[str, frozenset[tuple[str, int]]]:
     """The (key, version) of each of her rows in the frames of :func:`woman_rows`."""
+    # Python values of a woman's few rows: a cast of each column costs more than the zip.
     return {
         name: frozenset(
-            zip(frame[_key_of(name)].astype(str), frame[VERSION].astype(int), strict=True)
+            zip(
+                map(str, frame[_key_of(name)].tolist()),
+                map(int, frame[VERSION].tolist()),
+                strict=True,
+            )
         )
         for name, frame in woman.items()
     }
@@ -187,16 +216,17 @@ def row_versions(
     Equal to the :func:`frame_versions` of an earlier read when none of those rows was
     added, changed (every write raises the version) or deleted since.
     """
-    found = {}
-    for name in tables:
-        sql = WORKBOOK_TABLES[name]
-        result = connection.execute(
-            select(sql.c[_key_of(name)], sql.c[VERSION]).where(
-                owner_condition(name)([participant_id])
-            )
-        )
-        found[name] = frozenset((str(k), int(v)) for k, v in result)
-    return found
+    names = list(tables)
+    if not names:
+        return {}
+    # One query for every table (one round trip, one statement to run), each row tagged
+    # with its table's position in ``names``.
+    parts = [_VERSIONS[name].add_columns(literal(i).label("part")) for i, name in enumerate(names)]
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    pairs: list[set[tuple[str, int]]] = [set() for _ in names]
+    for key, version, part in connection.execute(query, {"ids": [participant_id]}):
+        pairs[part].add((str(key), int(version)))
+    return {name: frozenset(found) for name, found in zip(names, pairs, strict=True)}
 
 
 def text_value(value: Any) -> str:
@@ -287,6 +317,22 @@ def _check_duplicate_rows(
         )
 
 
+def _workbook_columns(names: tuple[str, ...], frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns ``names`` of ``frame``; by position when they come first, in order, as
+    :func:`woman_rows` puts them (a third of the cost of selecting them by name)."""
+    if tuple(frame.columns[: len(names)]) == names:
+        return frame.iloc[:, : len(names)]
+    return frame[list(names)]
+
+
+def _rows_of(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    """The rows labelled ``rows`` of ``frame``; a slice when they are its last ones, as
+    added rows are (a tenth of the cost of a lookup by label)."""
+    if frame.index[-len(rows) :].tolist() == rows:
+        return frame.iloc[-len(rows) :]
+    return frame.loc[rows]
+
+
 def validate_change(
     woman: Mapping[str, pd.DataFrame], changes: list[Change], *, today: date | None = None
 ) -> Validated:
@@ -315,7 +361,7 @@ def validate_change(
                 frames[table.name] = _EMPTY[table.name]
                 continue
             stored = _EMPTY[table.name]
-        existing = stored[list(table.column_names)]
+        existing = _workbook_columns(table.column_names, stored)
         existing = existing.set_axis(existing.index + 2)
         change = by_table.get(table.name)
         if change is None:
@@ -352,7 +398,7 @@ def validate_change(
     keys.update({n: frames[n][k].dropna() for n, k in _KEYS.items() if n not in by_table})
     _check_duplicate_rows(frames, changed_rows, found)
     changed_only = {
-        name: frames[name].loc[rows] if rows else _EMPTY[name]
+        name: _rows_of(frames[name], rows) if rows else _EMPTY[name]
         for name, rows in changed_rows.items()
     }
     _check_references(changed_only, labels, labels, keys, found, unread=frozenset())

@@ -7,8 +7,9 @@ values and a message (text, or a Series of per-row texts); only the rows that ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 
 from follicle.errors import Problem
@@ -46,17 +47,32 @@ class ProblemSink:
     def add(
         self,
         label: str,
-        mask: pd.Series,
+        mask: pd.Series | np.ndarray,
         column: str | None,
         values: pd.Series | None,
         rule: str,
-        message: str | pd.Series,
+        message: str | pd.Series | Callable[[], str | pd.Series],
         *,
         warning: bool = False,
     ) -> None:
-        hits = mask.index[flags(mask).to_numpy()]
-        if len(hits) == 0:
-            return
+        """Record a problem for each row where ``mask`` is true.
+
+        ``mask`` is a boolean Series, or a numpy array aligned with ``values`` (whose index
+        then gives the rows). ``message`` may be a function that makes the text (or the
+        per-row texts): it is called only when a row is hit, since building messages is
+        most of a check's cost when, as usually, nothing is wrong.
+        """
+        if isinstance(mask, np.ndarray):
+            if not mask.any():
+                return
+            assert values is not None, "a numpy mask takes its rows from values"
+            hits = values.index[mask]
+        else:
+            hits = mask.index[flags(mask).to_numpy()]
+            if len(hits) == 0:
+                return
+        if callable(message):
+            message = message()
         sink = self.warnings if warning else self.problems
         shown = values.reindex(hits) if values is not None else None
         texts = message.reindex(hits) if isinstance(message, pd.Series) else None

@@ -150,6 +150,13 @@ def _at(bad: pd.Series, values: pd.Series) -> pd.Series:
     return values[flags(bad)]
 
 
+def _quoting(text: str, bad: pd.Series, dates: pd.Series) -> Callable[[], pd.Series]:
+    """The message ``text (date)`` of each row where ``bad`` is true, quoting its date of
+    ``dates``; made by :meth:`ProblemSink.add` only when a row is hit (most checks find
+    nothing, and the message would be most of their cost on a woman's few rows)."""
+    return lambda: text + " (" + _iso(_at(bad, dates)) + ")"
+
+
 def _date_order(code: str, table: str, later: str, earlier: str, *, strict: bool) -> None:
     """Register the rule ``code``: in each row of ``table``, ``later`` comes after ``earlier``.
 
@@ -166,7 +173,7 @@ def _date_order(code: str, table: str, later: str, earlier: str, *, strict: bool
             later,
             rows[later],
             code,
-            _text(code) + " (" + _iso(_at(bad, rows[earlier])) + ")",
+            _quoting(_text(code), bad, rows[earlier]),
         )
 
     _rule(code)(check)
@@ -191,8 +198,20 @@ def _consent_before_first_injection(frames: Frames, labels: Labels, found: Probl
         "consent_date",
         p["consent_date"],
         "consent_before_first_injection",
-        _text("consent_before_first_injection") + " (" + _iso(_at(bad, first)) + ")",
+        _quoting(_text("consent_before_first_injection"), bad, first),
     )
+
+
+def _participants_by_id(frames: Frames) -> pd.DataFrame:
+    """The participants indexed by ID: the first row of each, rows without one left out."""
+
+    def first_of_each() -> pd.DataFrame:
+        p = frames["participants"]
+        ids = p["participant_id"]
+        # One row selection by a mask of the ID column, not three passes over the frame.
+        return p[(ids.notna() & ~ids.duplicated()).to_numpy()].set_index("participant_id")
+
+    return _remembered(frames, "participants_by_id", first_of_each)
 
 
 def _first_injection_of_participants(frames: Frames) -> pd.Series:
@@ -217,25 +236,21 @@ def _age_at_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
         "birth_date",
         p["birth_date"],
         "age_at_first_injection",
-        _text("age_at_first_injection")
-        + "; this birth date makes her "
-        + _at(bad, age).astype(str)
-        + " at her first injection ("
-        + _iso(_at(bad, first))
-        + ")",
+        lambda: (
+            _text("age_at_first_injection")
+            + "; this birth date makes her "
+            + _at(bad, age).astype(str)
+            + " at her first injection ("
+            + _iso(_at(bad, first))
+            + ")"
+        ),
     )
 
 
 @_rule("contact_before_consent")
 def _contact_before_consent(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     c = frames["contacts"]
-    consent = _per_woman(
-        c,
-        frames["participants"]
-        .dropna(subset=["participant_id"])
-        .drop_duplicates("participant_id")
-        .set_index("participant_id")["consent_date"],
-    )
+    consent = _per_woman(c, _participants_by_id(frames)["consent_date"])
     bad = c["contact_date"] < consent
     found.add(
         labels["contacts"],
@@ -243,7 +258,7 @@ def _contact_before_consent(frames: Frames, labels: Labels, found: ProblemSink) 
         "contact_date",
         c["contact_date"],
         "contact_before_consent",
-        _text("contact_before_consent") + " (" + _iso(_at(bad, consent)) + ")",
+        _quoting(_text("contact_before_consent"), bad, consent),
     )
 
 
@@ -261,6 +276,8 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
     firsts = _first_injection(frames)
     for name, column in _EVENTS[1:]:  # an injection cannot precede the first injection
         f = frames[name]
+        if f.empty:
+            continue
         first = _per_woman(f, firsts)
         bad = f[column] < first
         found.add(
@@ -269,7 +286,7 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
             column,
             f[column],
             "before_first_injection",
-            f"{column} " + _text("before_first_injection") + " (" + _iso(_at(bad, first)) + ")",
+            _quoting(f"{column} " + _text("before_first_injection"), bad, first),
         )
 
 
@@ -299,12 +316,13 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
     treated = frames["injections"]["participant_id"].dropna()
     p = frames["participants"]
     enrolled = p["participant_id"].dropna()
-    known = p.dropna(subset=["participant_id"]).drop_duplicates("participant_id")
-    known = known.set_index("participant_id")
+    known = _participants_by_id(frames)
     control = _control_arm(known)
     consent = known["consent_date"]
     for name, column in _EVENTS[1:]:
         f = frames[name]
+        if f.empty:
+            continue
         who = f["participant_id"]
         untreated = f[column].notna() & isin(who, enrolled) & ~isin(who, treated)
         in_control = _per_woman(f, control).eq(True)
@@ -334,8 +352,12 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
             column,
             f[column],
             "before_first_injection",
-            f"{column} is before her consent date, from which a woman of a control arm is "
-            "followed (" + _iso(_at(before, start)) + ")",
+            _quoting(
+                f"{column} is before her consent date, from which a woman of a control arm "
+                "is followed",
+                before,
+                start,
+            ),
         )
 
 
@@ -344,6 +366,8 @@ def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -
     ends = _end_of_followup(frames)
     for name, column in _EVENTS:
         f = frames[name]
+        if f.empty:
+            continue
         end = _per_woman(f, ends)
         bad = f[column] > end
         found.add(
@@ -352,7 +376,7 @@ def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -
             column,
             f[column],
             "after_end_of_followup",
-            f"{column} " + _text("after_end_of_followup") + " (" + _iso(_at(bad, end)) + ")",
+            _quoting(f"{column} " + _text("after_end_of_followup"), bad, end),
         )
 
 
@@ -367,10 +391,12 @@ def _outcome_date_missing(frames: Frames, labels: Labels, found: ProblemSink) ->
         "outcome_date",
         g["outcome_date"],
         "outcome_date_missing",
-        _text("outcome_date_missing")
-        + " (the outcome is "
-        + _at(bad, g["outcome"]).astype(str)
-        + ")",
+        lambda: (
+            _text("outcome_date_missing")
+            + " (the outcome is "
+            + _at(bad, g["outcome"]).astype(str)
+            + ")"
+        ),
     )
 
 
@@ -394,7 +420,9 @@ def _ivf_cycle_other_woman(frames: Frames, labels: Labels, found: ProblemSink) -
         "ivf_cycle_id",
         g["ivf_cycle_id"],
         "ivf_cycle_other_woman",
-        _text("ivf_cycle_other_woman") + " (the cycle is " + _at(bad, owner).astype(str) + "'s)",
+        lambda: (
+            _text("ivf_cycle_other_woman") + " (the cycle is " + _at(bad, owner).astype(str) + "'s)"
+        ),
     )
 
 
@@ -408,7 +436,9 @@ def _ivf_cycle_wrong_mode(frames: Frames, labels: Labels, found: ProblemSink) ->
         "ivf_cycle_id",
         g["ivf_cycle_id"],
         "ivf_cycle_wrong_mode",
-        _text("ivf_cycle_wrong_mode") + " (the mode is " + _at(bad, g["mode"]).astype(str) + ")",
+        lambda: (
+            _text("ivf_cycle_wrong_mode") + " (the mode is " + _at(bad, g["mode"]).astype(str) + ")"
+        ),
     )
 
 
@@ -465,10 +495,12 @@ def _infant_of_non_live_birth(frames: Frames, labels: Labels, found: ProblemSink
         "pregnancy_id",
         inf["pregnancy_id"],
         "infant_of_non_live_birth",
-        _text("infant_of_non_live_birth")
-        + " (its outcome is "
-        + _at(bad, outcome).astype(str)
-        + ")",
+        lambda: (
+            _text("infant_of_non_live_birth")
+            + " (its outcome is "
+            + _at(bad, outcome).astype(str)
+            + ")"
+        ),
     )
 
 
@@ -515,7 +547,7 @@ def _birth_not_at_outcome(frames: Frames, labels: Labels, found: ProblemSink) ->
         "birth_date",
         inf["birth_date"],
         "birth_not_at_outcome",
-        _text("birth_not_at_outcome") + " (outcome " + _iso(_at(bad, outcome_date)) + ")",
+        lambda: _text("birth_not_at_outcome") + " (outcome " + _iso(_at(bad, outcome_date)) + ")",
     )
 
 

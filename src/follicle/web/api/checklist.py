@@ -146,7 +146,9 @@ def save_checklist(
     fields.setdefault("form_token", checklist.ChecklistForm.new_token())
     filled = checklist.ChecklistForm.from_form(fields)
     with reg.read() as connection:
-        records.participant(connection, user, participant_id)  # 404 unless hers
+        # 404 unless hers: her site only (reading all her rows here, as the page of her
+        # record does, would double the save's reads; the check reads what it needs).
+        records.visible_site(connection, user, participant_id)
         try:
             checked: checklist.CheckedChecklist | None = checklist.check_checklist(
                 connection, user, filled

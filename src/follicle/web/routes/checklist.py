@@ -118,7 +118,9 @@ def save(
         # Validate outside the write lock; the save re-checks, under the lock, that none of
         # her rows moved meanwhile (and validates again if one did).
         with reg.read() as connection:
-            records.participant(connection, user, participant_id)  # 404 unless hers
+            # 404 unless hers: her site only (reading all her rows here, as the page of her
+            # record does, would double the save's reads; the check reads what it needs).
+            records.visible_site(connection, user, participant_id)
             try:
                 checked: checklist.CheckedChecklist | None = checklist.check_checklist(
                     connection, user, filled
