@@ -151,20 +151,42 @@ def _injection_summary(workbook: Workbook) -> pd.DataFrame:
 
 def _contact_summary(workbook: Workbook) -> pd.DataFrame:
     """End of follow-up, latest recorded menses and menopause date per woman."""
-    contacts = workbook["contacts"].dropna(subset=["participant_id", "contact_date"])
-    # Latest last: a stable sort by date alone keeps ties in file order within each woman,
-    # as a sort by (woman, date) would, without sorting a million text IDs.
-    contacts = contacts.sort_values("contact_date", kind="stable")
-    end = contacts.groupby("participant_id")["contact_date"].max().rename("end_of_followup")
-    recorded = contacts.dropna(subset=["menses"])
-    latest = recorded.groupby("participant_id")["menses"].last().rename("menses_followup")
-    menopause = (
-        contacts.loc[contacts["menses"].eq("menopause").fillna(False)]
-        .groupby("participant_id")["contact_date"]
-        .min()
-        .rename("menopause_date")
+    contacts = workbook["contacts"]
+    contacts = contacts.loc[
+        contacts["participant_id"].notna() & contacts["contact_date"].notna(),
+        ["participant_id", "contact_date", "menses"],
+    ]
+    # Millions of contacts: the text IDs are hashed once, then every per-woman value is a
+    # numpy reduction over integer codes (pandas' group-bys would hash them three times, and
+    # a sort by date would move every column).
+    woman, ids = pd.factorize(contacts["participant_id"])
+    days = contacts["contact_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    never = np.iinfo(np.int64).min  # NaT's integer
+    end = np.full(len(ids), never)
+    np.maximum.at(end, woman, days)
+    # The pattern of her latest contact that records one, a tie on that date going to the
+    # later row (as a stable sort by date, then the last, would): among her recorded rows,
+    # those on their latest date, then the last of them.
+    menses, patterns = pd.factorize(contacts["menses"])
+    recorded = np.flatnonzero(menses >= 0)
+    latest_day = np.full(len(ids), never)
+    np.maximum.at(latest_day, woman[recorded], days[recorded])
+    on_latest = recorded[days[recorded] == latest_day[woman[recorded]]]
+    latest_row = np.full(len(ids), -1)
+    np.maximum.at(latest_row, woman[on_latest], on_latest)
+    pattern = np.where(latest_row >= 0, menses[np.maximum(latest_row, 0)], -1)
+    menopause = np.full(len(ids), np.iinfo(np.int64).max)
+    at_menopause = np.flatnonzero(contacts["menses"].eq("menopause").fillna(False).to_numpy())
+    np.minimum.at(menopause, woman[at_menopause], days[at_menopause])
+    menopause[menopause == np.iinfo(np.int64).max] = never
+    return pd.DataFrame(
+        {
+            "end_of_followup": end.view("datetime64[ns]"),
+            "menses_followup": pd.array(patterns, dtype="string").take(pattern, allow_fill=True),
+            "menopause_date": menopause.view("datetime64[ns]"),
+        },
+        index=pd.Index(ids, name="participant_id"),
     )
-    return pd.concat([end, latest, menopause], axis=1)
 
 
 def _pregnancy_summary(pregnancy_frame: pd.DataFrame) -> pd.DataFrame:
