@@ -32,10 +32,10 @@ import pandas as pd
 from follicle.errors import Problem, WorkbookInvalid
 from follicle.workbook.deidentified import relabel
 from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
-from follicle.workbook.keys import isin
+from follicle.workbook.keys import Women, isin
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
-from follicle.workbook.rules import check_rules, warn_untreated
+from follicle.workbook.rules import _Remembering, _women, check_rules, warn_untreated
 from follicle.workbook.schema import (
     BOOLEAN_SPELLINGS,
     FORMULA_STARTS,
@@ -144,9 +144,12 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
 
     keys = _check_keys(frames, labels, found)
     _check_duplicate_rows(raw, found)
-    _check_references(frames, labels, places, keys, found, unread=unread)
-    check_rules(frames, labels, found, unread=unread)
-    warn_untreated(frames, labels, found, unread=unread)
+    # What the checks derive from several tables (each woman coded once, her first
+    # injection, …) is computed once for all of them.
+    shared = _Remembering(frames)
+    _check_references(frames, labels, places, keys, found, unread=unread, women=_women(shared))
+    check_rules(shared, labels, found, unread=unread)
+    warn_untreated(shared, labels, found, unread=unread)
 
     if raw.relabel is not None:
         # The reader's own problems are already in the file's terms; the validator's are not.
@@ -209,7 +212,7 @@ def _parse_column(
     found: ProblemSink,
     formulas: pd.Series | None = None,
 ) -> pd.Series:
-    text = raw if column.free_text else raw.str.strip()
+    text = raw if column.free_text else _stripped(raw)
     empty = text == ""
     name = column.name
     if column.required:
@@ -349,6 +352,39 @@ def _parse_column(
         warning=True,
     )
     return text.where(present).astype("string")
+
+
+def _stripped(raw: pd.Series) -> pd.Series:
+    """``raw`` without the white space at either end of each cell.
+
+    Almost no cell has any: the first and last byte of every cell are looked at in the
+    Arrow buffers (numpy, no Python string per cell), and only a column where one is a
+    space, a control character or part of a non-ASCII character (which may be Unicode
+    white space) is stripped.
+    """
+    import pyarrow as pa
+
+    array = _arrow_array(raw)
+    if array is None or not (
+        pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    ):
+        return raw.str.strip()
+    width = "int64" if pa.types.is_large_string(array.type) else "int32"
+    for chunk in array.chunks:
+        if len(chunk) == 0:
+            continue
+        offsets_buffer, data_buffer = chunk.buffers()[1:3]
+        offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ].astype(np.int64, copy=False)
+        if data_buffer is None or data_buffer.size == 0:
+            continue
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        ends = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+        if ((ends <= 0x20) | (ends >= 0x80)).any():
+            return raw.str.strip()
+    return raw
 
 
 def _matches(text: pd.Series, pattern: str) -> pd.Series:
@@ -652,7 +688,14 @@ def _check_references(
     found: ProblemSink,
     *,
     unread: frozenset[str],
+    women: Women | None = None,
 ) -> None:
+    """Report the IDs that name no row of the table they refer to.
+
+    ``women``, when given, codes the ``participant_id`` of every table and of the
+    participants whose IDs ``keys`` holds: the references to a woman are then looked up
+    by code, not hashed again table by table.
+    """
     # A reference into a table (or key column) that could not be read is not checked: its
     # own problem is already reported, and a cascade of "unknown" IDs would hide it.
     for table in (*TABLES, *(t for t in OPTIONAL_TABLES if t.name in frames)):
@@ -662,7 +705,11 @@ def _check_references(
             target_table = column.references.split(".")[0]
             target = TABLES_BY_NAME[target_table]
             values = frames[table.name][column.name]
-            known = isin(values, keys.get(target_table, pd.Series(dtype="string")))
+            if women is not None and column.references == "participants.participant_id":
+                # Every woman's rows coded once serve every table's reference to her.
+                known = women.per_row(table.name, women.having("participants"), values.index, False)
+            else:
+                known = isin(values, keys.get(target_table, pd.Series(dtype="string")))
             unknown = values.notna() & ~known
             found.add(
                 labels[table.name],
