@@ -122,11 +122,23 @@ class Women:
                 for c in encoded.chunks
             ]
         )
+        #: The IDs, in the order of their codes.
+        self.ids: pa.Array = (
+            encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], pa.large_string())
+        )
         #: How many different women the columns name.
-        self.count = len(encoded.chunks[-1].dictionary) if encoded.num_chunks else 0
+        self.count = len(self.ids)
         self.codes: dict[str, np.ndarray] = dict(
             zip(columns, np.split(codes, np.cumsum(lengths)[:-1]), strict=True)
         )
+
+    def ranks(self) -> np.ndarray:
+        """Each code's place among the IDs sorted as text (as pandas sorts them): sorting
+        rows by it sorts them by ID without comparing strings again."""
+        ranks = np.empty(self.count, dtype=np.int64)
+        order = pc.sort_indices(self.ids).to_numpy(zero_copy_only=False)
+        ranks[order] = np.arange(self.count, dtype=np.int64)
+        return ranks
 
     def having(self, table: str) -> np.ndarray:
         """Whether each woman has a row in ``table``."""
