@@ -22,6 +22,7 @@ first injection (the validator rejects them) are not counted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -115,16 +116,28 @@ def excluded(workbook: Workbook) -> pd.DataFrame:
     return out.sort_values("participant_id", ignore_index=True)
 
 
-def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """``values`` (uniquely indexed) looked up for each of ``keys``, keeping its dtype.
+def select_labels(
+    conditions: Sequence[np.ndarray | pd.Series],
+    labels: Sequence[str],
+    index: pd.Index,
+    default: str | None = None,
+) -> pd.Series:
+    """Text ``np.select``: each row's label of the first true condition, else ``default``
+    (``<NA>`` when ``None``), as a ``string`` Series.
 
-    The result has the index of ``keys``; a key that ``values`` lacks gives a missing value.
-    ``Series.map`` is not used: with an empty lookup table (a cohort with no treated woman)
-    it loses the dtype — dates come back as ``float64`` and comparing them fails.
+    The conditions choose a code and the labels are taken by code: ``np.select`` on the
+    labels themselves broadcasts each into a fixed-width text array as long as the cohort
+    (hundreds of megabytes at a million women), then into a million Python strings.
     """
-    found = values.reindex(pd.Index(keys.astype(object)))
-    found.index = keys.index
-    return found
+    masks = [np.asarray(c, dtype=bool) for c in conditions]
+    fallback = len(labels) if default is not None else -1
+    code = (
+        np.select(masks, list(range(len(labels))), fallback)
+        if masks
+        else np.full(len(index), fallback)
+    )
+    words = pd.array([*labels, *([default] if default is not None else [])], dtype="string")
+    return pd.Series(words.take(code, allow_fill=True), index=index)
 
 
 def _attach(

@@ -27,7 +27,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.frame import DAYS_PER_MONTH, NAT, date_ticks, extreme_by_woman
+from follicle.analysis.frame import (
+    DAYS_PER_MONTH,
+    NAT,
+    date_ticks,
+    extreme_by_woman,
+    select_labels,
+)
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
 from follicle.workbook.keys import Women
@@ -121,12 +127,11 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     # not a control: following her from consent would credit the arm with untreated time.
     # A control arm (control, declined, …) is followed from consent, as validation checks.
     waiting = (first.isna() & arm.notna() & ~is_control_arm(arm)).to_numpy()
-    excluded = np.select(
+    excluded_series = select_labels(
         [arm.isna().to_numpy(), waiting, t0.isna().to_numpy(), status < 0],
         [NO_ARM, NOT_YET_TREATED, NO_TIME_ZERO, NO_FOLLOWUP],
-        "",
+        p.index,
     )
-    excluded_series = pd.Series(excluded, index=p.index, dtype="string").replace("", pd.NA)
     menses = p["menses_baseline"].astype("string")
     frame = pd.DataFrame(
         {
