@@ -50,17 +50,20 @@ def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+def lookup(keys: pd.Series, values: pd.Series, at: np.ndarray | None = None) -> pd.Series:
     """``values`` (indexed by ID) for each of ``keys``, aligned with ``keys``.
 
     Missing where the key is missing or unknown; the dtype of ``values`` is kept (as
-    ``reindex`` keeps it: integers without a missing value's room become floats).
+    ``reindex`` keeps it: integers without a missing value's room become floats). ``at``:
+    ``positions(keys, values.index)`` when the caller has it already (several columns
+    looked up by the same keys hash them once).
     """
     if len(values) == 0:
         found = values.reindex(pd.Index(keys.astype(object)))
         found.index = keys.index
         return found
-    at = positions(keys, values.index)
+    if at is None:
+        at = positions(keys, values.index)
     found = values.iloc[np.maximum(at, 0)]
     found.index = keys.index
     return found.where(at >= 0)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.judgment_rules import JUDGMENT_CHECKS
-from follicle.workbook.keys import Women, isin, lookup
+from follicle.workbook.keys import Women, isin, lookup, positions
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.schema import (
     AGE_AT_FIRST_INJECTION,
@@ -472,8 +472,12 @@ def _lookup_pregnancies(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     preg = frames["pregnancies"].dropna(subset=["pregnancy_id"]).drop_duplicates("pregnancy_id")
     preg = preg.set_index("pregnancy_id")
     inf = frames["infants"]
+    at = positions(inf["pregnancy_id"], preg.index)  # hashed once for the three columns
     return pd.DataFrame(
-        {c: _lookup(inf["pregnancy_id"], preg[c]) for c in ("outcome", "outcome_date", "fetuses")},
+        {
+            c: lookup(inf["pregnancy_id"], preg[c], at)
+            for c in ("outcome", "outcome_date", "fetuses")
+        },
         index=inf.index,
     )
 
@@ -545,9 +549,17 @@ def _birth_not_at_outcome(frames: Frames, labels: Labels, found: ProblemSink) ->
 
 @_rule("same_day_injection")
 def _same_day_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    inj = frames["injections"].dropna(subset=["participant_id", "injection_date"])
+    inj = frames["injections"]
     keys = ["participant_id", "injection_date"]
-    involved = inj[inj.duplicated(keys, keep=False)]
+    # Her code and the date's integer stand for (participant_id, injection_date): integers
+    # are hashed in a fraction of the time of a million text IDs.
+    woman = _women(frames, "injections").codes["injections"]
+    date = inj["injection_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    known = np.flatnonzero((woman >= 0) & (date != np.iinfo(np.int64).min))
+    pairs = pd.DataFrame({"woman": woman[known], "date": date[known]})
+    repeated = np.zeros(len(inj), dtype=bool)
+    repeated[known[pairs.duplicated(keep=False).to_numpy()]] = True
+    involved = inj[repeated]
     if involved.empty:
         return
     first_row = (
