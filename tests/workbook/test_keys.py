@@ -129,3 +129,14 @@ def test_women_extremes_are_unknown_when_one_of_her_dates_is() -> None:
     assert np.isnat(got[women.codes["t"][2]])
     assert pd.isna(expected["B"])
     assert women.extreme("t", dates, "max")[women.codes["t"][0]] == np.datetime64("2020-03-01")
+
+
+def test_women_ranks_sort_as_the_text_ids() -> None:
+    from follicle.workbook.keys import Women
+
+    ids = pd.Series(["b", "a", "é", "B", None, "a"], dtype="string")
+    women = Women({"t": ids})
+    codes = women.codes["t"]
+    named = codes >= 0
+    by_rank = ids[named].iloc[np.argsort(women.ranks()[codes[named]], kind="stable")]
+    assert by_rank.tolist() == ids[named].sort_values(kind="stable").tolist()
