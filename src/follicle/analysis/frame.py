@@ -30,7 +30,7 @@ import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
-from follicle.workbook.keys import Women, isin
+from follicle.workbook.keys import Women
 from follicle.workbook.schema import PARTICIPANTS, PREGNANCIES
 
 #: Days in a year of the analysis (Julian year): years = days / 365.25.
@@ -111,7 +111,14 @@ def excluded(workbook: Workbook) -> pd.DataFrame:
         ``participant_id`` (no rows when every woman was treated).
     """
     p = workbook["participants"]
-    untreated = ~isin(p["participant_id"], treated_ids(workbook))
+    # Coded, not sorted: the treated women's IDs are only needed as a set.
+    women = Women(
+        {
+            "participants": p["participant_id"],
+            "injections": workbook["injections"]["participant_id"],
+        }
+    )
+    untreated = ~women.per_row("participants", women.having("injections"), p.index, False)
     out = p.loc[untreated, ["participant_id", "site", "consent_date"]]
     return out.sort_values("participant_id", ignore_index=True)
 

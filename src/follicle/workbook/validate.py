@@ -658,7 +658,7 @@ def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
             continue
         # Rows equal in every cell are equal in the first two: those few are compared
         # whole, so that millions of rows are hashed on two columns, not on all of them.
-        frame = frame[frame.duplicated(list(frame.columns[:2]), keep=False)]
+        frame = frame[_repeated([frame[c] for c in frame.columns[:2]])]
         if frame.empty or not frame.duplicated(keep=False).any():
             continue
         involved = frame[frame.duplicated(keep=False)]
@@ -678,6 +678,21 @@ def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
             + first_row.astype(str)
             + " exactly (every cell is the same), so it would count twice: delete one",
         )
+
+
+def _repeated(columns: list[pd.Series]) -> np.ndarray:
+    """Whether each row's cells in ``columns`` are those of another row
+    (``DataFrame.duplicated(keep=False)``).
+
+    Each column is dictionary-encoded by Arrow (the same coding as the women's IDs,
+    :class:`~follicle.workbook.keys.Women`) and the codes are combined into one integer
+    per row: pandas would factorize millions of text cells per column itself, slower.
+    """
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        coded = Women({"column": column})
+        key = key * (coded.count + 1) + (coded.codes["column"] + 1)  # -1 (empty) is 0
+    return pd.Series(key).duplicated(keep=False).to_numpy()
 
 
 def _check_references(
