@@ -208,3 +208,19 @@ def test_the_generated_cohort_frames_are_consistent(generated: Cohort) -> None:
     assert unrecorded.any()
     assert (p.loc[unrecorded, "infants"] == p.loc[unrecorded, "fetuses"]).all()
     assert (p.loc[~p["live_birth"], "infants"] == 0).all()
+
+
+def test_select_labels_is_text_np_select() -> None:
+    from follicle.analysis.frame import select_labels
+
+    a = np.array([True, False, False, True])
+    b = pd.Series([True, True, False, False])
+    index = pd.Index([3, 4, 5, 6])
+    got = select_labels([a, b], ["first", "second"], index)
+    expected = pd.Series(
+        np.select([a, b.to_numpy()], ["first", "second"], ""), index=index, dtype="string"
+    ).replace("", pd.NA)
+    pd.testing.assert_series_equal(got, expected)
+    with_default = select_labels([a, b], ["first", "second"], index, "other")
+    assert with_default.tolist() == ["first", "second", "other", "first"]
+    assert str(with_default.dtype) == "string"

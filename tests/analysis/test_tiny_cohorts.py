@@ -17,11 +17,11 @@ from matplotlib.figure import Figure
 
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.figures import NO_DATA
-from follicle.analysis.frame import lookup
 from follicle.analysis.result import FRAME_ATTRS
 from follicle.report.build import build_report
 from follicle.report.tables import from_result
 from follicle.workbook.frames import Workbook
+from follicle.workbook.keys import lookup
 
 TABLE_METHODS = (
     "table1",

@@ -89,3 +89,54 @@ def test_a_row_whose_parent_is_unknown_has_no_woman_and_a_repeated_key_counts_on
     assert owners["infants"].tolist() == ["W1", pd.NA, pd.NA]
     assert owners["infant_conditions"].tolist() == [pd.NA, "W1"]
     assert owners["contacts"].empty
+
+
+def test_women_code_each_id_once_across_tables() -> None:
+    from follicle.workbook.keys import Women
+
+    p = pd.Series(["P1", "P2", None, "P1"], dtype="string", index=[2, 3, 4, 5])
+    c = pd.Series(["P2", "P9", "P2"], dtype="string").iloc[1:]  # a slice: offset Arrow data
+    women = Women({"p": p, "c": c, "none": pd.Series([], dtype="string")})
+    assert women.count == 3
+    codes = {n: women.codes[n].tolist() for n in ("p", "c", "none")}
+    assert codes["p"][2] == -1
+    assert codes["p"][0] == codes["p"][3]
+    assert codes["c"][1] == codes["p"][1]
+    assert codes["none"] == []
+    # Her first row's value; a woman who is not in the table gets the fill.
+    birth = pd.Series(pd.to_datetime(["2000-01-01", "2001-01-01", "2002-01-01", "1999-01-01"]))
+    first = women.first("p", birth, np.datetime64("NaT", "ns"))
+    got = women.per_row("c", first, c.index, np.datetime64("NaT", "ns"))
+    expected = lookup(c, pd.Series(birth.to_numpy(), index=p.to_numpy()).iloc[[0, 1]])
+    pd.testing.assert_series_equal(got, expected, check_names=False)
+    assert women.per_row("p", women.having("c"), p.index, False).tolist() == [
+        False,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_women_extremes_are_unknown_when_one_of_her_dates_is() -> None:
+    from follicle.workbook.keys import Women
+
+    who = pd.Series(["A", "A", "B", "B", None], dtype="string")
+    dates = pd.Series(pd.to_datetime(["2020-03-01", "2020-01-01", "2020-02-01", None, None]))
+    women = Women({"t": who})
+    expected = dates.groupby(who).agg("min").where(dates.groupby(who).count() == 2)
+    got = women.extreme("t", dates, "min")
+    assert got[women.codes["t"][0]] == expected["A"]
+    assert np.isnat(got[women.codes["t"][2]])
+    assert pd.isna(expected["B"])
+    assert women.extreme("t", dates, "max")[women.codes["t"][0]] == np.datetime64("2020-03-01")
+
+
+def test_women_ranks_sort_as_the_text_ids() -> None:
+    from follicle.workbook.keys import Women
+
+    ids = pd.Series(["b", "a", "é", "B", None, "a"], dtype="string")
+    women = Women({"t": ids})
+    codes = women.codes["t"]
+    named = codes >= 0
+    by_rank = ids[named].iloc[np.argsort(women.ranks()[codes[named]], kind="stable")]
+    assert by_rank.tolist() == ids[named].sort_values(kind="stable").tolist()

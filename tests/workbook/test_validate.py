@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from editing import SMALL, append_row, copy_workbook, drop_column, set_cell
@@ -186,3 +187,24 @@ def test_a_real_date_beyond_what_a_timestamp_holds_is_a_problem_not_a_crash(
     assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
         ("contacts.csv", 2, "contact_date", value, rule)
     ]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["a", "b", None, ""],
+        [" a", "b"],
+        ["a ", "b"],
+        ["a\t", "b"],
+        ["\u00a0a", "b"],  # Unicode white space
+        ["é", "b"],
+        ["a b", "c"],
+    ],
+)
+def test_cells_are_stripped_as_pandas_strips_them(cells: list[str | None]) -> None:
+    from follicle.workbook.validate import _stripped
+
+    raw = pd.Series(cells, dtype="string[pyarrow]").iloc[:]
+    pd.testing.assert_series_equal(_stripped(raw), raw.str.strip())
+    sliced = pd.Series(["  x  ", *cells], dtype="string[pyarrow]").iloc[1:]
+    pd.testing.assert_series_equal(_stripped(sliced), sliced.str.strip())

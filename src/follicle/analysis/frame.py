@@ -22,6 +22,7 @@ first injection (the validator rejects them) are not counted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -29,7 +30,7 @@ import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
-from follicle.workbook.keys import isin
+from follicle.workbook.keys import Women
 from follicle.workbook.schema import PARTICIPANTS, PREGNANCIES
 
 #: Days in a year of the analysis (Julian year): years = days / 365.25.
@@ -110,21 +111,40 @@ def excluded(workbook: Workbook) -> pd.DataFrame:
         ``participant_id`` (no rows when every woman was treated).
     """
     p = workbook["participants"]
-    untreated = ~isin(p["participant_id"], treated_ids(workbook))
+    # Coded, not sorted: the treated women's IDs are only needed as a set.
+    women = Women(
+        {
+            "participants": p["participant_id"],
+            "injections": workbook["injections"]["participant_id"],
+        }
+    )
+    untreated = ~women.per_row("participants", women.having("injections"), p.index, False)
     out = p.loc[untreated, ["participant_id", "site", "consent_date"]]
     return out.sort_values("participant_id", ignore_index=True)
 
 
-def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """``values`` (uniquely indexed) looked up for each of ``keys``, keeping its dtype.
+def select_labels(
+    conditions: Sequence[np.ndarray | pd.Series],
+    labels: Sequence[str],
+    index: pd.Index,
+    default: str | None = None,
+) -> pd.Series:
+    """Text ``np.select``: each row's label of the first true condition, else ``default``
+    (``<NA>`` when ``None``), as a ``string`` Series.
 
-    The result has the index of ``keys``; a key that ``values`` lacks gives a missing value.
-    ``Series.map`` is not used: with an empty lookup table (a cohort with no treated woman)
-    it loses the dtype — dates come back as ``float64`` and comparing them fails.
+    The conditions choose a code and the labels are taken by code: ``np.select`` on the
+    labels themselves broadcasts each into a fixed-width text array as long as the cohort
+    (hundreds of megabytes at a million women), then into a million Python strings.
     """
-    found = values.reindex(pd.Index(keys.astype(object)))
-    found.index = keys.index
-    return found
+    masks = [np.asarray(c, dtype=bool) for c in conditions]
+    fallback = len(labels) if default is not None else -1
+    code = (
+        np.select(masks, list(range(len(labels))), fallback)
+        if masks
+        else np.full(len(index), fallback)
+    )
+    words = pd.array([*labels, *([default] if default is not None else [])], dtype="string")
+    return pd.Series(words.take(code, allow_fill=True), index=index)
 
 
 def _attach(
@@ -140,63 +160,51 @@ def _attach(
     return frame.merge(right, on=key, how=how)
 
 
-def _injection_summary(workbook: Workbook) -> pd.DataFrame:
-    inj = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
-    return inj.groupby("participant_id").agg(
-        first_injection=("injection_date", "min"),
-        last_injection=("injection_date", "max"),
-        injections=("injection_date", "size"),
-    )
+NAT = np.iinfo(np.int64).min  # NaT's integer
+_LATEST = np.iinfo(np.int64).max
 
 
-def _contact_summary(workbook: Workbook) -> pd.DataFrame:
-    """End of follow-up, latest recorded menses and menopause date per woman."""
-    contacts = workbook["contacts"].dropna(subset=["participant_id", "contact_date"])
-    # Latest last: a stable sort by date alone keeps ties in file order within each woman,
-    # as a sort by (woman, date) would, without sorting a million text IDs.
-    contacts = contacts.sort_values("contact_date", kind="stable")
-    end = contacts.groupby("participant_id")["contact_date"].max().rename("end_of_followup")
-    recorded = contacts.dropna(subset=["menses"])
-    latest = recorded.groupby("participant_id")["menses"].last().rename("menses_followup")
-    menopause = (
-        contacts.loc[contacts["menses"].eq("menopause").fillna(False)]
-        .groupby("participant_id")["contact_date"]
-        .min()
-        .rename("menopause_date")
-    )
-    return pd.concat([end, latest, menopause], axis=1)
+def date_ticks(dates: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds (``NaT`` is the smallest integer)."""
+    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
 
 
-def _pregnancy_summary(pregnancy_frame: pd.DataFrame) -> pd.DataFrame:
-    flags = pd.DataFrame(
-        {
-            "participant_id": pregnancy_frame["participant_id"],
-            "pregnant_spontaneous": pregnancy_frame["mode"].eq("spontaneous"),
-            "pregnant_ivf": pregnancy_frame["mode"].eq("ivf"),
-            "conception_date": pregnancy_frame["conception_date"],
-        }
-    )
-    grouped = flags.groupby("participant_id")
-    out = grouped[["pregnant_spontaneous", "pregnant_ivf"]].any()
-    out["n_pregnancies"] = grouped.size()
-    out["first_conception"] = grouped["conception_date"].min()
-    return out
+def extreme_by_woman(woman: np.ndarray, ticks: np.ndarray, count: int, how: str) -> np.ndarray:
+    """Each woman's earliest or latest of ``ticks`` (rows of ``woman``, -1 for none),
+    ignoring missing dates; ``NaT`` where she has none (a group-by's ``min``/``max``)."""
+    rows = (woman >= 0) & (ticks != NAT)
+    if how == "min":
+        out = np.full(count, _LATEST)
+        np.minimum.at(out, woman[rows], ticks[rows])
+        out[out == _LATEST] = NAT
+    else:
+        out = np.full(count, NAT)
+        np.maximum.at(out, woman[rows], ticks[rows])
+    return out.view("datetime64[ns]")
 
 
-def _ivf_summary(workbook: Workbook, first: pd.Series, pregnancy_frame: pd.DataFrame) -> pd.Series:
-    """IVF cycles started on or after the first injection, per woman."""
-    cycles = workbook["ivf_cycles"].dropna(subset=["participant_id", "start_date"])
-    cycles = _attach(cycles, first.rename("first_injection"), how="inner")
-    after = cycles.loc[cycles["start_date"] >= cycles["first_injection"]]
-    counts = after.groupby("participant_id").size().rename("ivf_cycles")
-    # A pregnancy conceived by IVF is itself evidence of an IVF cycle, even if the cycle row
-    # is missing: such a woman counts as IVF-treated (never 0 cycles when IVF-pregnant).
-    ivf_pregnant = pregnancy_frame.loc[pregnancy_frame["mode"].eq("ivf"), "participant_id"]
-    ids = counts.index.union(pd.Index(ivf_pregnant.unique(), name="participant_id"))
-    counts = counts.reindex(ids, fill_value=0)
-    return counts.mask(
-        counts.eq(0) & isin(counts.index.to_series(index=counts.index), ivf_pregnant), 1
-    )
+def _count(woman: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:
+    """How many of ``rows`` (a mask) each woman has."""
+    return np.bincount(woman[rows & (woman >= 0)], minlength=count)
+
+
+def _latest_menses(women: Women, contacts: pd.DataFrame) -> pd.Series:
+    """The pattern of each woman's latest contact that records one (``<NA>`` if none).
+
+    A tie on that date goes to the later row, as a stable sort by date then the last
+    would: among her recorded rows, those on their latest date, then the last of them.
+    """
+    woman = women.codes["contacts"]
+    days = date_ticks(contacts["contact_date"])
+    menses, patterns = pd.factorize(contacts["menses"])
+    recorded = np.flatnonzero((menses >= 0) & (woman >= 0) & (days != NAT))
+    latest_day = np.full(women.count, NAT)
+    np.maximum.at(latest_day, woman[recorded], days[recorded])
+    on_latest = recorded[days[recorded] == latest_day[woman[recorded]]]
+    latest_row = np.full(women.count, -1)
+    np.maximum.at(latest_row, woman[on_latest], on_latest)
+    pattern = np.append(menses, -1)[latest_row]  # -1 (no row) picks the -1 appended
+    return pd.Series(pd.array(patterns, dtype="string").take(pattern, allow_fill=True))
 
 
 def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -246,21 +254,79 @@ def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd
             conceived by IVF, which implies one even when the cycle row is missing.
     """
     p = workbook["participants"]
-    base = p.loc[
-        isin(p["participant_id"], treated_ids(workbook)),
-        ["participant_id", "site", "arm", "birth_date", "menses_baseline"],
-    ]
-    base = with_defaults(PARTICIPANTS, base)
-    inj = _injection_summary(workbook)
     preg = pregnancies(workbook) if pregnancy_frame is None else pregnancy_frame
-    frame = base
-    for per_woman in (
-        inj,
-        _contact_summary(workbook),
-        _pregnancy_summary(preg),
-        _ivf_summary(workbook, inj["first_injection"], preg).rename("ivf_cycles"),
-    ):
-        frame = _attach(frame, per_woman)
+    inj, contacts = workbook["injections"], workbook["contacts"]
+    cycles = workbook["ivf_cycles"]
+    # A million women: each table's IDs are hashed once, together, and every per-woman
+    # value is a numpy reduction over the codes, looked up by code (no group-by or merge
+    # on text IDs, each of which would hash them again).
+    women = Women(
+        {
+            "participants": p["participant_id"],
+            "injections": inj["participant_id"],
+            "contacts": contacts["participant_id"],
+            "pregnancies": preg["participant_id"],
+            "ivf_cycles": cycles["participant_id"],
+        }
+    )
+    treated = women.per_row("participants", women.having("injections"), p.index, False)
+    base = p.loc[treated, ["participant_id", "site", "arm", "birth_date", "menses_baseline"]]
+    frame = with_defaults(PARTICIPANTS, base).reset_index(drop=True)
+    at = women.codes["participants"][treated.to_numpy()]
+
+    def of(per_woman: np.ndarray | pd.Series, fill: object = None) -> object:
+        """``per_woman`` for each row of ``frame``."""
+        if isinstance(per_woman, pd.Series):
+            return per_woman.take(at).reset_index(drop=True)
+        return np.append(per_woman, np.array([fill], dtype=per_woman.dtype))[at]
+
+    n = women.count
+    codes = women.codes
+    dated = inj["injection_date"].notna().to_numpy()
+    injections = _count(codes["injections"], dated, n)
+    frame["injections"] = pd.array(of(injections, 0), dtype="Int64")
+    frame.loc[frame["injections"] == 0, "injections"] = pd.NA
+    injection_ticks = date_ticks(inj["injection_date"])
+    first = extreme_by_woman(codes["injections"], injection_ticks, n, "min")
+    frame["first_injection"] = of(first, np.datetime64("NaT", "ns"))
+    frame["last_injection"] = of(
+        extreme_by_woman(codes["injections"], injection_ticks, n, "max"), np.datetime64("NaT", "ns")
+    )
+    contact_ticks = date_ticks(contacts["contact_date"])
+    frame["end_of_followup"] = of(
+        extreme_by_woman(codes["contacts"], contact_ticks, n, "max"), np.datetime64("NaT", "ns")
+    )
+    frame["menses_followup"] = of(_latest_menses(women, contacts))
+    at_menopause = np.where(
+        contacts["menses"].eq("menopause").fillna(False).to_numpy(dtype=bool), contact_ticks, NAT
+    )
+    frame["menopause_date"] = of(
+        extreme_by_woman(codes["contacts"], at_menopause, n, "min"), np.datetime64("NaT", "ns")
+    )
+    every = np.ones(len(preg), dtype=bool)
+    modes = {
+        m: preg["mode"].eq(m).fillna(False).to_numpy(dtype=bool) for m in ("spontaneous", "ivf")
+    }
+    frame["pregnant_spontaneous"] = of(
+        _count(codes["pregnancies"], modes["spontaneous"], n) > 0, False
+    )
+    frame["pregnant_ivf"] = of(_count(codes["pregnancies"], modes["ivf"], n) > 0, False)
+    frame["n_pregnancies"] = of(_count(codes["pregnancies"], every, n), 0)
+    frame["first_conception"] = of(
+        extreme_by_woman(codes["pregnancies"], date_ticks(preg["conception_date"]), n, "min"),
+        np.datetime64("NaT", "ns"),
+    )
+    # IVF cycles started on or after her first injection; a pregnancy conceived by IVF is
+    # itself evidence of a cycle, even if the cycle row is missing: such a woman counts as
+    # IVF-treated (never 0 cycles when IVF-pregnant).
+    cycle_woman = codes["ivf_cycles"]
+    start = date_ticks(cycles["start_date"])
+    first_ticks = np.append(first.view(np.int64), NAT)[cycle_woman]
+    after = (start != NAT) & (first_ticks != NAT) & (start >= first_ticks)
+    ivf_cycles = _count(cycle_woman, after, n)
+    ivf_pregnant = _count(codes["pregnancies"], modes["ivf"], n) > 0
+    ivf_cycles[(ivf_cycles == 0) & ivf_pregnant] = 1
+    frame["ivf_cycles"] = of(ivf_cycles, 0)
     frame["age"] = completed_years(frame["birth_date"], frame["first_injection"])
     frame["age_followup"] = completed_years(frame["birth_date"], frame["end_of_followup"])
     frame["age_group"] = pd.Series(
@@ -274,9 +340,9 @@ def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd
     frame["followup_years"] = (days / DAYS_PER_YEAR).astype("Float64")
     frame["injections"] = frame["injections"].astype("Int64")
     for column in ("n_pregnancies", "ivf_cycles"):
-        frame[column] = frame[column].fillna(0).astype("Int64")
+        frame[column] = frame[column].astype("Int64")
     for column in ("pregnant_spontaneous", "pregnant_ivf"):
-        frame[column] = frame[column].astype("boolean").fillna(False)
+        frame[column] = frame[column].astype("boolean")
     frame["pregnant"] = (frame["n_pregnancies"] > 0).astype("boolean")
     frame["both"] = frame["pregnant_spontaneous"] & frame["pregnant_ivf"]
     frame["ivf_treated"] = (frame["ivf_cycles"] > 0).astype("boolean")
@@ -299,6 +365,15 @@ def _bin_months(months: pd.Series, binning: MonthBinning) -> pd.Series:
     else:
         raise ValueError(f"month binning must be round, floor or ceiling, not {binning!r}")
     return pd.Series(whole, index=months.index, dtype="Float64").astype("Int64")
+
+
+def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """For each row of ``sorted_keys`` (equal keys adjacent), the position of its group's
+    first row."""
+    positions = np.arange(len(sorted_keys))
+    new = np.ones(len(sorted_keys), dtype=bool)
+    new[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    return np.maximum.accumulate(np.where(new, positions, 0)) if len(positions) else positions
 
 
 def _infant_counts(workbook: Workbook) -> pd.Series:
@@ -351,24 +426,35 @@ def pregnancies(workbook: Workbook, *, month_binning: MonthBinning = "round") ->
     preg = with_defaults(PREGNANCIES, workbook["pregnancies"])
     preg = preg.dropna(subset=["participant_id", "conception_date"])
     inj = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
-    inj = inj.loc[:, ["participant_id", "injection_date"]].sort_values(
-        ["participant_id", "injection_date"], kind="stable"
-    )
-    inj["injection_number"] = inj.groupby("participant_id").cumcount() + 1
-    first = inj.groupby("participant_id")["injection_date"].min().rename("first_injection")
-
-    timed = pd.merge_asof(
-        preg.sort_values("conception_date", kind="stable"),
-        inj.sort_values("injection_date", kind="stable"),
-        left_on="conception_date",
-        right_on="injection_date",
-        by="participant_id",
-        direction="backward",
-        allow_exact_matches=True,
-    )
-    timed = timed.dropna(subset=["injection_date"])
-    timed = _attach(timed, first)
-    timed = timed.sort_values(["participant_id", "conception_date"], kind="stable")
+    # The IDs are hashed once and sorted once (as codes); each pregnancy's injection is
+    # then found by one binary search over the injections sorted by (woman, date) — what
+    # ``merge_asof(by=woman, direction="backward")`` does, without hashing and sorting
+    # millions of text IDs in each step.
+    women = Women({"injections": inj["participant_id"], "pregnancies": preg["participant_id"]})
+    rank = women.ranks()
+    inj_woman = rank[women.codes["injections"]]
+    preg_woman = rank[women.codes["pregnancies"]]
+    inj_ticks, preg_ticks = date_ticks(inj["injection_date"]), date_ticks(preg["conception_date"])
+    # Woman and date in one sortable integer: the woman's rank, then the date's rank.
+    _, day = np.unique(np.concatenate([inj_ticks, preg_ticks]), return_inverse=True)
+    inj_key = (inj_woman << 32) | day[: len(inj)]
+    preg_key = (preg_woman << 32) | day[len(inj) :]
+    by_woman = np.argsort(inj_key, kind="stable")  # a tie stays in file order
+    sorted_woman = inj_woman[by_woman]
+    start = _group_starts(sorted_woman)
+    # The most recent injection on or before conception (of a tie, the last row).
+    hit = np.searchsorted(inj_key[by_woman], preg_key, side="right") - 1
+    found = hit >= 0
+    found[found] = sorted_woman[hit[found]] == preg_woman[found]
+    # Sorted by woman and conception date, a tie in file order.
+    kept = np.flatnonzero(found)
+    kept = kept[np.lexsort((preg_ticks[kept], preg_woman[kept]))]
+    at = hit[kept]
+    timed = preg.iloc[kept].reset_index(drop=True)
+    timed["injection_date"] = inj_ticks[by_woman][at].view("datetime64[ns]")
+    timed["injection_number"] = at - start[at] + 1
+    timed["first_injection"] = inj_ticks[by_woman][start[at]].view("datetime64[ns]")
+    number = np.arange(len(kept)) - _group_starts(preg_woman[kept]) + 1
 
     days = (timed["conception_date"] - timed["injection_date"]).dt.days
     timed["days_since_injection"] = days.astype("Int64")
@@ -376,7 +462,7 @@ def pregnancies(workbook: Workbook, *, month_binning: MonthBinning = "round") ->
     timed["month"] = _bin_months(timed["months_since_injection"], month_binning)
     since_first = (timed["conception_date"] - timed["first_injection"]).dt.days
     timed["months_since_first_injection"] = (since_first / DAYS_PER_MONTH).astype("Float64")
-    timed["pregnancy_number"] = (timed.groupby("participant_id").cumcount() + 1).astype("Int64")
+    timed["pregnancy_number"] = pd.array(number, dtype="Int64")
     timed["injection_number"] = timed["injection_number"].astype("Int64")
 
     timed = _attach(timed, _infant_counts(workbook), key="pregnancy_id")

@@ -14,7 +14,7 @@ import pandas as pd
 
 from follicle.analysis.contingency import TestResult, chisq_test
 from follicle.analysis.descriptive import is_integer_valued, summarize
-from follicle.analysis.frame import AGE_GROUPS
+from follicle.analysis.frame import AGE_GROUPS, select_labels
 from follicle.analysis.proportions import Proportion, proportion, proportions_by
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 from follicle.workbook.schema import MENSES_BASELINE
@@ -83,8 +83,10 @@ def grouping(women: pd.DataFrame, by: str) -> pd.Series:
         raise ValueError(f"by must be one of {sorted(FACTORS)} or None, not {by!r}")
     if by == "injections":
         k = women["injections"].astype("Int64")
-        labels = np.select([k.eq(1).fillna(False), k.eq(2).fillna(False)], ["1", "2"], "3_plus")
-        return pd.Series(labels, index=women.index, dtype="string").mask(k.isna())
+        labels = select_labels(
+            [k.eq(1).fillna(False), k.eq(2).fillna(False)], ["1", "2"], women.index, "3_plus"
+        )
+        return labels.mask(k.isna())
     return women[by].astype("string")
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from follicle.analysis.frame import lookup
 from follicle.analysis.proportions import Proportion, percent
 from follicle.analysis.result import Number, Result
-from follicle.workbook.keys import isin
+from follicle.workbook.keys import isin, lookup
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 
 #: Days after birth within which an infant's death is a "death in the first year".

@@ -35,7 +35,7 @@ import pandas as pd
 
 from follicle.analysis.contingency import chisq_test
 from follicle.analysis.fisher import fisher_exact_2x2, fisher_exact_rxc
-from follicle.analysis.frame import AGE_GROUPS
+from follicle.analysis.frame import AGE_GROUPS, select_labels
 from follicle.analysis.por_classification import BOLOGNA_ITEMS, POSEIDON_ITEMS
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 from follicle.analysis.smd import mean_pairwise, smd_categorical, smd_continuous
@@ -126,8 +126,10 @@ def categories(frame: pd.DataFrame, name: str) -> pd.Series:
     column = frame[name]
     if name == "injections":
         k = column.astype("Int64")
-        labels = np.select([k.eq(1).fillna(False), k.eq(2).fillna(False)], ["1", "2"], "3_plus")
-        return pd.Series(labels, index=frame.index, dtype="string").where(k.notna())
+        labels = select_labels(
+            [k.eq(1).fillna(False), k.eq(2).fillna(False)], ["1", "2"], frame.index, "3_plus"
+        )
+        return labels.where(k.notna())
     if pd.api.types.is_bool_dtype(column):
         flags = column.astype("boolean")
         return flags.map({True: "yes", False: "no"}).astype("string")

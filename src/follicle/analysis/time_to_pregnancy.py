@@ -38,7 +38,7 @@ from follicle.analysis.competing_risks import (
     gray_test,
     loglog_interval,
 )
-from follicle.analysis.frame import AGE_GROUPS, DAYS_PER_MONTH
+from follicle.analysis.frame import AGE_GROUPS, DAYS_PER_MONTH, select_labels
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 from follicle.analysis.survival import at_risk, kaplan_meier, log_rank, r_quantile, survival_at
 
@@ -98,11 +98,9 @@ def first_pregnancy_times(women: pd.DataFrame) -> pd.DataFrame:
     )
     when = conception.where(pregnant_first, menopause.where(menopause.notna(), end))
     days = (when - first).dt.days.astype("Float64")
-    excluded = pd.Series(
-        np.select([status < 0, (days < 0).fillna(False)], [NO_FOLLOWUP, BEFORE_INJECTION], ""),
-        index=women.index,
-        dtype="string",
-    ).replace("", pd.NA)
+    excluded = select_labels(
+        [status < 0, (days < 0).fillna(False)], [NO_FOLLOWUP, BEFORE_INJECTION], women.index
+    )
     return pd.DataFrame(
         {
             "participant_id": women["participant_id"],

@@ -50,17 +50,20 @@ def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+def lookup(keys: pd.Series, values: pd.Series, at: np.ndarray | None = None) -> pd.Series:
     """``values`` (indexed by ID) for each of ``keys``, aligned with ``keys``.
 
     Missing where the key is missing or unknown; the dtype of ``values`` is kept (as
-    ``reindex`` keeps it: integers without a missing value's room become floats).
+    ``reindex`` keeps it: integers without a missing value's room become floats). ``at``:
+    ``positions(keys, values.index)`` when the caller has it already (several columns
+    looked up by the same keys hash them once).
     """
     if len(values) == 0:
         found = values.reindex(pd.Index(keys.astype(object)))
         found.index = keys.index
         return found
-    at = positions(keys, values.index)
+    if at is None:
+        at = positions(keys, values.index)
     found = values.iloc[np.maximum(at, 0)]
     found.index = keys.index
     return found.where(at >= 0)
@@ -88,3 +91,100 @@ def row_owners(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
         theirs = pd.Series(owners[parent].to_numpy(), index=frames[parent][parent_key].to_numpy())
         owners[table.name] = lookup(frame[column], theirs).astype("string")
     return owners
+
+
+class Women:
+    """The women that several tables name, each as an integer code, for per-woman lookups.
+
+    ``columns`` maps a table's name to its ``participant_id`` column. All of them are
+    hashed together once (pyarrow's ``dictionary_encode`` over the columns chunked
+    together: one dictionary, so one code per ID across tables); every lookup after that
+    is numpy indexing. At a million women each :func:`isin` or :func:`lookup` hashes
+    millions of IDs again (about 0.2 s each, and validation needs dozens).
+
+    A row whose ID is missing has the code -1. Per-woman values are numpy arrays of
+    :attr:`count` entries, one per code.
+    """
+
+    def __init__(self, columns: Mapping[str, pd.Series]) -> None:
+        chunks: list[pa.Array] = []
+        lengths: list[int] = []
+        for values in columns.values():
+            array = pa.array(values.array, from_pandas=True)
+            if not pa.types.is_large_string(array.type):
+                array = array.cast(pa.large_string())
+            chunks.extend(array.chunks if isinstance(array, pa.ChunkedArray) else [array])
+            lengths.append(len(values))
+        encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=pa.large_string()))
+        # The encoded chunks need not be the chunks given (empty ones may be left out): the
+        # codes are split by each column's length.
+        codes = np.concatenate(
+            [np.zeros(0, dtype=np.int64)]
+            + [
+                np.asarray(c.indices.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+                for c in encoded.chunks
+            ]
+        )
+        #: The IDs, in the order of their codes.
+        self.ids: pa.Array = (
+            encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], pa.large_string())
+        )
+        #: How many different women the columns name.
+        self.count = len(self.ids)
+        self.codes: dict[str, np.ndarray] = dict(
+            zip(columns, np.split(codes, np.cumsum(lengths)[:-1]), strict=True)
+        )
+
+    def ranks(self) -> np.ndarray:
+        """Each code's place among the IDs sorted as text (as pandas sorts them): sorting
+        rows by it sorts them by ID without comparing strings again."""
+        ranks = np.empty(self.count, dtype=np.int64)
+        order = pc.sort_indices(self.ids).to_numpy(zero_copy_only=False)
+        ranks[order] = np.arange(self.count, dtype=np.int64)
+        return ranks
+
+    def having(self, table: str) -> np.ndarray:
+        """Whether each woman has a row in ``table``."""
+        codes = self.codes[table]
+        found = np.zeros(self.count, dtype=bool)
+        found[codes[codes >= 0]] = True
+        return found
+
+    def first(self, table: str, values: pd.Series, fill: object) -> np.ndarray:
+        """Each woman's value of ``values`` (a column of ``table``) in her first row there;
+        ``fill`` for a woman without one."""
+        codes = self.codes[table]
+        named = np.flatnonzero(codes >= 0)
+        women, first = np.unique(codes[named], return_index=True)
+        data = values.to_numpy()
+        out = np.full(self.count, fill, dtype=data.dtype)
+        out[women] = data[named[first]]
+        return out
+
+    def extreme(self, table: str, dates: pd.Series, how: str) -> np.ndarray:
+        """Each woman's earliest (``how="min"``) or latest (``"max"``) of ``dates`` (a
+        column of ``table``), as ``datetime64[ns]``: ``NaT`` if she has no row there or
+        any of her dates is missing (the missing one could be the extreme)."""
+        codes = self.codes[table]
+        ticks = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+        nat = np.iinfo(np.int64).min  # NaT's integer
+        named = codes >= 0
+        known = named & (ticks != nat)
+        if how == "min":
+            out = np.full(self.count, np.iinfo(np.int64).max)
+            np.minimum.at(out, codes[known], ticks[known])
+        else:
+            out = np.full(self.count, nat)
+            np.maximum.at(out, codes[known], ticks[known])
+        unknown = np.zeros(self.count, dtype=bool)
+        unknown[codes[named & ~known]] = True
+        out[unknown | ~self.having(table)] = nat
+        return out.view("datetime64[ns]")
+
+    def per_row(
+        self, table: str, per_woman: np.ndarray, index: pd.Index, fill: object
+    ) -> pd.Series:
+        """``per_woman`` for each row of ``table`` (``index`` its rows); ``fill`` where the
+        row names no woman."""
+        ends = np.append(per_woman, np.array([fill], dtype=per_woman.dtype))
+        return pd.Series(ends[self.codes[table]], index=index)

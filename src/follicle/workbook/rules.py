@@ -14,18 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.judgment_rules import JUDGMENT_CHECKS
-from follicle.workbook.keys import isin, lookup
+from follicle.workbook.keys import Women, isin, lookup, positions
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.schema import (
     AGE_AT_FIRST_INJECTION,
     BIRTH_OUTCOME_TOLERANCE_DAYS,
     INJECTIONS,
     OPEN_OUTCOMES,
+    OPTIONAL_TABLES,
     RULES_BY_CODE,
+    TABLES,
 )
 
 #: Arms that name a treatment (the injected products, "other" among them), compared
@@ -65,7 +68,7 @@ def check_rules(
     unread: frozenset[str] = frozenset(),
 ) -> None:
     """Check every consistency rule; ``unread`` names the ``table.column`` not read."""
-    frames = _Remembering(frames)
+    frames = frames if isinstance(frames, _Remembering) else _Remembering(frames)
     for code, check in _RULE_CHECKS.items():
         # A table without its reason column (the de-identified export leaves the free-text
         # reasons out) cannot say why: that is by design, not a missing reason.
@@ -104,28 +107,43 @@ def _text(code: str) -> str:
     return RULES_BY_CODE[code].text
 
 
-def _first_injection(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
+#: The tables that name a woman by ``participant_id``.
+_WOMAN_TABLES = tuple(
+    t.name for t in (*TABLES, *OPTIONAL_TABLES) if "participant_id" in t.column_names
+)
+
+
+def _women(frames: Mapping[str, pd.DataFrame], *tables: str) -> Women:
+    """The women named in ``tables``, coded once (:class:`~follicle.workbook.keys.Women`).
+
+    Checking a whole workbook, one coding of every table serves every rule. Otherwise
+    (one rule run alone, as ``store.woman`` asks which tables each rule reads) only the
+    tables the rule names are read.
+    """
+    if isinstance(frames, _Remembering):
+        return frames.remember(
+            "women",
+            lambda: Women({n: frames[n]["participant_id"] for n in _WOMAN_TABLES if n in frames}),
+        )
+    return Women({n: frames[n]["participant_id"] for n in tables})
+
+
+def _first_injection(frames: Mapping[str, pd.DataFrame], women: Women) -> np.ndarray:
     """Each woman's first injection date; ``NaT`` if one of her dates did not parse."""
     return _remembered(
         frames,
         "first_injection",
-        lambda: _known_extreme(frames["injections"], "injection_date", "min"),
+        lambda: women.extreme("injections", frames["injections"]["injection_date"], "min"),
     )
 
 
-def _end_of_followup(frames: Mapping[str, pd.DataFrame]) -> pd.Series:
+def _end_of_followup(frames: Mapping[str, pd.DataFrame], women: Women) -> np.ndarray:
     """Each woman's latest contact date; ``NaT`` if one of her dates did not parse."""
     return _remembered(
         frames,
         "end_of_followup",
-        lambda: _known_extreme(frames["contacts"], "contact_date", "max"),
+        lambda: women.extreme("contacts", frames["contacts"]["contact_date"], "max"),
     )
-
-
-def _known_extreme(frame: pd.DataFrame, column: str, how: str) -> pd.Series:
-    dates = frame.groupby("participant_id")[column]
-    extreme = dates.agg(how)
-    return extreme.where(dates.count() == dates.size())
 
 
 def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
@@ -136,9 +154,9 @@ def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     return lookup(keys, values)
 
 
-def _per_woman(frame: pd.DataFrame, by_woman: pd.Series, key: str = "participant_id") -> pd.Series:
-    """``by_woman`` (indexed by participant_id) looked up for each row of ``frame``."""
-    return _lookup(frame[key], by_woman)
+def _dates_per_row(frames: Frames, women: Women, table: str, dates: np.ndarray) -> pd.Series:
+    """Per-woman ``dates`` for each row of ``table`` (``NaT`` where it names no woman)."""
+    return women.per_row(table, dates, frames[table].index, np.datetime64("NaT", "ns"))
 
 
 def _iso(values: pd.Series) -> pd.Series:
@@ -202,24 +220,13 @@ def _consent_before_first_injection(frames: Frames, labels: Labels, found: Probl
     )
 
 
-def _participants_by_id(frames: Frames) -> pd.DataFrame:
-    """The participants indexed by ID: the first row of each, rows without one left out."""
-
-    def first_of_each() -> pd.DataFrame:
-        p = frames["participants"]
-        ids = p["participant_id"]
-        # One row selection by a mask of the ID column, not three passes over the frame.
-        return p[(ids.notna() & ~ids.duplicated()).to_numpy()].set_index("participant_id")
-
-    return _remembered(frames, "participants_by_id", first_of_each)
-
-
 def _first_injection_of_participants(frames: Frames) -> pd.Series:
     """Each participants row's first injection date (``NaT`` if unknown)."""
+    women = _women(frames, "participants", "injections")
     return _remembered(
         frames,
         "first_injection_of_participants",
-        lambda: _per_woman(frames["participants"], _first_injection(frames)),
+        lambda: _dates_per_row(frames, women, "participants", _first_injection(frames, women)),
     )
 
 
@@ -250,7 +257,8 @@ def _age_at_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
 @_rule("contact_before_consent")
 def _contact_before_consent(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     c = frames["contacts"]
-    consent = _per_woman(c, _participants_by_id(frames)["consent_date"])
+    women = _women(frames, "contacts", "participants")
+    consent = _dates_per_row(frames, women, "contacts", _consent(frames, women))
     bad = c["contact_date"] < consent
     found.add(
         labels["contacts"],
@@ -273,12 +281,13 @@ _EVENTS = (
 
 @_rule("before_first_injection")
 def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    firsts = _first_injection(frames)
+    women = _women(frames, *(name for name, _ in _EVENTS))
+    firsts = _first_injection(frames, women)
     for name, column in _EVENTS[1:]:  # an injection cannot precede the first injection
         f = frames[name]
         if f.empty:
             continue
-        first = _per_woman(f, firsts)
+        first = _dates_per_row(frames, women, name, firsts)
         bad = f[column] < first
         found.add(
             labels[name],
@@ -290,12 +299,22 @@ def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
         )
 
 
+def _consent(frames: Frames, women: Women) -> np.ndarray:
+    """Each woman's consent date, from her first participants row."""
+    dates = frames["participants"]["consent_date"]
+    return women.first("participants", dates, np.datetime64("NaT", "ns"))
+
+
 def is_control_arm(arm: pd.Series) -> pd.Series:
     """Whether each arm names no treatment (``control``, ``declined``, …): not empty (the
     default arm is MenSC) and not an injected product (:data:`TREATMENT_ARMS`). A woman of
     a control arm has no injection by design and is followed from her consent date."""
-    text = arm.astype("string").str.strip().str.casefold()
-    return flags(text.notna() & (text != "") & ~text.isin(TREATMENT_ARMS))
+    # A handful of arms among a million women: each spelling is judged once (casefold
+    # has no Arrow kernel, so on every cell it makes a Python string of each).
+    codes, spellings = pd.factorize(arm.astype("string"))
+    text = pd.Series(spellings, dtype="string").str.strip().str.casefold()
+    control = flags(text.notna() & (text != "") & ~text.isin(TREATMENT_ARMS)).to_numpy()
+    return pd.Series(np.append(control, False)[codes], index=arm.index)
 
 
 def _control_arm(participants: pd.DataFrame) -> pd.Series:
@@ -313,19 +332,18 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
     it, and need one. Rows, not dates: a woman whose injection date failed to parse has an
     injection, and that date's own error is the one to fix.
     """
-    treated = frames["injections"]["participant_id"].dropna()
-    p = frames["participants"]
-    enrolled = p["participant_id"].dropna()
-    known = _participants_by_id(frames)
-    control = _control_arm(known)
-    consent = known["consent_date"]
+    women = _women(frames, *(name for name, _ in _EVENTS), "participants")
+    # Enrolled (a participants row) and without an injection row.
+    enrolled_untreated = women.having("participants") & ~women.having("injections")
+    # Her first participants row decides her arm and consent date.
+    control = women.first("participants", _control_arm(frames["participants"]), False)
+    consent = _consent(frames, women)
     for name, column in _EVENTS[1:]:
         f = frames[name]
         if f.empty:
             continue
-        who = f["participant_id"]
-        untreated = f[column].notna() & isin(who, enrolled) & ~isin(who, treated)
-        in_control = _per_woman(f, control).eq(True)
+        untreated = f[column].notna() & women.per_row(name, enrolled_untreated, f.index, False)
+        in_control = women.per_row(name, control, f.index, False)
         found.add(
             labels[name],
             untreated & ~in_control,
@@ -334,7 +352,7 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
             "before_first_injection",
             f"{column} " + _text("before_first_injection") + ", but she has no injection recorded",
         )
-        start = _per_woman(f, consent)
+        start = _dates_per_row(frames, women, name, consent)
         no_consent = untreated & in_control & start.isna()
         found.add(
             labels[name],
@@ -363,12 +381,13 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
 
 @_rule("after_end_of_followup")
 def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    ends = _end_of_followup(frames)
+    women = _women(frames, "contacts", *(name for name, _ in _EVENTS))
+    ends = _end_of_followup(frames, women)
     for name, column in _EVENTS:
         f = frames[name]
         if f.empty:
             continue
-        end = _per_woman(f, ends)
+        end = _dates_per_row(frames, women, name, ends)
         bad = f[column] > end
         found.add(
             labels[name],
@@ -478,8 +497,12 @@ def _lookup_pregnancies(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     preg = frames["pregnancies"].dropna(subset=["pregnancy_id"]).drop_duplicates("pregnancy_id")
     preg = preg.set_index("pregnancy_id")
     inf = frames["infants"]
+    at = positions(inf["pregnancy_id"], preg.index)  # hashed once for the three columns
     return pd.DataFrame(
-        {c: _lookup(inf["pregnancy_id"], preg[c]) for c in ("outcome", "outcome_date", "fetuses")},
+        {
+            c: lookup(inf["pregnancy_id"], preg[c], at)
+            for c in ("outcome", "outcome_date", "fetuses")
+        },
         index=inf.index,
     )
 
@@ -553,9 +576,17 @@ def _birth_not_at_outcome(frames: Frames, labels: Labels, found: ProblemSink) ->
 
 @_rule("same_day_injection")
 def _same_day_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    inj = frames["injections"].dropna(subset=["participant_id", "injection_date"])
+    inj = frames["injections"]
     keys = ["participant_id", "injection_date"]
-    involved = inj[inj.duplicated(keys, keep=False)]
+    # Her code and the date's integer stand for (participant_id, injection_date): integers
+    # are hashed in a fraction of the time of a million text IDs.
+    woman = _women(frames, "injections").codes["injections"]
+    date = inj["injection_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    known = np.flatnonzero((woman >= 0) & (date != np.iinfo(np.int64).min))
+    pairs = pd.DataFrame({"woman": woman[known], "date": date[known]})
+    repeated = np.zeros(len(inj), dtype=bool)
+    repeated[known[pairs.duplicated(keep=False).to_numpy()]] = True
+    involved = inj[repeated]
     if involved.empty:
         return
     first_row = (
@@ -590,7 +621,8 @@ def warn_untreated(
 ) -> None:
     """Warn of women not yet treated, or not yet followed up, if the tables could say."""
     p = frames["participants"]
-    treated = isin(p["participant_id"], frames["injections"]["participant_id"].dropna())
+    women = _women(frames, "participants", "injections", "contacts")
+    treated = women.per_row("participants", women.having("injections"), p.index, False)
     # A woman of a control arm has no injection by design: nothing to warn of.
     control = _control_arm(p)
     found.add(
@@ -606,7 +638,7 @@ def warn_untreated(
         "treated women leaves her out",
         warning=True,
     )
-    contacted = isin(p["participant_id"], frames["contacts"]["participant_id"].dropna())
+    contacted = women.per_row("participants", women.having("contacts"), p.index, False)
     found.add(
         labels["participants"],
         p["participant_id"].notna()

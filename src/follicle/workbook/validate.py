@@ -32,10 +32,10 @@ import pandas as pd
 from follicle.errors import Problem, WorkbookInvalid
 from follicle.workbook.deidentified import relabel
 from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
-from follicle.workbook.keys import isin
+from follicle.workbook.keys import Women, isin
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
-from follicle.workbook.rules import check_rules, warn_untreated
+from follicle.workbook.rules import _Remembering, _women, check_rules, warn_untreated
 from follicle.workbook.schema import (
     BOOLEAN_SPELLINGS,
     FORMULA_STARTS,
@@ -144,9 +144,12 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
 
     keys = _check_keys(frames, labels, found)
     _check_duplicate_rows(raw, found)
-    _check_references(frames, labels, places, keys, found, unread=unread)
-    check_rules(frames, labels, found, unread=unread)
-    warn_untreated(frames, labels, found, unread=unread)
+    # What the checks derive from several tables (each woman coded once, her first
+    # injection, …) is computed once for all of them.
+    shared = _Remembering(frames)
+    _check_references(frames, labels, places, keys, found, unread=unread, women=_women(shared))
+    check_rules(shared, labels, found, unread=unread)
+    warn_untreated(shared, labels, found, unread=unread)
 
     if raw.relabel is not None:
         # The reader's own problems are already in the file's terms; the validator's are not.
@@ -211,7 +214,7 @@ def _parse_column(
 ) -> pd.Series:
     # The masks are numpy arrays: each pandas operation on a Series costs tens of
     # microseconds whatever its length, which is most of a one-row save's parsing.
-    text = raw if column.free_text else raw.str.strip()
+    text = raw if column.free_text else _stripped(raw)
     blank = text == ""
     empty = flags(blank).to_numpy()
     # A missing cell (never from the reader, which gives "") is neither empty nor filled.
@@ -377,6 +380,39 @@ def _in_vocabulary(column: Column, text: pd.Series) -> np.ndarray:
     one-row save pays neither pandas' nor Arrow's fixed cost of a set lookup)."""
     assert column.vocabulary is not None
     return np.isin(text.to_numpy(dtype=object, na_value=""), column.vocabulary)
+
+
+def _stripped(raw: pd.Series) -> pd.Series:
+    """``raw`` without the white space at either end of each cell.
+
+    Almost no cell has any: the first and last byte of every cell are looked at in the
+    Arrow buffers (numpy, no Python string per cell), and only a column where one is a
+    space, a control character or part of a non-ASCII character (which may be Unicode
+    white space) is stripped.
+    """
+    import pyarrow as pa
+
+    array = _arrow_array(raw)
+    if array is None or not (
+        pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    ):
+        return raw.str.strip()
+    width = "int64" if pa.types.is_large_string(array.type) else "int32"
+    for chunk in array.chunks:
+        if len(chunk) == 0:
+            continue
+        offsets_buffer, data_buffer = chunk.buffers()[1:3]
+        offsets: np.ndarray = np.frombuffer(offsets_buffer, dtype=width)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ].astype(np.int64, copy=False)
+        if data_buffer is None or data_buffer.size == 0:
+            continue
+        data = np.frombuffer(data_buffer, dtype=np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        ends = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+        if ((ends <= 0x20) | (ends >= 0x80)).any():
+            return raw.str.strip()
+    return raw
 
 
 def _matches(text: pd.Series, pattern: str) -> pd.Series:
@@ -655,7 +691,7 @@ def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
             continue
         # Rows equal in every cell are equal in the first two: those few are compared
         # whole, so that millions of rows are hashed on two columns, not on all of them.
-        frame = frame[frame.duplicated(list(frame.columns[:2]), keep=False)]
+        frame = frame[_repeated([frame[c] for c in frame.columns[:2]])]
         if frame.empty or not frame.duplicated(keep=False).any():
             continue
         involved = frame[frame.duplicated(keep=False)]
@@ -677,6 +713,21 @@ def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
         )
 
 
+def _repeated(columns: list[pd.Series]) -> np.ndarray:
+    """Whether each row's cells in ``columns`` are those of another row
+    (``DataFrame.duplicated(keep=False)``).
+
+    Each column is dictionary-encoded by Arrow (the same coding as the women's IDs,
+    :class:`~follicle.workbook.keys.Women`) and the codes are combined into one integer
+    per row: pandas would factorize millions of text cells per column itself, slower.
+    """
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        coded = Women({"column": column})
+        key = key * (coded.count + 1) + (coded.codes["column"] + 1)  # -1 (empty) is 0
+    return pd.Series(key).duplicated(keep=False).to_numpy()
+
+
 def _check_references(
     frames: Mapping[str, pd.DataFrame],
     labels: Mapping[str, str],
@@ -685,7 +736,14 @@ def _check_references(
     found: ProblemSink,
     *,
     unread: frozenset[str],
+    women: Women | None = None,
 ) -> None:
+    """Report the IDs that name no row of the table they refer to.
+
+    ``women``, when given, codes the ``participant_id`` of every table and of the
+    participants whose IDs ``keys`` holds: the references to a woman are then looked up
+    by code, not hashed again table by table.
+    """
     # A reference into a table (or key column) that could not be read is not checked: its
     # own problem is already reported, and a cascade of "unknown" IDs would hide it.
     for table in (*TABLES, *(t for t in OPTIONAL_TABLES if t.name in frames)):
@@ -697,7 +755,11 @@ def _check_references(
             values = frames[table.name][column.name]
             if values.empty:  # a one-woman check passes several tables without rows
                 continue
-            known = isin(values, keys.get(target_table, pd.Series(dtype="string")))
+            if women is not None and column.references == "participants.participant_id":
+                # Every woman's rows coded once serve every table's reference to her.
+                known = women.per_row(table.name, women.having("participants"), values.index, False)
+            else:
+                known = isin(values, keys.get(target_table, pd.Series(dtype="string")))
             unknown = values.notna() & ~known
             found.add(
                 labels[table.name],

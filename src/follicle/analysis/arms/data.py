@@ -27,9 +27,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.frame import DAYS_PER_MONTH
+from follicle.analysis.frame import (
+    DAYS_PER_MONTH,
+    NAT,
+    date_ticks,
+    extreme_by_woman,
+    select_labels,
+)
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
+from follicle.workbook.keys import Women
 from follicle.workbook.rules import is_control_arm
 from follicle.workbook.schema import PARTICIPANTS
 
@@ -52,15 +59,14 @@ NO_ARM = "no arm recorded"
 NOT_YET_TREATED = "no injection yet in a treatment arm"
 
 
-def _first_per_woman(frame: pd.DataFrame, column: str, start: pd.Series) -> pd.Series:
-    """Each woman's earliest ``column`` on or after her time zero (``start``, by woman)."""
-    rows = frame.dropna(subset=["participant_id", column]).loc[:, ["participant_id", column]]
-    starts = pd.DataFrame(
-        {"participant_id": start.index.to_numpy(), "t0": start.to_numpy()}
-    ).astype({"participant_id": rows["participant_id"].dtype})
-    rows = rows.merge(starts, on="participant_id")
-    rows = rows.loc[rows[column] >= rows["t0"]]
-    return rows.groupby("participant_id")[column].min()
+def _first_on_or_after(
+    woman: np.ndarray, ticks: np.ndarray, start: np.ndarray, count: int
+) -> np.ndarray:
+    """Each woman's earliest of ``ticks`` (rows of ``woman``) on or after her time zero
+    (``start``, per woman; none without one)."""
+    zero = np.append(start, NAT)[woman]
+    after = (woman >= 0) & (ticks != NAT) & (zero != NAT) & (ticks >= zero)
+    return extreme_by_woman(woman, np.where(after, ticks, NAT), count, "min")
 
 
 def arm_times(workbook: Workbook) -> pd.DataFrame:
@@ -78,22 +84,36 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     """
     p = with_defaults(PARTICIPANTS, workbook["participants"].dropna(subset=["participant_id"]))
     p = p.drop_duplicates("participant_id").set_index("participant_id")
-    injections = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
-    first = injections.groupby("participant_id")["injection_date"].min()
-    first = first.reindex(p.index)
-    t0 = first.fillna(p["consent_date"]).astype("datetime64[ns]")
-
-    known = t0.dropna()
-    conception = _first_per_woman(workbook["pregnancies"], "conception_date", known)
-    contacts = workbook["contacts"]
-    menopause = _first_per_woman(
-        contacts.loc[contacts["menses"].eq("menopause").fillna(False)], "contact_date", known
+    injections, contacts = workbook["injections"], workbook["contacts"]
+    pregnancies = workbook["pregnancies"]
+    # Each table's IDs hashed once, together; every per-woman date a numpy reduction over
+    # the codes (a group-by, merge or reindex on a million text IDs hashes them again).
+    women = Women(
+        {
+            "participants": p.index.to_series(),
+            "injections": injections["participant_id"],
+            "pregnancies": pregnancies["participant_id"],
+            "contacts": contacts["participant_id"],
+        }
     )
-    last = contacts.dropna(subset=["participant_id", "contact_date"])
-    last = last.groupby("participant_id")["contact_date"].max()
-    conception = conception.reindex(p.index).astype("datetime64[ns]")
-    menopause = menopause.reindex(p.index).astype("datetime64[ns]")
-    last = last.reindex(p.index).astype("datetime64[ns]")
+    codes, count, own = women.codes, women.count, women.codes["participants"]
+
+    def hers(per_woman: np.ndarray) -> pd.Series:
+        return pd.Series(per_woman[own], index=p.index, dtype="datetime64[ns]")
+
+    injected = date_ticks(injections["injection_date"])
+    first = hers(extreme_by_woman(codes["injections"], injected, count, "min"))
+    t0 = first.fillna(p["consent_date"]).astype("datetime64[ns]")
+    start = np.full(count, NAT)
+    start[own] = date_ticks(t0)
+    conceived = date_ticks(pregnancies["conception_date"])
+    conception = hers(_first_on_or_after(codes["pregnancies"], conceived, start, count))
+    contacted = date_ticks(contacts["contact_date"])
+    at_menopause = contacts["menses"].eq("menopause").fillna(False).to_numpy(dtype=bool)
+    menopause = hers(
+        _first_on_or_after(codes["contacts"], np.where(at_menopause, contacted, NAT), start, count)
+    )
+    last = hers(extreme_by_woman(codes["contacts"], contacted, count, "max"))
 
     pregnant_first = conception.notna() & ~(conception > menopause)
     followed = last.notna() & (last >= t0)
@@ -107,12 +127,11 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     # not a control: following her from consent would credit the arm with untreated time.
     # A control arm (control, declined, …) is followed from consent, as validation checks.
     waiting = (first.isna() & arm.notna() & ~is_control_arm(arm)).to_numpy()
-    excluded = np.select(
+    excluded_series = select_labels(
         [arm.isna().to_numpy(), waiting, t0.isna().to_numpy(), status < 0],
         [NO_ARM, NOT_YET_TREATED, NO_TIME_ZERO, NO_FOLLOWUP],
-        "",
+        p.index,
     )
-    excluded_series = pd.Series(excluded, index=p.index, dtype="string").replace("", pd.NA)
     menses = p["menses_baseline"].astype("string")
     frame = pd.DataFrame(
         {
