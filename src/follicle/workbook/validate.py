@@ -479,7 +479,11 @@ def _arrow_array(text: pd.Series) -> Any:
     import pyarrow as pa
 
     arrow = getattr(text.array, "__arrow_array__", None)
-    return None if arrow is None else pa.chunked_array(arrow())
+    if arrow is None:
+        return None
+    array = arrow()
+    # pyarrow < 16 cannot make a chunked array of a chunked array (it iterates its values).
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
 
 
 def _iso_dates(text: pd.Series) -> pd.Series:
