@@ -30,7 +30,7 @@ import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
-from follicle.workbook.keys import Women
+from follicle.workbook.keys import NAT, Women, date_ticks, extreme_by_woman
 from follicle.workbook.schema import PARTICIPANTS, PREGNANCIES
 
 #: Days in a year of the analysis (Julian year): years = days / 365.25.
@@ -158,29 +158,6 @@ def _attach(
     right = by_key.to_frame() if isinstance(by_key, pd.Series) else by_key
     right = right.rename_axis(key).reset_index()
     return frame.merge(right, on=key, how=how)
-
-
-NAT = np.iinfo(np.int64).min  # NaT's integer
-_LATEST = np.iinfo(np.int64).max
-
-
-def date_ticks(dates: pd.Series) -> np.ndarray:
-    """Dates as int64 nanoseconds (``NaT`` is the smallest integer)."""
-    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
-
-
-def extreme_by_woman(woman: np.ndarray, ticks: np.ndarray, count: int, how: str) -> np.ndarray:
-    """Each woman's earliest or latest of ``ticks`` (rows of ``woman``, -1 for none),
-    ignoring missing dates; ``NaT`` where she has none (a group-by's ``min``/``max``)."""
-    rows = (woman >= 0) & (ticks != NAT)
-    if how == "min":
-        out = np.full(count, _LATEST)
-        np.minimum.at(out, woman[rows], ticks[rows])
-        out[out == _LATEST] = NAT
-    else:
-        out = np.full(count, NAT)
-        np.maximum.at(out, woman[rows], ticks[rows])
-    return out.view("datetime64[ns]")
 
 
 def _count(woman: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:

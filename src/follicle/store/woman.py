@@ -42,8 +42,8 @@ from follicle.workbook.read import RawTable
 # follicle.workbook.validate, whose public validate() would parse every row again).
 from follicle.workbook.rules import (
     _RULE_CHECKS,
+    SharedFrames,
     _events_of_untreated_women,
-    _Remembering,
 )
 from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME
 from follicle.workbook.validate import _check_keys, _check_references, _parse_table
@@ -402,7 +402,7 @@ def validate_change(
         for name, rows in changed_rows.items()
     }
     _check_references(changed_only, labels, labels, keys, found, unread=frozenset())
-    remembering = _Remembering(frames)
+    remembering = SharedFrames(frames)
     codes = affected_rules(by_table)
     for code in codes:
         _RULE_CHECKS[code](remembering, labels, found)

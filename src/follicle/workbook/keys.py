@@ -93,6 +93,30 @@ def row_owners(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
     return owners
 
 
+#: ``NaT`` as int64 nanoseconds (the smallest integer).
+NAT = np.iinfo(np.int64).min
+_LATEST = np.iinfo(np.int64).max
+
+
+def date_ticks(dates: pd.Series) -> np.ndarray:
+    """Dates as int64 nanoseconds (``NaT`` is the smallest integer)."""
+    return dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def extreme_by_woman(woman: np.ndarray, ticks: np.ndarray, count: int, how: str) -> np.ndarray:
+    """Each woman's earliest or latest of ``ticks`` (rows of ``woman``, -1 for none),
+    ignoring missing dates; ``NaT`` where she has none (a group-by's ``min``/``max``)."""
+    rows = (woman >= 0) & (ticks != NAT)
+    if how == "min":
+        out = np.full(count, _LATEST)
+        np.minimum.at(out, woman[rows], ticks[rows])
+        out[out == _LATEST] = NAT
+    else:
+        out = np.full(count, NAT)
+        np.maximum.at(out, woman[rows], ticks[rows])
+    return out.view("datetime64[ns]")
+
+
 class Women:
     """The women that several tables name, each as an integer code, for per-woman lookups.
 
@@ -166,20 +190,12 @@ class Women:
         column of ``table``), as ``datetime64[ns]``: ``NaT`` if she has no row there or
         any of her dates is missing (the missing one could be the extreme)."""
         codes = self.codes[table]
-        ticks = dates.to_numpy(dtype="datetime64[ns]").view(np.int64)
-        nat = np.iinfo(np.int64).min  # NaT's integer
-        named = codes >= 0
-        known = named & (ticks != nat)
-        if how == "min":
-            out = np.full(self.count, np.iinfo(np.int64).max)
-            np.minimum.at(out, codes[known], ticks[known])
-        else:
-            out = np.full(self.count, nat)
-            np.maximum.at(out, codes[known], ticks[known])
+        ticks = date_ticks(dates)
+        out = extreme_by_woman(codes, ticks, self.count, how)
         unknown = np.zeros(self.count, dtype=bool)
-        unknown[codes[named & ~known]] = True
-        out[unknown | ~self.having(table)] = nat
-        return out.view("datetime64[ns]")
+        unknown[codes[(codes >= 0) & (ticks == NAT)]] = True
+        out[unknown] = np.datetime64("NaT", "ns")
+        return out
 
     def per_row(
         self, table: str, per_woman: np.ndarray, index: pd.Index, fill: object

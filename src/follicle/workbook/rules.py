@@ -68,7 +68,7 @@ def check_rules(
     unread: frozenset[str] = frozenset(),
 ) -> None:
     """Check every consistency rule; ``unread`` names the ``table.column`` not read."""
-    frames = frames if isinstance(frames, _Remembering) else _Remembering(frames)
+    frames = frames if isinstance(frames, SharedFrames) else SharedFrames(frames)
     for code, check in _RULE_CHECKS.items():
         # A table without its reason column (the de-identified export leaves the free-text
         # reasons out) cannot say why: that is by design, not a missing reason.
@@ -80,7 +80,7 @@ def check_rules(
         _events_of_untreated_women(frames, labels, found)
 
 
-class _Remembering(dict[str, pd.DataFrame]):
+class SharedFrames(dict[str, pd.DataFrame]):
     """The frames, with what several rules derive from them computed once.
 
     Each woman's first injection and end of follow-up, and their lookups for the rows of a
@@ -98,7 +98,7 @@ class _Remembering(dict[str, pd.DataFrame]):
 
 
 def _remembered(frames: Mapping[str, pd.DataFrame], key: object, compute: Callable[[], Any]) -> Any:
-    if isinstance(frames, _Remembering):
+    if isinstance(frames, SharedFrames):
         return frames.remember(key, compute)
     return compute()
 
@@ -113,14 +113,14 @@ _WOMAN_TABLES = tuple(
 )
 
 
-def _women(frames: Mapping[str, pd.DataFrame], *tables: str) -> Women:
+def coded_women(frames: Mapping[str, pd.DataFrame], *tables: str) -> Women:
     """The women named in ``tables``, coded once (:class:`~follicle.workbook.keys.Women`).
 
     Checking a whole workbook, one coding of every table serves every rule. Otherwise
     (one rule run alone, as ``store.woman`` asks which tables each rule reads) only the
     tables the rule names are read.
     """
-    if isinstance(frames, _Remembering):
+    if isinstance(frames, SharedFrames):
         return frames.remember(
             "women",
             lambda: Women({n: frames[n]["participant_id"] for n in _WOMAN_TABLES if n in frames}),
@@ -144,14 +144,6 @@ def _end_of_followup(frames: Mapping[str, pd.DataFrame], women: Women) -> np.nda
         "end_of_followup",
         lambda: women.extreme("contacts", frames["contacts"]["contact_date"], "max"),
     )
-
-
-def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """``values`` (uniquely indexed) looked up for each of ``keys``, keeping its dtype.
-
-    ``Series.map`` would lose the dtype of an empty lookup table; ``reindex`` does not.
-    """
-    return lookup(keys, values)
 
 
 def _dates_per_row(frames: Frames, women: Women, table: str, dates: np.ndarray) -> pd.Series:
@@ -222,7 +214,7 @@ def _consent_before_first_injection(frames: Frames, labels: Labels, found: Probl
 
 def _first_injection_of_participants(frames: Frames) -> pd.Series:
     """Each participants row's first injection date (``NaT`` if unknown)."""
-    women = _women(frames, "participants", "injections")
+    women = coded_women(frames, "participants", "injections")
     return _remembered(
         frames,
         "first_injection_of_participants",
@@ -257,7 +249,7 @@ def _age_at_first_injection(frames: Frames, labels: Labels, found: ProblemSink) 
 @_rule("contact_before_consent")
 def _contact_before_consent(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     c = frames["contacts"]
-    women = _women(frames, "contacts", "participants")
+    women = coded_women(frames, "contacts", "participants")
     consent = _dates_per_row(frames, women, "contacts", _consent(frames, women))
     bad = c["contact_date"] < consent
     found.add(
@@ -281,7 +273,7 @@ _EVENTS = (
 
 @_rule("before_first_injection")
 def _before_first_injection(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    women = _women(frames, *(name for name, _ in _EVENTS))
+    women = coded_women(frames, *(name for name, _ in _EVENTS))
     firsts = _first_injection(frames, women)
     for name, column in _EVENTS[1:]:  # an injection cannot precede the first injection
         f = frames[name]
@@ -332,7 +324,7 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
     it, and need one. Rows, not dates: a woman whose injection date failed to parse has an
     injection, and that date's own error is the one to fix.
     """
-    women = _women(frames, *(name for name, _ in _EVENTS), "participants")
+    women = coded_women(frames, *(name for name, _ in _EVENTS), "participants")
     # Enrolled (a participants row) and without an injection row.
     enrolled_untreated = women.having("participants") & ~women.having("injections")
     # Her first participants row decides her arm and consent date.
@@ -381,7 +373,7 @@ def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSin
 
 @_rule("after_end_of_followup")
 def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    women = _women(frames, "contacts", *(name for name, _ in _EVENTS))
+    women = coded_women(frames, "contacts", *(name for name, _ in _EVENTS))
     ends = _end_of_followup(frames, women)
     for name, column in _EVENTS:
         f = frames[name]
@@ -431,7 +423,7 @@ def _cycles_by_id(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 @_rule("ivf_cycle_other_woman")
 def _ivf_cycle_other_woman(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     g = frames["pregnancies"]
-    owner = _lookup(g["ivf_cycle_id"], _cycles_by_id(frames)["participant_id"])
+    owner = lookup(g["ivf_cycle_id"], _cycles_by_id(frames)["participant_id"])
     bad = owner.notna() & g["participant_id"].notna() & (owner != g["participant_id"])
     found.add(
         labels["pregnancies"],
@@ -532,7 +524,7 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
     g = frames["pregnancies"]
     inf = frames["infants"].dropna(subset=["pregnancy_id"])
     counts = inf.groupby("pregnancy_id").size()
-    n = _lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
+    n = lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
     fetuses = g["fetuses"].fillna(1)
     bad = flags(n > fetuses)
     if not bad.any():
@@ -549,7 +541,7 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
         + ": "
         + n.astype(str)
         + " infants (rows "
-        + _lookup(g["pregnancy_id"], rows).astype(str)
+        + lookup(g["pregnancy_id"], rows).astype(str)
         + " of infants) but fetuses is "
         + fetuses.astype(str)
     )
@@ -580,7 +572,7 @@ def _same_day_injection(frames: Frames, labels: Labels, found: ProblemSink) -> N
     keys = ["participant_id", "injection_date"]
     # Her code and the date's integer stand for (participant_id, injection_date): integers
     # are hashed in a fraction of the time of a million text IDs.
-    woman = _women(frames, "injections").codes["injections"]
+    woman = coded_women(frames, "injections").codes["injections"]
     date = inj["injection_date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     known = np.flatnonzero((woman >= 0) & (date != np.iinfo(np.int64).min))
     pairs = pd.DataFrame({"woman": woman[known], "date": date[known]})
@@ -621,7 +613,7 @@ def warn_untreated(
 ) -> None:
     """Warn of women not yet treated, or not yet followed up, if the tables could say."""
     p = frames["participants"]
-    women = _women(frames, "participants", "injections", "contacts")
+    women = coded_women(frames, "participants", "injections", "contacts")
     treated = women.per_row("participants", women.having("injections"), p.index, False)
     # A woman of a control arm has no injection by design: nothing to warn of.
     control = _control_arm(p)

@@ -35,7 +35,7 @@ from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
 from follicle.workbook.keys import Women, isin
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
-from follicle.workbook.rules import _Remembering, _women, check_rules, warn_untreated
+from follicle.workbook.rules import SharedFrames, check_rules, coded_women, warn_untreated
 from follicle.workbook.schema import (
     BOOLEAN_SPELLINGS,
     FORMULA_STARTS,
@@ -146,8 +146,8 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     _check_duplicate_rows(raw, found)
     # What the checks derive from several tables (each woman coded once, her first
     # injection, …) is computed once for all of them.
-    shared = _Remembering(frames)
-    _check_references(frames, labels, places, keys, found, unread=unread, women=_women(shared))
+    shared = SharedFrames(frames)
+    _check_references(frames, labels, places, keys, found, unread=unread, women=coded_women(shared))
     check_rules(shared, labels, found, unread=unread)
     warn_untreated(shared, labels, found, unread=unread)
 
