@@ -176,3 +176,29 @@ def test_a_row_repeating_one_of_hers_is_a_duplicate_row(engine, people):
     duplicates = [p.row for p in checked.problems if p.rule == "duplicate_row"]
     first_added = len(woman["contacts"]) + 2
     assert duplicates == [first_added, first_added + 2, first_added + 3]
+
+
+def test_a_replaced_row_parses_only_the_changed_cells(engine, people):
+    with engine.connect() as connection:
+        woman = woman_rows(connection, "007")
+    for table in TABLES:
+        stored = woman[table.name]
+        if not len(stored):
+            continue
+        # Each cell given again as its own text: the row comes back exactly as it was.
+        again = text_frame(table.name, stored).iloc[0].to_dict()
+        same = validate_change(woman, [Change(table.name, replaced={0: again})])
+        assert not [p for p in same.problems if p.row == 2 and p.file == table.name]
+        columns = list(table.column_names)
+        pd.testing.assert_frame_equal(
+            same.frames[table.name].loc[[2], columns],
+            stored[columns].iloc[[0]].set_axis([2]),
+        )
+    # A changed cell that does not parse is found on its row and column; the cells not
+    # named by the change keep the registry's values.
+    bad = validate_change(woman, [Change("participants", replaced={0: {"amh_ng_ml": "0,17"}})])
+    assert [(p.file, p.row, p.column, p.rule) for p in bad.problems] == [
+        ("participants", 2, "amh_ng_ml", "not_a_number")
+    ]
+    kept = bad.frames["participants"].loc[2]
+    assert kept["birth_date"] == woman["participants"].loc[0, "birth_date"]

@@ -45,7 +45,7 @@ from follicle.workbook.rules import (
     SharedFrames,
     _events_of_untreated_women,
 )
-from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME
+from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME, Table
 from follicle.workbook.validate import _check_keys, _check_references, _parse_table
 
 #: Each table with no rows, typed (shared: nothing here changes a frame in place).
@@ -333,6 +333,32 @@ def _rows_of(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
     return frame.loc[rows]
 
 
+def _replaced_rows(
+    table: Table,
+    before: pd.DataFrame,
+    replaced: Mapping[int, Mapping[str, str]],
+    limit: pd.Timestamp,
+    found: ProblemSink,
+) -> pd.DataFrame:
+    """The rows ``before`` (typed, spreadsheet-row index) with the cells of ``replaced``
+    put through the workbook's cell parser: only the columns a change names are parsed
+    (their text in every replaced row: a changed cell's new text, another row's cell as
+    the workbook would hold it); the other cells are the registry's, typed already."""
+    columns = [c for c in table.column_names if any(c in values for values in replaced.values())]
+    text = pd.DataFrame(
+        {
+            c: [
+                str(replaced[row][c]) if c in replaced[row] else text_value(before.at[row, c])
+                for row in before.index
+            ]
+            for c in columns
+        },
+        index=before.index,
+    )
+    parsed = _parse_table(table, RawTable(table, table.name, text), limit, found)
+    return before.assign(**{c: parsed[c] for c in columns})
+
+
 def validate_change(
     woman: Mapping[str, pd.DataFrame], changes: list[Change], *, today: date | None = None
 ) -> Validated:
@@ -367,27 +393,20 @@ def validate_change(
         if change is None:
             frames[table.name] = existing
             continue
-        texts: list[pd.DataFrame] = []
+        parts = []
         replaced = {position + 2: values for position, values in (change.replaced or {}).items()}
         if replaced:
-            text = text_frame(table.name, existing.loc[list(replaced)])
-            for row, values in replaced.items():
-                for column, value in values.items():
-                    text.loc[row, column] = value
-            texts.append(text)
+            before = existing.loc[list(replaced)]
+            parts.append(_replaced_rows(table, before, replaced, limit, found))
         if change.added is not None and len(change.added):
             start = len(existing) + 2
             added = change.added.reindex(columns=list(table.column_names), fill_value="")
             added = added.fillna("").astype(object).astype(str)
-            texts.append(added.set_axis(pd.RangeIndex(start, start + len(added))))
+            added = added.set_axis(pd.RangeIndex(start, start + len(added)))
+            parts.append(_parse_table(table, RawTable(table, table.name, added), limit, found))
+        changed_rows[table.name] = [row for part in parts for row in part.index.tolist()]
         gone = [i + 2 for i in change.removed] + list(replaced)
-        kept = existing.drop(index=gone) if gone else existing
-        parts = [kept]
-        if texts:
-            text = pd.concat(texts) if len(texts) > 1 else texts[0]
-            parsed = _parse_table(table, RawTable(table, table.name, text), limit, found)
-            parts.append(parsed)
-            changed_rows[table.name] = text.index.tolist()
+        parts.insert(0, existing.drop(index=gone) if gone else existing)
         frames[table.name] = _concat(parts, existing).sort_index()
     labels = {t.name: t.name for t in TABLES}
     # IDs: duplicates only matter in the changed tables; references only from changed rows.
