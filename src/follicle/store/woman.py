@@ -52,6 +52,10 @@ from follicle.workbook.validate import _check_keys, _check_references, _parse_ta
 _EMPTY: dict[str, pd.DataFrame] = {t.name: empty_frame(t) for t in TABLES}
 #: The ID column of each keyed table.
 _KEYS: dict[str, str] = {t.name: t.key for t in TABLES if t.key is not None}
+#: The tables whose IDs each table's rows name (its reference columns' targets).
+_REFERENCED: dict[str, frozenset[str]] = {
+    t.name: frozenset(c.references.split(".")[0] for c in t.columns if c.references) for t in TABLES
+}
 
 
 def _key_of(name: str) -> str:
@@ -299,11 +303,14 @@ def _check_duplicate_rows(
         frame = frames[table.name]
         # Rows equal in every cell are equal in the second (after participant_id or
         # infant_id, the date or condition): only those few are compared whole.
-        second = frame.iloc[:, 1]
-        wanted = second.loc[changed]
-        frame = frame[second.isin(wanted.dropna()) | (second.isna() & wanted.isna().any())]
-        if len(frame) < 2:
+        # Coded once (-1 unknown), then numpy: a new contact on a new day, the usual save,
+        # leaves after one pandas operation.
+        codes, _ = pd.factorize(frame.iloc[:, 1])
+        wanted = codes[frame.index.get_indexer(changed)]
+        alike = np.isin(codes, wanted[wanted >= 0]) | ((codes < 0) & (wanted < 0).any())
+        if np.count_nonzero(alike) < 2:
             continue
+        frame = frame[alike]
         repeated = frame.astype("string").fillna("\x00").duplicated(keep=False)
         hit = repeated & pd.Series(frame.index.isin(changed), index=frame.index)
         found.add(
@@ -414,7 +421,8 @@ def validate_change(
         {n: f if n in by_table else _EMPTY[n] for n, f in frames.items()}, labels, found
     )
     # The IDs a changed row may name (the first occurrence kept, as _check_keys does).
-    keys.update({n: frames[n][k].dropna() for n, k in _KEYS.items() if n not in by_table})
+    named = {t for name in by_table for t in _REFERENCED[name]}
+    keys.update({n: frames[n][_KEYS[n]].dropna() for n in named if n not in by_table})
     _check_duplicate_rows(frames, changed_rows, found)
     changed_only = {
         name: _rows_of(frames[name], rows) if rows else _EMPTY[name]
