@@ -15,7 +15,8 @@ and peak resident memory (``ru_maxrss`` of that child, from ``os.wait4``) are it
   (PostgreSQL only with ``--postgres-url``, up to ``--postgres-max`` women, in a new schema
   of that database that is dropped afterwards);
 - ``report_workbook`` / ``report_registry``: ``follicle report`` from the workbook and from
-  the SQLite registry just imported;
+  the SQLite registry just imported; ``report_registry_postgres`` from the PostgreSQL
+  registry that ``import_postgres`` just filled (run with it, before its schema is dropped);
 - ``report_json``: ``follicle report --format json`` (the numbers only, no documents);
 - ``peer``: ``bench/peer.R`` under ``Rscript`` — the Part 1 analysis as a statistician
   would write it in R (base R + survival + cmprsk); skipped when R is not installed;
@@ -66,6 +67,7 @@ STEPS = (
     "report_workbook",
     "report_json",
     "report_registry",
+    "report_registry_postgres",
     "peer",
     "baseline",
 )
@@ -262,8 +264,18 @@ def run_size(
                         {"FOLLICLE_DATABASE_URL": url},
                         args.timeout,
                     )
+                    if step.ok and "report_registry_postgres" in args.steps:
+                        report = _step(
+                            follicle("report", "--out", str(work / "r4")),
+                            {"FOLLICLE_DATABASE_URL": url},
+                            args.timeout,
+                        )
+                        run.steps["report_registry_postgres"] = report
+                        _show("report_registry_postgres", report)
                 finally:
                     drop()  # type: ignore[operator]
+            elif name == "report_registry_postgres":
+                continue  # run by import_postgres, whose registry it reads
             elif name == "peer" and not plan["peer"][0]:
                 run.steps[name] = Step(None, None, True, "Rscript not found")
                 continue
@@ -280,14 +292,18 @@ def run_size(
                         )
             run.steps[name] = step
             save(run)
-            shown = "—" if step.seconds is None else f"{step.seconds:8.2f} s"
-            print(
-                f"  {name:16} {shown}  cpu {step.cpu_seconds or 0:8.2f} s  "
-                f"{step.peak_rss_mib or 0:7.0f} MiB  "
-                f"{'ok' if step.ok else 'FAILED'} {step.note}",
-                flush=True,
-            )
+            _show(name, step)
     return run
+
+
+def _show(name: str, step: Step) -> None:
+    shown = "—" if step.seconds is None else f"{step.seconds:8.2f} s"
+    print(
+        f"  {name:16} {shown}  cpu {step.cpu_seconds or 0:8.2f} s  "
+        f"{step.peak_rss_mib or 0:7.0f} MiB  "
+        f"{'ok' if step.ok else 'FAILED'} {step.note}",
+        flush=True,
+    )
 
 
 def peer_command(folder: Path, out: Path) -> list[str]:

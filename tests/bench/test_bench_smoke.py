@@ -55,7 +55,7 @@ def test_the_suite_runs_at_a_thousand_women(tmp_path: Path) -> None:
     assert run["rows"] > 5000
     expected = {"floor", "validate", "import_sqlite", "report_workbook", "report_registry"}
     expected |= {"report_json", "peer", "baseline"}
-    expected |= {"import_postgres"} if postgres else set()
+    expected |= {"import_postgres", "report_registry_postgres"} if postgres else set()
     assert set(run["steps"]) == expected
     for name, step in [*run["steps"].items(), *bundled["steps"].items()]:
         assert step["ok"], (name, step)
