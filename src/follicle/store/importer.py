@@ -247,16 +247,21 @@ def _batches(
     hold gigabytes of text.
     """
     index = pd.Index(women, dtype="string")
-    codes = {
-        name: positions(frame[OWNER], index) if OWNER in frame.columns else np.full(len(frame), -1)
-        for name, frame in frames.items()
-    }
-    for start in range(0, len(women), size):
-        stop = start + size
+    # Each table's rows ordered once by their woman's position in ``women`` (rows of no
+    # woman of ``women``, coded -1, first): a batch is then a slice of that order, not a
+    # mask over every row per batch.
+    orders, bounds = {}, {}
+    for name, frame in frames.items():
+        codes = (
+            positions(frame[OWNER], index) if OWNER in frame.columns else np.full(len(frame), -1)
+        )
+        orders[name] = np.argsort(codes, kind="stable")
+        bounds[name] = np.searchsorted(codes[orders[name]], np.arange(0, len(women) + size, size))
+    for k, start in enumerate(range(0, len(women), size)):
         yield (
-            women[start:stop],
+            women[start : start + size],
             {
-                name: frame[(codes[name] >= start) & (codes[name] < stop)]
+                name: frame.iloc[orders[name][bounds[name][k] : bounds[name][k + 1]]]
                 for name, frame in frames.items()
             },
         )
@@ -320,7 +325,6 @@ def _import(
     apply_plan(plan, writer)
 
     at = datetime.now(UTC)
-    written = {t.name: pd.concat([plan.inserts[t.name], plan.updates[t.name]]) for t in TABLES}
     for batch, inserted in _batches(incoming, new_women, AUDIT_WOMEN):
         write_audit(
             connection,
@@ -332,6 +336,13 @@ def _import(
             actor,
             rows_per_chunk=CHUNK_ROWS,
         )
+    # What the changed women's rows are after the import; built only when some changed
+    # (a copy of every table written: at a million new women, most of a gigabyte).
+    written = (
+        {t.name: pd.concat([plan.inserts[t.name], plan.updates[t.name]]) for t in TABLES}
+        if changed
+        else {}
+    )
     batches = zip(
         _batches(plan.before, changed, AUDIT_WOMEN),
         _batches(written, changed, AUDIT_WOMEN),
@@ -349,7 +360,7 @@ def _import(
             rows_per_chunk=CHUNK_ROWS,
         )
     judged = import_judgments(connection, workbook.judgments, actor=actor, at=at)
-    rows_written = {t.name: len(written[t.name]) for t in TABLES}
+    rows_written = {t.name: len(plan.inserts[t.name]) + len(plan.updates[t.name]) for t in TABLES}
     rows_deleted = {t.name: len(plan.deletes[t.name]) for t in TABLES}
     import_id = connection.execute(
         insert(imports).returning(imports.c.id),
