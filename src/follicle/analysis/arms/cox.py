@@ -216,19 +216,29 @@ def _fit_right_censored(
     w = np.ones(n) if weight is None else weight
     if not (np.isfinite(x).all() and np.isfinite(time).all() and np.isfinite(w).all()):
         raise ValueError("NaN or infinite values in the covariates, times or weights")
-    binary = p <= 52 and bool(np.all((x == 0) | (x == 1)))
-    if binary:
-        code = x @ (2.0 ** np.arange(p))
-        order = np.lexsort((code, event, time))
-        x, time, event, w, code = x[order], time[order], event[order], w[order], code[order]
-        censored = ~event
-        same = censored[1:] & censored[:-1] & (time[1:] == time[:-1]) & (code[1:] == code[:-1])
-        first = np.flatnonzero(np.concatenate(([True], ~same)))
-        x, time, event, w = x[first], time[first], event[first], np.add.reduceat(w, first)
-    else:
-        # lifelines sorts by time then event: the events of a tied time come last.
+    # lifelines' order: by time, a tied time's events last (its pass takes them from the end).
+    step = np.diff(time)
+    if not np.all((step > 0) | ((step == 0) & (event[1:] >= event[:-1]))):
         order = np.lexsort((event, time))
         x, time, event, w = x[order], time[order], event[order], w[order]
+    if p <= 20 and bool(np.all((x == 0) | (x == 1))):
+        # Censored rows grouped by (time, covariates): the key is the time's rank and the
+        # covariates read as a binary number. Groups come out in time order; each is put
+        # before the events of its time.
+        rank = np.concatenate(([0], np.cumsum(time[1:] != time[:-1])))
+        code = (x @ (2 ** np.arange(p))).astype(np.int64)
+        censored, events = np.flatnonzero(~event), np.flatnonzero(event)
+        _, first, group = np.unique(
+            rank[censored] << p | code[censored], return_index=True, return_inverse=True
+        )
+        rows = np.concatenate((censored[first], events))
+        merged = np.argsort(
+            np.concatenate((2 * rank[censored[first]], 2 * rank[events] + 1)), kind="stable"
+        )
+        rows = rows[merged]
+        summed: FloatArray = np.bincount(group, weights=w[censored]).astype(float)
+        w = np.concatenate((summed, w[events]))[merged]
+        x, time, event = x[rows], time[rows], event[rows]
     mean = x.mean(axis=0)
     std = x.std(axis=0, ddof=1)
     fitter = SemiParametricPHFitter()
