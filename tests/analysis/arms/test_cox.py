@@ -69,3 +69,14 @@ def test_missing_values_are_refused() -> None:
     frame.loc[3, "a1"] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         fit_cox(frame, ["a1", "a2"])
+
+
+def test_an_arm_without_events_is_fitted_as_lifelines_fits_it() -> None:
+    # Its coefficient runs off towards -inf and Newton stops on the log-likelihood (as
+    # R's coxph does, with a huge standard error); lifelines' check of why must not fail.
+    frame = _data(5, binary=True)
+    frame.loc[frame["a2"] == 1, "event"] = 0
+    fit = fit_cox(frame, ["a1", "a2"])
+    assert fit.coef[1] < -15
+    assert fit.se[1] > 1e3
+    assert abs(fit.coef[0]) < 2

@@ -252,6 +252,8 @@ def _fit_right_censored(
     std = x.std(axis=0, ddof=1)
     fitter = SemiParametricPHFitter()
     fitter._batch_mode = True
+    # Named in lifelines' warnings when a fit does not converge (e.g. an arm without events).
+    fitter.duration_col, fitter.event_col = "time", "event"
     beta = np.zeros(p) if initial is None else np.asarray(initial, dtype=float) * std
     with _quiet():
         beta, _, hessian = fitter._newton_raphson_for_efron_model(
