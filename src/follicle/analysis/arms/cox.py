@@ -2,8 +2,11 @@
 
 The fits are lifelines' :class:`~lifelines.CoxPHFitter` (Efron's handling of tied times, as
 R ``coxph``'s default) on right-censored or counting-process ``(start, stop]`` data with
-case weights. What lifelines does not give as R does is the robust (sandwich) variance: its
-``robust=True`` uses score residuals that are not Efron's with tied times, so they differ
+case weights; right-censored data go straight to its Newton–Raphson and per-time Efron pass
+(``SemiParametricPHFitter``), without the per-row extras of ``fit``.
+
+What lifelines does not give as R does is the robust (sandwich) variance: its ``robust=True``
+uses score residuals that are not Efron's with tied times, so they differ
 from R's by a few per mille. :func:`robust_variance` computes R's instead, the exact
 transcription of ``survival``'s score residuals (C routine ``agscore3``) in numpy:
 
@@ -31,8 +34,13 @@ from follicle.analysis import distributions as dist
 FloatArray = NDArray[np.float64]
 
 #: lifelines' convergence: tighter than its default (1e-7) so that coefficients agree with
-#: R's to about 1e-9 (R iterates until the relative change in log-likelihood < 1e-9).
-FIT_OPTIONS = {"precision": 1e-11, "r_precision": 1e-13, "max_steps": 100}
+#: R's to about 1e-9 (R iterates until the relative change in log-likelihood < 1e-9). Full
+#: Newton steps (lifelines' default first step is 0.95 of one, which converges linearly
+#: until it grows back), and ``precision`` so small that the stop is the relative change in
+#: log-likelihood after a full step: lifelines' other stop, a Newton decrement below
+#: ``precision``, returns the estimate before its last step, off by up to about
+#: sqrt(precision / information) — 1e-7 on the R fixtures' 400 women with 1e-11.
+FIT_OPTIONS = {"precision": 1e-16, "r_precision": 1e-13, "max_steps": 100, "step_size": 1.0}
 
 
 @contextmanager
@@ -92,6 +100,7 @@ def fit_cox(
     weights: str | None = None,
     cluster: str | None = None,
     robust: bool = False,
+    initial: FloatArray | None = None,
 ) -> CoxFit:
     """Fit a Cox model by lifelines, Efron ties; the variance R ``coxph`` reports.
 
@@ -112,40 +121,29 @@ def fit_cox(
         ``robust`` and no cluster each row is its own.
     robust
         The sandwich variance (R ``robust = TRUE``) instead of the inverse information.
+    initial
+        Where Newton–Raphson starts (one coefficient per term; default zeros): the estimate
+        of a close model saves steps. It converges to the same point (to about 1e-11).
 
     Returns
     -------
     CoxFit
         Coefficients on the log hazard ratio scale (R ``coef(fit)``) and ``vcov(fit)``.
     """
-    columns = [stop, event, *terms]
     if start is not None:
-        columns.append(start)
-    if weights is not None:
-        columns.append(weights)
-    frame = data.loc[:, list(dict.fromkeys(columns))].reset_index(drop=True)
-    # Imported here: lifelines costs about 0.15 s of CPU to import, and only a cohort with
-    # arms fits a Cox model (a report without arms need not pay for it; issue 13).
-    from lifelines import CoxPHFitter
-
-    with _quiet():
-        fitter = CoxPHFitter().fit(
-            frame,
-            duration_col=stop,
-            event_col=event,
-            entry_col=start,
-            weights_col=weights,
-            fit_options=FIT_OPTIONS,
-            # lifelines' "batch" pass works per distinct time with numpy; its "single" pass
-            # is a Python loop over rows. Dates in days make few distinct times.
-            batch_mode=start is None,
+        coef, naive = _fit_counting_process(data, terms, stop, event, start, weights)
+    else:
+        coef, naive = _fit_right_censored(
+            data[list(terms)].to_numpy(dtype=float),
+            data[stop].to_numpy(dtype=float),
+            data[event].to_numpy().astype(bool),
+            None if weights is None else data[weights].to_numpy(dtype=float),
+            initial,
         )
-    coef = fitter.params_.loc[list(terms)].to_numpy(dtype=float)
-    naive = fitter.variance_matrix_.loc[list(terms), list(terms)].to_numpy(dtype=float)
     variance = naive
     if robust or cluster is not None:
         variance = robust_variance(
-            frame,
+            data,
             list(terms),
             coef,
             naive,
@@ -164,6 +162,113 @@ def fit_cox(
         n,
         int(data[event].to_numpy().sum()),
     )
+
+
+def _fit_counting_process(
+    data: pd.DataFrame,
+    terms: Sequence[str],
+    stop: str,
+    event: str,
+    start: str,
+    weights: str | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Delayed entry: lifelines' CoxPHFitter as it is (its per-row pass)."""
+    columns = [stop, event, *terms, start]
+    if weights is not None:
+        columns.append(weights)
+    frame = data.loc[:, list(dict.fromkeys(columns))].reset_index(drop=True)
+    # Imported here: lifelines costs about 0.15 s of CPU to import, and only a cohort with
+    # arms fits a Cox model (a report without arms need not pay for it; issue 13).
+    from lifelines import CoxPHFitter
+
+    with _quiet():
+        fitter = CoxPHFitter().fit(
+            frame,
+            duration_col=stop,
+            event_col=event,
+            entry_col=start,
+            weights_col=weights,
+            fit_options=FIT_OPTIONS,
+            batch_mode=False,
+        )
+    coef = fitter.params_.loc[list(terms)].to_numpy(dtype=float)
+    naive = fitter.variance_matrix_.loc[list(terms), list(terms)].to_numpy(dtype=float)
+    return coef, naive
+
+
+def _fit_right_censored(
+    x: FloatArray,
+    time: FloatArray,
+    event: NDArray[np.bool_],
+    weight: FloatArray | None,
+    initial: FloatArray | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Right-censored data: lifelines' Newton–Raphson with its per-time ("batch") Efron pass,
+    on the rows sorted and normalised as :class:`~lifelines.CoxPHFitter` does.
+
+    ``CoxPHFitter.fit`` would also sort a data frame, describe it, and compute the baseline
+    hazard, the partial hazards and the standard errors of every row; none of that is
+    needed here and at a million rows it costs more than the fit. Rows already in time
+    order (a tied time's events last) are not sorted again. When the covariates are
+    all 0/1 (arm dummies), the censored rows with the same time and covariates are one row
+    whose weight is their sum: they enter only the risk sets, as a sum of weights, so the
+    likelihood, score and information are the same; event rows stay apart, since Efron's
+    handling of ties counts them.
+
+    Returns the coefficients and the model-based variance (lifelines' ``params_`` and
+    ``variance_matrix_``).
+    """
+    # Imported here, as above.
+    from lifelines.fitters.coxph_fitter import SemiParametricPHFitter
+
+    n, p = x.shape
+    w = np.ones(n) if weight is None else weight
+    if not (np.isfinite(x).all() and np.isfinite(time).all() and np.isfinite(w).all()):
+        raise ValueError("NaN or infinite values in the covariates, times or weights")
+    # lifelines' order: by time, a tied time's events last (its pass takes them from the end).
+    step = np.diff(time)
+    if not np.all((step > 0) | ((step == 0) & (event[1:] >= event[:-1]))):
+        order = np.lexsort((event, time))
+        x, time, event, w = x[order], time[order], event[order], w[order]
+    if p <= 20 and bool(np.all((x == 0) | (x == 1))):
+        # Censored rows grouped by (time, covariates): the key is the time's rank and the
+        # covariates read as a binary number. Groups come out in time order; each is put
+        # before the events of its time.
+        rank = np.concatenate(([0], np.cumsum(time[1:] != time[:-1])))
+        code = (x @ (2 ** np.arange(p))).astype(np.int64)
+        censored, events = np.flatnonzero(~event), np.flatnonzero(event)
+        _, first, group = np.unique(
+            rank[censored] << p | code[censored], return_index=True, return_inverse=True
+        )
+        rows = np.concatenate((censored[first], events))
+        merged = np.argsort(
+            np.concatenate((2 * rank[censored[first]], 2 * rank[events] + 1)), kind="stable"
+        )
+        rows = rows[merged]
+        summed: FloatArray = np.bincount(group, weights=w[censored]).astype(float)
+        w = np.concatenate((summed, w[events]))[merged]
+        x, time, event = x[rows], time[rows], event[rows]
+    mean = x.mean(axis=0)
+    std = x.std(axis=0, ddof=1)
+    fitter = SemiParametricPHFitter()
+    fitter._batch_mode = True
+    # Named in lifelines' warnings when a fit does not converge (e.g. an arm without events).
+    fitter.duration_col, fitter.event_col = "time", "event"
+    beta = np.zeros(p) if initial is None else np.asarray(initial, dtype=float) * std
+    with _quiet():
+        beta, _, hessian = fitter._newton_raphson_for_efron_model(
+            pd.DataFrame((x - mean) / std),
+            pd.Series(time),
+            pd.Series(event),
+            pd.Series(w),
+            None,
+            initial_point=beta,
+            show_progress=False,
+            **FIT_OPTIONS,
+        )
+    coef = beta / std
+    naive = -np.linalg.inv(hessian) / np.outer(std, std)
+    return coef, naive
 
 
 def score_residuals(
@@ -189,18 +294,22 @@ def score_residuals(
     if times.size == 0:
         return np.zeros((n, p))
     # Risk-set sums at each event time: rows with stop >= t minus rows with start >= t.
+    # Without delayed entry (every start -inf) nobody has entered after t: that part is 0.
+    entry = bool(np.isfinite(start).any())
     by_stop = np.argsort(stop, kind="stable")
-    by_start = np.argsort(start, kind="stable")
+    by_start = np.argsort(start, kind="stable") if entry else by_stop
+    i_stop = np.searchsorted(stop[by_stop], times, side="left")
+    i_start = np.searchsorted(start[by_start], times, side="left")
 
     def at_risk_sum(values: FloatArray) -> FloatArray:
         tail_stop = np.concatenate(
             (np.cumsum(values[by_stop][::-1], axis=0)[::-1], np.zeros((1, *values.shape[1:])))
         )
+        if not entry:
+            return tail_stop[i_stop]
         tail_start = np.concatenate(
             (np.cumsum(values[by_start][::-1], axis=0)[::-1], np.zeros((1, *values.shape[1:])))
         )
-        i_stop = np.searchsorted(stop[by_stop], times, side="left")
-        i_start = np.searchsorted(start[by_start], times, side="left")
         return tail_stop[i_stop] - tail_start[i_start]
 
     s0 = at_risk_sum(risk)
