@@ -224,3 +224,26 @@ def test_select_labels_is_text_np_select() -> None:
     with_default = select_labels([a, b], ["first", "second"], index, "other")
     assert with_default.tolist() == ["first", "second", "other", "first"]
     assert str(with_default.dtype) == "string"
+
+
+def test_validations_coding_of_the_women_gives_the_same_frames(arms_cohort: Cohort) -> None:
+    """The coding of the IDs that validation hands on with the workbook (every table's
+    women at once) and one made by the analysis itself give the same frames, exactly."""
+    import dataclasses
+
+    from follicle.analysis.arms.data import arm_times
+
+    carried = arms_cohort.workbook
+    assert carried.women is not None
+    assert carried.coded_women("participants", "injections") is carried.women[0]
+    fresh = dataclasses.replace(carried, women=None)
+    pd.testing.assert_frame_equal(frame.pregnancies(carried), frame.pregnancies(fresh))
+    pd.testing.assert_frame_equal(frame.women(carried), frame.women(fresh))
+    pd.testing.assert_frame_equal(frame.excluded(carried), frame.excluded(fresh))
+    pd.testing.assert_frame_equal(arm_times(carried), arm_times(fresh))
+    # Frames that are not the ones validation coded are coded again.
+    other = dataclasses.replace(
+        carried, frames={**carried.frames, "injections": carried["injections"].copy()}
+    )
+    assert other.coded_women("participants", "injections") is not carried.women[0]
+    assert other.coded_women("participants", "contacts") is carried.women[0]

@@ -112,12 +112,7 @@ def excluded(workbook: Workbook) -> pd.DataFrame:
     """
     p = workbook["participants"]
     # Coded, not sorted: the treated women's IDs are only needed as a set.
-    women = Women(
-        {
-            "participants": p["participant_id"],
-            "injections": workbook["injections"]["participant_id"],
-        }
-    )
+    women = workbook.coded_women("participants", "injections")
     untreated = ~women.per_row("participants", women.having("injections"), p.index, False)
     out = p.loc[untreated, ["participant_id", "site", "consent_date"]]
     return out.sort_values("participant_id", ignore_index=True)
@@ -234,18 +229,12 @@ def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd
     preg = pregnancies(workbook) if pregnancy_frame is None else pregnancy_frame
     inj, contacts = workbook["injections"], workbook["contacts"]
     cycles = workbook["ivf_cycles"]
-    # A million women: each table's IDs are hashed once, together, and every per-woman
-    # value is a numpy reduction over the codes, looked up by code (no group-by or merge
-    # on text IDs, each of which would hash them again).
-    women = Women(
-        {
-            "participants": p["participant_id"],
-            "injections": inj["participant_id"],
-            "contacts": contacts["participant_id"],
-            "pregnancies": preg["participant_id"],
-            "ivf_cycles": cycles["participant_id"],
-        }
-    )
+    # A million women: each table's IDs are hashed once, together (by validation, whose
+    # coding the workbook carries), and every per-woman value is a numpy reduction over
+    # the codes, looked up by code (no group-by or merge on text IDs, each of which would
+    # hash them again). The pregnancy frame's women are looked up in that coding: only
+    # the treated women's values are read, and each of them has a code.
+    women = workbook.coded_women("participants", "injections", "contacts", "ivf_cycles")
     treated = women.per_row("participants", women.having("injections"), p.index, False)
     base = p.loc[treated, ["participant_id", "site", "arm", "birth_date", "menses_baseline"]]
     frame = with_defaults(PARTICIPANTS, base).reset_index(drop=True)
@@ -258,7 +247,7 @@ def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd
         return np.append(per_woman, np.array([fill], dtype=per_woman.dtype))[at]
 
     n = women.count
-    codes = women.codes
+    codes = {**women.codes, "pregnancies": women.code(preg["participant_id"])}
     dated = inj["injection_date"].notna().to_numpy()
     injections = _count(codes["injections"], dated, n)
     frame["injections"] = pd.array(of(injections, 0), dtype="Int64")
@@ -353,6 +342,12 @@ def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(new, positions, 0)) if len(positions) else positions
 
 
+def _dated(table: pd.DataFrame, date: str) -> np.ndarray:
+    """The rows with a woman and ``date`` (``dropna(subset=["participant_id", date])``),
+    as a mask over the table's rows (which the women's codes follow)."""
+    return (table["participant_id"].notna() & table[date].notna()).to_numpy(dtype=bool)
+
+
 def _infant_counts(workbook: Workbook) -> pd.Series:
     infants = workbook["infants"].dropna(subset=["pregnancy_id"])
     return infants.groupby("pregnancy_id").size().rename("infants_recorded")
@@ -401,16 +396,19 @@ def pregnancies(workbook: Workbook, *, month_binning: MonthBinning = "round") ->
             whose infants are not recorded; 0 for every other outcome.
     """
     preg = with_defaults(PREGNANCIES, workbook["pregnancies"])
-    preg = preg.dropna(subset=["participant_id", "conception_date"])
-    inj = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
-    # The IDs are hashed once and sorted once (as codes); each pregnancy's injection is
-    # then found by one binary search over the injections sorted by (woman, date) — what
+    inj = workbook["injections"]
+    # The IDs are hashed once (validation's coding, when the workbook carries it) and
+    # sorted once (as codes); each pregnancy's injection is then found by one binary
+    # search over the injections sorted by (woman, date) — what
     # ``merge_asof(by=woman, direction="backward")`` does, without hashing and sorting
     # millions of text IDs in each step.
-    women = Women({"injections": inj["participant_id"], "pregnancies": preg["participant_id"]})
+    women = workbook.coded_women("injections", "pregnancies")
+    preg_kept = _dated(preg, "conception_date")
+    inj_kept = _dated(inj, "injection_date")
+    preg, inj = preg[preg_kept], inj[inj_kept]
     rank = women.ranks()
-    inj_woman = rank[women.codes["injections"]]
-    preg_woman = rank[women.codes["pregnancies"]]
+    inj_woman = rank[women.codes["injections"][inj_kept]]
+    preg_woman = rank[women.codes["pregnancies"][preg_kept]]
     inj_ticks, preg_ticks = date_ticks(inj["injection_date"]), date_ticks(preg["conception_date"])
     # Woman and date in one sortable integer: the woman's rank, then the date's rank.
     _, day = np.unique(np.concatenate([inj_ticks, preg_ticks]), return_inverse=True)

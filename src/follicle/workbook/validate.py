@@ -72,6 +72,9 @@ class ValidationResult:
     #: A de-identified workbook (:mod:`follicle.workbook.deidentified`): its dates are days
     #: on one calendar, not calendar dates.
     deidentified: bool = False
+    #: The women of ``frames`` coded once (:class:`~follicle.workbook.keys.Women`), which
+    #: the checks used; handed on with the workbook so that the analysis codes none again.
+    women: Women | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +90,7 @@ class ValidationResult:
             source=str(self.source),
             checksums=self.checksums,
             deidentified=self.deidentified,
+            women=self.women,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -147,7 +151,8 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     # What the checks derive from several tables (each woman coded once, her first
     # injection, …) is computed once for all of them.
     shared = SharedFrames(frames)
-    _check_references(frames, labels, places, keys, found, unread=unread, women=coded_women(shared))
+    women = coded_women(shared)
+    _check_references(frames, labels, places, keys, found, unread=unread, women=women)
     check_rules(shared, labels, found, unread=unread)
     warn_untreated(shared, labels, found, unread=unread)
 
@@ -183,6 +188,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
         checksums=dict(raw.checksums),
         ignored_files=raw.ignored_files,
         deidentified=raw.deidentified,
+        women=women,
     )
 
 
@@ -379,7 +385,21 @@ def _in_vocabulary(column: Column, text: pd.Series) -> np.ndarray:
     """Whether each cell is a word of the column's vocabulary (numpy over the cells: a
     one-row save pays neither pandas' nor Arrow's fixed cost of a set lookup)."""
     assert column.vocabulary is not None
-    return np.isin(text.to_numpy(dtype=object, na_value=""), column.vocabulary)
+    array = _arrow_array(text) if len(text) > _FEW_CELLS else None
+    if array is None:
+        return np.isin(text.to_numpy(dtype=object, na_value=""), column.vocabulary)
+    # A long column: Arrow's hash lookup on its own strings (numpy's ``isin`` would first
+    # turn every cell into a Python string, then sort them all).
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    words = pa.array(list(column.vocabulary), type=array.type)
+    hit = pc.is_in(array, value_set=words, skip_nulls=True).fill_null(False)
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+#: Up to this many cells a column is checked with numpy (no Arrow kernel's fixed cost).
+_FEW_CELLS = 1000
 
 
 def _stripped(raw: pd.Series) -> pd.Series:
