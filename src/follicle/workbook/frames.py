@@ -23,7 +23,7 @@ for the analysis.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -135,6 +135,18 @@ class Workbook:
             if all(frames.get(name) is self.frames[name] for name in tables):
                 return women
         return Women({name: self.frames[name]["participant_id"] for name in tables})
+
+    def with_coded_women(self) -> Workbook:
+        """This workbook with the women of all its tables coded once (what
+        :meth:`coded_women` then hands out for any of them): itself when it carries such a
+        coding of these frames already (validation's)."""
+        from follicle.workbook.keys import Women
+
+        named = [name for name, frame in self.frames.items() if "participant_id" in frame.columns]
+        if self.women is not None and all(self.women[1].get(n) is self.frames[n] for n in named):
+            return self
+        women = Women({name: self.frames[name]["participant_id"] for name in named})
+        return replace(self, women=(women, {name: self.frames[name] for name in named}))
 
     @property
     def judgments(self) -> pd.DataFrame | None:
