@@ -761,8 +761,11 @@ def _repeated(columns: list[pd.Series | np.ndarray]) -> np.ndarray:
         if isinstance(column, np.ndarray):
             codes, count = column, int(column.max(initial=-1)) + 1
         else:
+            # Coded by rank (the cells' order as text: dates in time), so that rows sorted
+            # by their cells have sorted keys.
             coded = Women({"column": column})
-            codes, count = coded.codes["column"], coded.count
+            codes = np.append(coded.ranks(), -1)[coded.codes["column"]]
+            count = coded.count
         key = key * (count + 1) + (codes + 1)  # -1 (empty) is 0
     if len(key) < 2:
         return np.zeros(len(key), dtype=bool)

@@ -93,7 +93,9 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     _, first_row = np.unique(codes["participants"][named], return_index=True)
     mine = np.zeros(len(codes["participants"]), dtype=bool)
     mine[named[first_row]] = True
-    p = with_defaults(PARTICIPANTS, workbook["participants"][mine]).set_index("participant_id")
+    # Numbered rows, the IDs a column: an index of a million text IDs would be turned into
+    # Python strings for pandas' index engine.
+    p = with_defaults(PARTICIPANTS, workbook["participants"][mine]).reset_index(drop=True)
     own = codes["participants"][mine]
 
     def hers(per_woman: np.ndarray) -> pd.Series:
@@ -133,6 +135,7 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     menses = p["menses_baseline"].astype("string")
     frame = pd.DataFrame(
         {
+            "participant_id": p["participant_id"],
             "arm": arm,
             "treated": first.notna(),
             "time_zero": t0,
@@ -147,7 +150,6 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
         },
         index=p.index,
     )
-    frame.index.name = "participant_id"
-    frame = frame.reset_index().sort_values("participant_id", ignore_index=True)
+    frame = frame.sort_values("participant_id", ignore_index=True)
     frame["participant_id"] = frame["participant_id"].astype("string")
     return frame
