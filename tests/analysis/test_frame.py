@@ -224,3 +224,86 @@ def test_select_labels_is_text_np_select() -> None:
     with_default = select_labels([a, b], ["first", "second"], index, "other")
     assert with_default.tolist() == ["first", "second", "other", "first"]
     assert str(with_default.dtype) == "string"
+
+
+def test_validations_coding_of_the_women_gives_the_same_frames(arms_cohort: Cohort) -> None:
+    """The coding of the IDs that validation hands on with the workbook (every table's
+    women at once) and one made by the analysis itself give the same frames, exactly."""
+    import dataclasses
+
+    from follicle.analysis.arms.data import arm_times
+
+    carried = arms_cohort.workbook
+    assert carried.women is not None
+    assert carried.coded_women("participants", "injections") is carried.women[0]
+    fresh = dataclasses.replace(carried, women=None)
+    pd.testing.assert_frame_equal(frame.pregnancies(carried), frame.pregnancies(fresh))
+    pd.testing.assert_frame_equal(frame.women(carried), frame.women(fresh))
+    pd.testing.assert_frame_equal(frame.excluded(carried), frame.excluded(fresh))
+    pd.testing.assert_frame_equal(arm_times(carried), arm_times(fresh))
+    # Frames that are not the ones validation coded are coded again.
+    other = dataclasses.replace(
+        carried, frames={**carried.frames, "injections": carried["injections"].copy()}
+    )
+    assert other.coded_women("participants", "injections") is not carried.women[0]
+    assert other.coded_women("participants", "contacts") is carried.women[0]
+
+
+@pytest.mark.parametrize("validated", [True, False])
+def test_the_cohorts_codes_name_the_women_of_each_row(arms_cohort: Cohort, validated: bool) -> None:
+    import dataclasses
+
+    workbook = arms_cohort.workbook
+    cohort = Cohort(workbook if validated else dataclasses.replace(workbook, women=None))
+    coded = cohort.coded
+    ids = coded.women.ids.to_pylist()
+    assert [ids[c] for c in coded.of_women] == cohort.women["participant_id"].tolist()
+    assert [ids[c] for c in coded.of_pregnancies] == cohort.pregnancies["participant_id"].tolist()
+    conditions = cohort.workbook["conditions"]
+    rows = coded.rows(conditions, "conditions")
+    assert rows is not None
+    assert [ids[c] for c in rows] == conditions["participant_id"].tolist()
+    assert coded.rows(conditions.copy(), "conditions") is None
+    assert coded.rows(cohort.women) is coded.of_women
+    assert coded.rows(cohort.women.copy()) is None
+
+
+def test_the_statistics_by_codes_are_those_by_ids(arms_cohort: Cohort, generated: Cohort) -> None:
+    """Table 3, the safety bounds and the POR classification looked up by the women's
+    codes give what they give by text IDs (no codes), exactly."""
+    from follicle.analysis import por_classification, safety_bounds, safety_tables
+
+    for cohort in (arms_cohort, generated):
+        wb, women, preg = cohort.workbook, cohort.women, cohort.pregnancies
+        tables = {
+            "conditions": wb["conditions"],
+            "infants": wb["infants"],
+            "infant_conditions": wb["infant_conditions"],
+        }
+        assert cohort.coded.rows(wb["conditions"], "conditions") is not None
+        assert len(wb["conditions"]) > 0
+        by_codes = [
+            safety_tables.table3(women, preg, **tables, coded=cohort.coded),
+            safety_bounds.safety_bounds(women, preg, **tables, coded=cohort.coded),
+            por_classification.por_classification(women, wb["participants"], coded=cohort.coded),
+        ]
+        by_ids = [
+            safety_tables.table3(women, preg, **tables),
+            safety_bounds.safety_bounds(women, preg, **tables),
+            por_classification.por_classification(women, wb["participants"]),
+        ]
+        for a, b in zip(by_codes, by_ids, strict=True):
+            pd.testing.assert_frame_equal(a.table, b.table)
+            assert a.values == b.values
+        pd.testing.assert_frame_equal(
+            por_classification.baseline(women, wb["participants"], cohort.coded),
+            por_classification.baseline(women, wb["participants"]),
+        )
+        pd.testing.assert_frame_equal(
+            safety_bounds.infants_followed(women, preg, wb["infants"], cohort.coded),
+            safety_bounds.infants_followed(women, preg, wb["infants"]),
+        )
+        pd.testing.assert_frame_equal(
+            safety_bounds.maternal_events(women, preg, wb["conditions"], cohort.coded),
+            safety_bounds.maternal_events(women, preg, wb["conditions"]),
+        )

@@ -208,3 +208,29 @@ def test_cells_are_stripped_as_pandas_strips_them(cells: list[str | None]) -> No
     pd.testing.assert_series_equal(_stripped(raw), raw.str.strip())
     sliced = pd.Series(["  x  ", *cells], dtype="string[pyarrow]").iloc[1:]
     pd.testing.assert_series_equal(_stripped(sliced), sliced.str.strip())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rows_that_may_repeat_are_those_pandas_finds(seed: int) -> None:
+    """``_repeated`` is ``DataFrame.duplicated(keep=False)`` on its columns, sorted or
+    not; a column given as codes keeps every row that repeats (and perhaps more)."""
+    import numpy as np
+
+    from follicle.workbook.validate import _repeated
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+    ids = pd.Series(rng.choice(["A", "B", " B", "C", ""], n), dtype="string[pyarrow]")
+    dates = pd.Series(rng.choice(["2020-01-01", "2020-01-02", ""], n), dtype="string[pyarrow]")
+    if seed % 2:
+        order = np.lexsort((dates.to_numpy(str), ids.to_numpy(str)))
+        ids, dates = (
+            ids.iloc[order].reset_index(drop=True),
+            dates.iloc[order].reset_index(drop=True),
+        )
+    expected = pd.DataFrame({"a": ids, "b": dates}).duplicated(keep=False).to_numpy()
+    assert (_repeated([ids, dates]) == expected).all()
+    stripped = ids.str.strip()
+    codes = pd.factorize(stripped.replace("", None))[0].astype(np.int64)
+    kept = _repeated([codes, dates])
+    assert (kept | ~expected).all()

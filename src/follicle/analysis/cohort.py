@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from follicle.analysis import audit as reproduction_audit
@@ -53,6 +54,7 @@ from follicle.analysis.intervals import CI_METHODS
 from follicle.analysis.result import Result
 from follicle.workbook.events import empty_judgments, reported_events, review_status
 from follicle.workbook.frames import Workbook
+from follicle.workbook.keys import Women
 from follicle.workbook.validate import load_workbook
 
 if TYPE_CHECKING:
@@ -137,7 +139,9 @@ class Cohort:
                 workbook, empty_judgments() if self.judgments is None else self.judgments
             )
             workbook = self.adjudication.workbook
-        self.workbook = workbook
+        # Every table's women coded once (validation's coding, when it came with the
+        # workbook): the frames and statistics look women up by these codes.
+        self.workbook = workbook.with_coded_women()
         self.ci = ci
         self.level = level
         # Read now, so that a bad claims file fails before any statistic is computed.
@@ -162,12 +166,33 @@ class Cohort:
     @cached_property
     def women(self) -> pd.DataFrame:
         """One row per treated woman (:func:`follicle.analysis.frame.women`)."""
-        return frame.women(self.workbook, self.pregnancies)
+        return self._women_coded[0]
 
     @cached_property
     def pregnancies(self) -> pd.DataFrame:
         """One row per pregnancy after the first injection (:func:`~.frame.pregnancies`)."""
-        return frame.pregnancies(self.workbook)
+        return self._pregnancies_coded[0]
+
+    @cached_property
+    def _pregnancies_coded(self) -> tuple[pd.DataFrame, Women, np.ndarray]:
+        return frame.pregnancies_coded(self.workbook)
+
+    @cached_property
+    def _women_coded(self) -> tuple[pd.DataFrame, Women, np.ndarray]:
+        pregnancies, women, codes = self._pregnancies_coded
+        return frame.women_coded(self.workbook, pregnancies, (women, codes))
+
+    @cached_property
+    def coded(self) -> frame.Coded:
+        """The women of the frames and of the workbook's tables as codes of one coding of
+        their IDs (:class:`~.frame.Coded`)."""
+        women_frame, women, of_women = self._women_coded
+        pregnancy_frame, same, of_pregnancies = self._pregnancies_coded
+        assert same is women  # one coding of all
+        assert self.workbook.women is not None
+        return frame.Coded(
+            women, women_frame, of_women, pregnancy_frame, of_pregnancies, self.workbook.women[1]
+        )
 
     @cached_property
     def excluded(self) -> pd.DataFrame:
@@ -179,7 +204,7 @@ class Cohort:
         """The women frame with each woman's Bologna and POSEIDON labels added (``bologna``,
         ``poseidon``; :func:`~.eligibility.classify`): what Table 1 by a group reads."""
         labels = eligibility.classify(
-            por_classification.baseline(self.women, self.workbook["participants"])
+            por_classification.baseline(self.women, self.workbook["participants"], self.coded)
         )
         return self.women.assign(
             bologna=labels["bologna"].astype("string").to_numpy(),
@@ -223,6 +248,7 @@ class Cohort:
             conditions=self.workbook["conditions"],
             infants=self.workbook["infants"],
             infant_conditions=self.workbook["infant_conditions"],
+            coded=self.coded,
         )
 
     def _baby_outcomes(self) -> Result:
@@ -264,11 +290,16 @@ class Cohort:
             infants=self.workbook["infants"],
             infant_conditions=self.workbook["infant_conditions"],
             level=self.level,
+            coded=self.coded,
         )
 
     def _por_classification(self) -> Result:
         return por_classification.por_classification(
-            self.women, self.workbook["participants"], method=self.ci, level=self.level
+            self.women,
+            self.workbook["participants"],
+            method=self.ci,
+            level=self.level,
+            coded=self.coded,
         )
 
     def _benchmarks(self) -> Result:

@@ -22,7 +22,8 @@ first injection (the validator rejects them) are not counted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -112,12 +113,7 @@ def excluded(workbook: Workbook) -> pd.DataFrame:
     """
     p = workbook["participants"]
     # Coded, not sorted: the treated women's IDs are only needed as a set.
-    women = Women(
-        {
-            "participants": p["participant_id"],
-            "injections": workbook["injections"]["participant_id"],
-        }
-    )
+    women = workbook.coded_women("participants", "injections")
     untreated = ~women.per_row("participants", women.having("injections"), p.index, False)
     out = p.loc[untreated, ["participant_id", "site", "consent_date"]]
     return out.sort_values("participant_id", ignore_index=True)
@@ -163,6 +159,52 @@ def _attach(
 def _count(woman: np.ndarray, rows: np.ndarray, count: int) -> np.ndarray:
     """How many of ``rows`` (a mask) each woman has."""
     return np.bincount(woman[rows & (woman >= 0)], minlength=count)
+
+
+@dataclass(frozen=True)
+class Coded:
+    """The women of the analysis frames and of the workbook's tables as the codes of one
+    coding of their IDs (:class:`~follicle.workbook.keys.Women`, validation's when the
+    workbook carries it): what the statistics look women up by, instead of hashing a
+    million text IDs again in each merge, ``isin`` or group-by.
+    """
+
+    women: Women
+    #: The women frame (:func:`women`) and the code of each of its rows.
+    women_frame: pd.DataFrame
+    of_women: np.ndarray
+    #: The pregnancies frame (:func:`pregnancies`) and the code of each of its rows.
+    pregnancy_frame: pd.DataFrame
+    of_pregnancies: np.ndarray
+    #: The workbook's tables whose rows ``women.codes`` follow.
+    tables: Mapping[str, pd.DataFrame]
+
+    def rows(self, frame: pd.DataFrame, name: str | None = None) -> np.ndarray | None:
+        """The code of each row of ``frame`` — the women frame, the pregnancies frame or
+        the workbook's table ``name``, the very frames that were coded; ``None`` for any
+        other frame (a caller then looks its IDs up as text)."""
+        if frame is self.women_frame:
+            return self.of_women
+        if frame is self.pregnancy_frame:
+            return self.of_pregnancies
+        if name is not None and self.tables.get(name) is frame and name in self.women.codes:
+            return self.women.codes[name]
+        return None
+
+    def per_woman(self, values: pd.Series, fill: object) -> np.ndarray:
+        """A column of the women frame by code, plus one more entry, ``fill``, which the
+        code -1 picks; ``fill`` too for a woman not in the frame."""
+        data = values.to_numpy()
+        out = np.full(self.women.count + 1, fill, dtype=data.dtype)
+        out[self.of_women] = data
+        return out
+
+    def treated(self) -> np.ndarray:
+        """Whether each code is a woman of the women frame (then one more entry, false,
+        which the code -1 picks)."""
+        out = np.zeros(self.women.count + 1, dtype=bool)
+        out[self.of_women] = True
+        return out
 
 
 def _latest_menses(women: Women, contacts: pd.DataFrame) -> pd.Series:
@@ -230,22 +272,32 @@ def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd
             at least one IVF cycle started on or after the first injection — or a pregnancy
             conceived by IVF, which implies one even when the cycle row is missing.
     """
+    return women_coded(workbook, pregnancy_frame)[0]
+
+
+def women_coded(
+    workbook: Workbook,
+    pregnancy_frame: pd.DataFrame | None = None,
+    pregnancy_codes: tuple[Women, np.ndarray] | None = None,
+) -> tuple[pd.DataFrame, Women, np.ndarray]:
+    """:func:`women`, with the coding of the IDs it used and the code of each of its rows.
+
+    ``pregnancy_codes``: the coding and the codes of ``pregnancy_frame``'s rows
+    (:func:`pregnancies_coded`), used when they are of the same coding.
+    """
     p = workbook["participants"]
-    preg = pregnancies(workbook) if pregnancy_frame is None else pregnancy_frame
+    if pregnancy_frame is None:
+        pregnancy_frame, coding, preg_rows = pregnancies_coded(workbook)
+        pregnancy_codes = (coding, preg_rows)
+    preg = pregnancy_frame
     inj, contacts = workbook["injections"], workbook["contacts"]
     cycles = workbook["ivf_cycles"]
-    # A million women: each table's IDs are hashed once, together, and every per-woman
-    # value is a numpy reduction over the codes, looked up by code (no group-by or merge
-    # on text IDs, each of which would hash them again).
-    women = Women(
-        {
-            "participants": p["participant_id"],
-            "injections": inj["participant_id"],
-            "contacts": contacts["participant_id"],
-            "pregnancies": preg["participant_id"],
-            "ivf_cycles": cycles["participant_id"],
-        }
-    )
+    # A million women: each table's IDs are hashed once, together (by validation, whose
+    # coding the workbook carries), and every per-woman value is a numpy reduction over
+    # the codes, looked up by code (no group-by or merge on text IDs, each of which would
+    # hash them again). The pregnancy frame's women are looked up in that coding: only
+    # the treated women's values are read, and each of them has a code.
+    women = workbook.coded_women("participants", "injections", "contacts", "ivf_cycles")
     treated = women.per_row("participants", women.having("injections"), p.index, False)
     base = p.loc[treated, ["participant_id", "site", "arm", "birth_date", "menses_baseline"]]
     frame = with_defaults(PARTICIPANTS, base).reset_index(drop=True)
@@ -258,7 +310,11 @@ def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd
         return np.append(per_woman, np.array([fill], dtype=per_woman.dtype))[at]
 
     n = women.count
-    codes = women.codes
+    if pregnancy_codes is not None and pregnancy_codes[0] is women:
+        preg_codes = pregnancy_codes[1]
+    else:
+        preg_codes = women.code(preg["participant_id"])
+    codes = {**women.codes, "pregnancies": preg_codes}
     dated = inj["injection_date"].notna().to_numpy()
     injections = _count(codes["injections"], dated, n)
     frame["injections"] = pd.array(of(injections, 0), dtype="Int64")
@@ -327,8 +383,10 @@ def women(workbook: Workbook, pregnancy_frame: pd.DataFrame | None = None) -> pd
         frame[column] = frame[column].astype("string")
     for column in ("end_of_followup", "menopause_date", "first_conception"):
         frame[column] = frame[column].astype("datetime64[ns]")
+    # Each row's code goes with it through the sort.
+    frame["_code"] = at
     frame = frame.sort_values("participant_id", ignore_index=True)
-    return frame.loc[:, list(WOMEN_COLUMNS)]
+    return frame.loc[:, list(WOMEN_COLUMNS)], women, frame["_code"].to_numpy()
 
 
 def _bin_months(months: pd.Series, binning: MonthBinning) -> pd.Series:
@@ -351,6 +409,12 @@ def _group_starts(sorted_keys: np.ndarray) -> np.ndarray:
     new = np.ones(len(sorted_keys), dtype=bool)
     new[1:] = sorted_keys[1:] != sorted_keys[:-1]
     return np.maximum.accumulate(np.where(new, positions, 0)) if len(positions) else positions
+
+
+def _dated(table: pd.DataFrame, date: str) -> np.ndarray:
+    """The rows with a woman and ``date`` (``dropna(subset=["participant_id", date])``),
+    as a mask over the table's rows (which the women's codes follow)."""
+    return (table["participant_id"].notna() & table[date].notna()).to_numpy(dtype=bool)
 
 
 def _infant_counts(workbook: Workbook) -> pd.Series:
@@ -400,17 +464,28 @@ def pregnancies(workbook: Workbook, *, month_binning: MonthBinning = "round") ->
             the infants born alive: ``infants_recorded``, or ``fetuses`` for a live birth
             whose infants are not recorded; 0 for every other outcome.
     """
+    return pregnancies_coded(workbook, month_binning=month_binning)[0]
+
+
+def pregnancies_coded(
+    workbook: Workbook, *, month_binning: MonthBinning = "round"
+) -> tuple[pd.DataFrame, Women, np.ndarray]:
+    """:func:`pregnancies`, with the coding of the IDs it used and the code of each of
+    its rows."""
     preg = with_defaults(PREGNANCIES, workbook["pregnancies"])
-    preg = preg.dropna(subset=["participant_id", "conception_date"])
-    inj = workbook["injections"].dropna(subset=["participant_id", "injection_date"])
-    # The IDs are hashed once and sorted once (as codes); each pregnancy's injection is
-    # then found by one binary search over the injections sorted by (woman, date) — what
+    inj = workbook["injections"]
+    # The IDs are hashed once (validation's coding, when the workbook carries it) and
+    # sorted once (as codes); each pregnancy's injection is then found by one binary
+    # search over the injections sorted by (woman, date) — what
     # ``merge_asof(by=woman, direction="backward")`` does, without hashing and sorting
     # millions of text IDs in each step.
-    women = Women({"injections": inj["participant_id"], "pregnancies": preg["participant_id"]})
+    women = workbook.coded_women("injections", "pregnancies")
+    preg_kept = _dated(preg, "conception_date")
+    inj_kept = _dated(inj, "injection_date")
+    preg, inj = preg[preg_kept], inj[inj_kept]
     rank = women.ranks()
-    inj_woman = rank[women.codes["injections"]]
-    preg_woman = rank[women.codes["pregnancies"]]
+    inj_woman = rank[women.codes["injections"][inj_kept]]
+    preg_woman = rank[women.codes["pregnancies"][preg_kept]]
     inj_ticks, preg_ticks = date_ticks(inj["injection_date"]), date_ticks(preg["conception_date"])
     # Woman and date in one sortable integer: the woman's rank, then the date's rank.
     _, day = np.unique(np.concatenate([inj_ticks, preg_ticks]), return_inverse=True)
@@ -448,4 +523,5 @@ def pregnancies(workbook: Workbook, *, month_binning: MonthBinning = "round") ->
     unrecorded = timed["live_birth"] & timed["infants_recorded"].eq(0)
     timed["infants"] = timed["infants_recorded"].mask(unrecorded, timed["fetuses"]).astype("Int64")
     timed["fetuses"] = timed["fetuses"].astype("Int64")
-    return timed.loc[:, list(PREGNANCY_COLUMNS)].reset_index(drop=True)
+    codes = women.codes["pregnancies"][preg_kept][kept]
+    return timed.loc[:, list(PREGNANCY_COLUMNS)].reset_index(drop=True), women, codes

@@ -20,6 +20,7 @@ from follicle.analysis.eligibility import (
     BolognaCriteria,
     PoseidonParams,
 )
+from follicle.analysis.frame import Coded
 from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci
 from follicle.analysis.proportions import percent
 from follicle.analysis.result import COHORT_NOTE, Number, Result
@@ -58,14 +59,29 @@ POSEIDON_SUMMARY = {
 }
 
 
-def baseline(women: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
+def baseline(
+    women: pd.DataFrame, participants: pd.DataFrame, coded: Coded | None = None
+) -> pd.DataFrame:
     """The treated women with the columns :func:`~follicle.analysis.eligibility.classify`
     needs: ``age`` (completed years at the first injection) and the participants' baseline
-    inputs :data:`INPUTS` (a column the participants table lacks is all missing)."""
+    inputs :data:`INPUTS` (a column the participants table lacks is all missing).
+    ``coded``: the women as codes (:class:`~follicle.analysis.frame.Coded`), when the
+    caller has them."""
     inputs = participants.reindex(columns=["participant_id", *INPUTS])
-    return women.loc[:, ["participant_id", "age"]].merge(
-        inputs.drop_duplicates("participant_id"), on="participant_id", how="left"
-    )
+    left = women.loc[:, ["participant_id", "age"]]
+    hers = None if coded is None else coded.rows(women)
+    codes = None if coded is None else coded.rows(participants, "participants")
+    if coded is not None and hers is not None and codes is not None:
+        # The left merge by codes: each woman's first participants row.
+        named = np.flatnonzero(codes >= 0)
+        women_there, first = np.unique(codes[named], return_index=True)
+        row = np.full(coded.women.count + 1, -1, dtype=np.int64)
+        row[women_there] = named[first]
+        at = row[hers]
+        if (at >= 0).all():  # else a woman without a row: the merge says how to fill
+            found = inputs.loc[:, list(INPUTS)].iloc[at].reset_index(drop=True)
+            return pd.concat([left.reset_index(drop=True), found], axis=1)
+    return left.merge(inputs.drop_duplicates("participant_id"), on="participant_id", how="left")
 
 
 def _rows(labels: pd.Series, items: dict[str, str], scheme: str) -> pd.DataFrame:
@@ -143,6 +159,7 @@ def por_classification(
     poseidon_params: PoseidonParams = POSEIDON_2016,
     method: str = "wilson",
     level: float = 0.95,
+    coded: Coded | None = None,
 ) -> Result:
     """How many treated women meet the Bologna criteria, and in which POSEIDON group.
 
@@ -164,6 +181,9 @@ def por_classification(
         ``"wilson"`` or ``"clopper-pearson"`` for the intervals.
     level
         Confidence level, 0–1.
+    coded
+        The women as codes (:class:`~follicle.analysis.frame.Coded`), when the caller has
+        them: the same results, without hashing the IDs again.
 
     Returns
     -------
@@ -173,7 +193,7 @@ def por_classification(
         have each input recorded; columns ``scheme``, ``key``, ``item``, ``n``, ``total``
         (treated women), ``pct``, ``low``, ``high`` (percent).
     """
-    frame = baseline(women, participants)
+    frame = baseline(women, participants, coded)
     labels = eligibility.classify(
         frame, bologna_criteria=bologna_criteria, poseidon_params=poseidon_params
     )

@@ -261,16 +261,30 @@ def _months_values(pregnancies: pd.DataFrame, mode: str) -> dict[str, Number]:
     return values
 
 
+def _per_woman(pregnancies: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each woman's number of pregnancies, and her largest number by one mode (a group-by
+    by woman, and by woman and mode, then the largest: the IDs hashed once, the counts by
+    ``bincount``). A row without a woman, or without a mode for the second, is left out."""
+    woman = pd.factorize(pregnancies["participant_id"])[0]
+    mode, modes = pd.factorize(pregnancies["mode"])
+    per_woman = np.bincount(woman[woman >= 0])
+    both = (woman >= 0) & (mode >= 0)
+    by_mode = np.bincount(
+        woman[both] * len(modes) + mode[both], minlength=len(per_woman) * len(modes)
+    ).reshape(len(per_woman), len(modes))
+    same_mode = by_mode.max(axis=1) if len(modes) else np.zeros(len(per_woman), dtype=np.int64)
+    return pd.Series(per_woman), pd.Series(same_mode[same_mode > 0])
+
+
 def _most_pregnancies(pregnancies: pd.DataFrame) -> int:
     """The largest number of pregnancies of one woman, at least 3 (the rows always shown)."""
-    per_woman = pregnancies.groupby("participant_id").size()
+    per_woman, _ = _per_woman(pregnancies)
     return int(max(3, per_woman.max() if len(per_woman) else 0))
 
 
 def _repeat_values(pregnancies: pd.DataFrame) -> dict[str, Number]:
-    per_woman = pregnancies.groupby("participant_id").size()
-    same_mode = pregnancies.groupby(["participant_id", "mode"]).size().groupby(level=0).max()
-    top = _most_pregnancies(pregnancies)
+    per_woman, same_mode = _per_woman(pregnancies)
+    top = int(max(3, per_woman.max() if len(per_woman) else 0))  # _most_pregnancies
     any_counts = per_woman.value_counts().reindex(range(1, top + 1), fill_value=0)
     mode_counts = same_mode.value_counts().reindex(range(2, top + 1), fill_value=0)
     values: dict[str, Number] = {"women_with_1_pregnancy": int(any_counts[1])}

@@ -38,7 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from follicle.analysis import distributions as dist
-from follicle.analysis.frame import DAYS_PER_YEAR
+from follicle.analysis.frame import DAYS_PER_YEAR, Coded
 from follicle.analysis.icmart import live_birth_counts
 from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci, upper_bound_one_sided
 from follicle.analysis.proportions import percent
@@ -95,20 +95,36 @@ def woman_years(women: pd.DataFrame) -> float:
 
 
 def maternal_events(
-    women: pd.DataFrame, pregnancies: pd.DataFrame, conditions: pd.DataFrame
+    women: pd.DataFrame,
+    pregnancies: pd.DataFrame,
+    conditions: pd.DataFrame,
+    coded: Coded | None = None,
 ) -> pd.DataFrame:
     """One row per treated woman and maternal safety event (``participant_id``, ``key``).
 
     ``key`` is each condition of the vocabulary diagnosed on or after her first injection
     (or undated: Table 3's rule), ``autoimmune_any`` for any of
     :data:`~follicle.analysis.safety_tables.AUTOIMMUNE`, and ``ectopic_pregnancy`` for a
-    pregnancy ending ectopic. Conditions of untreated women are left out.
+    pregnancy ending ectopic. Conditions of untreated women are left out. ``coded``: the
+    women as codes (:class:`~follicle.analysis.frame.Coded`), when the caller has them.
     """
-    # Merges, not isin: isin over a million string IDs is many times slower.
-    cond = conditions.dropna(subset=["participant_id", "condition"]).merge(
-        women.loc[:, ["participant_id", "first_injection"]], on="participant_id", how="inner"
-    )
-    when, started = cond["diagnosis_date"], cond["first_injection"]
+    codes = None
+    if coded is not None and coded.rows(women) is not None:
+        codes = coded.rows(conditions, "conditions")
+    if coded is None or codes is None:
+        # Merges, not isin: isin over a million string IDs is many times slower.
+        cond = conditions.dropna(subset=["participant_id", "condition"]).merge(
+            women.loc[:, ["participant_id", "first_injection"]], on="participant_id", how="inner"
+        )
+        when, started = cond["diagnosis_date"], cond["first_injection"]
+    else:
+        # The inner merge by codes: the rows of treated women, in their order.
+        kept = conditions[["participant_id", "condition"]].notna().all(axis=1).to_numpy()
+        kept = kept & coded.treated()[codes]
+        cond = conditions.loc[kept].reset_index(drop=True)
+        firsts = coded.per_woman(women["first_injection"], np.datetime64("NaT", "ns"))
+        when = cond["diagnosis_date"]
+        started = pd.Series(firsts[codes[kept]], index=cond.index)
     cond = cond.loc[when.isna() | started.isna() | (when >= started)]
     listed = pd.DataFrame(
         {"participant_id": cond["participant_id"], "key": cond["condition"].astype("string")}
@@ -125,7 +141,10 @@ def maternal_events(
 
 
 def infants_followed(
-    women: pd.DataFrame, pregnancies: pd.DataFrame, infants: pd.DataFrame
+    women: pd.DataFrame,
+    pregnancies: pd.DataFrame,
+    infants: pd.DataFrame,
+    coded: Coded | None = None,
 ) -> pd.DataFrame:
     """The infants born alive in the analysis, with their follow-up.
 
@@ -139,10 +158,21 @@ def infants_followed(
         stand-in), ``death_date`` and ``child_years``: from birth to the earlier of death and
         the mother's end of follow-up, days / 365.25 × ``count``, never negative.
     """
+    alive = pregnancies["live_birth"].fillna(False).to_numpy(dtype=bool)
     live = pregnancies.loc[
-        pregnancies["live_birth"].fillna(False),
-        ["pregnancy_id", "participant_id", "infants", "infants_recorded", "outcome_date"],
-    ].merge(women.loc[:, ["participant_id", "end_of_followup"]], on="participant_id", how="left")
+        alive, ["pregnancy_id", "participant_id", "infants", "infants_recorded", "outcome_date"]
+    ]
+    mothers = None
+    if coded is not None and coded.rows(women) is not None:
+        mothers = coded.rows(pregnancies)
+    if coded is None or mothers is None:
+        live = live.merge(
+            women.loc[:, ["participant_id", "end_of_followup"]], on="participant_id", how="left"
+        )
+    else:  # the left merge by codes (one row per woman in the women frame)
+        ends = coded.per_woman(women["end_of_followup"], np.datetime64("NaT", "ns"))
+        live = live.reset_index(drop=True)
+        live["end_of_followup"] = ends[mothers[alive]]
     recorded = infants.loc[:, ["infant_id", "pregnancy_id", "birth_date", "death_date"]].merge(
         live.loc[:, ["pregnancy_id", "end_of_followup"]], on="pregnancy_id", how="inner"
     )
@@ -212,15 +242,16 @@ def _table(
     conditions: pd.DataFrame,
     infants: pd.DataFrame,
     infant_conditions: pd.DataFrame,
+    coded: Coded | None = None,
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     maternal_keys = list(MATERNAL_CONDITIONS) + [k for k, _ in EXTRA_MATERNAL]
     maternal_labels = [_label(k) for k in MATERNAL_CONDITIONS] + [lab for _, lab in EXTRA_MATERNAL]
-    events = maternal_events(women, pregnancies, conditions)
+    events = maternal_events(women, pregnancies, conditions, coded)
     wy = woman_years(women)
 
     preg_keys = [k for k, _ in PREGNANCY_ROWS]
 
-    followed = infants_followed(women, pregnancies, infants)
+    followed = infants_followed(women, pregnancies, infants, coded)
     kid_events = infant_events(followed, infant_conditions)
     infant_keys = ["death_first_year", *INFANT_CONDITIONS]
     infant_labels = ["Death in the first year"] + [_label(k) for k in INFANT_CONDITIONS]
@@ -306,6 +337,7 @@ def safety_bounds(
     infants: pd.DataFrame,
     infant_conditions: pd.DataFrame,
     level: float = 0.95,
+    coded: Coded | None = None,
 ) -> Result:
     """Every maternal and infant condition with exact intervals, bounds and incidence rates.
 
@@ -318,6 +350,9 @@ def safety_bounds(
     level
         Confidence level, 0–1. The intervals are always exact (Clopper–Pearson, R
         ``binom.test``), whatever interval the rest of the report uses.
+    coded
+        The women as codes (:class:`~follicle.analysis.frame.Coded`), when the caller has
+        them: the same results, without hashing the IDs again.
 
     Returns
     -------
@@ -327,7 +362,7 @@ def safety_bounds(
         interval, percent), ``upper_one_sided`` (percent), ``person_years`` and ``rate``,
         ``rate_low``, ``rate_high`` (per 100 person-years; ``nan`` for pregnancy rows).
     """
-    table, extra = _table(women, pregnancies, conditions, infants, infant_conditions)
+    table, extra = _table(women, pregnancies, conditions, infants, infant_conditions, coded)
     n, total = table["n"].to_numpy(), table["total"].to_numpy()
     low, high = proportion_ci(n, total, method="clopper-pearson", level=level)
     rate_low, rate_high = poisson_rate_ci(n, table["person_years"].to_numpy(), level=level)

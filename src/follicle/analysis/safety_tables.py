@@ -9,12 +9,18 @@ rates are Part 2's business.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
 import pandas as pd
 
 from follicle.analysis.proportions import Proportion, percent
 from follicle.analysis.result import Number, Result
 from follicle.workbook.keys import isin, lookup
 from follicle.workbook.schema import MATERNAL_CONDITIONS
+
+if TYPE_CHECKING:
+    from follicle.analysis.frame import Coded
 
 #: Days after birth within which an infant's death is a "death in the first year".
 FIRST_YEAR_DAYS = 365
@@ -43,19 +49,46 @@ def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _women_with(frame: pd.DataFrame, women: pd.DataFrame, key: str) -> pd.Series:
-    """For each value of ``key``: how many distinct treated women have a row with it."""
-    rows = frame.loc[isin(frame["participant_id"], women["participant_id"])]
+def _women_with(
+    frame: pd.DataFrame, women: pd.DataFrame, key: str, treated: np.ndarray | None = None
+) -> pd.Series:
+    """For each value of ``key``: how many distinct treated women have a row with it.
+    ``treated``: whether each row's woman is one of ``women``, when known already."""
+    if treated is None:
+        treated = isin(frame["participant_id"], women["participant_id"]).to_numpy()
+    rows = frame.loc[treated]
     return rows.drop_duplicates(["participant_id", key]).groupby(key).size()
 
 
-def _maternal(women: pd.DataFrame, pregnancies: pd.DataFrame, conditions: pd.DataFrame) -> list:
-    first = women.set_index("participant_id")["first_injection"]
-    cond = conditions.dropna(subset=["participant_id", "condition"])
+def _maternal(
+    women: pd.DataFrame,
+    pregnancies: pd.DataFrame,
+    conditions: pd.DataFrame,
+    coded: Coded | None = None,
+) -> list:
+    kept = conditions[["participant_id", "condition"]].notna().all(axis=1).to_numpy()
+    cond = conditions.loc[kept]  # dropna(subset=["participant_id", "condition"])
     when = cond["diagnosis_date"]
-    started = lookup(cond["participant_id"], first)
-    cond = cond.loc[when.isna() | started.isna() | (when >= started)]
-    counts = _women_with(cond, women, "condition").reindex(list(MATERNAL_CONDITIONS), fill_value=0)
+    codes = None
+    if coded is not None and coded.rows(women) is not None:
+        codes = coded.rows(conditions, "conditions")
+    treated = None
+    if coded is None or codes is None:
+        first = women.set_index("participant_id")["first_injection"]
+        started = lookup(cond["participant_id"], first)
+    else:
+        # By the codes of one coding of the IDs: no million text IDs hashed again.
+        mine = codes[kept]
+        nat = np.datetime64("NaT", "ns")
+        firsts = coded.per_woman(women["first_injection"].astype("datetime64[ns]"), nat)
+        started = pd.Series(firsts[mine], index=cond.index)
+        treated = coded.treated()[mine]
+    after = (when.isna() | started.isna() | (when >= started)).to_numpy()
+    cond = cond.loc[after]
+    treated = None if treated is None else treated[after]
+    counts = _women_with(cond, women, "condition", treated).reindex(
+        list(MATERNAL_CONDITIONS), fill_value=0
+    )
     autoimmune = cond.loc[cond["condition"].isin(AUTOIMMUNE), "participant_id"].nunique()
     ectopic = pregnancies.loc[pregnancies["outcome"].eq("ectopic").fillna(False), "participant_id"]
     total = len(women)
@@ -99,6 +132,7 @@ def table3(
     conditions: pd.DataFrame,
     infants: pd.DataFrame,
     infant_conditions: pd.DataFrame,
+    coded: Coded | None = None,
 ) -> Result:
     """Table 3: maternal, fetal and neonatal complications after the injection.
 
@@ -110,10 +144,11 @@ def table3(
     most 365 days after birth), leukemia, autism spectrum disorder, childhood cancer
     (lymphoma and other childhood cancer), thyroid disorder, congenital anomalies and other
     infant conditions — each counted as pregnancies with at least one affected infant, the
-    affected infants beside them. R: ``table``, ``100 * n / N``.
+    affected infants beside them. R: ``table``, ``100 * n / N``. ``coded``: the women
+    as codes (:class:`~follicle.analysis.frame.Coded`), when the caller has them.
     """
     maternal = pd.DataFrame(
-        _maternal(women, pregnancies, conditions), columns=["key", "item", "n", "total"]
+        _maternal(women, pregnancies, conditions, coded), columns=["key", "item", "n", "total"]
     ).assign(section="maternal", infants=pd.NA)
     fetal = pd.DataFrame(
         _fetal(pregnancies, infants, infant_conditions),

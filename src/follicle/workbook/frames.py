@@ -23,11 +23,15 @@ for the analysis.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from follicle.workbook.schema import OPTIONAL_TABLES, TABLES, TABLES_BY_NAME, Column, Table
+
+if TYPE_CHECKING:
+    from follicle.workbook.keys import Women
 
 PANDAS_DTYPES: dict[str, str] = {
     "id": "string",
@@ -93,6 +97,12 @@ class Workbook:
     #: Read from a de-identified workbook: every date is a day on one calendar
     #: (:mod:`follicle.workbook.deidentified`), not a calendar date.
     deidentified: bool = False
+    #: The women of the tables coded once by validation (:class:`~.keys.Women`), with the
+    #: frames whose rows the codes follow: the analysis reuses them instead of hashing the
+    #: IDs again (see :meth:`coded_women`).
+    women: tuple[Women, Mapping[str, pd.DataFrame]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         missing = [t.name for t in TABLES if t.name not in self.frames]
@@ -110,6 +120,34 @@ class Workbook:
         """Rows per table, in schema order."""
         return {t.name: len(self.frames[t.name]) for t in TABLES}
 
+    def coded_women(self, *tables: str) -> Women:
+        """The women named in ``tables`` (by ``participant_id``), each as an integer code.
+
+        Validation's coding of every table when it came with this workbook and these very
+        frames (the codes follow their rows); else a new coding of ``tables``. Either way
+        one code per woman across ``tables``; validation's may hold more women (those of
+        the other tables).
+        """
+        from follicle.workbook.keys import Women
+
+        if self.women is not None:
+            women, frames = self.women
+            if all(frames.get(name) is self.frames[name] for name in tables):
+                return women
+        return Women({name: self.frames[name]["participant_id"] for name in tables})
+
+    def with_coded_women(self) -> Workbook:
+        """This workbook with the women of all its tables coded once (what
+        :meth:`coded_women` then hands out for any of them): itself when it carries such a
+        coding of these frames already (validation's)."""
+        from follicle.workbook.keys import Women
+
+        named = [name for name, frame in self.frames.items() if "participant_id" in frame.columns]
+        if self.women is not None and all(self.women[1].get(n) is self.frames[n] for n in named):
+            return self
+        women = Women({name: self.frames[name]["participant_id"] for name in named})
+        return replace(self, women=(women, {name: self.frames[name] for name in named}))
+
     @property
     def judgments(self) -> pd.DataFrame | None:
         """The optional ``judgments`` table (the review of reported events), if carried."""
@@ -123,10 +161,13 @@ class Workbook:
         source: str = "",
         checksums: Mapping[str, str] | None = None,
         deidentified: bool = False,
+        women: Women | None = None,
     ) -> Workbook:
         """Build a workbook from (possibly untyped) frames, coercing each to the schema.
 
-        Absent tables become empty tables. The index is reset to 0..n-1.
+        Absent tables become empty tables. The index is reset to 0..n-1. ``women``: the
+        coding of ``frames``' IDs (:class:`~.keys.Women`, as validation made it), kept for
+        the tables whose rows it codes.
         """
         typed = {}
         for table in TABLES:
@@ -138,7 +179,19 @@ class Workbook:
         for table in OPTIONAL_TABLES:  # carried only when given
             if frames.get(table.name) is not None:
                 typed[table.name] = coerce(table, frames[table.name].reset_index(drop=True))
-        return cls(typed, source, dict(checksums or {}), deidentified)
+        coded = None
+        if women is not None:
+            coded = (
+                women,
+                {
+                    name: typed[name]
+                    for name, codes in women.codes.items()
+                    if name in typed
+                    and frames.get(name) is not None
+                    and len(codes) == len(typed[name])
+                },
+            )
+        return cls(typed, source, dict(checksums or {}), deidentified, coded)
 
 
 def table(name: str) -> Table:

@@ -159,6 +159,17 @@ class Women:
             zip(columns, np.split(codes, np.cumsum(lengths)[:-1]), strict=True)
         )
 
+    def code(self, values: pd.Series) -> np.ndarray:
+        """The code of each of ``values`` (IDs of another column, say a derived frame's);
+        -1 where it is missing or names none of these women."""
+        if len(values) == 0 or self.count == 0:
+            return np.full(len(values), -1, dtype=np.int64)
+        array = _arrow(values)
+        if array.type != self.ids.type:
+            array = array.cast(self.ids.type)
+        found = pc.index_in(array, value_set=self.ids, skip_nulls=True).fill_null(-1)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
     def ranks(self) -> np.ndarray:
         """Each code's place among the IDs sorted as text (as pandas sorts them): sorting
         rows by it sorts them by ID without comparing strings again."""

@@ -72,6 +72,9 @@ class ValidationResult:
     #: A de-identified workbook (:mod:`follicle.workbook.deidentified`): its dates are days
     #: on one calendar, not calendar dates.
     deidentified: bool = False
+    #: The women of ``frames`` coded once (:class:`~follicle.workbook.keys.Women`), which
+    #: the checks used; handed on with the workbook so that the analysis codes none again.
+    women: Women | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -87,6 +90,7 @@ class ValidationResult:
             source=str(self.source),
             checksums=self.checksums,
             deidentified=self.deidentified,
+            women=self.women,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -143,11 +147,12 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
     )
 
     keys = _check_keys(frames, labels, found)
-    _check_duplicate_rows(raw, found)
     # What the checks derive from several tables (each woman coded once, her first
     # injection, …) is computed once for all of them.
     shared = SharedFrames(frames)
-    _check_references(frames, labels, places, keys, found, unread=unread, women=coded_women(shared))
+    women = coded_women(shared)
+    _check_duplicate_rows(raw, found, women)
+    _check_references(frames, labels, places, keys, found, unread=unread, women=women)
     check_rules(shared, labels, found, unread=unread)
     warn_untreated(shared, labels, found, unread=unread)
 
@@ -183,6 +188,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
         checksums=dict(raw.checksums),
         ignored_files=raw.ignored_files,
         deidentified=raw.deidentified,
+        women=women,
     )
 
 
@@ -379,7 +385,21 @@ def _in_vocabulary(column: Column, text: pd.Series) -> np.ndarray:
     """Whether each cell is a word of the column's vocabulary (numpy over the cells: a
     one-row save pays neither pandas' nor Arrow's fixed cost of a set lookup)."""
     assert column.vocabulary is not None
-    return np.isin(text.to_numpy(dtype=object, na_value=""), column.vocabulary)
+    array = _arrow_array(text) if len(text) > _FEW_CELLS else None
+    if array is None:
+        return np.isin(text.to_numpy(dtype=object, na_value=""), column.vocabulary)
+    # A long column: Arrow's hash lookup on its own strings (numpy's ``isin`` would first
+    # turn every cell into a Python string, then sort them all).
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    words = pa.array(list(column.vocabulary), type=array.type)
+    hit = pc.is_in(array, value_set=words, skip_nulls=True).fill_null(False)
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+#: Up to this many cells a column is checked with numpy (no Arrow kernel's fixed cost).
+_FEW_CELLS = 1000
 
 
 def _stripped(raw: pd.Series) -> pd.Series:
@@ -679,12 +699,13 @@ def _check_keys(
     return keys
 
 
-def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
+def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink, women: Women | None = None) -> None:
     """Report rows of the tables without IDs that repeat an earlier row cell for cell.
 
     With no ID, a row entered twice is indistinguishable from two events and would be
     counted twice. Injections are left to ``same_day_injection``, which also catches two
-    rows of one procedure that differ in a detail.
+    rows of one procedure that differ in a detail. ``women``: the parsed IDs' coding
+    (validation's), which stands in for a raw ``participant_id`` column in the first look.
     """
     for table in TABLES:
         raw_table = raw.tables.get(table.name)
@@ -695,7 +716,13 @@ def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
             continue
         # Rows equal in every cell are equal in the first two: those few are compared
         # whole, so that millions of rows are hashed on two columns, not on all of them.
-        frame = frame[_repeated([frame[c] for c in frame.columns[:2]])]
+        first = [
+            women.codes[table.name]
+            if c == "participant_id" and women is not None and table.name in women.codes
+            else frame[c]
+            for c in frame.columns[:2]
+        ]
+        frame = frame[_repeated(first)]
         if frame.empty or not frame.duplicated(keep=False).any():
             continue
         involved = frame[frame.duplicated(keep=False)]
@@ -717,19 +744,43 @@ def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink) -> None:
         )
 
 
-def _repeated(columns: list[pd.Series]) -> np.ndarray:
+def _repeated(columns: list[pd.Series | np.ndarray]) -> np.ndarray:
     """Whether each row's cells in ``columns`` are those of another row
-    (``DataFrame.duplicated(keep=False)``).
+    (``DataFrame.duplicated(keep=False)``), or may be.
 
     Each column is dictionary-encoded by Arrow (the same coding as the women's IDs,
     :class:`~follicle.workbook.keys.Women`) and the codes are combined into one integer
-    per row: pandas would factorize millions of text cells per column itself, slower.
+    per row: pandas would factorize millions of text cells per column itself, slower. A
+    column may be given as codes already (an array: the parsed IDs' codes, -1 for none;
+    equal cells parse to equal codes, so no repeat is missed — a row it keeps that is no
+    repeat is compared whole afterwards). Repeated integers are found as neighbours once
+    sorted, and rows usually come sorted already (by woman, then date): no sort then.
     """
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
-        coded = Women({"column": column})
-        key = key * (coded.count + 1) + (coded.codes["column"] + 1)  # -1 (empty) is 0
-    return pd.Series(key).duplicated(keep=False).to_numpy()
+        if isinstance(column, np.ndarray):
+            codes, count = column, int(column.max(initial=-1)) + 1
+        else:
+            # Coded by rank (the cells' order as text: dates in time), so that rows sorted
+            # by their cells have sorted keys.
+            coded = Women({"column": column})
+            codes = np.append(coded.ranks(), -1)[coded.codes["column"]]
+            count = coded.count
+        key = key * (count + 1) + (codes + 1)  # -1 (empty) is 0
+    if len(key) < 2:
+        return np.zeros(len(key), dtype=bool)
+    ordered = bool((key[1:] >= key[:-1]).all())
+    order = None if ordered else np.argsort(key, kind="stable")
+    sorted_key = key if order is None else key[order]
+    same = sorted_key[1:] == sorted_key[:-1]
+    repeated = np.zeros(len(key), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    if order is None:
+        return repeated
+    out = np.empty(len(key), dtype=bool)
+    out[order] = repeated
+    return out
 
 
 def _check_references(

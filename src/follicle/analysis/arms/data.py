@@ -36,7 +36,6 @@ from follicle.analysis.frame import (
 )
 from follicle.workbook.dates import completed_years
 from follicle.workbook.frames import Workbook, with_defaults
-from follicle.workbook.keys import Women
 from follicle.workbook.rules import is_control_arm
 from follicle.workbook.schema import PARTICIPANTS
 
@@ -82,21 +81,22 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
         ``menses_regular`` 1/0) and ``excluded`` (string: why she is left out, ``<NA>``
         when analysed). Sorted by ``participant_id``.
     """
-    p = with_defaults(PARTICIPANTS, workbook["participants"].dropna(subset=["participant_id"]))
-    p = p.drop_duplicates("participant_id").set_index("participant_id")
     injections, contacts = workbook["injections"], workbook["contacts"]
     pregnancies = workbook["pregnancies"]
-    # Each table's IDs hashed once, together; every per-woman date a numpy reduction over
-    # the codes (a group-by, merge or reindex on a million text IDs hashes them again).
-    women = Women(
-        {
-            "participants": p.index.to_series(),
-            "injections": injections["participant_id"],
-            "pregnancies": pregnancies["participant_id"],
-            "contacts": contacts["participant_id"],
-        }
-    )
-    codes, count, own = women.codes, women.count, women.codes["participants"]
+    # Each table's IDs hashed once, together (validation's coding, when the workbook
+    # carries it); every per-woman date a numpy reduction over the codes (a group-by,
+    # merge or reindex on a million text IDs hashes them again).
+    women = workbook.coded_women("participants", "injections", "pregnancies", "contacts")
+    codes, count = women.codes, women.count
+    # Each woman's first participants row (``dropna`` then ``drop_duplicates`` on the IDs).
+    named = np.flatnonzero(codes["participants"] >= 0)
+    _, first_row = np.unique(codes["participants"][named], return_index=True)
+    mine = np.zeros(len(codes["participants"]), dtype=bool)
+    mine[named[first_row]] = True
+    # Numbered rows, the IDs a column: an index of a million text IDs would be turned into
+    # Python strings for pandas' index engine.
+    p = with_defaults(PARTICIPANTS, workbook["participants"][mine]).reset_index(drop=True)
+    own = codes["participants"][mine]
 
     def hers(per_woman: np.ndarray) -> pd.Series:
         return pd.Series(per_woman[own], index=p.index, dtype="datetime64[ns]")
@@ -135,6 +135,7 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     menses = p["menses_baseline"].astype("string")
     frame = pd.DataFrame(
         {
+            "participant_id": p["participant_id"],
             "arm": arm,
             "treated": first.notna(),
             "time_zero": t0,
@@ -149,7 +150,6 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
         },
         index=p.index,
     )
-    frame.index.name = "participant_id"
-    frame = frame.reset_index().sort_values("participant_id", ignore_index=True)
+    frame = frame.sort_values("participant_id", ignore_index=True)
     frame["participant_id"] = frame["participant_id"].astype("string")
     return frame
