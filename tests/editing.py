@@ -146,7 +146,11 @@ def apply(folder: Path, edits: list[tuple[str, str, int, int, str]]) -> None:
         width = len(rows[0])
         body = len(rows) - 1
         if kind == "cell" and body:
-            rows[1 + r % body][c % width] = value
+            row = rows[1 + r % body]
+            if c % width < len(row):
+                row[c % width] = value
+            else:  # a short row (a blank line an earlier edit made): the cell is added
+                row.append(value)
         elif kind == "drop_row" and body:
             del rows[1 + r % body]
         elif kind == "dup_row" and body:
