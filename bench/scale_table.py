@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -47,6 +48,8 @@ TIME_TARGETS = (
     ("report_workbook", 25.0),
 )
 RSS_TARGET_MIB = 3 * 1024
+#: Steps whose memory is not follicle's (the peers and the floor).
+NOT_FOLLICLE = ("baseline", "floor", "peer")
 #: The report ≤ this many times the I/O floor, and ≥ this many times faster than R.
 FLOOR_RATIO, PEER_RATIO = 6.0, 3.0
 #: The report from a registry ≤ this many times the report from the same workbook.
@@ -164,29 +167,37 @@ def _targets(sizes: dict[int, dict]) -> list[str]:
             "—" if step is None else _seconds(step) + " s",
             None if spent is None or step is None else spent <= limit and step["ok"],
         )
-    report, floor = steps.get("report_workbook"), steps.get("floor")
-    if cost(report) and cost(floor):
-        ratio = cost(report) / cost(floor)  # type: ignore[operator]
-        row(
-            f"report (workbook) ≤ {FLOOR_RATIO:g} × I/O floor",
-            _ratio(report, floor),
-            ratio <= FLOOR_RATIO,
-        )
-    peer = steps.get("peer")
-    if cost(report) and cost(peer):
-        ratio = cost(peer) / cost(report)  # type: ignore[operator]
-        row(f"report ≥ {PEER_RATIO:g} × faster than the R peer", _ratio(peer, report), ratio >= 3)
+
+    def ratio_row(
+        target: str, a: dict | None, b: dict | None, met: Callable[[float], bool]
+    ) -> None:
+        """A target on ``a``'s cost over ``b``'s (CPU where measured)."""
+        spent_a, spent_b = cost(a), cost(b)
+        if spent_a and spent_b:
+            row(target, _ratio(a, b), met(spent_a / spent_b))
+
+    report = steps.get("report_workbook")
+    ratio_row(
+        f"report (workbook) ≤ {FLOOR_RATIO:g} × I/O floor",
+        report,
+        steps.get("floor"),
+        lambda r: r <= FLOOR_RATIO,
+    )
+    ratio_row(
+        f"report ≥ {PEER_RATIO:g} × faster than the R peer",
+        steps.get("peer"),
+        report,
+        lambda r: r >= PEER_RATIO,
+    )
     for name in ("report_registry", "report_registry_postgres"):
-        registry = steps.get(name)
-        if cost(report) and cost(registry):
-            ratio = cost(registry) / cost(report)  # type: ignore[operator]
-            row(
-                f"{dict(COLUMNS)[name]} ≤ {REGISTRY_RATIO:g} × report (workbook)",
-                _ratio(registry, report),
-                ratio <= REGISTRY_RATIO,
-            )
+        ratio_row(
+            f"{dict(COLUMNS)[name]} ≤ {REGISTRY_RATIO:g} × report (workbook)",
+            steps.get(name),
+            report,
+            lambda r: r <= REGISTRY_RATIO,
+        )
     peak = max(
-        (s.get("peak_rss_mib") or 0 for n, s in steps.items() if n not in ("baseline", "floor")),
+        (s.get("peak_rss_mib") or 0 for n, s in steps.items() if n not in NOT_FOLLICLE),
         default=0,
     )
     row(
