@@ -72,12 +72,8 @@ def baseline(
     hers = None if coded is None else coded.rows(women)
     codes = None if coded is None else coded.rows(participants, "participants")
     if coded is not None and hers is not None and codes is not None:
-        # The left merge by codes: each woman's first participants row.
-        named = np.flatnonzero(codes >= 0)
-        women_there, first = np.unique(codes[named], return_index=True)
-        row = np.full(coded.women.count + 1, -1, dtype=np.int64)
-        row[women_there] = named[first]
-        at = row[hers]
+        # The left merge by codes: each woman's first participants row (-1 for code -1).
+        at = np.append(coded.women.first_rows("participants"), -1)[hers]
         if (at >= 0).all():  # else a woman without a row: the merge says how to fill
             found = inputs.loc[:, list(INPUTS)].iloc[at].reset_index(drop=True)
             return pd.concat([left.reset_index(drop=True), found], axis=1)

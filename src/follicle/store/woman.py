@@ -105,12 +105,7 @@ def tables_needed(changed: Iterable[str]) -> frozenset[str]:
     """The tables a change of ``changed`` is validated against: those tables, the tables
     their references point into, and every table an affected rule reads."""
     touched = frozenset(changed)
-    targets = {
-        c.references.split(".")[0]
-        for name in touched
-        for c in TABLES_BY_NAME[name].columns
-        if c.references is not None
-    }
+    targets = {t for name in touched for t in _REFERENCED[name]}
     ruled = [RULE_TABLES[code] for code in affected_rules(touched)]
     return touched.union(targets, *ruled)
 

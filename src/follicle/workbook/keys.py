@@ -185,15 +185,22 @@ class Women:
         found[codes[codes >= 0]] = True
         return found
 
-    def first(self, table: str, values: pd.Series, fill: object) -> np.ndarray:
-        """Each woman's value of ``values`` (a column of ``table``) in her first row there;
-        ``fill`` for a woman without one."""
+    def first_rows(self, table: str) -> np.ndarray:
+        """Each woman's first row in ``table`` (its position), -1 for a woman without one."""
         codes = self.codes[table]
         named = np.flatnonzero(codes >= 0)
         women, first = np.unique(codes[named], return_index=True)
+        rows = np.full(self.count, -1, dtype=np.int64)
+        rows[women] = named[first]
+        return rows
+
+    def first(self, table: str, values: pd.Series, fill: object) -> np.ndarray:
+        """Each woman's value of ``values`` (a column of ``table``) in her first row there;
+        ``fill`` for a woman without one."""
+        rows = self.first_rows(table)
         data = values.to_numpy()
         out = np.full(self.count, fill, dtype=data.dtype)
-        out[women] = data[named[first]]
+        out[rows >= 0] = data[rows[rows >= 0]]
         return out
 
     def extreme(self, table: str, dates: pd.Series, how: str) -> np.ndarray:

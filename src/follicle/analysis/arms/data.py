@@ -89,10 +89,9 @@ def arm_times(workbook: Workbook) -> pd.DataFrame:
     women = workbook.coded_women("participants", "injections", "pregnancies", "contacts")
     codes, count = women.codes, women.count
     # Each woman's first participants row (``dropna`` then ``drop_duplicates`` on the IDs).
-    named = np.flatnonzero(codes["participants"] >= 0)
-    _, first_row = np.unique(codes["participants"][named], return_index=True)
+    first_rows = women.first_rows("participants")
     mine = np.zeros(len(codes["participants"]), dtype=bool)
-    mine[named[first_row]] = True
+    mine[first_rows[first_rows >= 0]] = True
     # Numbered rows, the IDs a column: an index of a million text IDs would be turned into
     # Python strings for pandas' index engine.
     p = with_defaults(PARTICIPANTS, workbook["participants"][mine]).reset_index(drop=True)
