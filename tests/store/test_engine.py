@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from follicle.store.engine import (
     DATABASE_URL_ENV,
+    SQLITE_PAGE_SIZE,
     alembic_config,
     database_url,
     display_url,
@@ -64,6 +66,26 @@ def test_sqlite_connections_enforce_foreign_keys_and_use_wal(tmp_path):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         engine.dispose()
+
+
+def test_a_new_sqlite_registry_has_large_pages_and_an_old_one_keeps_its_own(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    ensure_schema(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == SQLITE_PAGE_SIZE
+    engine.dispose()
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as made:  # a registry made before the larger pages
+        made.execute("PRAGMA page_size=4096")
+        made.execute("PRAGMA journal_mode=WAL")
+        made.execute("CREATE TABLE t (x)")
+    made.close()
+    engine = make_engine(f"sqlite:///{old}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+        assert connection.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+    engine.dispose()
 
 
 def test_sqlite_transactions_begin_at_the_first_read(tmp_path):

@@ -7,7 +7,7 @@ differences live here:
 
 * **SQLite** gets ``PRAGMA foreign_keys=ON`` (off by default in SQLite, and the registry
   relies on its references) and the WAL journal (readers do not block the importer) on
-  every new connection. SQLAlchemy also takes over ``BEGIN`` from Python's ``sqlite3``
+  every new connection; a new file is made with 16 KiB pages. SQLAlchemy also takes over ``BEGIN`` from Python's ``sqlite3``
   module, whose legacy mode only opens a transaction at the first write: an import reads
   the registry, compares and then writes, and those reads must be inside the same
   transaction for the all-or-nothing promise to hold.
@@ -35,6 +35,9 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, 
 from sqlalchemy.pool import NullPool
 
 from follicle.errors import NotFound
+
+#: Bytes per page of a new SQLite registry (see :func:`_configure_sqlite`).
+SQLITE_PAGE_SIZE = 16_384
 
 #: The environment variable naming the registry database.
 DATABASE_URL_ENV = "FOLLICLE_DATABASE_URL"
@@ -133,6 +136,12 @@ def _configure_sqlite(engine: Engine) -> None:
         try:
             # … and set the pragmas outside any transaction, where they take effect.
             cursor.execute("PRAGMA foreign_keys=ON")
+            # A new file's pages are 16 KiB (SQLite's default is 4 KiB); an existing
+            # database keeps its own (in WAL mode the size can no longer change). It must
+            # come before the WAL pragma, which writes the file's first page. Why: an
+            # import of a million women writes some 3 GB twice (WAL, then checkpoint); at
+            # 4 KiB that is millions of pread/pwrite calls, a fifth of the import's CPU.
+            cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
             cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases say "memory"
         finally:
             cursor.close()
