@@ -7,10 +7,10 @@ differences live here:
 
 * **SQLite** gets ``PRAGMA foreign_keys=ON`` (off by default in SQLite, and the registry
   relies on its references) and the WAL journal (readers do not block the importer) on
-  every new connection; a new file is made with 16 KiB pages. SQLAlchemy also takes over ``BEGIN`` from Python's ``sqlite3``
-  module, whose legacy mode only opens a transaction at the first write: an import reads
-  the registry, compares and then writes, and those reads must be inside the same
-  transaction for the all-or-nothing promise to hold.
+  every new connection; a new file is made with 16 KiB pages. SQLAlchemy also takes over
+  ``BEGIN`` from Python's ``sqlite3`` module, whose legacy mode only opens a transaction
+  at the first write: an import reads the registry, compares and then writes, and those
+  reads must be inside the same transaction for the all-or-nothing promise to hold.
 * **PostgreSQL** is reached through psycopg 3; plain ``postgresql://`` (and
   ``postgres://``) URLs are rewritten to ``postgresql+psycopg://``.
 
