@@ -3,8 +3,9 @@
 An import records, for every woman it inserts or changes, all her rows across the
 workbook's tables as one compact JSON object ``{table: [row, …], …}`` — ``before`` (what
 the registry held; nothing for a new woman) and ``after`` (what the workbook brought). The
-JSON is built a column at a time with numpy (:func:`json.dumps` only for text that needs
-escaping), because an import of a large workbook writes one audit row per woman. The
+JSON is built a column at a time by Arrow's string kernels (:func:`json.dumps` only for
+text that needs escaping), because an import of a large workbook writes one audit row per
+woman; it is byte for byte what :func:`json.dumps` writes for the same rows. The
 entries join the audit log's hash chain (:mod:`follicle.store.chain`), computed for the
 whole batch in one pass; an update also raises the ``version`` of the woman's rows.
 """
@@ -19,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, select, update
 
 from follicle.store.chain import append_entries
@@ -31,72 +34,108 @@ from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 _JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')
 
 
-def _json_values(values: pd.Series) -> np.ndarray:
-    """A typed column as JSON literals (an object array of ``str``).
+def _json_literals(values: pd.Series) -> pa.Array:
+    """A typed column as JSON literals (an Arrow ``large_string`` array).
 
-    Numbers in their shortest exact form (Python's ``repr``), dates as ISO text, unknown as
-    ``null``. Strings are quoted with one vectorised operation; only a column that holds a
-    character JSON must escape goes through :func:`json.dumps`, value by value.
+    Numbers in their shortest exact form (Python's ``repr``, which :func:`json.dumps` also
+    writes), dates as ISO text, unknown as ``null``. Text is quoted by Arrow; only a column
+    holding a character that JSON must escape goes through :func:`json.dumps`, value by
+    value.
     """
-    missing = values.isna().to_numpy(dtype=bool)
+    text: pa.Array
     if pd.api.types.is_datetime64_any_dtype(values):
-        days = values.to_numpy(dtype="datetime64[D]")
-        text = ('"' + np.datetime_as_string(days, unit="D").astype(object)) + '"'
+        days = pa.array(values.to_numpy(dtype="datetime64[D]"), from_pandas=True)
+        text = _quoted(days.cast(pa.large_string()))
     elif pd.api.types.is_bool_dtype(values):
-        text = np.where(values.fillna(False).to_numpy(dtype=bool), "true", "false")
+        flags = pa.Array.from_pandas(values)
+        text = pc.if_else(flags, _text("true"), _text("false"))
+    elif pd.api.types.is_integer_dtype(values):
+        text = pa.Array.from_pandas(values).cast(pa.large_string())
     elif pd.api.types.is_numeric_dtype(values):
-        text = values.astype("string").to_numpy(dtype=object, na_value="null")
+        # Arrow writes 3.0 as "3" and switches to exponents at other magnitudes than
+        # Python: floats keep Python's repr, as a single save's json.dumps writes them.
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        text = pa.array(
+            list(map(repr, numbers.tolist())), type=pa.large_string(), mask=np.isnan(numbers)
+        )
     else:
-        strings = values.to_numpy(dtype=object, na_value="")
-        if _JSON_SPECIAL.search("".join(strings)):
-            text = np.array([json.dumps(v, ensure_ascii=False) for v in strings], dtype=object)
+        strings = pa.Array.from_pandas(values).cast(pa.large_string())
+        if pc.any(pc.match_substring_regex(strings, _JSON_SPECIAL.pattern)).as_py():
+            plain = strings.to_pylist()
+            text = pa.array(
+                [None if v is None else json.dumps(v, ensure_ascii=False) for v in plain],
+                type=pa.large_string(),
+            )
         else:
-            text = '"' + strings + '"'
-    text = np.asarray(text, dtype=object)
-    text[missing] = "null"
-    return text
+            text = _quoted(strings)
+    text = pc.fill_null(text, _text("null"))
+    # A column backed by Arrow comes as chunks; the rows are joined as one array.
+    return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+
+
+def _text(value: str) -> pa.Scalar:
+    """A ``large_string`` scalar: Arrow's string kernels take one type throughout."""
+    return pa.scalar(value, pa.large_string())
+
+
+def _quoted(strings: pa.Array) -> pa.Array:
+    return pc.binary_join_element_wise(_text('"'), strings, _text('"'), _text(""))
 
 
 def json_by_woman(parts: Mapping[str, pd.DataFrame]) -> pd.Series:
     """Each woman's rows as one compact JSON object ``{table: [row, …], …}``.
 
-    Each column becomes JSON literals at once (:func:`_json_values`) and each row one
-    %-format of them; the rows are then sorted by woman and table, given their brackets and
-    commas (vectorised, by comparing each row with its neighbours) and concatenated per
-    woman with one ``np.add.reduceat``.
-    Dates are ISO text, unknown is ``null``.
+    Each column becomes JSON literals at once (:func:`_json_literals`) and each row one
+    element-wise join of its keys and literals; the rows are then sorted by woman and
+    table, given their brackets and commas (by comparing each row with its neighbours)
+    and joined per woman — every step an Arrow kernel over the whole batch, none a
+    Python loop over rows. Dates are ISO text, unknown is ``null``.
     """
     women: list[np.ndarray] = []
     orders: list[np.ndarray] = []
-    openings: list[np.ndarray] = []
-    rows: list[np.ndarray] = []
-    for position, (name, frame) in enumerate(parts.items()):
+    rows: list[pa.Array] = []
+    openings: list[str] = []
+    for name, frame in parts.items():
         if frame.empty:
             continue
-        columns = TABLES_BY_NAME[name].column_names
-        # One %-format per row with every column's literal: the cheapest way to build many
-        # short strings without a string-array library.
-        template = "{" + ",".join(f'"{c}":%s' for c in columns) + "}"
-        literals = [_json_values(frame[c]) for c in columns]
-        rows.append(np.array([template % row for row in zip(*literals, strict=True)], dtype=object))
+        pieces: list[Any] = []
+        for k, column in enumerate(TABLES_BY_NAME[name].column_names):
+            pieces += [
+                _text(("{" if k == 0 else ",") + f'"{column}":'),
+                _json_literals(frame[column]),
+            ]
+        rows.append(pc.binary_join_element_wise(*pieces, _text("}"), _text("")))
         women.append(frame[OWNER].to_numpy(dtype=object))
-        orders.append(np.full(len(frame), position))
-        openings.append(np.full(len(frame), f'"{name}":[', dtype=object))
+        orders.append(np.full(len(frame), len(openings)))
+        openings.append(f'"{name}":[')
     if not rows:
         return pd.Series([], dtype="string")
     codes, names = pd.factorize(np.concatenate(women))
     order = np.concatenate(orders)
     sort = np.lexsort((order, codes))  # by woman, then table (stable within a table)
     codes, order = codes[sort], order[sort]
-    opening = np.concatenate(openings)[sort]
     first_of_woman = np.r_[True, codes[1:] != codes[:-1]]
     last_of_woman = np.r_[first_of_woman[1:], True]
     first_of_table = first_of_woman | np.r_[True, order[1:] != order[:-1]]
-    prefix = np.where(first_of_woman, "{" + opening, np.where(first_of_table, "]," + opening, ","))
-    suffix = np.where(last_of_woman, "]}", "").astype(object)
-    text = prefix.astype(object) + np.concatenate(rows)[sort] + suffix
+    # Each row's prefix by its position: "{" and its table's opening for a woman's first
+    # row, "]," and the opening for a table's first, else ","; "]}" after a woman's last.
+    tables = len(openings)
+    prefixes = pa.array(
+        ["{" + o for o in openings] + ["]," + o for o in openings] + [","],
+        type=pa.large_string(),
+    )
+    kind = np.where(first_of_woman, order, np.where(first_of_table, tables + order, 2 * tables))
+    suffixes = pa.array(["", "]}"], type=pa.large_string())
+    text = pc.binary_join_element_wise(
+        prefixes.take(pa.array(kind)),
+        pa.concat_arrays(rows).take(pa.array(sort)),
+        suffixes.take(pa.array(last_of_woman.astype(np.int8))),
+        _text(""),
+    )
     starts = np.flatnonzero(first_of_woman)
-    return pd.Series(np.add.reduceat(text, starts), index=names[codes[starts]], dtype="string")
+    offsets = pa.array(np.r_[starts, len(text)], type=pa.int64())
+    joined = pc.binary_join(pa.LargeListArray.from_arrays(offsets, text), _text(""))
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=names[codes[starts]])
 
 
 def write_audit(
