@@ -3,12 +3,15 @@ deletions and forks are detected or prevented; SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from datetime import UTC, datetime
 
 import pytest
 from alembic import command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import column, func, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 
@@ -87,6 +90,63 @@ def test_a_batch_is_chained_in_order():
     assert hashes[2] == entry_hash(
         hashes[1], AT, "cli", "import.insert", None, "2", None, None, None
     )
+
+
+_TEXT = st.one_of(st.none(), st.text())
+
+
+def _documented_hash(prev, at, actor, action, table_name, record_key, before, after, reason):
+    """The serialisation as the module documents it (and as every stored hash was made):
+    json.dumps of the short fields and byte lengths, then the texts, newline-separated."""
+    before_bytes, after_bytes = (None if t is None else t.encode() for t in (before, after))
+    header = json.dumps(
+        [
+            prev,
+            at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            actor,
+            action,
+            table_name,
+            record_key,
+            reason,
+            None if before_bytes is None else len(before_bytes),
+            None if after_bytes is None else len(after_bytes),
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    body = b"\n" + (before_bytes or b"") + b"\n" + (after_bytes or b"") + b"\n"
+    return hashlib.sha256(header.encode() + body).hexdigest()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    prev=_TEXT,
+    entries=st.lists(
+        st.fixed_dictionaries(
+            {
+                "at": st.sampled_from([AT, AT.replace(second=0)]),
+                "actor": st.sampled_from(["cli", 'nö"ra']),
+                "action": st.text(),
+                "table_name": _TEXT,
+                "record_key": _TEXT,
+                "before": _TEXT,
+                "after": _TEXT,
+                "reason": _TEXT,
+            }
+        ),
+        max_size=6,
+    ),
+)
+def test_hashes_follow_the_documented_serialisation(prev, entries):
+    start, expected = prev, []
+    for e in entries:
+        fields = [e[f] for f in ("at", "actor", "action", "table_name", "record_key")]
+        fields += [e["before"], e["after"], e["reason"]]
+        digest = _documented_hash(prev, *fields)
+        assert entry_hash(prev, *fields) == digest
+        expected.append(prev := digest)
+    # A batch (its shared fields written once) chains to the same hashes.
+    assert chain_hashes(start, entries) == expected
 
 
 def test_every_write_leaves_its_entry_and_the_chain_verifies(engine, people, small):
