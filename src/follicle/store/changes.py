@@ -181,12 +181,18 @@ def _plan_keyless(
 ) -> None:
     """Rows without IDs: a woman's rows are replaced when their multiset differs."""
     columns = list(table.column_names)
-    new_id, old_id, n = _row_ids(new, old, columns)
+    # Only the rows of women with rows on both sides need comparing: a woman the registry
+    # holds no row of is changed by any row of hers (every woman, for a new registry).
+    shared = isin(new[OWNER], old[OWNER]).to_numpy(dtype=bool)
+    new_id, old_id, n = _row_ids(new[shared], old, columns)
     count_new = np.bincount(new_id, minlength=n)
     count_old = np.bincount(old_id, minlength=n)
     unequal = count_new != count_old  # per distinct row: a woman's multiset differs
-    changed = set(new[OWNER].to_numpy()[unequal[new_id]]) | set(
-        old[OWNER].to_numpy()[unequal[old_id]]
+    owners = new[OWNER].to_numpy()
+    changed = (
+        set(pd.unique(owners[~shared]))
+        | set(owners[shared][unequal[new_id]])
+        | set(old[OWNER].to_numpy()[unequal[old_id]])
     )
     plan.inserts[table.name] = new[isin(new[OWNER], changed)]
     plan.deletes[table.name] = old[isin(old[OWNER], changed)]
@@ -197,7 +203,8 @@ def _plan_keyless(
     # side, so a row the workbook holds twice and the registry once is one row "added".
     new_copy = pd.Series(new_id).groupby(new_id).cumcount().to_numpy()
     old_copy = pd.Series(old_id).groupby(old_id).cumcount().to_numpy()
-    in_new = new_copy < count_old[new_id]  # this copy is also in the registry
+    in_new = np.zeros(len(new), dtype=bool)
+    in_new[shared] = new_copy < count_old[new_id]  # this copy is also in the registry
     in_old = old_copy < count_new[old_id]  # this copy is also in the workbook
     added = new[isin(new[OWNER], changed & known).to_numpy(dtype=bool) & ~in_new]
     plan.differences += row_problems(

@@ -78,7 +78,7 @@ def incoming_frames(workbook: Workbook) -> tuple[dict[str, pd.DataFrame], dict[s
                 "duplicate_id",
                 f"{table.key} must be unique within the workbook",
             )
-    women = set(frames["participants"]["participant_id"].dropna())
+    women = frames["participants"]["participant_id"].dropna()  # Arrow text: hashed as is
     for table in TABLES:
         frame = frames[table.name]
         orphan = ~isin(frame[OWNER], women).fillna(False).astype(bool)

@@ -315,6 +315,10 @@ def _arrow_grid(data: bytes) -> pd.DataFrame | None:
         return None
     if table.num_rows == 0:
         return None
+    # One chunk per column (the reader makes one per 16 MiB block): taking rows from a
+    # chunked column concatenates it first, on every take — an import's audit batches
+    # took the whole of each column fifty times at a million women.
+    table = table.combine_chunks()
     grid = table.to_pandas()  # large_string columns become pandas text without a copy
     grid.columns = pd.RangeIndex(width)
     return grid
