@@ -324,3 +324,27 @@ def test_both_ways_of_reading_the_registry_agree(engine, small, monkeypatch, rea
     with pytest.raises(Conflict) as caught:
         import_workbook(engine, newcomer, update=True)
     assert [p.rule for p in caught.value.problems] == ["id_of_another_woman"]
+
+
+def test_a_sqlite_import_has_a_large_page_cache_and_gives_it_back(tmp_path, small, monkeypatch):
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}", pool_size=1, max_overflow=0)
+    ensure_schema(engine)
+    seen = []
+    real = importer._import
+
+    def spy(connection, *args, **kwargs):
+        seen.append(connection.exec_driver_sql("PRAGMA cache_size").scalar())
+        return real(connection, *args, **kwargs)
+
+    monkeypatch.setattr(importer, "_import", spy)
+    import_workbook(engine, small)
+    assert seen == [-importer.IMPORT_CACHE_KIB]
+    with engine.connect() as connection:  # the pool's one connection, back to SQLite's own
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+    with pytest.raises(Conflict):  # a refused import gives it back too
+        changed = small["participants"].copy()
+        changed.loc[0, "afc"] = 99
+        import_workbook(engine, edited(small, participants=changed))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+    engine.dispose()
