@@ -341,9 +341,9 @@ def test_a_sqlite_import_has_a_large_page_cache_and_gives_it_back(tmp_path, smal
     assert seen == [-importer.IMPORT_CACHE_KIB]
     with engine.connect() as connection:  # the pool's one connection, back to SQLite's own
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+    changed = small["participants"].copy()
+    changed.loc[0, "afc"] = 99
     with pytest.raises(Conflict):  # a refused import gives it back too
-        changed = small["participants"].copy()
-        changed.loc[0, "afc"] = 99
         import_workbook(engine, edited(small, participants=changed))
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
