@@ -169,19 +169,32 @@ def _targets(sizes: dict[int, dict]) -> list[str]:
         )
 
     def ratio_row(
-        target: str, a: dict | None, b: dict | None, met: Callable[[float], bool]
+        target: str,
+        a: dict | None,
+        b: dict | None,
+        met: Callable[[float], bool],
+        *,
+        on_wall_too: bool = False,
     ) -> None:
-        """A target on ``a``'s cost over ``b``'s (CPU where measured)."""
+        """A target on ``a``'s cost over ``b``'s (CPU where measured); ``on_wall_too``:
+        met only if the wall times' ratio meets it as well."""
         spent_a, spent_b = cost(a), cost(b)
-        if spent_a and spent_b:
-            row(target, _ratio(a, b), met(spent_a / spent_b))
+        if a and b and spent_a and spent_b:
+            holds = met(spent_a / spent_b)
+            if on_wall_too:
+                holds = holds and met(a["seconds"] / b["seconds"])
+            row(target, _ratio(a, b), holds)
 
     report = steps.get("report_workbook")
+    # The floor's CPU is that of pyarrow's reading threads, which varies with the machine's
+    # state far more than the report's single thread (1.7–3.4 s for the same files): its
+    # ratio must hold on the wall times too.
     ratio_row(
-        f"report (workbook) ≤ {FLOOR_RATIO:g} × I/O floor",
+        f"report (workbook) ≤ {FLOOR_RATIO:g} × I/O floor (CPU and wall)",
         report,
         steps.get("floor"),
         lambda r: r <= FLOOR_RATIO,
+        on_wall_too=True,
     )
     ratio_row(
         f"report ≥ {PEER_RATIO:g} × faster than the R peer",

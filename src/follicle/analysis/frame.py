@@ -207,6 +207,17 @@ class Coded:
         return out
 
 
+def codes_of(
+    coded: Coded | None, women: pd.DataFrame, frame: pd.DataFrame, name: str | None = None
+) -> np.ndarray | None:
+    """The code of each row of ``frame`` (see :meth:`Coded.rows`) when ``coded`` codes it
+    and the women frame ``women`` too — what a statistic given both frames looks women up
+    by; ``None`` otherwise, and the statistic looks them up by their text IDs."""
+    if coded is None or coded.rows(women) is None:
+        return None
+    return coded.rows(frame, name)
+
+
 def _latest_menses(women: Women, contacts: pd.DataFrame) -> pd.Series:
     """The pattern of each woman's latest contact that records one (``<NA>`` if none).
 

@@ -20,7 +20,7 @@ from follicle.analysis.eligibility import (
     BolognaCriteria,
     PoseidonParams,
 )
-from follicle.analysis.frame import Coded
+from follicle.analysis.frame import Coded, codes_of
 from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci
 from follicle.analysis.proportions import percent
 from follicle.analysis.result import COHORT_NOTE, Number, Result
@@ -69,11 +69,9 @@ def baseline(
     caller has them."""
     inputs = participants.reindex(columns=["participant_id", *INPUTS])
     left = women.loc[:, ["participant_id", "age"]]
-    hers = None if coded is None else coded.rows(women)
-    codes = None if coded is None else coded.rows(participants, "participants")
-    if coded is not None and hers is not None and codes is not None:
+    if coded is not None and codes_of(coded, women, participants, "participants") is not None:
         # The left merge by codes: each woman's first participants row (-1 for code -1).
-        at = np.append(coded.women.first_rows("participants"), -1)[hers]
+        at = np.append(coded.women.first_rows("participants"), -1)[coded.rows(women)]
         if (at >= 0).all():  # else a woman without a row: the merge says how to fill
             found = inputs.loc[:, list(INPUTS)].iloc[at].reset_index(drop=True)
             return pd.concat([left.reset_index(drop=True), found], axis=1)

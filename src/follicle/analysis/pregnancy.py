@@ -278,13 +278,16 @@ def _per_woman(pregnancies: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 def _most_pregnancies(pregnancies: pd.DataFrame) -> int:
     """The largest number of pregnancies of one woman, at least 3 (the rows always shown)."""
-    per_woman, _ = _per_woman(pregnancies)
+    return _most(_per_woman(pregnancies)[0])
+
+
+def _most(per_woman: pd.Series) -> int:
     return int(max(3, per_woman.max() if len(per_woman) else 0))
 
 
 def _repeat_values(pregnancies: pd.DataFrame) -> dict[str, Number]:
     per_woman, same_mode = _per_woman(pregnancies)
-    top = int(max(3, per_woman.max() if len(per_woman) else 0))  # _most_pregnancies
+    top = _most(per_woman)
     any_counts = per_woman.value_counts().reindex(range(1, top + 1), fill_value=0)
     mode_counts = same_mode.value_counts().reindex(range(2, top + 1), fill_value=0)
     values: dict[str, Number] = {"women_with_1_pregnancy": int(any_counts[1])}

@@ -38,7 +38,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from follicle.analysis import distributions as dist
-from follicle.analysis.frame import DAYS_PER_YEAR, Coded
+from follicle.analysis.frame import DAYS_PER_YEAR, Coded, codes_of
 from follicle.analysis.icmart import live_birth_counts
 from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci, upper_bound_one_sided
 from follicle.analysis.proportions import percent
@@ -108,9 +108,7 @@ def maternal_events(
     pregnancy ending ectopic. Conditions of untreated women are left out. ``coded``: the
     women as codes (:class:`~follicle.analysis.frame.Coded`), when the caller has them.
     """
-    codes = None
-    if coded is not None and coded.rows(women) is not None:
-        codes = coded.rows(conditions, "conditions")
+    codes = codes_of(coded, women, conditions, "conditions")
     if coded is None or codes is None:
         # Merges, not isin: isin over a million string IDs is many times slower.
         cond = conditions.dropna(subset=["participant_id", "condition"]).merge(
@@ -162,9 +160,7 @@ def infants_followed(
     live = pregnancies.loc[
         alive, ["pregnancy_id", "participant_id", "infants", "infants_recorded", "outcome_date"]
     ]
-    mothers = None
-    if coded is not None and coded.rows(women) is not None:
-        mothers = coded.rows(pregnancies)
+    mothers = codes_of(coded, women, pregnancies)
     if coded is None or mothers is None:
         live = live.merge(
             women.loc[:, ["participant_id", "end_of_followup"]], on="participant_id", how="left"

@@ -9,18 +9,14 @@ rates are Part 2's business.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 
+from follicle.analysis.frame import Coded, codes_of
 from follicle.analysis.proportions import Proportion, percent
 from follicle.analysis.result import Number, Result
 from follicle.workbook.keys import isin, lookup
 from follicle.workbook.schema import MATERNAL_CONDITIONS
-
-if TYPE_CHECKING:
-    from follicle.analysis.frame import Coded
 
 #: Days after birth within which an infant's death is a "death in the first year".
 FIRST_YEAR_DAYS = 365
@@ -69,9 +65,7 @@ def _maternal(
     kept = conditions[["participant_id", "condition"]].notna().all(axis=1).to_numpy()
     cond = conditions.loc[kept]  # dropna(subset=["participant_id", "condition"])
     when = cond["diagnosis_date"]
-    codes = None
-    if coded is not None and coded.rows(women) is not None:
-        codes = coded.rows(conditions, "conditions")
+    codes = codes_of(coded, women, conditions, "conditions")
     treated = None
     if coded is None or codes is None:
         first = women.set_index("participant_id")["first_injection"]

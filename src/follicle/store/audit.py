@@ -13,7 +13,6 @@ whole batch in one pass; an update also raises the ``version`` of the woman's ro
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -30,8 +29,9 @@ from follicle.store.tables import VERSION, WORKBOOK_TABLES
 from follicle.store.writes import chunks
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
-#: Characters a JSON string must escape (quote, backslash, control characters).
-_JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')
+#: Characters a JSON string must escape (quote, backslash, control characters): a
+#: pattern for Arrow's regular expressions (RE2).
+_JSON_SPECIAL = r'["\\\x00-\x1f]'
 
 
 def _json_literals(values: pd.Series) -> pa.Array:
@@ -60,7 +60,7 @@ def _json_literals(values: pd.Series) -> pa.Array:
         )
     else:
         strings = pa.Array.from_pandas(values).cast(pa.large_string())
-        if pc.any(pc.match_substring_regex(strings, _JSON_SPECIAL.pattern)).as_py():
+        if pc.any(pc.match_substring_regex(strings, _JSON_SPECIAL)).as_py():
             plain = strings.to_pylist()
             text = pa.array(
                 [None if v is None else json.dumps(v, ensure_ascii=False) for v in plain],

@@ -35,18 +35,13 @@ from follicle.workbook.frames import empty_frame, pandas_dtype
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.read import RawTable
 
-# The workbook's own checks, one by one: the rules whose tables a change touches (the
-# registry of rule checks and the untreated-women part of before_first_injection, private
-# to follicle.workbook.rules, whose check_rules runs all sixteen), the cell parser for the
-# changed rows only and the checks of IDs and references (private to
-# follicle.workbook.validate, whose public validate() would parse every row again).
-from follicle.workbook.rules import (
-    _RULE_CHECKS,
-    SharedFrames,
-    _events_of_untreated_women,
-)
+# The workbook's own checks, one by one: the rules whose tables a change touches (from
+# follicle.workbook.rules' registry of rule checks, whose check_rules runs all sixteen),
+# the cell parser for the changed rows only and the checks of IDs and references (from
+# follicle.workbook.validate, whose validate() would parse every row again).
+from follicle.workbook.rules import RULE_CHECKS, SharedFrames, events_of_untreated_women
 from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME, Table
-from follicle.workbook.validate import _check_keys, _check_references, _parse_table
+from follicle.workbook.validate import check_keys, check_references, parse_table
 
 #: Each table with no rows, typed (shared: nothing here changes a frame in place).
 _EMPTY: dict[str, pd.DataFrame] = {t.name: empty_frame(t) for t in TABLES}
@@ -85,9 +80,9 @@ def _tables_read(code: str) -> frozenset[str]:
     ``before_first_injection`` the participants, which the schema does not list."""
     reads = _Reads()
     labels = {t.name: t.name for t in TABLES}
-    _RULE_CHECKS[code](reads, labels, ProblemSink())
+    RULE_CHECKS[code](reads, labels, ProblemSink())
     if code == "before_first_injection":
-        _events_of_untreated_women(reads, labels, ProblemSink())
+        events_of_untreated_women(reads, labels, ProblemSink())
     return frozenset(RULES_BY_CODE[code].tables) | frozenset(reads.read)
 
 
@@ -98,7 +93,7 @@ RULE_TABLES: dict[str, frozenset[str]] = {r.code: _tables_read(r.code) for r in 
 def affected_rules(changed: Iterable[str]) -> list[str]:
     """The rule codes (in the order the workbook checks them) that read a changed table."""
     touched = frozenset(changed)
-    return [code for code in _RULE_CHECKS if RULE_TABLES[code] & touched]
+    return [code for code in RULE_CHECKS if RULE_TABLES[code] & touched]
 
 
 def tables_needed(changed: Iterable[str]) -> frozenset[str]:
@@ -357,7 +352,7 @@ def _replaced_rows(
         },
         index=before.index,
     )
-    parsed = _parse_table(table, RawTable(table, table.name, text), limit, found)
+    parsed = parse_table(table, RawTable(table, table.name, text), limit, found)
     return before.assign(**{c: parsed[c] for c in columns})
 
 
@@ -405,17 +400,17 @@ def validate_change(
             added = change.added.reindex(columns=list(table.column_names), fill_value="")
             added = added.fillna("").astype(object).astype(str)
             added = added.set_axis(pd.RangeIndex(start, start + len(added)))
-            parts.append(_parse_table(table, RawTable(table, table.name, added), limit, found))
+            parts.append(parse_table(table, RawTable(table, table.name, added), limit, found))
         changed_rows[table.name] = [row for part in parts for row in part.index.tolist()]
         gone = [i + 2 for i in change.removed] + list(replaced)
         parts.insert(0, existing.drop(index=gone) if gone else existing)
         frames[table.name] = _concat(parts, existing).sort_index()
     labels = {t.name: t.name for t in TABLES}
     # IDs: duplicates only matter in the changed tables; references only from changed rows.
-    keys = _check_keys(
+    keys = check_keys(
         {n: f if n in by_table else _EMPTY[n] for n, f in frames.items()}, labels, found
     )
-    # The IDs a changed row may name (the first occurrence kept, as _check_keys does).
+    # The IDs a changed row may name (the first occurrence kept, as check_keys does).
     named = {t for name in by_table for t in _REFERENCED[name]}
     keys.update({n: frames[n][_KEYS[n]].dropna() for n in named if n not in by_table})
     _check_duplicate_rows(frames, changed_rows, found)
@@ -423,13 +418,13 @@ def validate_change(
         name: _rows_of(frames[name], rows) if rows else _EMPTY[name]
         for name, rows in changed_rows.items()
     }
-    _check_references(changed_only, labels, labels, keys, found, unread=frozenset())
+    check_references(changed_only, labels, labels, keys, found, unread=frozenset())
     remembering = SharedFrames(frames)
     codes = affected_rules(by_table)
     for code in codes:
-        _RULE_CHECKS[code](remembering, labels, found)
+        RULE_CHECKS[code](remembering, labels, found)
     if "before_first_injection" in codes:
-        _events_of_untreated_women(remembering, labels, found)
+        events_of_untreated_women(remembering, labels, found)
     problems = [
         p
         for p in found.problems

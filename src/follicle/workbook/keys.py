@@ -43,10 +43,14 @@ def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
     """The position in ``index`` of each of ``keys`` (the first, if repeated); -1 if absent."""
     if len(keys) == 0 or len(index) == 0:
         return np.full(len(keys), -1, dtype=np.int64)
-    array, wanted = _arrow(keys), _arrow(index)
-    if array.type != wanted.type:
-        wanted = wanted.cast(array.type)
-    found = pc.index_in(array, value_set=wanted, skip_nulls=True).fill_null(-1)
+    return _index_in(_arrow(keys), _arrow(index))
+
+
+def _index_in(values: pa.Array | pa.ChunkedArray, wanted: pa.Array) -> np.ndarray:
+    """The position in ``wanted`` of each of ``values``; -1 where missing or absent."""
+    if values.type != wanted.type:
+        values = values.cast(wanted.type)
+    found = pc.index_in(values, value_set=wanted, skip_nulls=True).fill_null(-1)
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
@@ -164,11 +168,7 @@ class Women:
         -1 where it is missing or names none of these women."""
         if len(values) == 0 or self.count == 0:
             return np.full(len(values), -1, dtype=np.int64)
-        array = _arrow(values)
-        if array.type != self.ids.type:
-            array = array.cast(self.ids.type)
-        found = pc.index_in(array, value_set=self.ids, skip_nulls=True).fill_null(-1)
-        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _index_in(_arrow(values), self.ids)
 
     def ranks(self) -> np.ndarray:
         """Each code's place among the IDs sorted as text (as pandas sorts them): sorting

@@ -42,14 +42,17 @@ TREATMENT_ARMS = tuple(
 Frames = Mapping[str, pd.DataFrame]
 Labels = Mapping[str, str]
 
-_RuleCheck = Callable[[Mapping[str, pd.DataFrame], Mapping[str, str], ProblemSink], None]
-_RULE_CHECKS: dict[str, _RuleCheck] = {}
+#: A rule's check: ``(frames, labels, found)``, adding what it finds to ``found``.
+RuleCheck = Callable[[Mapping[str, pd.DataFrame], Mapping[str, str], ProblemSink], None]
+#: Every rule's check by its code (filled by ``@_rule``): :func:`check_rules` runs them
+#: all; a one-woman save (:mod:`follicle.store.woman`) runs those its change touches.
+RULE_CHECKS: dict[str, RuleCheck] = {}
 
 
-def _rule(code: str) -> Callable[[_RuleCheck], _RuleCheck]:
-    def register(check: _RuleCheck) -> _RuleCheck:
+def _rule(code: str) -> Callable[[RuleCheck], RuleCheck]:
+    def register(check: RuleCheck) -> RuleCheck:
         assert code in RULES_BY_CODE, code
-        _RULE_CHECKS[code] = check
+        RULE_CHECKS[code] = check
         return check
 
     return register
@@ -57,7 +60,7 @@ def _rule(code: str) -> Callable[[_RuleCheck], _RuleCheck]:
 
 def implemented_rules() -> frozenset[str]:
     """The rule codes this module checks (a test holds them equal to the schema's)."""
-    return frozenset(_RULE_CHECKS)
+    return frozenset(RULE_CHECKS)
 
 
 def check_rules(
@@ -69,7 +72,7 @@ def check_rules(
 ) -> None:
     """Check every consistency rule; ``unread`` names the ``table.column`` not read."""
     frames = frames if isinstance(frames, SharedFrames) else SharedFrames(frames)
-    for code, check in _RULE_CHECKS.items():
+    for code, check in RULE_CHECKS.items():
         # A table without its reason column (the de-identified export leaves the free-text
         # reasons out) cannot say why: that is by design, not a missing reason.
         if code == "judgment_reason_missing" and "judgments.reason" in unread:
@@ -77,7 +80,7 @@ def check_rules(
         check(frames, labels, found)
     # "She has no injection" is only true if the injections could be read.
     if "injections.participant_id" not in unread:
-        _events_of_untreated_women(frames, labels, found)
+        events_of_untreated_women(frames, labels, found)
 
 
 class SharedFrames(dict[str, pd.DataFrame]):
@@ -315,7 +318,7 @@ def _control_arm(participants: pd.DataFrame) -> pd.Series:
     return is_control_arm(participants["arm"])
 
 
-def _events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+def events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     """Events of a woman with no injection row at all (part of ``before_first_injection``).
 
     A woman of a treatment arm (MenSC, PRP, BMDSC, or no arm: MenSC by default) needs an

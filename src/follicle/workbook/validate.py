@@ -137,7 +137,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
             continue
         labels[table.name] = raw_table.label
         places[table.name] = raw_table.place or raw_table.label
-        frames[table.name] = _parse_table(table, raw_table, limit, found)
+        frames[table.name] = parse_table(table, raw_table, limit, found)
     # "table.column" of every declared column that is not there to check against.
     unread = frozenset(
         f"{t.name}.{c}"
@@ -146,13 +146,13 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
         if t.name not in raw.tables or c not in raw.tables[t.name].columns
     )
 
-    keys = _check_keys(frames, labels, found)
+    keys = check_keys(frames, labels, found)
     # What the checks derive from several tables (each woman coded once, her first
     # injection, …) is computed once for all of them.
     shared = SharedFrames(frames)
     women = coded_women(shared)
     _check_duplicate_rows(raw, found, women)
-    _check_references(frames, labels, places, keys, found, unread=unread, women=women)
+    check_references(frames, labels, places, keys, found, unread=unread, women=women)
     check_rules(shared, labels, found, unread=unread)
     warn_untreated(shared, labels, found, unread=unread)
 
@@ -195,9 +195,13 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
 # -- pass 1: cells ---------------------------------------------------------------------
 
 
-def _parse_table(
+def parse_table(
     table: Table, raw: RawTable, limit: pd.Timestamp, found: ProblemSink
 ) -> pd.DataFrame:
+    """The cells of ``raw`` parsed to ``table``'s column types (its index kept: the
+    spreadsheet rows). Each cell that breaks a cell rule (does not parse, a date after
+    ``limit``, …) is reported to ``found``; one that does not parse is missing. A column
+    ``raw`` lacks is all missing."""
     text = raw.frame
     typed = {}
     for column in table.columns:
@@ -675,7 +679,7 @@ def _escape_controls(value: str) -> str:
 # -- pass 2: tables --------------------------------------------------------------------
 
 
-def _check_keys(
+def check_keys(
     frames: Mapping[str, pd.DataFrame], labels: Mapping[str, str], found: ProblemSink
 ) -> dict[str, pd.Series]:
     """Report duplicate IDs; return each keyed table's IDs (first occurrence kept)."""
@@ -783,7 +787,7 @@ def _repeated(columns: list[pd.Series | np.ndarray]) -> np.ndarray:
     return out
 
 
-def _check_references(
+def check_references(
     frames: Mapping[str, pd.DataFrame],
     labels: Mapping[str, str],
     places: Mapping[str, str],
