@@ -1394,12 +1394,15 @@ def audit_log_verify(
         engine = open_registry()
         try:
             ensure_schema(engine)
-            with engine.begin() as connection:
+            with engine.connect() as connection:
                 result = verify_registry(connection)
                 reason = result.reason
                 if result.ok and kept is not None:
                     reason = check_anchor(connection, kept, f"the anchor file {anchor}")
-                head = write_checkpoint(connection, "verify") if reason is None else None
+            head = None
+            if reason is None:
+                with engine.begin() as connection:
+                    head = write_checkpoint(connection, "verify", result)
         finally:
             engine.dispose()
     if reason is not None:

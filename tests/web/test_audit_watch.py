@@ -3,10 +3,15 @@ start, every audit page checked, and a banner when the log fails; SQLite and Pos
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
-from follicle.store.tables import audit_log
+from follicle.store.chain import append_entry
+from follicle.store.engine import ensure_schema, make_engine
+from follicle.store.tables import audit_checkpoints, audit_log
+from follicle.web import audit_watch
+from follicle.web.audit_watch import AuditWatch
 
 from .conftest import Browser, engine_of, make_app
 from .registry_seed import Seeded
@@ -94,3 +99,38 @@ def test_deleting_the_newest_entries_is_caught_after_a_start(
         assert "deleted from the end" in page.text
     finally:
         engine_of(restarted).dispose()
+
+
+def test_a_save_between_the_start_check_and_its_checkpoint_is_waited_for(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two servers started together: one verifies the log while the other already saves.
+    The first's checkpoint waits its turn (SQLite refused it at once as "database is
+    locked", a traceback at start) and notes the head it verified."""
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    with engine.begin() as connection:
+        first = append_entry(connection, actor="cli", action="import.insert")
+    verify = audit_watch.verify_registry
+
+    def verified_then_another_saves(connection):
+        result = verify(connection)
+        with engine.begin() as other:  # the other server's save, committed meanwhile
+            append_entry(other, actor="nora", action="create", record_key="P1")
+        return result
+
+    monkeypatch.setattr(audit_watch, "verify_registry", verified_then_another_saves)
+    watch = AuditWatch()
+    watch.start(engine)
+    assert watch.broken is None
+    with engine.connect() as connection:
+        noted = (
+            connection.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.id.desc()))
+            .mappings()
+            .first()
+        )
+        assert noted is not None
+        assert (noted["source"], noted["head_hash"], noted["entries"]) == ("start", first, 1)
+        assert watch.last_hash == first
+        assert watch.check(connection) is None  # the other server's entry verifies too
+    engine.dispose()

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, insert, select, text
 
-from follicle.store.chain import VerifyResult, entry_hash, verify_chain
+from follicle.store.chain import VerifyResult, entry_hash, lock_chain, verify_chain
 from follicle.store.tables import audit_checkpoints, audit_log
 
 #: What an append-only trigger refuses, per dialect: (trigger name, table, SQL creating it).
@@ -124,10 +124,26 @@ def head(connection: Connection) -> Checkpoint | None:
     return Checkpoint(int(newest.id), str(newest.entry_hash), int(count))
 
 
-def write_checkpoint(connection: Connection, source: str) -> Checkpoint | None:
+def write_checkpoint(
+    connection: Connection, source: str, verified: VerifyResult | None = None
+) -> Checkpoint | None:
     """Note the chain's head in ``audit_checkpoints`` (``source``: ``"export"``,
-    ``"verify"``, ``"start"``); return it, or ``None`` when the log is empty."""
-    now = head(connection)
+    ``"verify"``, ``"start"``); return it, or ``None`` when the log is empty.
+
+    ``verified``: a verification of the whole chain (:func:`verify_registry`) made in an
+    earlier transaction, whose head is then noted — the head it verified, whatever was
+    appended since. Takes the chain's lock (:func:`~follicle.store.chain.lock_chain`)
+    first, so call it before the transaction reads anything: on SQLite a transaction that
+    has read, then writes after another writer's commit, fails with "database is locked"
+    instead of waiting (two servers started together did, verifying then noting).
+    """
+    lock_chain(connection)
+    if verified is None:
+        now = head(connection)
+    elif verified.ok and verified.last_id is not None and verified.last_hash is not None:
+        now = Checkpoint(verified.last_id, verified.last_hash, verified.entries)
+    else:
+        now = None
     if now is None:
         return None
     connection.execute(
