@@ -158,6 +158,7 @@ def import_workbook(
     actor: str = "cli",
     progress: Progress | None = None,
     unknown_sites: UnknownSites = "allow",
+    update_hint: str = "import with --update to apply the workbook",
 ) -> ImportSummary:
     """Import ``workbook`` into the registry at ``engine``, all or nothing.
 
@@ -178,6 +179,9 @@ def import_workbook(
     unknown_sites
         What to do with a site code that is not registered: ``"refuse"`` the workbook,
         ``"create"`` the site, or ``"allow"`` it (:mod:`follicle.store.import_sites`).
+    update_hint
+        How the caller's user asks for ``update``, said in the :class:`~follicle.errors.Conflict`
+        when women differ (the command line's ``--update``; a form's checkbox).
 
     Returns
     -------
@@ -214,7 +218,9 @@ def import_workbook(
     try:
         with engine.connect() as connection, _page_cache(connection), connection.begin():
             created = settle_sites(connection, workbook, unknown_sites, actor=actor)
-            summary = _import(connection, workbook, incoming, labels, update, actor, progress)
+            summary = _import(
+                connection, workbook, incoming, labels, update, actor, progress, update_hint
+            )
             return replace(
                 summary,
                 sites_created=created,
@@ -311,6 +317,7 @@ def _import(
     update: bool,
     actor: str,
     progress: Progress | None,
+    update_hint: str,
 ) -> ImportSummary:
     """Compare, refuse or write, and log: the body of :func:`import_workbook`'s transaction."""
     women = incoming["participants"]["participant_id"].dropna().unique().tolist()
@@ -337,7 +344,7 @@ def _import(
         verb = "differs" if len(changed) == 1 else "differ"
         reasons.append(
             f"{women_differ} already in the registry {verb} from the workbook ({shown}); "
-            "import with --update to apply the workbook"
+            + update_hint
         )
     if reasons:
         raise Conflict("; ".join(reasons) + "; nothing was written", problems)

@@ -733,8 +733,10 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
     first (the columns of one entry in the order they were written).
 
     Columns: ``id``, ``at`` (UTC), ``actor``, ``action``, ``table``, ``key`` (the row's key),
-    ``column``, ``old``, ``new``, ``reason``. An import entry (all her rows at once) is one
-    line with no column. Names and phones appear as ``[redacted]`` markers only.
+    ``column``, ``old``, ``new``, ``reason``. An import entry of all her rows at once is one
+    line with no column, its ``old`` and ``new`` her rows counted per table
+    (``8 rows: participants 1, injections 2, contacts 5``). Names and phones appear as
+    ``[redacted]`` markers only.
     """
     _require_reader(actor)
     visible_site(connection, actor, participant_id)
@@ -769,11 +771,11 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
             else entry.record_key
         )
         head = (entry.id, entry.at, entry.actor, entry.action, entry.table_name, key)
-        if entry.action.startswith("import."):
-            lines.append((*head, None, None, None, entry.reason))
-            continue
         before = json.loads(entry.before) if entry.before else {}
         after = json.loads(entry.after) if entry.after else {}
+        if entry.action in _BUNDLES:
+            lines.append((*head, None, _bundle_shown(before), _bundle_shown(after), entry.reason))
+            continue
         columns = [c for c in dict.fromkeys([*before, *after]) if c not in (VERSION, ROW_ID)]
         for column in columns:
             old, new = before.get(column), after.get(column)
@@ -782,6 +784,20 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
     frame = pd.DataFrame(lines, columns=list(TRAIL_COLUMNS))
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame
+
+
+#: Audit actions whose before/after hold all her rows (table → rows), not one row.
+_BUNDLES = frozenset({"import.insert", "import.update"})
+
+
+def _bundle_shown(bundle: Mapping[str, list[Any]]) -> str | None:
+    """All her rows of an import entry, counted: ``8 rows: participants 1, contacts 7``."""
+    counts = {table: len(rows) for table, rows in bundle.items() if rows}
+    if not counts:
+        return None
+    total = sum(counts.values())
+    listed = ", ".join(f"{table} {n}" for table, n in counts.items())
+    return f"{total} row{'s' if total != 1 else ''}: {listed}"
 
 
 def _shown(value: Any) -> str | None:

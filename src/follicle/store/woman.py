@@ -41,7 +41,12 @@ from follicle.workbook.read import RawTable
 # follicle.workbook.validate, whose validate() would parse every row again).
 from follicle.workbook.rules import RULE_CHECKS, SharedFrames, events_of_untreated_women
 from follicle.workbook.schema import RULES, RULES_BY_CODE, TABLES, TABLES_BY_NAME, Table
-from follicle.workbook.validate import check_keys, check_references, parse_table
+from follicle.workbook.validate import (
+    DUPLICATE_ROW_TABLES,
+    check_keys,
+    check_references,
+    parse_table,
+)
 
 #: Each table with no rows, typed (shared: nothing here changes a frame in place).
 _EMPTY: dict[str, pd.DataFrame] = {t.name: empty_frame(t) for t in TABLES}
@@ -284,13 +289,13 @@ def _concat(parts: list[pd.DataFrame], template: pd.DataFrame) -> pd.DataFrame:
 def _check_duplicate_rows(
     frames: Mapping[str, pd.DataFrame], rows: Mapping[str, list[int]], found: ProblemSink
 ) -> None:
-    """A changed row of a table without IDs that repeats another row of the woman exactly
-    (the workbook's ``duplicate_row``; injections are left to ``same_day_injection``)."""
-    for table in TABLES:
-        changed = rows.get(table.name, [])
-        if table.key is not None or table.name == "injections" or not changed:
+    """A changed row of the workbook's :data:`DUPLICATE_ROW_TABLES` that repeats another row
+    of the woman exactly (its ``duplicate_row``, over her typed rows)."""
+    for name in DUPLICATE_ROW_TABLES:
+        changed = rows.get(name, [])
+        if not changed:
             continue
-        frame = frames[table.name]
+        frame = frames[name]
         # Rows equal in every cell are equal in the second (after participant_id or
         # infant_id, the date or condition): only those few are compared whole.
         # Coded once (-1 unknown), then numpy: a new contact on a new day, the usual save,
@@ -304,7 +309,7 @@ def _check_duplicate_rows(
         repeated = frame.astype("string").fillna("\x00").duplicated(keep=False)
         hit = repeated & pd.Series(frame.index.isin(changed), index=frame.index)
         found.add(
-            table.name,
+            name,
             hit,
             None,
             None,

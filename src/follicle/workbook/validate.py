@@ -703,18 +703,26 @@ def check_keys(
     return keys
 
 
-def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink, women: Women | None = None) -> None:
-    """Report rows of the tables without IDs that repeat an earlier row cell for cell.
+#: The tables checked for ``duplicate_row``: those without IDs, where a row entered twice is
+#: indistinguishable from two events and would be counted twice. Injections are left to
+#: ``same_day_injection``, which also catches two rows of one procedure that differ in a
+#: detail. (The registry's one-woman check, :mod:`follicle.store.woman`, checks the same.)
+DUPLICATE_ROW_TABLES: tuple[str, ...] = tuple(
+    t.name for t in TABLES if t.key is None and t.name != "injections"
+)
 
-    With no ID, a row entered twice is indistinguishable from two events and would be
-    counted twice. Injections are left to ``same_day_injection``, which also catches two
-    rows of one procedure that differ in a detail. ``women``: the parsed IDs' coding
-    (validation's), which stands in for a raw ``participant_id`` column in the first look.
+
+def _check_duplicate_rows(raw: RawWorkbook, found: ProblemSink, women: Women | None = None) -> None:
+    """Report rows of :data:`DUPLICATE_ROW_TABLES` that repeat an earlier row cell for cell.
+
+    ``women``: the parsed IDs' coding (validation's), which stands in for a raw
+    ``participant_id`` column in the first look.
     """
-    for table in TABLES:
-        raw_table = raw.tables.get(table.name)
-        if table.key is not None or table.name == "injections" or raw_table is None:
+    for name in DUPLICATE_ROW_TABLES:
+        raw_table = raw.tables.get(name)
+        if raw_table is None:
             continue
+        table = TABLES_BY_NAME[name]
         frame = raw_table.frame
         if frame.empty:
             continue

@@ -88,3 +88,34 @@ def test_an_admins_full_export_is_the_workbook(app_and_seed: tuple[FastAPI, Seed
     sheets = pd.read_excel(io.BytesIO(answer.content), sheet_name=None, dtype=str)
     assert set(sheets["participants"]["participant_id"]) == {"WA001", "WB001"}
     assert "Test Woman" not in answer.content.decode("latin-1")
+
+
+def test_a_changed_woman_is_refused_naming_the_forms_checkbox_then_updated_with_it(
+    app_and_seed: tuple[FastAPI, Seeded], tmp_path: Path
+) -> None:
+    app, seeded = app_and_seed
+    admin = Browser(app, seeded.users["admin"])
+    first = admin.post("/data/import", {"create_sites": "yes"}, files=_files(SMALL))
+    assert first.status_code == 200
+    for path in SMALL.glob("*.csv"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    participants = tmp_path / "participants.csv"
+    participants.write_text(participants.read_text().replace(",0.6,4,", ",0.7,4,"))
+
+    refused = admin.post("/data/import", files=_files(tmp_path))
+    assert refused.status_code == 422
+    assert "1 woman already in the registry differs from the workbook (007)" in refused.text
+    # The page's own words for the choice, not the command line's option.
+    assert "tick \u201cApply changes to women already in the registry\u201d" in refused.text
+    assert "--update" not in refused.text
+
+    updated = admin.post("/data/import", {"update": "yes"}, files=_files(tmp_path))
+    assert updated.status_code == 200, updated.text[:500]
+    trail = admin.get("/participants/007/audit").text
+    updated_line, inserted_line = (
+        line for line in trail.split("<tr>") if ">Import." in line or ">import." in line
+    )
+    # An import entry holds all her rows: counted per table, not left blank.
+    assert "<em>all her rows</em>" in updated_line
+    assert "1 row: participants 1" in updated_line  # the update replaced her participants row
+    assert "rows: participants 1, injections " in inserted_line

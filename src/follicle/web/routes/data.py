@@ -37,10 +37,14 @@ router = APIRouter()
 FORMATS = ("xlsx", "csv")
 
 
+#: The import form's checkbox for ``update`` (the page and the conflict message say it alike).
+UPDATE_LABEL = "Apply changes to women already in the registry"
+
+
 @router.get("/data")
 def data_page(request: Request, user: Exporter) -> Response:
     """The import form (admins) and the export form."""
-    return render(request, "data.html", {"nav": "data"})
+    return render(request, "data.html", {"nav": "data", "update_label": UPDATE_LABEL})
 
 
 async def _save_uploads(form_files: list[UploadFile], folder: Path) -> Path:
@@ -70,6 +74,7 @@ def _import(
             update=update,
             actor=actor,
             unknown_sites="create" if create_sites else "refuse",
+            update_hint=f"tick “{UPDATE_LABEL}” to apply the workbook",
         )
     return str(summary), []
 
@@ -96,7 +101,7 @@ async def import_upload(request: Request, user: Admin, reg: RegistryDep, form: F
     return render(
         request,
         "data.html",
-        {"nav": "data", "summary": summary, "problems": problems},
+        {"nav": "data", "summary": summary, "problems": problems, "update_label": UPDATE_LABEL},
         status_code=status,
     )
 
