@@ -111,7 +111,8 @@ def write_synthetic(
     Block after block is appended to the eight CSV files, so memory stays that of one block
     whatever ``n_women`` is. ``progress(done, total)`` is called after each block with the
     number of women written so far. ``arms`` and ``hazard_ratios`` as in
-    :func:`synthetic_workbook`.
+    :func:`synthetic_workbook`. The files are written under temporary names and renamed
+    when all are complete: a run that fails leaves the folder as it was.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -124,9 +125,11 @@ def write_synthetic(
     schemas: dict[str, pa.Schema] = {}
     writers: dict[str, pacsv.CSVWriter] = {}
     done = 0
+    partial = {t.name: target / f".{t.filename}.partial" for t in TABLES}
+    complete = False
     try:
         for table in TABLES:
-            files[table.name] = (target / table.filename).open("wb")
+            files[table.name] = partial[table.name].open("wb")
             files[table.name].write((",".join(table.column_names) + "\n").encode())
             schemas[table.name] = pa.schema([(c, pa.string()) for c in table.column_names])
             writers[table.name] = pacsv.CSVWriter(
@@ -148,11 +151,17 @@ def write_synthetic(
             done += len(block["participants"])
             if progress is not None:
                 progress(done, n_women)
+        complete = True
     finally:
         for writer in writers.values():
             writer.close()
         for handle in files.values():
             handle.close()
+        if not complete:
+            for path in partial.values():
+                path.unlink(missing_ok=True)
+    for table in TABLES:
+        partial[table.name].replace(target / table.filename)
     return target
 
 
@@ -189,6 +198,8 @@ def _days(values: np.ndarray) -> np.ndarray:
 def _ids(
     prefix: str, numbers: np.ndarray, width: int, suffix: np.ndarray | None = None
 ) -> np.ndarray:
+    if numbers.size == 0:  # numpy's zfill takes the widest of no strings: an error
+        return np.array([], dtype=str)
     text = np.char.add(prefix, np.char.zfill(numbers.astype(str), width))
     if suffix is not None:
         text = np.char.add(np.char.add(text, "-"), suffix.astype(str))
@@ -516,12 +527,14 @@ def _conditions(
     p = np.array([0.35, 0.02, 0.12, 0.15, 0.01, 0.05, 0.06, 0.02, 0.04, 0.03, 0.15])
     condition = np.array(MATERNAL_CONDITIONS)[_choose(rng, p, len(women))]
     # During a pregnancy when the diagnosis falls between conception and outcome.
-    pregnancies = preg.set_index("participant_id")
-    start = pd.Series(pid[women]).map(pregnancies["conception_date"].groupby(level=0).min())
-    stop = pd.Series(pid[women]).map(pregnancies["outcome_date"].groupby(level=0).min())
-    during = (start.to_numpy() <= diagnosed) & (
-        diagnosed <= stop.fillna(pd.Timestamp(LAST_INTERVIEW)).to_numpy()
-    )
+    during = np.zeros(len(women), dtype=bool)
+    if len(women) and len(preg):  # (pandas cannot map onto an empty table's dates)
+        pregnancies = preg.set_index("participant_id")
+        start = pd.Series(pid[women]).map(pregnancies["conception_date"].groupby(level=0).min())
+        stop = pd.Series(pid[women]).map(pregnancies["outcome_date"].groupby(level=0).min())
+        during = (start.to_numpy() <= diagnosed) & (
+            diagnosed <= stop.fillna(pd.Timestamp(LAST_INTERVIEW)).to_numpy()
+        )
     return pd.DataFrame(
         {
             "participant_id": pid[women],
