@@ -53,7 +53,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
@@ -517,7 +516,7 @@ def check_checklist(connection: Connection, actor: User, form: ChecklistForm) ->
     rows = _form_rows(connection, form, pid)
     # Her rows of the tables the form adds to and of those their rules read; no others.
     woman = woman_rows(connection, pid, tables_needed(rows.rows))
-    changes = [Change(table, added=pd.DataFrame(found)) for table, found in rows.rows.items()]
+    changes = [Change(table, added=found) for table, found in rows.rows.items()]
     checked = validate_change(woman, changes)
     positions = _positions(checked.rows)
     problems += [_on_form(p, rows, positions) for p in checked.problems]

@@ -355,7 +355,7 @@ def create(connection: Connection, actor: User, table: str, values: Mapping[str,
         raise _taken(table, key_column, given[key_column])
 
     woman = woman_rows(connection, pid, tables_needed([table]))
-    checked = validate_change(woman, [Change(table, added=pd.DataFrame([given]))])
+    checked = validate_change(woman, [Change(table, added=[given])])
     if checked.problems:
         raise _invalid(checked.problems)
     (position,) = checked.rows[table]

@@ -304,12 +304,13 @@ def is_control_arm(arm: pd.Series) -> pd.Series:
     """Whether each arm names no treatment (``control``, ``declined``, …): not empty (the
     default arm is MenSC) and not an injected product (:data:`TREATMENT_ARMS`). A woman of
     a control arm has no injection by design and is followed from her consent date."""
-    # A handful of arms among a million women: each spelling is judged once (casefold
-    # has no Arrow kernel, so on every cell it makes a Python string of each).
+    # A handful of arms among a million women: each spelling is judged once, in Python
+    # (casefold has no Arrow kernel, and pandas' string methods cost more on a handful of
+    # words than the words themselves).
     codes, spellings = pd.factorize(arm.astype("string"))
-    text = pd.Series(spellings, dtype="string").str.strip().str.casefold()
-    control = flags(text.notna() & (text != "") & ~text.isin(TREATMENT_ARMS)).to_numpy()
-    return pd.Series(np.append(control, False)[codes], index=arm.index)
+    words = (str(s).strip().casefold() for s in spellings)
+    control = [word != "" and word not in TREATMENT_ARMS for word in words]
+    return pd.Series(np.array([*control, False], dtype=bool)[codes], index=arm.index)
 
 
 def _control_arm(participants: pd.DataFrame) -> pd.Series:

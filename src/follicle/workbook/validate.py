@@ -20,7 +20,7 @@ mistake does not come back as a cascade of others.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -196,15 +196,23 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
 
 
 def parse_table(
-    table: Table, raw: RawTable, limit: pd.Timestamp, found: ProblemSink
+    table: Table,
+    raw: RawTable,
+    limit: pd.Timestamp,
+    found: ProblemSink,
+    *,
+    columns: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """The cells of ``raw`` parsed to ``table``'s column types (its index kept: the
     spreadsheet rows). Each cell that breaks a cell rule (does not parse, a date after
     ``limit``, …) is reported to ``found``; one that does not parse is missing. A column
-    ``raw`` lacks is all missing."""
+    ``raw`` lacks is all missing. ``columns``, when given, limits the frame to those of
+    the table's columns (a change of one cell parses one column)."""
     text = raw.frame
     typed = {}
     for column in table.columns:
+        if columns is not None and column.name not in columns:
+            continue
         if column.name in text.columns:
             typed[column.name] = _parse_column(
                 column, raw.label, text[column.name], limit, found, raw.formulas.get(column.name)
@@ -225,10 +233,7 @@ def _parse_column(
     # The masks are numpy arrays: each pandas operation on a Series costs tens of
     # microseconds whatever its length, which is most of a one-row save's parsing.
     text = raw if column.free_text else _stripped(raw)
-    blank = text == ""
-    empty = flags(blank).to_numpy()
-    # A missing cell (never from the reader, which gives "") is neither empty nor filled.
-    filled = ~empty if blank.dtype == bool else flags(~blank).to_numpy()
+    empty, filled = _blank(text)
     name = column.name
     if column.required:
         unsaved = np.zeros(len(raw), dtype=bool)
@@ -252,7 +257,7 @@ def _parse_column(
             f"{name} is required but the cell is empty",
         )
     # A cell with a control character is reported for that alone, then left out.
-    present = filled & ~_control_characters(column, label, raw, text, found).to_numpy()
+    present = filled & ~_control_characters(column, label, raw, text, found)
 
     if column.dtype == "date":
         parsed = _arrow_dates(text, filled)
@@ -373,6 +378,21 @@ def _parse_column(
         warning=True,
     )
     return _kept(text, present)
+
+
+def _blank(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells are empty (``""``) and which are filled. A missing cell (never from the
+    reader, which gives ``""``) is neither, whatever the text dtype makes of ``== ""``."""
+    if len(text) <= _FEW_CELLS:
+        # A form's row or two: numpy over the cells, without pandas' fixed cost.
+        cells = text.to_numpy(dtype=object)
+        if not pd.isna(cells).any():
+            empty = cells == ""
+            return empty, ~empty
+    blank = text == ""
+    empty = flags(blank).to_numpy()
+    filled = ~empty if blank.dtype == bool else flags(~blank).to_numpy()
+    return empty, filled
 
 
 def _kept(text: pd.Series, keep: np.ndarray) -> pd.Series:
@@ -607,7 +627,7 @@ _CONTROL_NAMES = {
 
 def _control_characters(
     column: Column, label: str, raw: pd.Series, text: pd.Series, found: ProblemSink
-) -> pd.Series:
+) -> np.ndarray:
     """Report the cells holding a control character; return where they are.
 
     PostgreSQL refuses a NUL in text, so such a workbook would pass and then fail at import;
@@ -618,7 +638,7 @@ def _control_characters(
     # One scan of the column's bytes first: it costs a fraction of the per-cell regex
     # below, which then runs only on the rare column that has a hit.
     if not _may_hold(pattern, raw):
-        return pd.Series(False, index=raw.index)
+        return np.zeros(len(raw), dtype=bool)
     # The cell as typed, not as trimmed: strip() takes a vertical tab or form feed off the
     # edge of a cell, and such a cell must be refused like one with it in the middle.
     hit = flags(raw.str.contains(pattern.pattern, regex=True))
@@ -644,7 +664,7 @@ def _control_characters(
         "control_character",
         cells.map(message),
     )
-    return hit
+    return hit.to_numpy()
 
 
 def _may_hold(pattern: re.Pattern[str], raw: pd.Series) -> bool:
