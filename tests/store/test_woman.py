@@ -136,6 +136,16 @@ def test_a_removed_or_replaced_row_is_validated_as_before(engine, people):
     assert ruled == _all_rules(woman, removed, ["contacts"])
 
 
+def test_a_row_she_does_not_have_cannot_be_removed_or_replaced(engine, people):
+    with engine.connect() as connection:
+        woman = woman_rows(connection, "007")
+    beyond = len(woman["contacts"])  # one past her last contact: not the last one
+    with pytest.raises(KeyError):
+        validate_change(woman, [Change("contacts", removed=(beyond,))])
+    with pytest.raises(KeyError):
+        validate_change(woman, [Change("contacts", replaced={beyond: {"mode": "phone"}})])
+
+
 def test_versions_move_with_every_write(engine, people):
     from follicle.store import records
 

@@ -330,12 +330,22 @@ def _workbook_columns(names: tuple[str, ...], frame: pd.DataFrame) -> pd.DataFra
     return frame[list(names)]
 
 
+def _positions(frame: pd.DataFrame, rows: list[int]) -> np.ndarray:
+    """Where the rows labelled ``rows`` are in ``frame``; a ``KeyError`` for a label it
+    lacks, as ``loc`` and ``drop`` give (``get_indexer`` says -1, which ``iloc`` would
+    take as the last row)."""
+    at = frame.index.get_indexer(rows)
+    if (at < 0).any():
+        raise KeyError([row for row, i in zip(rows, at, strict=True) if i < 0])
+    return at
+
+
 def _without(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
     """``frame`` without the rows labelled ``rows`` (by position: on a woman's few rows a
     take costs a fifth of ``drop``, as ``iloc`` does of ``loc``)."""
     if not rows:
         return frame
-    return frame.iloc[np.delete(np.arange(len(frame)), frame.index.get_indexer(rows))]
+    return frame.iloc[np.delete(np.arange(len(frame)), _positions(frame, rows))]
 
 
 def _rows_of(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
@@ -368,6 +378,7 @@ def _cell_texts(
 
 
 def _cell(value: Any) -> str:
+    """One value as a cell's text (a form's values are text already, or missing)."""
     if isinstance(value, str):
         return value
     return "" if pd.isna(value) else str(value)
@@ -436,7 +447,7 @@ def validate_change(
         parts = []
         replaced = {position + 2: values for position, values in (change.replaced or {}).items()}
         if replaced:
-            before = existing.iloc[existing.index.get_indexer(list(replaced))]
+            before = existing.iloc[_positions(existing, list(replaced))]
             parts.append(_replaced_rows(table, before, replaced, limit, found))
         if change.added is not None and len(change.added):
             added = _cell_texts(table, change.added, start=len(existing) + 2)
