@@ -303,3 +303,58 @@ def test_a_woman_whose_events_were_judged_is_not_deleted(engine, team):
     with engine.begin() as connection, pytest.raises(Conflict) as caught:
         records.delete(connection, team["admin"], "participants", "007", version=1, reason="x")
     assert "judgments" in str(caught.value)
+
+
+@pytest.mark.parametrize("change", ["corrected date", "deleted"])
+def test_judgments_of_a_changed_event_stay_as_history_and_the_export_still_validates(
+    engine, team, tmp_path, change
+):
+    """A judged condition's date corrected (its key is the woman, the condition and the
+    date) or the condition deleted: the event is back to review, its judgments stay in the
+    registry, and the export leaves them out, so that it validates and imports again."""
+    from follicle.store.engine import ensure_schema, make_engine
+    from follicle.store.exporter import read_registry, write_workbook
+    from follicle.store.importer import import_workbook
+    from follicle.store.tables import workbook_table
+    from follicle.workbook.validate import load_workbook, validate_path
+
+    _judge(engine, team["reviewer"], "condition", CYST, "ovarian_cyst", "confirm")
+    _judge(engine, team["reviewer"], "pregnancy", "G2", "miscarriage", "confirm")
+    conditions = workbook_table("conditions")
+    with engine.begin() as connection:
+        row_id, version = connection.execute(
+            select(conditions.c.row_id, conditions.c.version).where(
+                conditions.c.participant_id == "007"
+            )
+        ).one()
+        if change == "deleted":
+            records.delete(
+                connection, team["admin"], "conditions", str(row_id), version=version, reason="x"
+            )
+        else:
+            records.update(
+                connection,
+                team["admin"],
+                "conditions",
+                str(row_id),
+                {"diagnosis_date": "2019-09-01"},
+                version=version,
+                reason="typo",
+            )
+    with engine.connect() as connection:
+        kept = connection.execute(select(judgments.c.event_key)).scalars().all()
+    assert sorted(kept) == sorted([CYST, "G2"])  # nothing of the registry's is lost
+    frame, _ = _queue(engine, team["reviewer"])
+    statuses = dict(zip(frame["event_key"], frame["status"], strict=True))
+    assert CYST not in statuses
+    if change != "deleted":
+        assert statuses["007|ovarian_cyst|2019-09-01"] == "to_review"
+
+    book = read_registry(engine)
+    assert book["judgments"]["event_key"].tolist() == ["G2"]
+    folder = write_workbook(book, tmp_path / "export")
+    assert validate_path(folder).ok
+    again = make_engine(f"sqlite:///{tmp_path / 'again.db'}")
+    ensure_schema(again)
+    assert import_workbook(again, load_workbook(folder), actor="test").judgments_added == 1
+    again.dispose()

@@ -37,6 +37,7 @@ from follicle.store.columnar import arrow_frame, read_arrow
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports, judgments
 from follicle.workbook.deidentified import AGE_AT_LAST_CONTACT, AGE_COLUMN, day_column
 from follicle.workbook.frames import Workbook, coerce
+from follicle.workbook.judgment_rules import judgments_of_no_event
 from follicle.workbook.keys import row_owners
 from follicle.workbook.schema import FORMULA_STARTS, JUDGMENTS, TABLES, Table
 
@@ -79,9 +80,13 @@ def read_registry(engine: Engine) -> Workbook:
         frames[table.name] = typed[list(table.column_names)]
     if len(raw["judgments"]):  # an unreviewed registry exports the eight tables, as before
         judged = coerce(JUDGMENTS, raw["judgments"])
-        frames["judgments"] = judged.sort_values("judgment_id", kind="stable")[
-            list(JUDGMENTS.column_names)
-        ]
+        judged = judged.sort_values("judgment_id", kind="stable")[list(JUDGMENTS.column_names)]
+        # The judgments of an event since deleted, or of a condition whose condition or
+        # date was corrected (its key), name no event: the registry keeps them as history
+        # (the event is back to review), the workbook's rule would refuse them.
+        history = judgments_of_no_event({**frames, "judgments": judged}).to_numpy()
+        if not history.all():
+            frames["judgments"] = judged[~history]
     return Workbook.from_frames(
         frames,
         source=engine.url.render_as_string(hide_password=True),

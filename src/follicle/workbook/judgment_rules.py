@@ -69,10 +69,9 @@ def _reason_missing(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     )
 
 
-def _unknown_event(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    j = _judgments(frames)
-    if j is None:
-        return
+def _event_owners(frames: Frames, j: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """For each judgment of ``j`` (as :func:`_judgments` gives them): whether it names no
+    event of the workbook, whether it names another woman's, and the event's woman."""
     events = reported_events(frames)[["event_type", "event_key", "participant_id"]]
     events = events.astype(object).rename(columns={"participant_id": "_owner"})
     events["_owner"] = events["_owner"].where(events["_owner"].notna(), "")
@@ -86,6 +85,30 @@ def _unknown_event(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     # A woman not in the workbook is reported by the reference check already.
     known = isin(j["participant_id"], frames["participants"]["participant_id"].dropna())
     other = judged & known & owner.notna() & (owner != j["participant_id"])
+    return missing, other, owner
+
+
+def judgments_of_no_event(frames: Frames) -> pd.Series:
+    """Whether each row of ``frames["judgments"]`` names no event of its woman in the
+    other tables (what ``judgment_unknown_event`` reports), aligned with that frame.
+
+    In the registry such judgments are history: their condition was corrected or its date
+    changed (a condition's key is the woman, the condition and the date), or the event
+    was deleted.
+    """
+    typed = frames["judgments"]
+    j = _judgments(frames)
+    if j is None:
+        return pd.Series(False, index=typed.index)
+    missing, other, _ = _event_owners(frames, j)
+    return (missing | other).reindex(typed.index)
+
+
+def _unknown_event(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    j = _judgments(frames)
+    if j is None:
+        return
+    missing, other, owner = _event_owners(frames, j)
     kind = j["event_type"].str.replace("_", " ")
     message = pd.Series(
         np.where(
