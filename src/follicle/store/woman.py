@@ -359,29 +359,16 @@ def _rows_of(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
 def _cell_texts(
     table: Table, added: pd.DataFrame | Sequence[Mapping[str, Any]], *, start: int
 ) -> pd.DataFrame:
-    """The rows ``added`` (a frame, or one mapping per row) as workbook cells hold them,
-    indexed from ``start``: the table's columns in order (one a row lacks is empty), each
-    value as ``str`` gives it, a missing one as ``""``.
+    """The rows ``added`` (a frame, or one mapping per row) as workbook cells hold them
+    (:func:`text_value`), indexed from ``start``: the table's columns in order, one a row
+    lacks empty.
 
     Python lists, not pandas' ``fillna``/``astype`` over a frame: a form adds a row or
     two, for which those cost about a millisecond and the lists a tenth of it.
     """
-    names = table.column_names
-    if isinstance(added, pd.DataFrame):
-        given = {c: added[c].tolist() for c in added.columns if c in names}
-        n = len(added)
-        cells = {c: [_cell(v) for v in given[c]] if c in given else [""] * n for c in names}
-    else:
-        n = len(added)
-        cells = {c: [_cell(row.get(c)) for row in added] for c in names}
-    return pd.DataFrame(cells, index=pd.RangeIndex(start, start + n))
-
-
-def _cell(value: Any) -> str:
-    """One value as a cell's text (a form's values are text already, or missing)."""
-    if isinstance(value, str):
-        return value
-    return "" if pd.isna(value) else str(value)
+    rows = added.to_dict("records") if isinstance(added, pd.DataFrame) else added
+    cells = {c: [text_value(row.get(c)) for row in rows] for c in table.column_names}
+    return pd.DataFrame(cells, index=pd.RangeIndex(start, start + len(rows)))
 
 
 def _replaced_rows(
