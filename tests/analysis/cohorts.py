@@ -5,7 +5,8 @@ valid workbook of 300 treated women plus 15 enrolled but untreated ones, with ra
 shapes the seed cohort lacks: baseline amenorrhea, three injections, IUI pregnancies,
 ectopic pregnancies and stillbirths, twins, live births whose infants are not recorded,
 IVF pregnancies with no cycle row, infant deaths within and after the first year, infant and
-maternal conditions, and women whose follow-up menses is never recorded.
+maternal conditions (untreated women's too), and women whose follow-up menses is never
+recorded.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ SEED = 20240611
 N_TREATED = 300
 N_UNTREATED = 15
 SLOTS = 3  # at most three pregnancies per woman
+#: Maternal conditions of the first untreated women, one each.
+UNTREATED_CONDITIONS = (
+    "systemic_lupus_erythematosus",
+    "rheumatoid_arthritis",
+    "autoimmune_other",
+    "ovarian_cyst",
+)
 
 _DURATION = {  # days from conception to outcome: (low, high)
     "live_birth": (250, 285),
@@ -211,11 +219,20 @@ def generated_frames(seed: int = SEED) -> dict[str, pd.DataFrame]:
         }
     )
     ill = rng.random(n) < 0.1
+    # And conditions of four untreated women (no draw: the rest of the cohort is as it was),
+    # the three autoimmune ones among them: no treated woman's, so Table 3 leaves them out.
+    untreated_ill = np.array(list(UNTREATED_CONDITIONS))
     conditions = pd.DataFrame(
         {
-            "participant_id": t_pid[ill],
-            "condition": rng.choice(list(MATERNAL_CONDITIONS), ill.sum()),
-            "diagnosis_date": _iso(first[:n][ill] + _days(30)),
+            "participant_id": np.concatenate([t_pid[ill], pid[n : n + len(untreated_ill)]]),
+            "condition": np.concatenate(
+                [rng.choice(list(MATERNAL_CONDITIONS), ill.sum()), untreated_ill]
+            ),
+            # Undated: a dated event of a woman without an injection is refused (unless
+            # she is a control, which no woman of this cohort is).
+            "diagnosis_date": np.concatenate(
+                [_iso(first[:n][ill] + _days(30)), np.full(len(untreated_ill), "")]
+            ),
         }
     )
     return {

@@ -141,3 +141,19 @@ def test_safety_matches_r_binom_test_and_poisson_test(
     infant = r.loc[r["section"].eq("infant"), "person_years"].iloc[0]
     np.testing.assert_allclose(values["maternal.woman_years"], maternal, **TOL)
     np.testing.assert_allclose(values["infant.child_years"], infant, **TOL)
+
+
+@pytest.mark.parametrize("cohort_name", COHORTS)
+def test_table3_maternal_rows_count_what_r_counts(
+    cohorts: dict[str, Cohort], cohort_name: str
+) -> None:
+    """Table 3 and the safety bounds count the same treated women as R, row by row — the
+    generated cohort's untreated women have autoimmune conditions, which neither counts."""
+    values = cohorts[cohort_name].result("table3").values
+    r = _expected(f"safety_{cohort_name}.csv")
+    maternal = r[r["section"].eq("maternal")]
+    assert len(maternal) > 10
+    for _, row in maternal.iterrows():
+        p = f"maternal.{row['key']}"
+        assert (values[f"{p}.n"], values[f"{p}.total"]) == (row["n"], row["total"]), p
+        np.testing.assert_allclose(values[f"{p}.pct"], 100 * row["n"] / row["total"], **TOL)

@@ -45,15 +45,9 @@ def _label(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _women_with(
-    frame: pd.DataFrame, women: pd.DataFrame, key: str, treated: np.ndarray | None = None
-) -> pd.Series:
-    """For each value of ``key``: how many distinct treated women have a row with it.
-    ``treated``: whether each row's woman is one of ``women``, when known already."""
-    if treated is None:
-        treated = isin(frame["participant_id"], women["participant_id"]).to_numpy()
-    rows = frame.loc[treated]
-    return rows.drop_duplicates(["participant_id", key]).groupby(key).size()
+def _women_with(frame: pd.DataFrame, key: str) -> pd.Series:
+    """For each value of ``key``: how many distinct women have a row with it."""
+    return frame.drop_duplicates(["participant_id", key]).groupby(key).size()
 
 
 def _maternal(
@@ -77,12 +71,14 @@ def _maternal(
         firsts = coded.per_woman(women["first_injection"].astype("datetime64[ns]"), nat)
         started = pd.Series(firsts[mine], index=cond.index)
         treated = coded.treated()[mine]
+    if treated is None:
+        treated = isin(cond["participant_id"], women["participant_id"]).to_numpy()
+    # Treated women's conditions on or after the first injection (or undated): every row
+    # of the table counts from this one frame, the pooled autoimmune row included (a
+    # control's condition, with no injection to date it by, is no treated woman's).
     after = (when.isna() | started.isna() | (when >= started)).to_numpy()
-    cond = cond.loc[after]
-    treated = None if treated is None else treated[after]
-    counts = _women_with(cond, women, "condition", treated).reindex(
-        list(MATERNAL_CONDITIONS), fill_value=0
-    )
+    cond = cond.loc[after & treated]
+    counts = _women_with(cond, "condition").reindex(list(MATERNAL_CONDITIONS), fill_value=0)
     autoimmune = cond.loc[cond["condition"].isin(AUTOIMMUNE), "participant_id"].nunique()
     ectopic = pregnancies.loc[pregnancies["outcome"].eq("ectopic").fillna(False), "participant_id"]
     total = len(women)

@@ -2,8 +2,9 @@
 
 For each cohort — the bundled seed cohort and the generated cohort of
 ``tests/analysis/cohorts.py`` — the raw workbook rows of the treated women: injection and
-contact dates, pregnancies (outcome, fetuses as entered, dates), infants, maternal and
-infant conditions. R (``fixtures.R``) derives from them on its own the first injection, the
+contact dates, pregnancies (outcome, fetuses as entered, dates), infants and infant
+conditions; and every woman's maternal conditions (untreated women's too, which R must
+leave out). R (``fixtures.R``) derives from them on its own the first injection, the
 end of follow-up, woman- and child-years, live-birth deliveries, infants born alive and
 every condition count, and then runs ``binom.test``, ``prop.test`` and ``poisson.test``.
 Plus hand-made cases for ``binom.test`` and ``poisson.test`` and the vocabularies (so that R
@@ -59,9 +60,9 @@ def cohort_inputs(cohort: str, scratch: Path) -> dict[str, pd.DataFrame]:
     wb = cohort_workbook(cohort, scratch)
     treated = wb["injections"]["participant_id"].dropna().unique()
 
-    def rows(table: str, columns: list[str], key: str = "participant_id") -> pd.DataFrame:
+    def rows(table: str, columns: list[str], *, everyone: bool = False) -> pd.DataFrame:
         frame = wb[table]
-        if key == "participant_id":
+        if not everyone:
             frame = frame.loc[frame["participant_id"].isin(treated)]
         return dates_as_text(frame.loc[:, columns].sort_values(columns[:2], ignore_index=True))
 
@@ -89,8 +90,9 @@ def cohort_inputs(cohort: str, scratch: Path) -> dict[str, pd.DataFrame]:
         f"contacts_{cohort}.csv": rows("contacts", ["participant_id", "contact_date"]),
         f"pregnancies_{cohort}.csv": pregnancies,
         f"infants_{cohort}.csv": infants,
+        # Every woman's: R keeps the treated women's conditions itself.
         f"conditions_{cohort}.csv": rows(
-            "conditions", ["participant_id", "condition", "diagnosis_date"]
+            "conditions", ["participant_id", "condition", "diagnosis_date"], everyone=True
         ),
         f"infant_conditions_{cohort}.csv": infant_conditions,
     }
