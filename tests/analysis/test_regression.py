@@ -159,6 +159,31 @@ def test_complete_separation_by_age_is_reported_not_raised() -> None:
     assert [t.get_text() for t in figure.axes[0].texts] == ["No odds ratio is estimable"]
 
 
+def test_a_separation_that_makes_newtons_step_singular_is_reported_as_separation() -> None:
+    # Twelve women of a synthetic cohort (follicle synth --women 12 --seed 101): the six
+    # covariates separate the three pregnant women completely (R: glm's deviance ~0), and
+    # the fitted values reach 0 and 1 fast enough that the information matrix becomes
+    # singular before the separation check — which used to be reported as numpy's
+    # "Singular matrix".
+    x = pd.DataFrame(
+        {
+            "age_per_year": [29, 42, 43, 41, 34, 38, 38, 34, 33, 45, 34, 42],
+            "menses_irregular": [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0],
+            "menses_amenorrhea": [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0],
+            "injections_2_plus": [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0],
+            "amh_per_ng_ml": [0.98, 1.03, 0.7, 0.55, 0.1, 2.03, 0.32, 0.87, 0.18, 0.63, 1.21, 0.19],
+            "afc_per_follicle": [0, 3, 0, 1, 4, 5, 7, 3, 7, 3, 0, 0],
+        },
+        dtype=float,
+    )
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 0], dtype=float)
+    fit = fit_logistic(x, y)
+    assert np.isnan(fit.coef.to_numpy(dtype=float)).all()
+    assert any("separated by" in n for n in fit.notes), fit.notes
+    assert any("the separation is complete" in n for n in fit.notes)
+    assert not any("Singular matrix" in n for n in fit.notes)
+
+
 def test_a_fit_that_does_not_converge_gives_a_note_and_nan(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

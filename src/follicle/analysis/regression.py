@@ -474,7 +474,17 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
         try:
             fit, mu, converged = _fit(matrix, y, rows)
         except (np.linalg.LinAlgError, ValueError) as err:
-            note = f"{COHORT_NOTE}, the logistic model could not be fitted ({err})."
+            # Newton's step fails when the fitted values reach 0 and 1 (the information
+            # matrix vanishes): separation, the usual cause in a small cohort, is reported
+            # as such, with the terms that separate.
+            direction = _separation(rows.x, rows.y)
+            if direction is not None:
+                kept_x = x.loc[:, [t for t in kept if t != _INTERCEPT]]
+                return _separated_fit(kept_x, y, matrix, direction, terms, notes)
+            note = (
+                f"{COHORT_NOTE}, the logistic model could not be fitted: its information "
+                f"matrix is singular ({err})."
+            )
             return LogisticFit(nan, nan, nan, math.nan, n, events, (), (), (*notes, note))
     edge = float(np.minimum(mu, 1 - mu).min()) if mu.size else 1.0
     suspect = edge < _FITTED_EDGE or not converged or bool(caught)

@@ -127,3 +127,21 @@ def test_fine_gray_is_not_fitted_beyond_its_row_limit(monkeypatch: pytest.Monkey
     table = results["arms_models"].table
     assert not table["model_id"].str.startswith("fg_").any()
     assert any("Fine–Gray models were not fitted" in n for n in results["arms_models"].notes)
+
+
+def test_covariates_that_separate_the_arms_are_noted_not_warned(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    times = _times("MenSC:0.5,control:0.5", 200)
+    # Every control had no prior IVF cycle and most treated women had some: a near-perfect
+    # predictor of the arm, as small cohorts produce (the score's fit runs off).
+    control = (times["arm"] == "control").to_numpy()
+    times.loc[control, "prior_ivf_cycles"] = 0.0
+    times.loc[~control, "prior_ivf_cycles"] = np.where(np.arange((~control).sum()) < 3, 0, 2)
+    results = compare_arms(times)
+    notes = results["arms_balance"].notes
+    assert any("separate MenSC from control" in n for n in notes), notes
+    assert not [w for w in recwarn if "converge" in str(w.message)]
+    assert np.isfinite(results["arms_models"].values["mensc.weighted.hr"])
+    plain = compare_arms(_times("MenSC:0.5,control:0.5", 200))
+    assert not any("separate" in n for n in plain["arms_balance"].notes)

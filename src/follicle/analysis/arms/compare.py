@@ -46,7 +46,7 @@ from follicle.analysis.arms.data import (
 from follicle.analysis.arms.evalue import COMMON_OUTCOME, e_values
 from follicle.analysis.arms.finegray import expanded_size, fine_gray
 from follicle.analysis.arms.incidence import weighted_aalen_johansen
-from follicle.analysis.arms.weighting import Estimand, ip_weights, propensity_score
+from follicle.analysis.arms.weighting import Estimand, ip_weights, propensity_score, separated
 from follicle.analysis.competing_risks import (
     aalen_johansen,
     cumulative_incidence_at,
@@ -351,13 +351,22 @@ def _weighted_pair(
     estimand: Estimand,
     level: float,
     initial: float = 0.0,
-) -> tuple[dict[str, object], list[dict[str, object]], dict[str, Number]]:
+) -> tuple[dict[str, object], list[dict[str, object]], dict[str, Number], list[str]]:
     """The propensity-weighted comparison of one arm with the reference (Newton–Raphson
-    from ``initial``, the arm's adjusted log hazard ratio)."""
+    from ``initial``, the arm's adjusted log hazard ratio), and notes on its weights."""
     pair = _complete(frame.loc[frame["arm"].isin([arm, reference])])
     treated = (pair["arm"] == arm).to_numpy()
     x = pair[list(COVARIATES)].to_numpy(dtype=float)
-    weights = ip_weights(treated, propensity_score(treated, x), estimand=estimand)
+    score = propensity_score(treated, x)
+    weights = ip_weights(treated, score, estimand=estimand)
+    notes = []
+    if separated(score):
+        notes.append(
+            f"{COHORT_NOTE}, the covariates (nearly) separate {arm} from {reference}: some "
+            "women's propensity scores are 0 or 1 to within 1e-6 (the logistic model does not "
+            "converge; R's glm warns of fitted probabilities numerically 0 or 1). Positivity "
+            "fails for them, and the weighted comparison rests on the women the arms share."
+        )
     w = weights.weight
     data = pd.DataFrame(
         {
@@ -415,7 +424,7 @@ def _weighted_pair(
         cif = weighted_aalen_johansen(months[mask], status[mask], w[mask], MONTHS)
         for m, f in zip(MONTHS, cif, strict=True):
             values[f"{k}.weighted_aj.{'arm' if group == arm else 'reference'}.{int(m)}m"] = float(f)
-    return model, balance, values
+    return model, balance, values, notes
 
 
 def hazard_models(
@@ -457,13 +466,15 @@ def hazard_models(
         )
     balance_rows: list[dict[str, object]] = []
     balance_values: dict[str, Number] = {}
+    weight_notes: list[str] = []
     for arm in arms.compared:
-        model, pair_balance, pair_values = _weighted_pair(
+        model, pair_balance, pair_values, pair_notes = _weighted_pair(
             frame, arm, arms.reference, estimand, level, start.get(f"arm_{key(arm)}", 0.0)
         )
         rows.append(model)
         balance_rows += pair_balance
         balance_values |= pair_values
+        weight_notes += pair_notes
     order = {k: i for i, (k, _) in enumerate(MODELS)}
     table = pd.DataFrame(rows)
     table = table.assign(_order=table["model_id"].map(order))
@@ -548,6 +559,7 @@ def hazard_models(
             + "; ".join(f"{r['covariate']} ({r['comparison']})" for r in missed)
             + "."
         )
+    balance_notes += weight_notes
     balance_result = Result(
         "arms_balance",
         "",

@@ -17,6 +17,7 @@ The effective sample size of a set of weights is :math:`(\\sum w)^2 / \\sum w^2`
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,9 @@ from numpy.typing import NDArray
 FloatArray = NDArray[np.float64]
 Estimand = Literal["ATE", "ATT"]
 ESTIMANDS: tuple[Estimand, ...] = ("ATE", "ATT")
+#: A propensity score this close to 0 or 1 is taken as separation (the edge at which the
+#: logistic regression of Part 2 looks for separation in its fitted values too).
+SCORE_EDGE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -48,13 +52,27 @@ def propensity_score(treated: NDArray[np.bool_], x: FloatArray) -> FloatArray:
     # Imported here, not at the top: ``statsmodels.api`` also loads its graphics and time
     # series (about 0.3 s), and a cohort without arms never fits a score (issue 13).
     from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     design = np.column_stack([np.ones(len(x)), x])
     # Newton–Raphson on the log-likelihood (the information is X'WX): the same estimates as
     # the GLM's iteratively reweighted least squares (to about 1e-14), without a
     # least-squares solve of the whole design at each step (3x less CPU at a million women).
-    fit = Logit(treated.astype(float), design).fit(method="newton", tol=1e-12, maxiter=100, disp=0)
+    with warnings.catch_warnings():
+        # When the covariates separate the arms the estimates run off and the fit does not
+        # converge, as R's glm does (it warns of fitted probabilities 0 or 1): the scores
+        # at the edge say so, and the comparison notes it (separated), not stderr.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = Logit(treated.astype(float), design).fit(
+            method="newton", tol=1e-12, maxiter=100, disp=0
+        )
     return np.asarray(fit.predict(), dtype=float)
+
+
+def separated(score: FloatArray) -> bool:
+    """Whether some propensity score is 0 or 1 to within :data:`SCORE_EDGE`: the covariates
+    (nearly) separate the arms, and positivity fails for those women."""
+    return bool(score.size) and float(np.minimum(score, 1 - score).min()) < SCORE_EDGE
 
 
 def ip_weights(
