@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from follicle.workbook.events import reported_events, review_status
+from follicle.workbook.events import DEFINING_COLUMNS, reported_events, review_status
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
 
@@ -113,3 +113,46 @@ def test_the_status_follows_the_judgments_of_the_current_value(rows, status, fin
     assert found["status"] == status
     assert found["final_verdict"] == final
     assert found["final_value"] == value
+
+
+def _another(column: pd.Series, table: str, name: str) -> object:
+    """A valid value of ``column`` other than its first row's."""
+    from follicle.workbook.schema import TABLES_BY_NAME
+
+    spec = TABLES_BY_NAME[table].column(name)
+    value = column.iloc[0]
+    if spec.vocabulary is not None:
+        return next(w for w in spec.vocabulary if w != value)
+    if spec.dtype == "date":
+        return pd.Timestamp("2021-03-04") if pd.isna(value) else value + pd.Timedelta(days=1)
+    if spec.dtype == "boolean":
+        return True if pd.isna(value) else not value
+    if spec.dtype in ("integer", "number"):
+        return 1 if pd.isna(value) else value + 1
+    return "Z" if pd.isna(value) else f"{value}Z"
+
+
+@pytest.mark.parametrize("kind", list(DEFINING_COLUMNS))
+def test_the_defining_columns_are_those_whose_change_makes_another_event(kind: str) -> None:
+    """A change of a column in DEFINING_COLUMNS changes the event's key or recorded value
+    (its judgments stop counting); a change of any other column of its row does not."""
+    from follicle.store.adjudication import EVENT_TABLES
+    from follicle.workbook.schema import TABLES, TABLES_BY_NAME
+
+    workbook = load_workbook(SMALL)
+    frames = {t.name: workbook[t.name].copy() for t in TABLES}
+    frames["contacts"].loc[frames["contacts"].index[0], "vital_status"] = "deceased"
+    table = EVENT_TABLES[kind]
+
+    def events_of(tables: dict[str, pd.DataFrame]) -> set[tuple[str, str]]:
+        found = reported_events(tables)
+        found = found[found["event_type"] == kind]
+        return set(zip(found["event_key"], found["recorded_value"], strict=True))
+
+    before = events_of(frames)
+    assert before
+    for column in TABLES_BY_NAME[table].column_names:
+        changed = frames[table].copy()
+        changed.loc[changed.index[0], column] = _another(changed[column], table, column)
+        moved = events_of({**frames, table: changed}) != before
+        assert moved == (column in DEFINING_COLUMNS[kind]), column

@@ -19,6 +19,7 @@ reason and name removed (:func:`_blind`), whatever the page does. Admins see eve
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -38,6 +39,7 @@ from follicle.store.tables import (
     users,
 )
 from follicle.workbook.events import (
+    DEFINING_COLUMNS,
     EVENT_COLUMNS,
     FINAL,
     KEY_SEPARATOR,
@@ -409,6 +411,64 @@ def event_page(connection: Connection, actor: User, event_type: str, event_key: 
         can_judge=can_judge,
         can_decide=can_decide,
         vocabulary=RECLASSIFY_VOCABULARY.get(event_type, ()),
+    )
+
+
+@dataclass(frozen=True)
+class RowReview:
+    """Where the review of the event one of her rows reports stands (:func:`row_review`).
+
+    ``judgments`` counts the reviews and decisions of the event's current recorded value;
+    ``defining`` is :data:`~follicle.workbook.events.DEFINING_COLUMNS` of its type.
+    """
+
+    event_type: str
+    status: str
+    judgments: int
+    defining: tuple[str, ...]
+
+
+def row_review(
+    connection: Connection,
+    participant_id: str,
+    frames: Mapping[str, pd.DataFrame],
+    table: str,
+    row: Any,
+) -> RowReview | None:
+    """The review of the event reported by row ``row`` (an index label) of her ``table``,
+    once it has begun; ``None`` when the row reports no event or none of its current value
+    is judged yet.
+
+    For her record page: before the row is changed or deleted, the coordinator is told
+    that the review starts again. ``frames`` are her rows (:func:`records.participant`);
+    the caller has checked that the actor may see her. Only the status and the count are
+    returned: who judged what stays on the review pages, blind as they are.
+    """
+    kinds = [kind for kind, name in EVENT_TABLES.items() if name == table]
+    if not kinds or row not in frames[table].index:
+        return None
+    reported = reported_events({**frames, table: frames[table].loc[[row]]})
+    reported = reported[reported["event_type"].isin(kinds)]
+    if reported.empty:
+        return None
+    kind, key = reported["event_type"].iloc[0], reported["event_key"].iloc[0]
+    every = _judgments_of(connection, pd.Index([participant_id]))
+    if every.empty:
+        return None
+    status = review_status(reported_events(frames), every)
+    event = status[(status["event_type"] == kind) & (status["event_key"] == key)]
+    if event.empty or event["status"].iloc[0] == "to_review":
+        return None
+    current = (
+        (every["event_type"] == kind)
+        & (every["event_key"] == key)
+        & (every["recorded_value"] == event["recorded_value"].iloc[0])
+    )
+    return RowReview(
+        event_type=kind,
+        status=str(event["status"].iloc[0]),
+        judgments=int(current.sum()),
+        defining=DEFINING_COLUMNS[kind],
     )
 
 

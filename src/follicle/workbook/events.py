@@ -58,6 +58,17 @@ RECLASSIFY_VOCABULARY: dict[str, tuple[str, ...]] = {
     "infant_condition": INFANT_CONDITIONS,
 }
 
+#: Per event type, the columns of its row that make its key or its recorded value: a change
+#: of one of them makes it another event, or the same event with a new value, to review
+#: again (a change of any other column leaves its judgments standing).
+DEFINING_COLUMNS: dict[str, tuple[str, ...]] = {
+    "condition": ("participant_id", "condition", "diagnosis_date"),
+    "pregnancy": ("pregnancy_id", "outcome"),
+    "infant": ("infant_id", "death_date"),
+    "infant_condition": ("infant_id", "condition", "diagnosis_date"),
+    "death": ("participant_id", "vital_status"),
+}
+
 #: The columns of :func:`reported_events`.
 EVENT_COLUMNS = ("event_type", "event_key", "participant_id", "recorded_value", "event_date")
 

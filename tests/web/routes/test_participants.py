@@ -191,3 +191,61 @@ def test_an_edit_form_opens_with_the_rows_version(app_and_seed: tuple[FastAPI, S
     key = seeded.women["A"].keys["injections"]
     page = Browser(app, seeded.users["coord_a"]).get(f"/participants/WA001?edit=injections/{key}")
     assert _version(page.text, f"/participants/WA001/records/injections/{key}") == "1"
+
+
+def _note(page: str) -> str:
+    """The review notice of an open edit form ("" when there is none)."""
+    found = re.search(r'<div class="alert warn" role="note">(.*?)</div>', page, re.S)
+    return "" if found is None else re.sub(r"<[^>]+>", "", found.group(1))
+
+
+def test_editing_a_judged_event_says_that_its_review_starts_again(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    coordinator = Browser(app, seeded.users["coord_a"])
+    key = seeded.women["A"].keys["conditions"]
+    edit = f"/participants/WA001?edit=conditions/{key}"
+    assert _note(coordinator.get(edit).text) == ""  # not judged yet
+    event = "/review/condition/WA001|ovarian_cyst|2020-09-01"
+    judged = Browser(app, seeded.users["reviewer_a"]).post(
+        event, {"recorded_value": "ovarian_cyst", "verdict": "confirm"}
+    )
+    assert judged.status_code == 303
+    note = _note(coordinator.get(edit).text)
+    assert "This condition is being reviewed (One judgment, 1 judgment)" in note
+    assert "Changing its “Condition” or “Diagnosis date” sends it back to review" in note
+    assert "confirm" not in note.lower()  # the verdict stays on the review pages
+    second = Browser(app, seeded.users["spare"])
+    confirmed = second.post(event, {"recorded_value": "ovarian_cyst", "verdict": "confirm"})
+    assert confirmed.status_code == 303
+    assert "has been reviewed (Settled, 2 judgments)" in _note(coordinator.get(edit).text)
+    # Other rows of hers say nothing: an injection is no event, her pregnancy is not judged.
+    for table in ("injections", "pregnancies"):
+        other = seeded.women["A"].keys[table]
+        assert _note(coordinator.get(f"/participants/WA001?edit={table}/{other}").text) == ""
+    # Re-dated, the condition is another event, to review: no judgment of it to lose.
+    action = f"/participants/WA001/records/conditions/{key}"
+    version = _version(coordinator.get(edit).text, action)
+    moved = coordinator.post(
+        action, {"diagnosis_date": "2020-09-02", "version": version, "reason": "typo"}
+    )
+    assert moved.status_code == 303
+    assert _note(coordinator.get(edit).text) == ""
+
+
+def test_a_refused_edit_of_a_judged_event_keeps_the_notice(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    coordinator = Browser(app, seeded.users["coord_a"])
+    key = seeded.women["A"].keys["pregnancies"]
+    judged = Browser(app, seeded.users["reviewer_a"]).post(
+        "/review/pregnancy/WA001-P1", {"recorded_value": "live_birth", "verdict": "confirm"}
+    )
+    assert judged.status_code == 303
+    action = f"/participants/WA001/records/pregnancies/{key}"
+    version = _version(coordinator.get(f"/participants/WA001?edit=pregnancies/{key}").text, action)
+    refused = coordinator.post(action, {"outcome": "miscarriage", "version": version, "reason": ""})
+    assert refused.status_code == 422
+    assert "Changing its “Outcome” sends it back to review" in _note(refused.text)

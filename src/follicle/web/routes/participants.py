@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
-from follicle.store import accounts, records
+from follicle.store import accounts, adjudication, records
 from follicle.store.accounts import User
 from follicle.store.tables import ROW_ID
 from follicle.web.assessment import assess
@@ -182,6 +182,25 @@ def _records(rows: dict[str, pd.DataFrame]) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def _review_of(
+    connection: Connection,
+    participant_id: str,
+    rows: dict[str, pd.DataFrame],
+    editing: dict[str, Any],
+) -> adjudication.RowReview | None:
+    """The review of the event reported by the row being edited, once it has begun: a
+    change of what defines the event, or its deletion, starts the review again."""
+    name, key = str(editing.get("table", "")), str(editing.get("key", ""))
+    if not key or name not in adjudication.EVENT_TABLES.values():
+        return None
+    frame = rows[name]
+    found = frame[_key_column(RECORD_TABLES[name])].astype("string") == key
+    labels = frame.index[found.fillna(False).to_numpy(dtype=bool)]
+    if not len(labels):
+        return None
+    return adjudication.row_review(connection, participant_id, rows, name, labels[0])
+
+
 def _page(
     request: Request,
     user: User,
@@ -189,6 +208,7 @@ def _page(
     rows: dict[str, pd.DataFrame],
     *,
     editing: dict[str, Any] | None = None,
+    reviewed: adjudication.RowReview | None = None,
     status: int = 200,
 ) -> Response:
     tables = _records(rows)
@@ -210,6 +230,7 @@ def _page(
             "assessment": assess({**baseline, **planned}, today=date.today()),
             "can_edit": user.role in ENROLLERS,
             "editing": editing or {},
+            "reviewed": reviewed,
             "reason_column": REASON,
         },
         status_code=status,
@@ -228,15 +249,16 @@ def participant_page(
 
     ``?edit=TABLE/KEY`` opens the edit form of one of her rows.
     """
-    with reg.read() as connection:
-        rows = records.participant(connection, user, participant_id)
     editing: dict[str, Any] = {}
     name, _, key = edit.partition("/")
-    if edit and user.role in ENROLLERS and name in RECORD_TABLES:
-        current = _current(rows, RECORD_TABLES[name], key)
-        if current:
-            editing = {"table": name, "key": key, "values": current, "errors": {}}
-    return _page(request, user, participant_id, rows, editing=editing)
+    with reg.read() as connection:
+        rows = records.participant(connection, user, participant_id)
+        if edit and user.role in ENROLLERS and name in RECORD_TABLES:
+            current = _current(rows, RECORD_TABLES[name], key)
+            if current:
+                editing = {"table": name, "key": key, "values": current, "errors": {}}
+        reviewed = _review_of(connection, participant_id, rows, editing)
+    return _page(request, user, participant_id, rows, editing=editing, reviewed=reviewed)
 
 
 def _table(name: str) -> schema.Table:
@@ -391,8 +413,6 @@ def _write_existing(
                     connection, user, table.name, key, changes, version=version, reason=reason
                 )
     except (WorkbookInvalid, Conflict) as exc:
-        with reg.read() as connection:
-            rows = records.participant(connection, user, participant_id)
         conflict = isinstance(exc, Conflict)
         editing = {
             "table": table.name,
@@ -402,8 +422,17 @@ def _write_existing(
             "conflict": str(exc) if conflict else "",
             "changed": list(getattr(exc, "changed", []) or []),
         }
+        with reg.read() as connection:
+            rows = records.participant(connection, user, participant_id)
+            reviewed = _review_of(connection, participant_id, rows, editing)
         return _page(
-            request, user, participant_id, rows, editing=editing, status=409 if conflict else 422
+            request,
+            user,
+            participant_id,
+            rows,
+            editing=editing,
+            reviewed=reviewed,
+            status=409 if conflict else 422,
         )
     return RedirectResponse(
         f"/participants/{quote(participant_id, safe='')}#{table.name}", status_code=303
