@@ -17,7 +17,7 @@ imbalance (Austin 2009).
   undefined. For two levels it is the SMD of a proportion,
   :math:`|p_1 - p_2| / \\sqrt{(p_1(1-p_1) + p_2(1-p_2))/2}`.
 * **More than two groups**: the mean of the SMDs of every pair of groups, as tableone's
-  printed "SMD" column.
+  printed "SMD" column (undefined when one pair's is).
 
 References
 ----------
@@ -75,9 +75,10 @@ def smd_categorical(counts1: Sequence[float], counts2: Sequence[float]) -> float
 
 
 def mean_pairwise(values: np.ndarray) -> float:
-    """The mean of the upper triangle of a matrix of pairwise SMDs, leaving out undefined
-    pairs (``nan`` when none is defined)."""
+    """The mean of the upper triangle of a matrix of pairwise SMDs; ``nan`` when a pair is
+    undefined (a group of one woman, or without a value), as tableone's average
+    (``rowMeans`` without ``na.rm``): an average over the other pairs would describe
+    fewer groups than the table shows."""
     k = values.shape[0]
     pairs = np.array([values[i, j] for i, j in combinations(range(k), 2)], dtype=float)
-    defined = pairs[np.isfinite(pairs)]
-    return float(defined.mean()) if defined.size else float("nan")
+    return float(pairs.mean()) if pairs.size and np.isfinite(pairs).all() else float("nan")

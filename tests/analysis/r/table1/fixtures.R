@@ -65,10 +65,9 @@ smd_cat <- function(c1, c2) {  # tableone StdDiffMulti (Yang & Dalton)
   d <- p1 - p2
   sqrt(max(drop(t(d) %*% ginv(s) %*% d), 0))
 }
-mean_pairwise <- function(smd) {
+mean_pairwise <- function(smd) {  # tableone FormatLstSmds: rowMeans, no na.rm
   found <- smd[upper.tri(smd)]
-  found <- found[is.finite(found)]
-  if (length(found)) mean(found) else NaN
+  if (length(found) && all(is.finite(found))) mean(found) else NaN
 }
 
 out <- list()
