@@ -46,7 +46,13 @@ from follicle.analysis.arms.data import (
 from follicle.analysis.arms.evalue import COMMON_OUTCOME, e_values
 from follicle.analysis.arms.finegray import expanded_size, fine_gray
 from follicle.analysis.arms.incidence import weighted_aalen_johansen
-from follicle.analysis.arms.weighting import Estimand, ip_weights, propensity_score, separated
+from follicle.analysis.arms.weighting import (
+    SCORE_EDGE,
+    Estimand,
+    ip_weights,
+    propensity_score,
+    separated,
+)
 from follicle.analysis.competing_risks import (
     aalen_johansen,
     cumulative_incidence_at,
@@ -363,9 +369,10 @@ def _weighted_pair(
     if separated(score):
         notes.append(
             f"{COHORT_NOTE}, the covariates (nearly) separate {arm} from {reference}: some "
-            "women's propensity scores are 0 or 1 to within 1e-6 (the logistic model does not "
-            "converge; R's glm warns of fitted probabilities numerically 0 or 1). Positivity "
-            "fails for them, and the weighted comparison rests on the women the arms share."
+            f"women's propensity scores are 0 or 1 to within {SCORE_EDGE:g} (the logistic "
+            "model's estimates run off; R's glm warns of fitted probabilities numerically 0 or "
+            "1). Positivity fails for them, and the weighted comparison rests on the women the "
+            "arms share."
         )
     w = weights.weight
     data = pd.DataFrame(
