@@ -11,8 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from follicle.analysis.fisher import SIMULATED_TABLES, fisher_exact_2x2, fisher_exact_rxc
+from follicle.analysis.fisher import (
+    SIMULATED_TABLES,
+    _unique_rows,
+    fisher_exact_2x2,
+    fisher_exact_rxc,
+)
 
 HERE = Path(__file__).parent / "r" / "fisher"
 CELLS = pd.read_csv(HERE / "inputs" / "tables.csv")
@@ -80,3 +87,21 @@ def test_fisher_exact_2x2_agrees_with_the_rxc_fixtures_that_are_2x2() -> None:
     for case in cases:
         p = float(EXPECTED.set_index("case").loc[case].iloc[0])
         assert fisher_exact_2x2(_table(case)) == pytest.approx(p, rel=1e-9, abs=1e-300)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    st.integers(min_value=0, max_value=60).flatmap(
+        lambda n: st.lists(
+            st.lists(st.integers(min_value=-3, max_value=3), min_size=3, max_size=3),
+            min_size=n,
+            max_size=n,
+        )
+    )
+)
+def test_the_distinct_rows_are_numpys_with_the_same_inverse(rows: list[list[int]]) -> None:
+    array = np.array(rows, dtype=np.int64).reshape(-1, 3)
+    unique, inverse = _unique_rows(array)
+    expected = np.unique(array, axis=0) if len(array) else array
+    np.testing.assert_array_equal(unique, expected)  # numerically sorted, each once
+    np.testing.assert_array_equal(unique[inverse], array)

@@ -98,6 +98,25 @@ def _bounds(rows: np.ndarray, cols: np.ndarray, lfact: np.ndarray) -> tuple[np.n
     return lower, upper, total
 
 
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an integer array (sorted) and, for each row, its one's index:
+    ``np.unique(rows, axis=0, return_inverse=True)``.
+
+    By ``lexsort`` over the columns, the same rows in the same order: ``unique`` along an
+    axis took half of a large enumeration's CPU (12 of 23 s on a 6 × 3 table of 2,000
+    women, which is then simulated), this a quarter of that.
+    """
+    if len(rows) == 0:
+        return rows, np.zeros(0, dtype=np.int64)
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    start = np.ones(len(rows), dtype=bool)
+    start[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    inverse = np.empty(len(rows), dtype=np.int64)
+    inverse[order] = np.cumsum(start) - 1
+    return ordered[start], inverse
+
+
 def _exact(rows: np.ndarray, cols: np.ndarray, observed: float, max_nodes: int) -> float | None:
     n = int(rows.sum())
     lfact = special.gammaln(np.arange(n + 2) + 1.0)
@@ -116,8 +135,7 @@ def _exact(rows: np.ndarray, cols: np.ndarray, observed: float, max_nodes: int) 
     for j, total in enumerate(int(c) for c in cols[:-1]):
         future = cols[j + 1 :]
         new_nodes, new_partial, new_weight = [], [], []
-        unique, inverse = np.unique(nodes, axis=0, return_inverse=True)
-        inverse = inverse.ravel()
+        unique, inverse = _unique_rows(nodes)
         for u, remaining in enumerate(unique):
             column = _compositions(total, remaining, max_nodes)
             if column is None:
@@ -149,7 +167,7 @@ def _exact(rows: np.ndarray, cols: np.ndarray, observed: float, max_nodes: int) 
         # The weight carries what rounding took off, so the sums stay exact.
         weights = weights * np.exp(exact - rounded)
         keys = np.column_stack([nodes, rounded.view(np.int64)])
-        unique_keys, where = np.unique(keys, axis=0, return_inverse=True)
+        unique_keys, where = _unique_rows(keys)
         if len(unique_keys) > max_nodes:
             return None
         nodes = unique_keys[:, :-1]
