@@ -33,7 +33,7 @@ __all__ = ["Cohort", "Result", "__version__", "load"]
 __version__ = "0.1.0"
 
 
-def load(path_or_url: str | Path, **options: Any) -> Cohort:
+def load(path_or_url: str | Path, *, alone: bool = False, **options: Any) -> Cohort:
     """The cohort in a workbook or in the registry database.
 
     Parameters
@@ -43,6 +43,11 @@ def load(path_or_url: str | Path, **options: Any) -> Cohort:
         :func:`follicle.workbook.validate.load_workbook`), or a database URL — anything
         containing ``://``, e.g. ``sqlite:///registry.db`` — read with
         :func:`follicle.store.exporter.read_registry`.
+    alone
+        For an SQLite registry: nothing else in this process has its file open (a script or
+        a command-line run, not beside the web application or another engine on it). It is
+        then read column-wise, several times faster at scale; otherwise through SQLAlchemy
+        (:func:`~follicle.store.exporter.read_registry`).
     options
         Passed to :class:`~follicle.analysis.cohort.Cohort`: ``ci`` (``"wilson"`` or
         ``"clopper-pearson"``), ``level`` (0.95), ``claims`` (the audit's claims file) and
@@ -74,7 +79,7 @@ def load(path_or_url: str | Path, **options: Any) -> Cohort:
         engine = open_registry(text)
         try:
             # The registry's judgments come with it (the workbook's optional table).
-            return Cohort(read_registry(engine), **options)
+            return Cohort(read_registry(engine, alone=alone), **options)
         finally:
             engine.dispose()
     return Cohort.from_path(path_or_url, **options)

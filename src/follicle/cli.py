@@ -378,7 +378,7 @@ def export(
         engine = open_registry()
         try:
             ensure_schema(engine)
-            book = read_registry(engine)
+            book = read_registry(engine, alone=True)
             shared = deidentify(book, engine) if deidentified else book
             path = write_workbook(
                 shared, out, format="xlsx" if chosen is ExportFormat.xlsx else "csv"
@@ -411,7 +411,7 @@ def _export_redcap(out: Path, *, deidentified: bool) -> None:
         engine = open_registry()
         try:
             ensure_schema(engine)
-            path = write_records(read_registry(engine), out)
+            path = write_records(read_registry(engine, alone=True), out)
         finally:
             engine.dispose()
     console.print(f"[green]Exported[/] REDCap records to {path}")
@@ -673,7 +673,7 @@ def _report(
         ) as progress,
     ):
         task = progress.add_task("Loading the cohort", total=None)
-        cohort = follicle.load(source, **(options or {}))
+        cohort = follicle.load(source, alone=True, **(options or {}))
 
         def step(name: str) -> None:
             progress.update(task, description=name)
@@ -929,7 +929,7 @@ def audit(
 
             open_registry().dispose()  # a clear message, and no empty database left behind
             source = database_url()
-        cohort = follicle.load(source)
+        cohort = follicle.load(source, alone=True)
         # Only the results the claims name are computed.
         names = cohort.result_names()
         result = run_audit(claimed, OnDemand(names, cohort.result))

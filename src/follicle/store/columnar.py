@@ -19,6 +19,17 @@ Candidates weighed (docs/performance.md has the measurements):
 The drivers open their own connection from the engine's URL. An in-memory SQLite database
 cannot be reached that way: :func:`read_arrow` answers ``None`` and the caller reads
 through SQLAlchemy as before.
+
+**SQLite only in a process that holds no other connection to the file.** The ADBC driver
+brings its own copy of SQLite. SQLite's file locks are POSIX locks, which belong to the
+process, and closing any descriptor of a file drops all of the process's locks on it; one
+copy of SQLite knows its own connections and copes, two copies do not. Closing the ADBC
+connection beside the web application's connections dropped their locks, found itself the
+last user of the write-ahead log, checkpointed it and deleted it under them: every later
+save went to a deleted file (lost on a crash, unseen by other processes). So SQLite is read
+by ADBC only when the caller says the process is alone with the file (``alone``: a
+command-line run), and then after closing the engine's pooled connections; otherwise
+through SQLAlchemy, like an in-memory database. PostgreSQL is unaffected.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine, Select
+from sqlalchemy.pool import QueuePool
 
 #: SQLite's driver infers each column's type from its first batch, and refuses a later
 #: value of another type (a column whose first 1,024 cells are empty is guessed as
@@ -37,13 +49,20 @@ from sqlalchemy import Engine, Select
 _SQLITE_BATCH_ROWS = str(2**30)
 
 
-def _connect(engine: Engine) -> Any | None:
-    """An ADBC DB-API connection to the engine's database, or ``None``."""
+def _connect(engine: Engine, alone: bool) -> Any | None:
+    """An ADBC DB-API connection to the engine's database, or ``None`` (see the module's
+    docstring for SQLite and ``alone``)."""
     url = engine.url
     backend = url.get_backend_name()
     if backend == "sqlite":
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             return None
+        if not alone:
+            return None
+        engine.dispose()  # the pooled connections closed: none of ours is open beside it
+        pool = engine.pool
+        if not isinstance(pool, QueuePool) or pool.checkedout():
+            return None  # one is in use (or the pool cannot say): not alone after all
         import adbc_driver_sqlite.dbapi
 
         return adbc_driver_sqlite.dbapi.connect(url.database)
@@ -55,14 +74,18 @@ def _connect(engine: Engine) -> Any | None:
     return None
 
 
-def read_arrow(engine: Engine, queries: Mapping[str, Select[Any]]) -> dict[str, pa.Table] | None:
+def read_arrow(
+    engine: Engine, queries: Mapping[str, Select[Any]], *, alone: bool = False
+) -> dict[str, pa.Table] | None:
     """Each query's result as an Arrow table, all read in one transaction; ``None`` when
     the database cannot be read by an ADBC driver (the caller falls back to SQLAlchemy).
+    ``alone``: nothing else in this process has an SQLite registry's file open (see the
+    module's docstring); without it SQLite is not read here.
 
     On PostgreSQL the transaction is ``REPEATABLE READ``, so an import running meanwhile is
     seen whole or not at all, as :func:`follicle.store.exporter.read_registry` promises.
     """
-    connection = _connect(engine)
+    connection = _connect(engine, alone)
     if connection is None:
         return None
     postgres = engine.dialect.name == "postgresql"

@@ -59,7 +59,7 @@ def _sort_columns(table: Table) -> list[str]:
     return [table.owner[0], *dates[:1], ROW_ID]
 
 
-def read_registry(engine: Engine) -> Workbook:
+def read_registry(engine: Engine, *, alone: bool = False) -> Workbook:
     """The registry's eight tables as a typed :class:`Workbook`.
 
     Rows come in a stable order, sorted in pandas (so that SQLite and PostgreSQL, whose
@@ -68,9 +68,11 @@ def read_registry(engine: Engine) -> Workbook:
     ``REPEATABLE READ`` on PostgreSQL — so an import running meanwhile is seen whole or not
     at all; SQLite's transactions are serializable anyway. They are read column-wise by
     the ADBC drivers (:mod:`follicle.store.columnar`), or through SQLAlchemy where those
-    cannot reach the database (an in-memory SQLite).
+    cannot reach the database (an in-memory SQLite) or must not: an SQLite file is read by
+    ADBC only with ``alone`` (nothing else in this process has it open, as in a
+    command-line run; the web application never says so).
     """
-    raw = _read_raw(engine)
+    raw = _read_raw(engine, alone)
     frames: dict[str, pd.DataFrame] = {}
     for table in TABLES:
         typed = coerce(table, raw[table.name])
@@ -98,7 +100,7 @@ def read_registry(engine: Engine) -> Workbook:
 _DATES = {t.name: [c.name for c in t.columns if c.is_date] for t in (*TABLES, JUDGMENTS)}
 
 
-def _read_raw(engine: Engine) -> dict[str, pd.DataFrame]:
+def _read_raw(engine: Engine, alone: bool) -> dict[str, pd.DataFrame]:
     """The eight tables, the judgments and the imports that wrote rows, as stored."""
     queries: dict[str, Select[Any]] = {
         table.name: select(WORKBOOK_TABLES[table.name]) for table in TABLES
@@ -109,7 +111,7 @@ def _read_raw(engine: Engine) -> dict[str, pd.DataFrame]:
         .where(imports.c.rows > 0)
         .order_by(imports.c.id)
     )
-    arrow = read_arrow(engine, queries)
+    arrow = read_arrow(engine, queries, alone=alone)
     if arrow is not None:
         return {name: arrow_frame(table, _DATES.get(name, ())) for name, table in arrow.items()}
     with engine.connect() as connection:
