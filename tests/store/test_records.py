@@ -365,3 +365,27 @@ def test_a_pregnancy_with_infants_cannot_be_deleted(engine, people):
             version=int(g1.version),
             reason="x",
         )
+
+
+def test_a_deleted_rows_number_is_never_given_to_a_new_row(engine, people):
+    """An edit made from a page opened before the row was deleted (its key, version 1)
+    must not land on a row added since: SQLite reused the number of a deleted last row."""
+    north = people["north"]
+    first = _write(engine, records.create, north, "contacts", CONTACT)
+    _write(engine, records.delete, north, "contacts", first.key, version=1, reason="twice")
+    second = _write(engine, records.create, north, "contacts", {**CONTACT, "menses": "irregular"})
+    assert int(second.key) > int(first.key)
+    with pytest.raises(NotFound):
+        _write(
+            engine,
+            records.update,
+            people["admin"],
+            "contacts",
+            first.key,
+            {"menses": "amenorrhea"},
+            version=1,
+            reason="from a page opened before the deletion",
+        )
+    with engine.connect() as connection:
+        kept = records.participant(connection, north, "007")["contacts"]
+    assert kept.loc[kept["row_id"] == int(second.key), "menses"].tolist() == ["irregular"]

@@ -138,7 +138,10 @@ def _workbook_table(table: schema.Table) -> Table:
         columns.append(SqlColumn(ROW_ID, Integer, primary_key=True, autoincrement=True))
     columns.extend(_sql_column(table, c) for c in table.columns)
     columns.append(SqlColumn(VERSION, Integer, nullable=False, server_default=text("1")))
-    return Table(table.name, metadata, *columns)
+    # SQLite's AUTOINCREMENT: without it a new row takes the row_id of a deleted last row,
+    # and an edit of the deleted one (its key, version 1) would land on the new one.
+    # PostgreSQL's sequences never hand a number out twice.
+    return Table(table.name, metadata, *columns, sqlite_autoincrement=table.key is None)
 
 
 #: The database table of each workbook table, by name, in schema order.
