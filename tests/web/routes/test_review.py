@@ -133,3 +133,13 @@ def test_the_queue_is_paged(app_and_seed: tuple[FastAPI, Seeded], monkeypatch) -
     assert 'rel="prev"' in last
     assert 'rel="next"' not in last
     assert "page 3 of 3" in admin.get("/review?page=99").text  # past the end: the last page
+
+
+def test_the_event_page_shows_its_date_as_a_day(app_and_seed: tuple[FastAPI, Seeded]) -> None:
+    app, seeded = app_and_seed
+    page = Browser(app, seeded.users["reviewer_a"]).get(
+        "/review/condition/WA001|ovarian_cyst|2020-09-01"
+    )
+    assert page.status_code == 200
+    assert "· 2020-09-01 ·" in page.text
+    assert "00:00:00" not in page.text

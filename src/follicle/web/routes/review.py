@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -107,6 +108,16 @@ def disputes(request: Request, user: Reviewer, reg: RegistryDep, site: str = "")
     )
 
 
+def _shown(value: Any) -> Any:
+    """A value of the event's row as the page shows it: missing as "", a date as its ISO day
+    (a timestamp printed its midnight), anything else as it is (flags stay flags)."""
+    if value is None or value != value:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value
+
+
 def _page(
     request: Request,
     reg: Registry,
@@ -122,7 +133,7 @@ def _page(
         page = adjudication.event_page(connection, user, event_type, event_key)
     context: dict[str, Any] = {
         "nav": "review",
-        "event": {k: ("" if v is None or v != v else v) for k, v in page.event.items()},
+        "event": {k: _shown(v) for k, v in page.event.items()},
         "rows": frame_text(page.rows.drop(columns=["row_id"], errors="ignore")),
         "row_columns": [c for c in page.rows.columns if c != "row_id"],
         "entered": frame_text(page.entered),
