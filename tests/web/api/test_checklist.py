@@ -109,6 +109,18 @@ def test_a_checklist_problem_points_at_its_field_and_nothing_is_written(
         ({"mode": "pigeon"}, "#/mode"),
         ({"pregnancies": [{"fetuses": "one"}]}, "#/pregnancies/0/fetuses"),
         ({"pregnancies": [{}] * (MAX_PREGNANCIES + 1)}, "#/pregnancies"),
+        (  # an infant's condition keeps no such detail: refused, not dropped
+            {
+                "pregnancies": [
+                    {
+                        "infants": [
+                            {"conditions": {"leukemia": {"answer": "yes", "resolved": "yes"}}}
+                        ]
+                    }
+                ]
+            },
+            "#/pregnancies/0/infants/0/conditions/leukemia/resolved",
+        ),
     ],
 )
 def test_a_malformed_checklist_is_refused_before_the_store(

@@ -23,6 +23,7 @@ request costs what a real contact holds.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body
@@ -39,17 +40,20 @@ from follicle.workbook import schema
 
 router = APIRouter(tags=["checklist"])
 
-#: The most blocks one contact may report.
-MAX_PREGNANCIES = 20
-MAX_INFANTS = 10
-MAX_CYCLES = 30
+#: The most blocks one contact may report: the checklist's own bounds (the page's too).
+MAX_PREGNANCIES = checklist.MAX_BLOCKS["pregnancies"]
+MAX_INFANTS = checklist.MAX_BLOCKS["infants"]
+MAX_CYCLES = checklist.MAX_BLOCKS["ivf_cycles"]
 
 
-def _scalars(name: str, form: type, table: schema.Table, **extra: Any) -> type[BaseModel]:
-    """A model of the dataclass ``form``'s text fields, typed as ``table``'s columns."""
+def _scalars(
+    name: str, form: type, table: schema.Table, *, omit: Collection[str] = (), **extra: Any
+) -> type[BaseModel]:
+    """A model of the dataclass ``form``'s text fields, typed as ``table``'s columns
+    (``omit``: fields the form has that this table does not keep)."""
     fields: dict[str, Any] = {}
     for f in dataclasses.fields(form):
-        if f.name in extra or f.name == "participant_id":
+        if f.name in extra or f.name in omit or f.name == "participant_id":
             continue
         if f.name in table.column_names:
             fields[f.name] = _optional(table.column(f.name))
@@ -63,11 +67,15 @@ def _scalars(name: str, form: type, table: schema.Table, **extra: Any) -> type[B
 
 
 def _answers(name: str, vocabulary: tuple[str, ...], table: schema.Table) -> type[BaseModel]:
-    """One optional answer per condition of ``vocabulary``."""
+    """One optional answer per condition of ``vocabulary``: ``answer`` and the details that
+    ``table`` keeps (an infant's condition has no during_pregnancy or resolved: sent, they
+    are refused as unknown fields, not dropped)."""
+    details = {f.name for f in dataclasses.fields(checklist.ConditionAnswer)} - {"answer"}
     answer = _scalars(
         f"{name}Answer",
         checklist.ConditionAnswer,
         table,
+        omit=details - set(table.column_names),
         answer=(Literal[checklist.ANSWERS] | None, None),
     )
     fields: dict[str, Any] = dict.fromkeys(vocabulary, (answer | None, None))
