@@ -40,17 +40,12 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from follicle.errors import Problem, WorkbookInvalid
 from follicle.store.chain import append_entries
+from follicle.store.phones import PHONE_MESSAGE, bad_phones
 from follicle.store.records import IDENTITY, REDACTED, REDACTED_CHANGED
 from follicle.store.tables import VERSION, WORKBOOK_TABLES, participant_identity
 
 #: The file's columns (``name`` may be headed ``full_name``).
 COLUMNS = ("participant_id", "name", "phone")
-
-#: A phone number: digits with spaces, dashes, dots, brackets and a leading +.
-PHONE = re.compile(r"^\+?[0-9 ()./-]+$")
-
-#: Fewest and most digits of a phone number (E.164 numbers have at most 15).
-PHONE_DIGITS = (6, 15)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _CHUNK = 500
@@ -159,17 +154,11 @@ def check_identities(connection: Connection, frame: pd.DataFrame, file: str) -> 
             "the cell holds a control character (a line break or a tab pasted in?)",
             column == "participant_id",
         )
-    phone = frame["phone"]
-    digits = phone.str.count(r"[0-9]")
-    bad_phone = (phone != "") & (
-        ~phone.str.match(PHONE) | (digits < PHONE_DIGITS[0]) | (digits > PHONE_DIGITS[1])
-    )
     add(
-        bad_phone,
+        pd.Series(bad_phones(frame["phone"]), index=frame.index),
         "phone",
         "not_a_phone_number",
-        f"not a phone number: {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits, with spaces, "
-        "dashes, dots, brackets and a leading + allowed",
+        PHONE_MESSAGE,
         False,
     )
     wanted = sorted(set(pid[pid != ""]))

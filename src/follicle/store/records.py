@@ -51,6 +51,7 @@ from sqlalchemy import update as sql_update
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
 from follicle.store.accounts import User
 from follicle.store.chain import append_entry, lock_chain, row_json
+from follicle.store.phones import phone_problems
 from follicle.store.tables import (
     ROW_ID,
     VERSION,
@@ -380,6 +381,8 @@ def _create_identity(
 ) -> Saved:
     if _fetch(connection, IDENTITY, pid) is not None:
         raise Conflict(f"participant {pid} has an identity record already")
+    if problems := phone_problems(IDENTITY, given):
+        raise _invalid(problems)
     row = {"participant_id": pid, **{c: given.get(c) or None for c in IDENTITY_COLUMNS}, VERSION: 1}
     connection.execute(insert(participant_identity), row)
     append_entry(
@@ -492,6 +495,8 @@ def update(
 
     sql = _sql(table)
     if table == IDENTITY:
+        if problems := phone_problems(IDENTITY, differing):
+            raise _invalid(problems)
         new_values: dict[str, Any] = {c: (v or None) for c, v in differing.items()}
     else:
         woman = woman_rows(connection, pid, tables_needed([table]))

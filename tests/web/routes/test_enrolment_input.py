@@ -43,6 +43,8 @@ ENROLMENT = {
         ("participant_id", '">x<img src=x>', "letter (A–Z, a–z), a digit"),
         ("participant_id", "\u202eP001", "letter (A–Z, a–z), a digit"),
         ("participant_id", "P" * 65, "1–64 characters"),
+        ("phone", "12", "6 to 15 digits"),  # as the identity import requires
+        ("phone", "call me <b>maybe</b>", "6 to 15 digits"),
     ],
 )
 def test_an_invalid_enrolment_value_is_a_field_error_and_everything_is_kept(
