@@ -806,8 +806,8 @@ CHECKS: tuple[Rule, ...] = (
     ),
     Rule(
         "not_a_phone_number",
-        "identity import: a phone number has 6 to 15 digits, with spaces, dashes, dots, "
-        "brackets and a leading + allowed",
+        "identity import (and her page, the API): a phone number has 6 to 15 digits, with "
+        "spaces, dashes, dots, brackets and a leading + allowed",
     ),
 )
 
