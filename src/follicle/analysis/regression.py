@@ -100,7 +100,7 @@ TERM_VALUES = (
 #: R's ``lm.fit``/``glm.fit`` tolerance for a column that adds nothing to the earlier ones.
 _ALIAS_TOL = 1e-7
 #: A fitted probability this close to 0 or 1 prompts the separation check on large data.
-_FITTED_EDGE = 1e-6
+FITTED_EDGE = 1e-6
 #: Up to this many distinct covariate patterns the separation check always runs.
 _ALWAYS_CHECK_ROWS = 50_000
 _INTERCEPT = "intercept"
@@ -487,7 +487,7 @@ def fit_logistic(x: pd.DataFrame, y: np.ndarray) -> LogisticFit:
             )
             return LogisticFit(nan, nan, nan, math.nan, n, events, (), (), (*notes, note))
     edge = float(np.minimum(mu, 1 - mu).min()) if mu.size else 1.0
-    suspect = edge < _FITTED_EDGE or not converged or bool(caught)
+    suspect = edge < FITTED_EDGE or not converged or bool(caught)
     if len(rows.count) <= _ALWAYS_CHECK_ROWS or suspect:
         direction = _separation(rows.x, rows.y)
         if direction is not None:

@@ -24,12 +24,14 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from follicle.analysis.regression import FITTED_EDGE
+
 FloatArray = NDArray[np.float64]
 Estimand = Literal["ATE", "ATT"]
 ESTIMANDS: tuple[Estimand, ...] = ("ATE", "ATT")
-#: A propensity score this close to 0 or 1 is taken as separation (the edge at which the
-#: logistic regression of Part 2 looks for separation in its fitted values too).
-SCORE_EDGE = 1e-6
+#: A propensity score this close to 0 or 1 is taken as separation: the edge at which the
+#: logistic regression of Part 2 looks for separation in its fitted values.
+SCORE_EDGE = FITTED_EDGE
 
 
 @dataclass(frozen=True)
