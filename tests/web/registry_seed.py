@@ -8,12 +8,13 @@ an "own site" and an "other site" value to guess.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, insert
 
 from follicle.store import accounts, records
 from follicle.store.accounts import User
+from follicle.store.tables import judgments
 
 PASSWORD = "correct horse battery staple"
 SITES = {"A": "Alpha fertility clinic", "B": "Beta women's hospital"}
@@ -190,3 +191,40 @@ def session_for(engine: Engine, user: User) -> tuple[str, str]:
         return accounts.create_session(
             connection, user.id, now=datetime.now(UTC), ttl=timedelta(hours=1)
         )
+
+
+def condition_event(engine: Engine, admin: User, pid: str, day: str) -> str:
+    """A new condition "other" of ``pid`` diagnosed on ``day``: an event to review, whose
+    key is returned (its own day gives it its own key)."""
+    with engine.begin() as connection:
+        records.create(
+            connection,
+            admin,
+            "conditions",
+            {"participant_id": pid, "condition": "other", "diagnosis_date": day},
+        )
+    return f"{pid}|other|{day}"
+
+
+def dispute(engine: Engine, pid: str, key: str, ids: tuple[str, str]) -> None:
+    """Two reviews of the condition event ``key`` that disagree (judgment IDs ``ids``),
+    written straight into the table: a disputed event for an adjudicator."""
+    with engine.begin() as connection:
+        for judgment_id, who, verdict in zip(
+            ids, ("first", "second"), ("confirm", "reject"), strict=True
+        ):
+            connection.execute(
+                insert(judgments),
+                {
+                    "judgment_id": judgment_id,
+                    "participant_id": pid,
+                    "event_type": "condition",
+                    "event_key": key,
+                    "recorded_value": "other",
+                    "stage": "review",
+                    "reviewer": who,
+                    "verdict": verdict,
+                    "reason": "matrix",
+                    "judged_on": date(2026, 1, 1),
+                },
+            )

@@ -28,7 +28,7 @@ from urllib.parse import quote
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from starlette.routing import BaseRoute, Mount
 
 from follicle.store import records
@@ -36,7 +36,6 @@ from follicle.store.tables import (
     ROW_ID,
     VERSION,
     audit_log,
-    judgments,
     participant_identity,
     workbook_table,
 )
@@ -46,7 +45,7 @@ from follicle.workbook import schema
 
 from .api.matrix import API_ROUTES
 from .conftest import Browser, engine_of
-from .registry_seed import ROLE_USERS, Seeded
+from .registry_seed import ROLE_USERS, Seeded, condition_event, dispute
 
 ROLES = ("admin", "coordinator", "reviewer", "analyst", "anonymous")
 SITES = ("own", "other")
@@ -127,7 +126,7 @@ def _n() -> int:
 
 
 def _day(start: str, offset: int) -> str:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     return (date.fromisoformat(start) + timedelta(days=offset)).isoformat()
 
@@ -186,17 +185,9 @@ def _delete(c: Context, site: str) -> Request:
 
 
 def _fresh_event(c: Context, site: str) -> str:
-    """A new condition event of the site's woman (its own diagnosis date: its own key)."""
-    pid = c.pid(site)
+    """A new condition event of the site's woman."""
     day = _day("2020-03-01", _n() % 450)
-    with engine_of(c.app).begin() as connection:
-        records.create(
-            connection,
-            c.seeded.users["admin"],
-            "conditions",
-            {"participant_id": pid, "condition": "other", "diagnosis_date": day},
-        )
-    return f"{pid}|other|{day}"
+    return condition_event(engine_of(c.app), c.seeded.users["admin"], c.pid(site), day)
 
 
 def _judge(c: Context, site: str) -> Request:
@@ -209,26 +200,9 @@ def _judge(c: Context, site: str) -> Request:
 
 
 def _decide(c: Context, site: str) -> Request:
-    """A disputed event: two reviews that disagree, written straight into the table."""
+    """A disputed event: two reviews that disagree."""
     key = _fresh_event(c, site)
-    pid = c.pid(site)
-    with engine_of(c.app).begin() as connection:
-        for who, verdict in (("first", "confirm"), ("second", "reject")):
-            connection.execute(
-                insert(judgments),
-                {
-                    "judgment_id": f"M{_n():06d}",
-                    "participant_id": pid,
-                    "event_type": "condition",
-                    "event_key": key,
-                    "recorded_value": "other",
-                    "stage": "review",
-                    "reviewer": who,
-                    "verdict": verdict,
-                    "reason": "matrix",
-                    "judged_on": date(2026, 1, 1),
-                },
-            )
+    dispute(engine_of(c.app), c.pid(site), key, (f"M{_n():06d}", f"M{_n():06d}"))
     return Request(
         "POST",
         f"/review/condition/{quote(key, safe='')}/decision",

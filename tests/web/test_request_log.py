@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from follicle.cli import _server_logging
 
+from .api.conftest import Api
 from .conftest import Browser
 from .registry_seed import Seeded
 
@@ -29,8 +30,12 @@ def test_one_line_per_request_without_ids_names_or_query_values(
         Browser(app, None).get("/worklist?site=A")
         browser.get("/no/such/page/WA001")
         browser.get("/static/registry.css")
+        api = Api(app, coordinator)
+        api.get("/participants/WA001/conditions")
+        api.get("/participants/WB001")
+        Api(app, None).get("/worklist")
     lines = [r.getMessage() for r in caplog.records if r.name == "follicle.web.requests"]
-    assert len(lines) == 6
+    assert len(lines) == 9
     parsed = [LINE.match(line) for line in lines]
     assert all(parsed), lines
     assert [(m.group(1), m.group(2), m.group(3), m.group(4)) for m in parsed if m] == [
@@ -40,10 +45,14 @@ def test_one_line_per_request_without_ids_names_or_query_values(
         ("GET", "/worklist", "303", "-"),
         ("GET", "(unmatched)", "404", "-"),
         ("GET", "/static", "200", "-"),
+        # The API's routes under their prefix; a token's user as a session's.
+        ("GET", "/api/v1/participants/{participant_id}/conditions", "200", str(coordinator.id)),
+        ("GET", "/api/v1/participants/{participant_id}", "404", str(coordinator.id)),
+        ("GET", "/api/v1/worklist", "401", "-"),
     ]
     # The durations aside ("13.3ms" holds "3m"): nothing of the requests' values.
     text = re.sub(r" \d+\.\dms ", " ", "\n".join(lines))
-    for secret in ("WA001", "Test", "Woman", "coord_a", "3m", "site=A"):
+    for secret in ("WA001", "WB001", "Test", "Woman", "coord_a", "3m", "site=A"):
         assert secret not in text
 
 

@@ -84,6 +84,10 @@ class InvalidJudgment(FollicleError):
     code = "invalid_judgment"
     http_status = 422
 
+    def __init__(self, message: str, field: str) -> None:
+        self.field = field  # the judgment's field to change: verdict, corrected_value, reason
+        super().__init__(message)
+
 
 @dataclass(frozen=True)
 class Judged:
@@ -480,28 +484,33 @@ def _check(
 ) -> None:
     """Refuse a verdict that cannot be recorded as given, saying what to change."""
     if verdict not in VERDICTS:
-        raise InvalidJudgment(f"the verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}")
+        raise InvalidJudgment(
+            f"the verdict must be one of {', '.join(VERDICTS)}, not {verdict!r}", "verdict"
+        )
     if verdict == "reclassify":
         words = RECLASSIFY_VOCABULARY.get(event_type)
         if words is None:
             raise InvalidJudgment(
                 f"an event of type {event_type.replace('_', ' ')} can be confirmed or rejected, "
-                "not reclassified"
+                "not reclassified",
+                "verdict",
             )
         if corrected not in words:
             raise InvalidJudgment(
                 f"reclassify needs the corrected value, one of {', '.join(words)}"
-                + (f" (not {corrected!r})" if corrected else "")
+                + (f" (not {corrected!r})" if corrected else ""),
+                "corrected_value",
             )
         if corrected == recorded:
             raise InvalidJudgment(
-                f"the corrected value is the recorded one ({recorded}): confirm the event instead"
+                f"the corrected value is the recorded one ({recorded}): confirm the event instead",
+                "corrected_value",
             )
     elif corrected:
-        raise InvalidJudgment("a corrected value goes with reclassify only")
+        raise InvalidJudgment("a corrected value goes with reclassify only", "corrected_value")
     if (decision or verdict != "confirm") and not reason.strip():
         what = "a decision" if decision else f"{verdict}"
-        raise InvalidJudgment(f"{what} needs a reason")
+        raise InvalidJudgment(f"{what} needs a reason", "reason")
 
 
 def _next_id(connection: Connection) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from follicle.web.api.models import cell_values
 from follicle.workbook import schema
 
 from ..conftest import engine_of
-from ..registry_seed import Seeded
+from ..registry_seed import Seeded, condition_event, dispute
 
 ROLES = ("admin", "coordinator", "reviewer", "analyst", "anonymous")
 SITE_CODE = {"own": "A", "other": "B"}
@@ -244,6 +245,28 @@ def _checklist(c: Context, site: str) -> ApiRequest:
     return ApiRequest("POST", f"/participants/{c.pid(site)}/checklist", body)
 
 
+def _event(c: Context, site: str) -> str:
+    """A new condition event of the site's woman, its path below /reviews."""
+    day = _day("2022-03-01", next(_numbers) % 300)
+    key = condition_event(engine_of(c.app), c.seeded.users["admin"], c.pid(site), day)
+    return f"/reviews/condition/{quote(key, safe='')}"
+
+
+def _judge(c: Context, site: str) -> ApiRequest:
+    body = {"recorded_value": "other", "verdict": "confirm"}
+    return ApiRequest("POST", _event(c, site) + "/judgments", body)
+
+
+def _decide(c: Context, site: str) -> ApiRequest:
+    path = _event(c, site)
+    key = path.rsplit("/", 1)[1].replace("%7C", "|")
+    dispute(
+        engine_of(c.app), c.pid(site), key, (f"AM{next(_numbers):06d}", f"AM{next(_numbers):06d}")
+    )
+    body = {"recorded_value": "other", "verdict": "confirm", "reason": "matrix"}
+    return ApiRequest("POST", path + "/decision", body)
+
+
 #: (method, path below /api/v1) → (request builder, expected answers per role).
 API_ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = {
     ("GET", "/participants"): (
@@ -258,6 +281,27 @@ API_ROUTES: dict[tuple[str, str], tuple[Builder, dict[str, tuple[int, int]]]] = 
     ("GET", "/worklist"): (
         lambda c, s: ApiRequest("GET", f"/worklist?site={SITE_CODE[s]}"),
         _grid(200, 200, 403, 403),
+    ),
+    ("GET", "/reviews"): (
+        lambda c, s: ApiRequest("GET", f"/reviews?site={SITE_CODE[s]}"),
+        _grid(200, 403, 200, 403),
+    ),
+    ("GET", "/reviews/disputes"): (
+        lambda c, s: ApiRequest("GET", f"/reviews/disputes?site={SITE_CODE[s]}"),
+        _grid(200, 403, 403, 403),  # the matrix's reviewer is not a designated adjudicator
+    ),
+    ("GET", "/reviews/{event_type}/{event_key}"): (
+        lambda c, s: ApiRequest("GET", f"/reviews/pregnancy/{c.key(s, 'pregnancies')}"),
+        _grid(200, 403, (200, 404), 403),
+    ),
+    # Only reviewers judge (an admin decides); another site's event is as if absent.
+    ("POST", "/reviews/{event_type}/{event_key}/judgments"): (
+        _judge,
+        _grid(403, 403, (201, 404), 403),
+    ),
+    ("POST", "/reviews/{event_type}/{event_key}/decision"): (
+        _decide,
+        _grid(201, 403, 403, 403),
     ),
     ("GET", f"{P}/audit"): (
         lambda c, s: ApiRequest("GET", f"/participants/{c.pid(s)}/audit"),

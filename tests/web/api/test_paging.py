@@ -175,6 +175,15 @@ def test_the_worklist_of_a_status_counts_and_pages_that_status(paged_app) -> Non
     assert len(whole["items"]) == whole["counts"]["missed"]
 
 
+def test_todays_calls_are_the_due_and_overdue_milestones_as_on_the_page(paged_app) -> None:
+    client = _client(paged_app, "coord_a")
+    whole = client.get("/worklist", params={"limit": MAX_LIMIT}).json()
+    calls = client.get("/worklist", params={"status": "calls", "limit": MAX_LIMIT}).json()
+    wanted = [m for m in whole["items"] if m["status"] in ("due", "overdue")]
+    assert calls["items"] == wanted
+    assert len(wanted) == calls["counts"]["calls"] == whole["counts"]["calls"] > 0
+
+
 def test_the_audit_trail_pages_newest_first(paged_app) -> None:
     client = _client(paged_app, "reviewer_a")
     whole = client.get("/participants/WA001/audit", params={"limit": MAX_LIMIT})

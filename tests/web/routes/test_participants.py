@@ -23,9 +23,11 @@ def test_a_coordinator_lists_only_her_sites_women(app_and_seed: tuple[FastAPI, S
     page = Browser(app, seeded.users["coord_a"]).get("/participants").text
     assert "WA001" in page
     assert "WB001" not in page
+    assert "<caption>1 woman</caption>" in page
     everyone = Browser(app, seeded.users["admin"]).get("/participants").text
     assert "WA001" in everyone
     assert "WB001" in everyone
+    assert "<caption>2 women</caption>" in everyone
 
 
 def test_enrolment_shows_her_page_with_her_identity(app_and_seed: tuple[FastAPI, Seeded]) -> None:

@@ -3,8 +3,8 @@
 A sub-application mounted by :func:`follicle.web.app.create_app`: its own error boundary
 (RFC 9457 problem details, :mod:`.problems`), its own sign-in (personal access tokens,
 :mod:`.auth`), the registry and security headers of the pages. Each resource is one module
-with an ``APIRouter``; :data:`RESOURCES` is the table of contents — adding a resource
-(e.g. the adjudication review queue) is one module and one line here.
+with an ``APIRouter``; :func:`resources` is the table of contents — adding a resource
+is one module and one line here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from follicle.web.api import audit, checklist, export, records, worklist
+from follicle.web.api import audit, checklist, export, records, reviews, worklist
 from follicle.web.api.problems import add_problem_handlers, problem_media_types
 from follicle.web.registry import Registry
 
@@ -26,7 +26,14 @@ VERSION = "1.0.0"
 
 def resources() -> list[APIRouter]:
     """Every resource's router, in the order the document lists them."""
-    return [*records.routers(), checklist.router, worklist.router, audit.router, export.router]
+    return [
+        *records.routers(),
+        checklist.router,
+        worklist.router,
+        reviews.router,
+        audit.router,
+        export.router,
+    ]
 
 
 def create_api(registry: Registry) -> FastAPI:
@@ -35,7 +42,8 @@ def create_api(registry: Registry) -> FastAPI:
         title="follicle registry API",
         version=VERSION,
         summary="The follow-up registry: participants and their records, the telephone "
-        "checklist, the worklist, the audit trail and the export.",
+        "checklist, the worklist, the review of reported events, the audit trail and the "
+        "export.",
         description="Sign in with a personal access token (`follicle token create USER`) "
         "sent as `Authorization: Bearer <token>`; it acts with its user's role and sites. "
         "JSON fields are named as the workbook's columns (docs/workbook.md). Lists that "

@@ -21,9 +21,18 @@ from starlette.concurrency import run_in_threadpool
 from follicle.errors import PermissionDenied
 from follicle.store import accounts, tokens
 from follicle.store.accounts import User
-from follicle.web.deps import ADMIN, CLINICAL_READERS, ENROLLERS, EVERYONE, EXPORTERS, now
+from follicle.web.deps import (
+    ADMIN,
+    CLINICAL_READERS,
+    ENROLLERS,
+    EVERYONE,
+    EXPORTERS,
+    REVIEWERS,
+    now,
+)
 from follicle.web.deps import registry as registry_of
 from follicle.web.registry import Registry
+from follicle.web.request_log import TOKEN_USER
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -54,6 +63,7 @@ def token_require(*roles: str) -> Callable[..., Awaitable[User]]:
         user = await run_in_threadpool(_lookup, registry_of(request), credentials.credentials)
         if user is None:
             raise TokenRequired
+        setattr(request.state, TOKEN_USER, user)  # the request log names her number
         if user.role not in roles:
             raise PermissionDenied(f"a {user.role} may not do this")
         return user
@@ -66,4 +76,5 @@ Admin = Annotated[User, Depends(token_require(*ADMIN))]
 Enroller = Annotated[User, Depends(token_require(*ENROLLERS))]
 ClinicalReader = Annotated[User, Depends(token_require(*CLINICAL_READERS))]
 Exporter = Annotated[User, Depends(token_require(*EXPORTERS))]
+Judge = Annotated[User, Depends(token_require(*REVIEWERS))]
 AnyUser = Annotated[User, Depends(token_require(*EVERYONE))]

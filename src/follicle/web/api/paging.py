@@ -1,6 +1,7 @@
 """Paging of the API's lists that grow with the registry: ``?limit=`` and ``?offset=``.
 
-Every such list (the participants, the worklist, a woman's audit trail) answers at most
+Every such list (the participants, the worklist, the review queue and its disputes, a
+woman's audit trail) answers at most
 ``limit`` items (default :data:`DEFAULT_LIMIT`, at most :data:`MAX_LIMIT`) starting after
 the first ``offset`` of its order. The answer's body keeps its shape; the paging is in
 two headers (RFC 8288 web linking, as GitHub's and GitLab's APIs page):
@@ -11,12 +12,14 @@ two headers (RFC 8288 web linking, as GitHub's and GitLab's APIs page):
     until it is absent.
 ``X-Total-Count``
     the number of items over all pages, when it is known without extra work (the worklist,
-    the audit trail); the participant list reads one page and one row past it instead.
+    the review lists, the audit trail); the participant list reads one page and one row
+    past it instead.
 
 Offsets rather than opaque cursors: each list has a fixed, total order (study ID; the
-worklist's sort with its ties broken by study ID and due date; audit entries newest
-first), and an offset is what the store's pages use. An item added while a client pages
-can shift the later pages by one — the price of keeping the answers stateless.
+worklist's sort with its ties broken by study ID and due date; reviews by status, date,
+type and key; audit entries newest first), and an offset is what the store's pages use.
+An item added while a client pages can shift the later pages by one — the price of
+keeping the answers stateless.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ PAGE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "X-Total-Count": {
-        "description": "items over all pages (the worklist and the audit trail)",
+        "description": "items over all pages (the worklist, the review lists, the audit trail)",
         "schema": {"type": "string", "pattern": "^[0-9]+$"},
     },
 }

@@ -268,6 +268,16 @@ def add_problem_handlers(app: FastAPI, body_fields: Mapping[str, Sequence[str]])
         if isinstance(exc, Conflict):
             errors = field_errors(exc.problems, fields_of(request))
             return problem_response(request, 409, "conflict", str(exc), errors=errors)
+        if exc.http_status == 422:
+            # A request that breaks a rule of its own (a judgment without its reason): one
+            # problem, located by the field the error names.
+            field = getattr(exc, "field", None)
+            error = FieldError(
+                pointer=pointer(field) if field else None, field=field, detail=str(exc)
+            )
+            return problem_response(
+                request, 422, "invalid", "1 problem(s); nothing was saved", errors=[error]
+            )
         logger.error("unexpected %s", type(exc).__name__)
         return problem_response(request, 500, "server_error", "the server failed; try again")
 
@@ -288,7 +298,10 @@ def add_problem_handlers(app: FastAPI, body_fields: Mapping[str, Sequence[str]])
     @app.exception_handler(Exception)
     async def _server_error(request: Request, exc: Exception) -> JSONResponse:
         # The type only: an exception's text can hold a woman's data (SQL parameters).
-        logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        # The route's template, not the path: a path names a woman.
+        logger.error(
+            "unhandled %s on %s %s", type(exc).__name__, request.method, route_of(request.scope)
+        )
         return problem_response(request, 500, "server_error", "the server failed; try again")
 
 

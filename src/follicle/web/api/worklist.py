@@ -20,6 +20,8 @@ from follicle.web.deps import RegistryDep
 router = APIRouter(tags=["worklist"])
 
 Status = Literal[schedule.STATUSES]  # type: ignore[valid-type]
+#: A status, or ``calls``: today's calls (due and overdue), as the page opens on.
+Filter = Literal[worklists.FILTERS]  # type: ignore[valid-type]
 Sort = Literal[worklists.SORTS]  # type: ignore[valid-type]
 
 
@@ -44,7 +46,7 @@ class Milestone(BaseModel):
 
 class Worklist(BaseModel):
     """A page of the milestones asked for, and how many of each status before the status
-    filter (over all pages)."""
+    filter (over all pages), with ``calls`` (due and overdue) and ``all``."""
 
     counts: dict[str, int]
     items: list[Milestone]
@@ -63,7 +65,10 @@ def worklist(
     request: Request,
     response: Response,
     site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
-    status: Status | None = None,
+    status: Annotated[
+        Filter | None,
+        Query(description="one status, or `calls` (due and overdue: today's calls); all if absent"),
+    ] = None,
     sort: Sort = "due_date",
     desc: bool = False,
 ) -> Any:
