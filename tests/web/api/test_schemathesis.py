@@ -78,13 +78,23 @@ OPERATIONS = _operations()
 
 
 #: Each operation with an admin's token, without a token and — where the path names a
-#: woman — with the token and her ID fixed, so that the generated bodies reach the store.
+#: woman or an event — with her ID or a real event fixed, so that the generated bodies
+#: reach the store (a reviewer's token for a judgment: an admin's is refused before).
 CASES = [
     (method, path, token)
     for method, path in OPERATIONS
-    for token in ("valid token", "valid token, a real woman", "no token")
-    if token != "valid token, a real woman" or "{participant_id}" in path
+    for token in (
+        "valid token",
+        "valid token, a real woman",
+        "valid token, a real event",
+        "no token",
+    )
+    if ("woman" not in token or "{participant_id}" in path)
+    and ("event" not in token or "{event_key}" in path)
 ]
+
+#: The seed's condition event of woman A (tests/web/registry_seed.py).
+EVENT = {"event_type": "condition", "event_key": "WA001|ovarian_cyst|2020-09-01"}
 
 
 @pytest.mark.parametrize(("method", "path", "token"), CASES, ids=[" ".join(c) for c in CASES])
@@ -96,14 +106,22 @@ def test_every_operation_answers_as_documented(
     path: str,
     token: str,
 ) -> None:
-    _, seeded = fuzzed_app
-    # Her ID fixed, everything else generated: the bodies then reach the store's rules.
-    fixed = {"participant_id": seeded.women["A"].participant_id} if "woman" in token else None
+    app, seeded = fuzzed_app
+    # Her ID (or the event) fixed, everything else generated: the bodies then reach the
+    # store's rules.
+    fixed: dict[str, str] | None = None
+    if "woman" in token:
+        fixed = {"participant_id": seeded.women["A"].participant_id}
+    elif "event" in token:
+        fixed = EVENT
     operation = api_schema[path][method]
     strategy = operation.as_strategy(
         GenerationMode.POSITIVE, path_parameters=fixed
     ) | operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=fixed)
-    headers = {"Authorization": f"Bearer {admin_token}"} if token != "no token" else {}
+    bearer = admin_token
+    if "event" in token and path.endswith("/judgments"):
+        bearer = token_for(app, seeded.users["reviewer_a"])
+    headers = {"Authorization": f"Bearer {bearer}"} if token != "no token" else {}
 
     @given(case=strategy)
     @settings(
