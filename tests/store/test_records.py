@@ -168,6 +168,13 @@ def test_a_stale_version_is_a_conflict_listing_what_the_other_person_changed(eng
             if r.version == 2
         ]
     assert (contact.mode, contact.menses) == ("phone", "irregular")
+    # A version the row never had is not someone else's save: it says so.
+    for write, args in ((records.update, ({"mode": "clinic"},)), (records.delete, ())):
+        with pytest.raises(VersionConflict) as raised:
+            _write(engine, write, north, "contacts", saved.key, *args, version=7, reason="x")
+        assert str(raised.value).startswith("this contact (contacts")
+        assert "is at version 2, not 7" in str(raised.value)
+        assert "someone else" not in str(raised.value)
 
 
 def test_invalid_values_are_refused_with_the_column_named(engine, people):

@@ -112,13 +112,22 @@ class VersionConflict(Conflict):
     """The row changed since the user opened it; ``changed`` lists what the other person
     changed (column: their value vs yours), ``version`` is the row's version now."""
 
-    def __init__(self, table: str, key: str, version: int, changed: list[Changed]) -> None:
+    def __init__(
+        self, table: str, key: str, version: int, changed: list[Changed], *, sent: int = 0
+    ) -> None:
         self.table = table
         self.key = key
         self.version = version
         self.changed = changed
         listed = "; ".join(f"{c.column}: theirs {c.theirs!r} vs yours {c.yours!r}" for c in changed)
         noun = TABLES_BY_NAME[table].noun if table in TABLES_BY_NAME else "record"
+        if sent > version:
+            # Not a concurrent save: a version the row never had (a client's mistake).
+            super().__init__(
+                f"this {noun} ({table} {key}) is at version {version}, not {sent}: send the "
+                "version you read; nothing was saved"
+            )
+            return
         super().__init__(
             f"someone else saved this {noun} ({table} {key}) after you opened it; "
             "nothing was saved. "
@@ -406,7 +415,10 @@ def _conflict(
     yours: Mapping[str, str],
 ) -> VersionConflict:
     """What another person changed since ``version``: from the audit entry that saved
-    ``version`` when there is one, else every column where yours differs from theirs."""
+    ``version`` when there is one, else every column where yours differs from theirs (none
+    for a version the row has not reached)."""
+    if version > int(current[VERSION]):
+        return VersionConflict(table, key, int(current[VERSION]), [], sent=version)
     base: dict[str, Any] | None = None
     entries = connection.execute(
         select(audit_log.c.after)
