@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ import follicle
 from editing import FIXTURES
 from follicle.store.exporter import deidentify, read_registry, write_workbook
 from follicle.store.importer import import_workbook
-from follicle.store.tables import deid_keys
+from follicle.store.tables import audit_log, deid_keys
 from follicle.workbook.validate import load_workbook, validate_path
 
 JUDGED = FIXTURES / "judged"
@@ -80,3 +81,47 @@ def test_the_export_is_valid_and_the_adjudicated_analysis_matches_the_identified
     assert analysts["all.events"] == 9
     assert analysts["all.decided"] == 1
     assert analysts["all.reclassified"] == 1
+
+
+def _counts(engine) -> tuple[int, int]:
+    with engine.connect() as connection:
+        keys = len(connection.execute(select(deid_keys.c.code)).all())
+        exports = connection.execute(
+            select(audit_log.c.id).where(audit_log.c.action == "export.deidentified")
+        ).all()
+    return keys, len(exports)
+
+
+def test_judgments_of_pregnancies_only_are_exported(engine, tmp_path: Path) -> None:
+    # No judged event has a key of parts ("|"): the keys' later parts are empty throughout.
+    book = tmp_path / "pregnancies-only"
+    shutil.copytree(JUDGED, book)
+    judged = pd.read_csv(book / "judgments.csv", dtype=str, keep_default_na=False)
+    judged[judged["event_type"] == "pregnancy"].to_csv(book / "judgments.csv", index=False)
+    import_workbook(engine, load_workbook(book))
+    out = deidentify(read_registry(engine), engine)
+    assert set(out["judgments"]["event_type"]) == {"pregnancy"}
+    assert out["judgments"]["event_key"].str.startswith("pregnancy-").all()
+    assert validate_path(write_workbook(out, tmp_path / "deid")).ok
+    assert _counts(engine)[1] == 1
+
+
+def test_an_export_that_fails_leaves_no_codes_and_no_audit_entry(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import follicle.store.exporter as exporter
+
+    import_workbook(engine, load_workbook(JUDGED))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(exporter, "_recode_ids", broken)
+    with pytest.raises(RuntimeError):
+        deidentify(read_registry(engine), engine)
+    assert _counts(engine) == (0, 0)
+    monkeypatch.undo()
+    deidentify(read_registry(engine), engine)
+    keys, exports = _counts(engine)
+    assert exports == 1
+    assert keys > 0

@@ -56,7 +56,11 @@ def deidentified_judgments(
     )
     kind = j["event_type"].astype(object)
     key = j["event_key"].astype(object).fillna("")
-    parts = key.str.split(KEY_SEPARATOR, n=2, expand=True).reindex(columns=[0, 1, 2])
+    # As text: a part no key has (judgments of pregnancies only: no "|" at all) is
+    # otherwise a column of floats, which text cannot be added to.
+    parts = (
+        key.str.split(KEY_SEPARATOR, n=2, expand=True).reindex(columns=[0, 1, 2]).astype("string")
+    )
     diagnosis = pd.to_datetime(parts[2].where(parts[2] != ""), errors="coerce", format="%Y-%m-%d")
     day = (diagnosis - reference).dt.days.astype("Int64").astype("string").fillna("")
     pregnancies = recoded.get("pregnancies.pregnancy_id", pd.Series(dtype="string"))
@@ -64,8 +68,14 @@ def deidentified_judgments(
     condition_owner = _recode(parts[0], codes).where(
         kind == "condition", _recode(parts[0], infants)
     )
+    # Every part as text: a part that is empty in every row (judgments of pregnancies
+    # only) is otherwise a column of nothing, which Arrow's text join has no kernel for.
     condition_key = (
-        condition_owner + KEY_SEPARATOR + parts[1].fillna("") + KEY_SEPARATOR + day
+        condition_owner.astype("string")
+        + KEY_SEPARATOR
+        + parts[1].astype("string").fillna("")
+        + KEY_SEPARATOR
+        + day
     ).astype(object)
     event_key = pd.Series(pd.NA, index=j.index, dtype=object)
     event_key = event_key.mask(kind == "pregnancy", _recode(key, pregnancies))

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, Select, insert, select
 
-from follicle.errors import NotFound
-from follicle.store.chain import append_entry
+from follicle.errors import Conflict, NotFound
+from follicle.store.chain import append_entry, lock_chain
 from follicle.store.checkpoints import write_checkpoint
 from follicle.store.columnar import arrow_frame, read_arrow
 from follicle.store.tables import ROW_ID, WORKBOOK_TABLES, deid_keys, imports, judgments
@@ -330,19 +330,29 @@ def _write_xlsx(frames: Mapping[str, pd.DataFrame], path: str) -> None:
 # -- de-identification -----------------------------------------------------------------
 
 
-def _participant_codes(
-    engine: Engine, women: pd.Series, actor: str, rows: Mapping[str, int]
-) -> pd.Series:
-    """Each woman's de-identification code, creating (and storing) codes for new women.
+@dataclass(frozen=True)
+class ExportCodes:
+    """The women's de-identification codes for one export: ``codes`` by participant_id,
+    of which those of ``new`` women were drawn for it and are not stored yet
+    (:func:`record_export` stores them)."""
 
-    Reads the existing keys, draws random codes for the others with :mod:`secrets`
-    (redrawing the rare code that is already taken), inserts them and audits the export —
-    all in one transaction, so a failed export leaves no half-made keys behind. The audit
-    row records how many women and rows were exported, never the codes.
+    codes: pd.Series
+    new: pd.Index
+
+
+def participant_codes(engine: Engine, women: pd.Series) -> ExportCodes:
+    """Each woman's de-identification code: hers from the registry's ``deid_keys``, or a
+    fresh random one (:mod:`secrets`, redrawing the rare code already taken) for a woman
+    without one, kept by :func:`record_export` once the export is made.
+
+    Raises
+    ------
+    NotFound
+        A woman is not in the registry (her code could not be stored).
     """
     wanted = pd.Index(women.dropna().unique())
     participants = WORKBOOK_TABLES["participants"]
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         registered = pd.Index(connection.execute(select(participants.c.participant_id)).scalars())
         missing = wanted[~wanted.isin(registered)].tolist()
         if missing:
@@ -351,22 +361,45 @@ def _participant_codes(
                 f"({', '.join(missing[:10])}): import them before a de-identified export"
             )
         existing = connection.execute(select(deid_keys.c.participant_id, deid_keys.c.code)).all()
-        codes = pd.Series(
-            [code for _, code in existing], index=[pid for pid, _ in existing], dtype=object
-        )
-        new = wanted[~wanted.isin(codes.index)]
-        drawn = _draw_codes(len(new), taken=set(codes))
+    codes = pd.Series(
+        [code for _, code in existing], index=[pid for pid, _ in existing], dtype=object
+    )
+    new = wanted[~wanted.isin(codes.index)]
+    drawn = _draw_codes(len(new), taken=set(codes))
+    if len(new):
+        codes = pd.concat([codes, pd.Series(drawn, index=new.to_numpy(), dtype=object)])
+    return ExportCodes(codes, new)
+
+
+def record_export(engine: Engine, codes: ExportCodes, actor: str, rows: Mapping[str, int]) -> None:
+    """Keep the new women's codes and audit the export as ``export.deidentified``, in one
+    transaction, once the export is made: an export that fails on the way leaves nothing
+    behind. The audit row records how many women and rows were exported, never the codes.
+
+    Raises
+    ------
+    Conflict
+        Another export gave one of these women a code, or took a drawn code, meanwhile.
+    """
+    new = codes.codes.reindex(codes.new)
+    with engine.begin() as connection:
+        lock_chain(connection)  # one writer at a time: the codes checked are the codes kept
+        if len(new):
+            taken = connection.execute(
+                select(deid_keys.c.participant_id, deid_keys.c.code).where(
+                    deid_keys.c.participant_id.in_(new.index.tolist())
+                    | deid_keys.c.code.in_(new.tolist())
+                )
+            ).first()
+            if taken is not None:
+                raise Conflict("another de-identified export ran at the same time: run it again")
         at = datetime.now(UTC)
         if len(new):
             connection.execute(
                 insert(deid_keys),
-                [
-                    {"participant_id": w, "code": c, "created_at": at}
-                    for w, c in zip(new, drawn, strict=True)
-                ],
+                [{"participant_id": w, "code": c, "created_at": at} for w, c in new.items()],
             )
-            codes = pd.concat([codes, pd.Series(drawn, index=new.to_numpy(), dtype=object)])
-        summary = {"women": len(wanted), "new_codes": len(new), "rows": dict(rows)}
+        summary = {"women": len(codes.codes), "new_codes": len(new), "rows": dict(rows)}
         append_entry(
             connection,
             at=at,
@@ -376,7 +409,6 @@ def _participant_codes(
             after=json.dumps(summary),
         )
         write_checkpoint(connection, "export")
-    return codes
 
 
 def checkpoint_export(engine: Engine) -> None:
@@ -414,8 +446,9 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
       cannot give);
     * free-text columns (``notes``) dropped;
     * ``participant_id`` → the woman's random code from the registry's ``deid_keys``
-      (created and stored for women without one, in the same transaction that audits the
-      export as ``export.deidentified``);
+      (drawn for women without one, and stored, once the export is made, in the same
+      transaction that audits it as ``export.deidentified``: a failed export leaves
+      nothing behind);
     * pregnancy, IVF-cycle and infant IDs → sequential codes for this export
       (``P001``, ``C001``, ``I001``: the key's initial and a number), the same in every
       table that refers to them. They are numbered in the order of the women's codes and
@@ -434,9 +467,8 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
     frames = {t.name: workbook[t.name] for t in TABLES}
     owners = row_owners(frames)
     participants = frames["participants"]
-    codes = _participant_codes(
-        engine, participants["participant_id"], actor, {n: len(f) for n, f in frames.items()}
-    )
+    found = participant_codes(engine, participants["participant_id"])
+    codes = found.codes
     first = frames["injections"].groupby("participant_id")["injection_date"].min()
     # A woman of a control arm has no injection by design: her days count from her consent
     # (her time zero in the comparison of arms), so that the analysts' export keeps her.
@@ -491,6 +523,7 @@ def deidentify(workbook: Workbook, engine: Engine, *, actor: str = "cli") -> Dei
         order = ["_code", *days, *([table.key] if table.key else [])]
         frame = frame.sort_values(order, kind="stable", na_position="last")
         out[table.name] = frame.drop(columns="_code").reset_index(drop=True)
+    record_export(engine, found, actor, {n: len(f) for n, f in frames.items()})
     return DeidentifiedWorkbook(out, source=workbook.source)
 
 

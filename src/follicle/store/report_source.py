@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, not_, select
 
 from follicle.store.adjudication import all_judgments
-from follicle.store.exporter import _participant_codes, read_registry
+from follicle.store.exporter import participant_codes, read_registry, record_export
 from follicle.store.tables import audit_log
 from follicle.workbook.events import KEY_SEPARATOR
 from follicle.workbook.frames import Workbook
@@ -71,13 +71,9 @@ def deidentified_registry(
             keep = owners[table.name].isin(women).to_numpy(dtype=bool)
             frames[table.name] = frames[table.name][keep].reset_index(drop=True)
             owners[table.name] = owners[table.name][keep].reset_index(drop=True)
-    codes = _participant_codes(
-        engine,
-        frames["participants"]["participant_id"],
-        actor,
-        {name: len(frame) for name, frame in frames.items()},
-    )
-    mapping: dict[str, pd.Series] = {"participants": codes}
+    found = participant_codes(engine, frames["participants"]["participant_id"])
+    rows = {name: len(frame) for name, frame in frames.items()}
+    mapping: dict[str, pd.Series] = {"participants": found.codes}
     for name, prefix in _RECODED.items():
         ids = frames[name][table_key(name)].astype(object)
         width = max(3, len(str(len(ids))))
@@ -102,6 +98,7 @@ def deidentified_registry(
         source="the registry, de-identified",
         checksums=workbook.checksums,
     )
+    record_export(engine, found, actor, rows)
     return copy, judgments
 
 

@@ -206,9 +206,11 @@ def _condition_keys_as_dates(judgments: pd.DataFrame) -> pd.DataFrame:
     out = judgments.copy()
     kind = out["event_type"].astype(str).str.strip()
     key = out["event_key"].astype(str)
-    parts = key.str.rsplit("|", n=1, expand=True).reindex(columns=[0, 1])
+    # As text: with no key of two parts (judgments of pregnancies only) the second part
+    # is otherwise a column of nothing (floats), which neither fills nor joins as text.
+    parts = key.str.rsplit("|", n=1, expand=True).reindex(columns=[0, 1]).astype("string")
     number, bad = _days(parts[1].fillna(""))
-    dated = parts[0] + "|" + _iso(on_calendar(number))
+    dated = parts[0] + "|" + _iso(on_calendar(number)).astype("string")
     condition = kind.isin(["condition", "infant_condition"]) & parts[1].notna() & ~bad
     out["event_key"] = key.where(~condition, dated)
     return out
