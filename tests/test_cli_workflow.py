@@ -97,6 +97,29 @@ def test_demo_imports_the_bundled_cohort_and_writes_its_report(tmp_path: Path) -
         assert (report / "figures" / f"{name}.png").is_file()
 
 
+def test_demo_keeps_a_demo_registry_that_was_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "demo"
+    _invoke("demo", "--dir", str(folder))
+    _invoke("demo", "--dir", str(folder))  # as the demo left it: a second demo starts again
+    database = folder / "registry.db"
+    # The README's next step: an account in the demo registry, to serve it.
+    monkeypatch.setenv("FOLLICLE_DATABASE_URL", f"sqlite:///{database}")
+    added = runner.invoke(
+        app,
+        ["user", "add", "admin", "--role", "admin", "--password-stdin"],
+        input="correct horse battery staple\n",
+    )
+    assert added.exit_code == 0, added.output
+    refused = runner.invoke(app, ["demo", "--dir", str(folder)])
+    assert refused.exit_code == 1
+    assert "--fresh" in " ".join(refused.output.split())
+    assert "admin" in _invoke("user", "list")  # the admin alone: no account has a site
+    _invoke("demo", "--dir", str(folder), "--fresh")
+    assert "No accounts yet" in _invoke("user", "list")
+
+
 def test_import_refuses_unregistered_sites_naming_them_and_writes_nothing(
     registry: str,
 ) -> None:

@@ -13,10 +13,10 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -164,6 +164,12 @@ def _handled() -> Iterator[None]:
         reason = str(exc.orig if isinstance(exc, DBAPIError) else exc).splitlines()[0]
         errors.print(f"[bold red]error:[/] the registry could not be used: {reason}")
         raise typer.Exit(1) from None
+
+
+def _fail(message: str) -> NoReturn:
+    """Say what is wrong and stop with exit code 1 (nothing was changed)."""
+    errors.print(f"[bold red]error:[/] {escape(message)}")
+    raise typer.Exit(1)
 
 
 def _print_problems(problems: list[Problem] | tuple[Problem, ...], kind: str) -> None:
@@ -461,16 +467,44 @@ def dictionary(
         console.print(table)
 
 
+def _demo_untouched(database: Path) -> bool:
+    """Whether ``database`` is a demo registry as ``follicle demo`` left it: no accounts,
+    and nothing in its audit log but the demo's site and import. Read without changing it
+    (an unreadable or foreign file is not one)."""
+    import sqlite3
+
+    try:
+        with closing(sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            users = db.execute("SELECT count(*) FROM users").fetchone()[0]
+            other = db.execute(
+                "SELECT count(*) FROM audit_log WHERE NOT ("
+                "(action = 'create' AND table_name = 'sites') OR action LIKE 'import.%')"
+            ).fetchone()[0]
+    except sqlite3.Error:
+        return False
+    return users == 0 and other == 0
+
+
 @app.command()
 def demo(
     folder: Annotated[
         Path, typer.Option("--dir", help="Folder for the demo registry and report.")
     ] = Path("follicle-demo"),
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Start the demo registry again although accounts or changes were added to "
+            "it (they are lost).",
+        ),
+    ] = False,
 ) -> None:
     """Import the bundled seed cohort into a fresh demo registry and write its report.
 
     The bundled cohort is reconstructed from the published aggregates of Zafardoust et al.
     (2025); it is not patient data. Your own registry (FOLLICLE_DATABASE_URL) is not touched.
+    A demo registry that has been used (accounts added, records changed) is kept: the demo
+    then stops, unless --fresh.
 
     Example:
 
@@ -480,15 +514,24 @@ def demo(
     from follicle.workbook import seed
     from follicle.workbook.validate import load_workbook
 
+    database = folder / "registry.db"
+    if folder.exists() and not folder.is_dir():
+        _fail(f"{folder} is a file: give --dir a folder")
+    if database.exists() and not fresh and not _demo_untouched(database):
+        _fail(
+            f"{database} is in use: it holds accounts or changes made since the demo wrote "
+            "it, which a new demo would erase. Serve it as it is "
+            f"(FOLLICLE_DATABASE_URL=sqlite:///{database.resolve()} follicle serve), give "
+            "another --dir, or pass --fresh to start it again."
+        )
     console.print(
         "[bold]Bundled seed cohort[/]: reconstructed from published aggregates of "
         "Zafardoust et al., Stem Cell Res Ther 2025 — [bold]not patient data[/]."
     )
-    folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "registry.db"
-    for stale in folder.glob("registry.db*"):
-        stale.unlink()
     with _handled():
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("registry.db*"):
+            stale.unlink()
         book = load_workbook(seed.path())
         engine = make_engine(f"sqlite:///{database.resolve()}")
         try:

@@ -368,7 +368,9 @@ def list_users(connection: Connection) -> pd.DataFrame:
         columns=["id", "site"],
     )
     joined = links.sort_values("site").groupby("id")["site"].agg(",".join)
-    frame["sites"] = frame["id"].map(joined).fillna("")
+    # A lookup per account, not map + fillna: with no account at a site (an admin alone)
+    # the map gives floats, which "" cannot fill.
+    frame["sites"] = [joined.get(i, "") for i in frame["id"].tolist()]
     return frame[["id", "username", "role", "active", "sites", "locked_until", "created_at"]]
 
 
