@@ -113,6 +113,24 @@ def test_a_file_that_cannot_be_read_is_one_clear_problem(engine, people, tmp_pat
     assert _identities(engine) == {}
 
 
+@pytest.mark.parametrize(
+    "line", ["007,Ahmadi, Maryam,0912 555 0007", "007,Maryam Ahmadi,0912 555 0007,"]
+)
+def test_a_row_with_a_cell_too_many_is_refused_without_its_values(engine, people, tmp_path, line):
+    # An unquoted comma in a name: pandas took the first cell for an index, and the name
+    # became the study ID, printed in the problem.
+    path = tmp_path / "ids.csv"
+    path.write_text(f"participant_id,name,phone\n{line}\n")
+    with pytest.raises(WorkbookInvalid) as raised:
+        import_identities(engine, path)
+    (problem,) = raised.value.problems
+    assert (problem.row, problem.value, problem.rule) == (2, None, "not_csv")
+    assert "row 2 has 4 cells but the header has 3" in problem.message
+    for secret in ("Ahmadi", "Maryam", "0912"):
+        assert secret not in str(problem)
+    assert _identities(engine) == {}
+
+
 def test_identities_are_never_exported(engine, people, tmp_path):
     from follicle.store.exporter import read_registry, write_workbook
 

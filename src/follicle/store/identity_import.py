@@ -43,6 +43,7 @@ from follicle.store.chain import append_entries
 from follicle.store.phones import PHONE_MESSAGE, bad_phones
 from follicle.store.records import IDENTITY, REDACTED, REDACTED_CHANGED
 from follicle.store.tables import VERSION, WORKBOOK_TABLES, participant_identity
+from follicle.workbook.read import csv_error_message
 
 #: The file's columns (``name`` may be headed ``full_name``).
 COLUMNS = ("participant_id", "name", "phone")
@@ -89,14 +90,23 @@ def read_identities(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise WorkbookInvalid([Problem(name, None, None, None, "empty_file", "the file is empty")])
     try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False
+        # The header read as a row of the grid: a row with more cells than the header is
+        # then an error, where with a header pandas took its first cell for an index (a
+        # comma in a name shifted the name into the study ID) or dropped the last.
+        grid = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
         )
+        frame = grid.iloc[1:].reset_index(drop=True).set_axis(grid.iloc[0].tolist(), axis=1)
+        frame = frame.fillna("")
     except (pd.errors.ParserError, ValueError) as exc:
-        first = str(exc).splitlines()[0]
-        raise WorkbookInvalid(
-            [Problem(name, None, None, None, "not_csv", f"not a CSV file: {first}")]
-        ) from None
+        # The workbook's own words for it; they name rows and counts, never a cell's value.
+        message, row = csv_error_message(str(exc).splitlines()[0])
+        raise WorkbookInvalid([Problem(name, row, None, None, "not_csv", message)]) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "name" not in frame.columns and "full_name" in frame.columns:
         frame = frame.rename(columns={"full_name": "name"})
@@ -128,7 +138,9 @@ def check_identities(connection: Connection, frame: pd.DataFrame, file: str) -> 
     def add(mask: pd.Series, column: str, rule: str, message: str, show: bool) -> None:
         for row in frame[mask].itertuples():
             value = str(getattr(row, column)) if show else None
-            problems.append(Problem(file, int(row.row), column, value, rule, message))
+            # The file's own column name (``name``; ``full_name`` is the registry's).
+            named = "name" if column == "full_name" else column
+            problems.append(Problem(file, int(row.row), named, value, rule, message))
 
     pid = frame["participant_id"]
     add(pid == "", "participant_id", "required", "participant_id is required", False)

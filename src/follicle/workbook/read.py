@@ -244,7 +244,7 @@ def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | N
             engine="c",
         )
     except pd.errors.ParserError as exc:
-        return bad("not_csv", *_parser_error(str(exc)))
+        return bad("not_csv", *csv_error_message(str(exc)))
     except pd.errors.EmptyDataError:
         return bad("empty_file", "the file is empty: it needs at least its header row")
     return grid.fillna(""), None
@@ -359,7 +359,7 @@ def _wrong_separator(text: str) -> str | None:
     return None
 
 
-def _parser_error(error: str) -> tuple[str, int | None]:
+def csv_error_message(error: str) -> tuple[str, int | None]:
     """pandas' tokenizer error in plain words, with its spreadsheet row (header = 1)."""
     unclosed = _EOF_IN_QUOTES.search(error)
     if unclosed:
