@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from editing import (
     SMALL,
@@ -89,6 +90,29 @@ def test_a_duplicated_header_is_an_error(tmp_path: Path) -> None:
 def test_a_missing_folder_is_reported_not_raised(tmp_path: Path) -> None:
     (problem,) = validate_path(tmp_path / "nowhere.xlsx").problems
     assert problem.rule == "missing_file"
+
+
+@pytest.mark.parametrize("form", ["csv", "xlsx"])
+def test_a_file_that_cannot_be_read_is_reported_not_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    # As for a user without the permission to read it (the tests may run as root, whom
+    # file modes do not stop): the read itself fails.
+    book = copy_workbook(tmp_path / "book")
+    if form == "xlsx":
+        book = to_xlsx(book, tmp_path / "book.xlsx")
+    unreadable = book / "contacts.csv" if form == "csv" else book
+    real_open = Path.open
+
+    def denied(self: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if self == unreadable:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", denied)
+    (problem,) = validate_path(book).problems
+    assert (problem.file, problem.rule) == (unreadable.name, "unreadable_file")
+    assert "Permission denied" in problem.message
 
 
 def test_xlsx_rows_beyond_a_stale_dimension_tag_are_read(tmp_path: Path) -> None:

@@ -99,6 +99,17 @@ def read_workbook(path: str | Path) -> RawWorkbook:
     that cannot be read are absent from ``tables`` and explained in ``problems``.
     """
     source = Path(path)
+    try:
+        return _read_any(source)
+    except OSError as exc:
+        # A file or folder the user may not read (or a failing disk): one located problem.
+        where = Path(exc.filename).name if exc.filename else source.name
+        reason = exc.strerror or type(exc).__name__
+        problem = Problem(where, None, None, None, "unreadable_file", f"cannot read it: {reason}")
+        return RawWorkbook(source, {}, (problem,))
+
+
+def _read_any(source: Path) -> RawWorkbook:
     if source.is_dir():
         return _restored(_read_folder(source))
     if source.suffix.lower() in (".xlsx", ".xlsm"):
@@ -522,6 +533,8 @@ def _read_xlsx(file: Path) -> RawWorkbook:
         # would otherwise stay open until the garbage collector finds it.
         with contextlib.ExitStack() as handles:
             return _read_xlsx_book(file, handles)
+    except PermissionError:
+        raise  # not damaged: not the user's to read (read_workbook says so)
     # openpyxl reads the zip members lazily, while the rows are iterated, and a damaged
     # file fails there with whatever the layer below raises — zlib.error, lxml's or
     # ElementTree's XML errors, KeyError, ValueError, TypeError, struct.error — none of it
@@ -547,6 +560,8 @@ def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
         book = openpyxl.load_workbook(
             handles.enter_context(file.open("rb")), read_only=True, data_only=True
         )
+    except PermissionError:
+        raise
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         problem = Problem(
             file.name, None, None, None, "not_xlsx", f"the file is not a readable .xlsx ({exc})"

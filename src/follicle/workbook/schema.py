@@ -696,6 +696,7 @@ CHECKS: tuple[Rule, ...] = (
         "a workbook is a folder of CSV files, one .xlsx file or a REDCap records export",
     ),
     Rule("empty_file", "a file or sheet is empty: it needs at least its header row"),
+    Rule("unreadable_file", "a file or folder cannot be read (its permissions, or the disk)"),
     Rule("not_csv", "a file is not a well-formed CSV text file"),
     Rule("not_utf8", "a file is not UTF-8 text"),
     Rule(
