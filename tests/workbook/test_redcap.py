@@ -313,3 +313,16 @@ def test_each_instrument_ends_with_its_status_column() -> None:
     assert statuses == [f"{t.name}_complete" for t in TABLES]
     # A field that merely ends in _complete (contacts.checklist_complete) is data.
     assert "checklist_complete" in columns
+
+
+@pytest.mark.parametrize("left_out", ["pregnancy_id", "infant_id"])
+def test_a_records_file_without_a_key_field_is_a_located_problem(
+    tmp_path: Path, left_out: str
+) -> None:
+    # A REDCap export of selected fields: the key an infant (or its condition) names is
+    # absent, so the records cannot be linked; that is said, not raised.
+    records = pd.read_csv(REDCAP / "small_records.csv", dtype=str, keep_default_na=False)
+    path = tmp_path / "records.csv"
+    records.drop(columns=[left_out]).to_csv(path, index=False)
+    problems = validate_path(path).problems
+    assert [(p.row, p.column, p.rule) for p in problems] == [(1, left_out, "missing_column")]

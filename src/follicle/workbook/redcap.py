@@ -397,6 +397,8 @@ class _RecordsReader:
             key = TABLES_BY_NAME[parent].key
             assert key is not None
             parents = tables[parent].frame
+            if key not in parents.columns or link not in tables[child].frame.columns:
+                continue  # a field left out of the export: reported as missing already
             record_of = pd.Series(self.record.loc[parents.index].to_numpy(), index=parents[key])
             record_of = record_of[~record_of.index.duplicated()]
             children = tables[child].frame
