@@ -14,6 +14,7 @@ from follicle.store.accounts import (
     MAX_FAILED_LOGINS,
     SESSION_TOUCH,
     SIGN_IN_REFUSED,
+    InvalidName,
     User,
     authenticate,
     create_session,
@@ -93,6 +94,35 @@ def test_create_user_refuses_duplicates_unknown_sites_and_roles(engine, alice):
             create_user(connection, "bob", "another long password", "superuser")
         with pytest.raises(Conflict):
             create_site(connection, "North", "again")
+        with pytest.raises(Conflict, match="differ by more than case"):
+            create_user(connection, "Alice", "another long password", "admin")
+
+
+@pytest.mark.parametrize(
+    ("username", "site", "refused"),
+    [
+        ("  ", "North", "a user name is required"),
+        ("eve\x1b[31mred", "North", "control characters"),
+        ("eve\nline2", "North", "control characters"),
+        ("eve\u202egnp.exe", "North", "invisible direction marks"),
+        ("e" * 101, "North", "at most 100 characters"),
+        ("eve", "", "a site's code is required"),
+        ("eve", "New\nLine", "control characters"),
+    ],
+)
+def test_names_are_not_empty_not_endless_and_hold_no_control_characters(
+    engine, username, site, refused
+):
+    # A name is printed by `user list` and the pages: an escape sequence or a line break
+    # in it would rewrite the terminal or split a table's rows.
+    if site == "North":
+        make = lambda c: create_user(c, username, "another long password", "analyst")  # noqa: E731
+    else:
+        make = lambda c: create_site(c, site, "a name")  # noqa: E731
+    with engine.begin() as connection, pytest.raises(InvalidName, match=refused):
+        make(connection)
+    with engine.connect() as connection:
+        assert connection.execute(select(users.c.id)).first() is None
 
 
 def test_sites_decide_what_a_user_sees():

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, delete, func, insert, select, update
 
-from follicle.errors import Conflict, NotFound, PermissionDenied
+from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied
 from follicle.store.chain import append_entry, utc
 from follicle.store.passwords import check_password
 from follicle.store.tables import sites, user_sites, users, web_sessions
@@ -100,9 +101,46 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+class InvalidName(FollicleError, ValueError):
+    """A user name, site or token name that cannot be one (nothing was saved)."""
+
+    code = "invalid_name"
+    http_status = 422
+
+
+#: The longest user name, site code and site or token name.
+NAME_MAX_LENGTH = 100
+
+#: Characters a name must not hold: control characters (a line break, a tab, an escape,
+#: which would rewrite a terminal's lines) and the invisible marks that reorder text.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def checked_name(text: str, what: str) -> str:
+    """``text`` stripped, as a name (``what``: "a user name", "a site code", …) may be:
+    not empty, at most :data:`NAME_MAX_LENGTH` characters, no control characters.
+
+    Raises
+    ------
+    InvalidName
+        Saying which of these it breaks (never echoing a control character).
+    """
+    text = text.strip()
+    if not text:
+        raise InvalidName(f"{what} is required")
+    if _UNPRINTABLE.search(text):
+        raise InvalidName(
+            f"{what} cannot hold control characters (a line break, a tab, an escape) or "
+            "invisible direction marks"
+        )
+    if len(text) > NAME_MAX_LENGTH:
+        raise InvalidName(f"{what} has at most {NAME_MAX_LENGTH} characters, not {len(text)}")
+    return text
+
+
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+        raise InvalidName(f"unknown role {role!r}: one of {', '.join(ROLES)}")
 
 
 def _sites_of(connection: Connection, user_id: int) -> frozenset[str]:
@@ -123,9 +161,7 @@ def create_site(connection: Connection, code: str, name: str, actor: str = "cli"
     Conflict
         A site with this code exists.
     """
-    code, name = code.strip(), name.strip()
-    if not code or not name:
-        raise ValueError("a site needs a code and a name")
+    code, name = checked_name(code, "a site's code"), checked_name(name, "a site's name")
     if connection.execute(select(sites.c.code).where(sites.c.code == code)).first():
         raise Conflict(f"site {code} exists already")
     connection.execute(insert(sites), {"code": code, "name": name})
@@ -207,18 +243,22 @@ def create_user(
         The user name is taken.
     NotFound
         One of ``sites`` does not exist.
-    ValueError
-        Unknown role or empty user name.
+    InvalidName
+        Unknown role, or a user name that is empty, too long or holds control characters.
     WeakPassword
         The password is too short, common or the user name.
     """
-    username = username.strip()
+    username = checked_name(username, "a user name")
     _check_role(role)
-    if not username:
-        raise ValueError("a user needs a user name")
     check_password(password, username=username)
-    if connection.execute(select(users.c.id).where(users.c.username == username)).first():
-        raise Conflict(f"user {username} exists already")
+    taken = connection.execute(
+        select(users.c.username).where(func.lower(users.c.username) == username.lower())
+    ).scalar()
+    if taken is not None:
+        # "Admin" beside "admin" would be two accounts that people take for one.
+        if taken == username:
+            raise Conflict(f"user {username} exists already")
+        raise Conflict(f"user {taken} exists already: user names must differ by more than case")
     codes = _require_sites(connection, sites)
     user_id = connection.execute(
         insert(users).returning(users.c.id),

@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
 from follicle.errors import NotFound
-from follicle.store.accounts import User, get_user
+from follicle.store.accounts import User, checked_name, get_user
 from follicle.store.chain import append_entry, utc
 from follicle.store.tables import api_tokens, users
 
@@ -120,7 +120,7 @@ def create_token(
     user_id, username = _user_row(connection, username)
     now = utc(now)
     token = PREFIX + secrets.token_urlsafe(32)
-    label = name.strip() or f"token of {username}"
+    label = checked_name(name, "a token's name") if name.strip() else f"token of {username}"
     expires_at = now + lifetime
     inserted = connection.execute(
         insert(api_tokens).returning(api_tokens.c.id),
