@@ -24,7 +24,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 from typer.core import TyperGroup, TyperOption
 
-from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
+from follicle.errors import Conflict, FollicleError, NotFound, Problem, WorkbookInvalid
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -51,6 +51,17 @@ class _Group(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         """The group's own options (``--version``, ``--help``)."""
         return _plain_flags(super().get_params(ctx))
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command. A file or folder it could not read or write ends it with the
+        system's reason and the path, not a traceback (the commands say more where they
+        can: a workbook's unreadable file is a located problem)."""
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            errors.print(f"[bold red]error:[/] {escape((exc.strerror or str(exc)) + where)}")
+            raise typer.Exit(1) from None
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         """A command, its flags without placeholders (its help option is cached by
@@ -1331,6 +1342,8 @@ def token_revoke(
 
     with _handled():
         with _registry_connection(write=True) as connection:
+            if token.isdigit() and int(token) >= 2**63:  # past any number a token can have
+                raise NotFound(f"there is no token {token}")
             token_id = int(token) if token.isdigit() else token_id_of(connection, token)
             revoke_token(connection, token_id, now=datetime.now(UTC))
     console.print(f"[green]Revoked[/] token {token_id}")

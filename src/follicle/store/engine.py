@@ -32,9 +32,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
-from follicle.errors import NotFound
+from follicle.errors import FollicleError, NotFound
 
 #: Bytes per page of a new SQLite registry (see :func:`_configure_sqlite`).
 SQLITE_PAGE_SIZE = 16_384
@@ -100,6 +101,12 @@ def display_url(url: str | URL | Engine) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class UnsupportedDatabase(FollicleError):
+    """A registry URL that names no database follicle keeps a registry in."""
+
+    code = "unsupported_database"
+
+
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """A SQLAlchemy engine for the registry at ``url`` (default: :func:`database_url`).
 
@@ -116,7 +123,19 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         An engine whose connections enforce foreign keys on SQLite too. The schema is not
         touched: call :func:`ensure_schema` before the first use of a new database.
     """
-    parsed = normalise_url(url if url is not None else database_url())
+    try:
+        parsed = normalise_url(url if url is not None else database_url())
+    except ArgumentError:
+        raise UnsupportedDatabase(
+            "FOLLICLE_DATABASE_URL is not a database URL: sqlite:///path/to/registry.db or "
+            "postgresql://user:password@host/database"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        # The password stays out of the message.
+        raise UnsupportedDatabase(
+            f"the registry is SQLite or PostgreSQL, not {parsed.get_backend_name()} "
+            f"({parsed.render_as_string(hide_password=True)})"
+        )
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)

@@ -105,8 +105,8 @@ def read_identities(path: Path) -> pd.DataFrame:
         frame = frame.fillna("")
     except (pd.errors.ParserError, ValueError) as exc:
         # The workbook's own words for it; they name rows and counts, never a cell's value.
-        message, row = csv_error_message(str(exc).splitlines()[0])
-        raise WorkbookInvalid([Problem(name, row, None, None, "not_csv", message)]) from None
+        message, at = csv_error_message(str(exc).splitlines()[0])
+        raise WorkbookInvalid([Problem(name, at, None, None, "not_csv", message)]) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "name" not in frame.columns and "full_name" in frame.columns:
         frame = frame.rename(columns={"full_name": "name"})

@@ -73,7 +73,10 @@ def parse_lifetime(text: str) -> timedelta:
         raise ValueError(
             f"lifetime {text!r}: write a number of days, weeks or hours: 90d, 12w, 36h"
         )
-    lifetime = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        lifetime = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:  # more days than a date can count: longer than allowed anyway
+        lifetime = timedelta.max
     if lifetime <= timedelta(0) or lifetime > MAX_LIFETIME:
         raise ValueError(
             f"lifetime {text!r}: a token lives more than 0 and at most {MAX_LIFETIME.days} days"

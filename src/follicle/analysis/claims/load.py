@@ -71,6 +71,12 @@ def load_claims(path: str | Path | Traversable = SEED_CLAIMS) -> Claims:
         text = (Path(path) if isinstance(path, str) else path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ClaimsInvalid(f"{name}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        line = _line_of(exc)
+        raise ClaimsInvalid(
+            f"{name}: not UTF-8 text (byte {exc.start + 1}{line}): a claims file is YAML, "
+            "saved as UTF-8"
+        ) from None
     try:
         data = yaml.load(text, Loader=_TextLoader)  # noqa: S506 - a safe loader's subclass
     except yaml.YAMLError as exc:
@@ -85,6 +91,12 @@ def load_claims(path: str | Path | Traversable = SEED_CLAIMS) -> Claims:
     if problems:
         raise ClaimsInvalid(_message(name, data, problems))
     return claims
+
+
+def _line_of(error: UnicodeDecodeError) -> str:
+    """ ", line N" of the byte that could not be decoded."""
+    newlines = error.object[: error.start].count(b"\n")
+    return f", line {newlines + 1}"
 
 
 def _where(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
