@@ -84,3 +84,26 @@ def test_a_registry_url_of_another_kind_is_refused_without_its_password(
     assert result.exit_code == 1
     assert said in " ".join(result.output.split())
     assert "secret" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["site", "list"],
+        ["user", "list"],
+        ["token", "list"],
+        ["user", "disable", "someone"],
+        ["token", "revoke", "1"],
+        ["adjudicator", "remove", "someone"],
+    ],
+)
+def test_a_registry_url_that_names_nothing_is_not_made_a_registry(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A typo in FOLLICLE_DATABASE_URL: the command says so, and leaves no empty registry.
+    typo = tmp_path / "regsitry.db"
+    monkeypatch.setenv("FOLLICLE_DATABASE_URL", f"sqlite:///{typo}")
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1
+    assert "there is no registry at" in " ".join(result.output.split())
+    assert not typo.exists()

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from follicle.cli import app
 from follicle.store.accounts import verify_password
-from follicle.store.engine import make_engine
+from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.tables import user_sites, users
 
 runner = CliRunner(env={"COLUMNS": "400"})
@@ -19,6 +19,10 @@ runner = CliRunner(env={"COLUMNS": "400"})
 
 @pytest.fixture
 def registry(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An empty registry (only `user add` and `site add` make one where there is none)."""
+    engine = make_engine(db_url)
+    ensure_schema(engine)
+    engine.dispose()
     monkeypatch.setenv("FOLLICLE_DATABASE_URL", db_url)
     return db_url
 

@@ -1069,20 +1069,22 @@ app.add_typer(site_app, name="site")
 app.add_typer(audit_log_app, name="audit-log")
 
 
-def _registry_engine() -> Engine:
-    """The registry at FOLLICLE_DATABASE_URL, migrated to the newest schema."""
-    from follicle.store.engine import ensure_schema, make_engine
+def _registry_engine(*, create: bool = False) -> Engine:
+    """The registry at FOLLICLE_DATABASE_URL, migrated to the newest schema. Only the
+    commands that set one up (``user add``, ``site add``) ``create`` it: the others refuse
+    a URL where there is none (a typo would otherwise leave an empty registry behind)."""
+    from follicle.store.engine import ensure_schema, make_engine, open_registry
 
-    engine = make_engine()
+    engine = make_engine() if create else open_registry()
     ensure_schema(engine)
     return engine
 
 
 @contextmanager
-def _registry_connection(*, write: bool = False) -> Iterator[Connection]:
+def _registry_connection(*, write: bool = False, create: bool = False) -> Iterator[Connection]:
     """A connection to the registry (a transaction when ``write``), its engine disposed
-    after."""
-    engine = _registry_engine()
+    after; ``create`` as :func:`_registry_engine`."""
+    engine = _registry_engine(create=create)
     try:
         with engine.begin() if write else engine.connect() as connection:
             yield connection
@@ -1143,7 +1145,7 @@ def user_add(
     password = _read_password(password_stdin)
     _strong_password(password, username)
     with _handled():
-        with _registry_connection(write=True) as connection:
+        with _registry_connection(write=True, create=True) as connection:
             user = create_user(connection, username, password, role, site or (), actor="cli")
     sites = ", ".join(sorted(user.sites)) or ("all sites" if role == "admin" else "no site yet")
     console.print(
@@ -1278,7 +1280,7 @@ def site_add(
     from follicle.store.accounts import create_site
 
     with _handled():
-        with _registry_connection(write=True) as connection:
+        with _registry_connection(write=True, create=True) as connection:
             create_site(connection, code, name, actor="cli")
     console.print(f"[green]Added[/] site [bold]{escape(code.strip())}[/] ({escape(name.strip())})")
 

@@ -63,12 +63,35 @@ def database_url() -> str:
     return f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
 
 
+class UnsupportedDatabase(FollicleError):
+    """A registry URL that names no database follicle keeps a registry in."""
+
+    code = "unsupported_database"
+
+
 def normalise_url(url: str | URL) -> URL:
     """``url`` with PostgreSQL URLs pointed at the psycopg 3 driver.
 
     ``postgresql://`` would otherwise select psycopg2, which follicle does not install.
+
+    Raises
+    ------
+    UnsupportedDatabase
+        Not a database URL, or one of a database other than SQLite and PostgreSQL.
     """
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnsupportedDatabase(
+            "FOLLICLE_DATABASE_URL is not a database URL: sqlite:///path/to/registry.db or "
+            "postgresql://user:password@host/database"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        # The password stays out of the message.
+        raise UnsupportedDatabase(
+            f"the registry is SQLite or PostgreSQL, not {parsed.get_backend_name()} "
+            f"({parsed.render_as_string(hide_password=True)})"
+        )
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -101,12 +124,6 @@ def display_url(url: str | URL | Engine) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-class UnsupportedDatabase(FollicleError):
-    """A registry URL that names no database follicle keeps a registry in."""
-
-    code = "unsupported_database"
-
-
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """A SQLAlchemy engine for the registry at ``url`` (default: :func:`database_url`).
 
@@ -123,19 +140,7 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         An engine whose connections enforce foreign keys on SQLite too. The schema is not
         touched: call :func:`ensure_schema` before the first use of a new database.
     """
-    try:
-        parsed = normalise_url(url if url is not None else database_url())
-    except ArgumentError:
-        raise UnsupportedDatabase(
-            "FOLLICLE_DATABASE_URL is not a database URL: sqlite:///path/to/registry.db or "
-            "postgresql://user:password@host/database"
-        ) from None
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        # The password stays out of the message.
-        raise UnsupportedDatabase(
-            f"the registry is SQLite or PostgreSQL, not {parsed.get_backend_name()} "
-            f"({parsed.render_as_string(hide_password=True)})"
-        )
+    parsed = normalise_url(url if url is not None else database_url())
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
@@ -233,8 +238,9 @@ def open_registry(url: str | URL | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         if not Path(parsed.database).is_file():
             raise NotFound(
-                f"there is no registry at {parsed.database}: import a workbook first "
-                "(follicle import WORKBOOK), or set FOLLICLE_DATABASE_URL"
+                f"there is no registry at {parsed.database}: make one (follicle import "
+                "WORKBOOK, or follicle user add NAME --role admin), or set "
+                "FOLLICLE_DATABASE_URL to the one you meant"
             )
     engine = make_engine(parsed)
     if schema_revision(engine) is None:
