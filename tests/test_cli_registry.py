@@ -188,7 +188,9 @@ def test_user_list_passwd_and_disable(registry: str) -> None:
     )
     hashed = {name: h for name, _, h in _users(registry)}["nora"]
     assert verify_password(hashed, "nora's second password")
-    unknown = runner.invoke(app, ["user", "passwd", "nobody", "--password-stdin"], input="a long pass phrase")
+    unknown = runner.invoke(
+        app, ["user", "passwd", "nobody", "--password-stdin"], input="a long pass phrase"
+    )
     assert unknown.exit_code == 1
     assert "no user 'nobody'" in unknown.output
     assert "Disabled account nora" in _ok("user", "disable", "nora")

@@ -375,9 +375,9 @@ def export(
     """
     from follicle.store.engine import ensure_schema, open_registry
     from follicle.store.exporter import (
-        checkpoint_export,
         deidentify,
         read_registry,
+        record_full_export,
         write_workbook,
     )
 
@@ -401,7 +401,7 @@ def export(
                 shared, out, format="xlsx" if chosen is ExportFormat.xlsx else "csv"
             )
             if not deidentified:
-                checkpoint_export(engine)
+                record_full_export(engine, book)
         finally:
             engine.dispose()
     console.print(

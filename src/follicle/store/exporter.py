@@ -411,10 +411,21 @@ def record_export(engine: Engine, codes: ExportCodes, actor: str, rows: Mapping[
         write_checkpoint(connection, "export")
 
 
-def checkpoint_export(engine: Engine) -> None:
-    """Note the audit chain's head for an export that writes no audit entry of its own
-    (the full workbook); a de-identified export notes it in :func:`deidentify`."""
+def record_full_export(engine: Engine, workbook: Workbook, *, actor: str = "cli") -> None:
+    """Audit an export of the full workbook (``export.full``: who, when, how many women and
+    rows, never anything of theirs) and note the audit chain's head; a de-identified export
+    is audited by :func:`deidentify`."""
+    rows = {t.name: len(workbook[t.name]) for t in TABLES}
+    summary = {"women": rows["participants"], "rows": rows}
     with engine.begin() as connection:
+        lock_chain(connection)
+        append_entry(
+            connection,
+            actor=actor,
+            action="export.full",
+            table_name="participants",
+            after=json.dumps(summary),
+        )
         write_checkpoint(connection, "export")
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 from fastapi import FastAPI
+from sqlalchemy import select
 
-from ..conftest import Browser
+from follicle.store.tables import audit_log
+
+from ..conftest import Browser, engine_of
 from ..registry_seed import Seeded
 
 SMALL = Path(__file__).parents[2] / "fixtures" / "workbooks" / "small"
@@ -88,6 +92,14 @@ def test_an_admins_full_export_is_the_workbook(app_and_seed: tuple[FastAPI, Seed
     sheets = pd.read_excel(io.BytesIO(answer.content), sheet_name=None, dtype=str)
     assert set(sheets["participants"]["participant_id"]) == {"WA001", "WB001"}
     assert "Test Woman" not in answer.content.decode("latin-1")
+    # Audited, as the de-identified export is: who, and how much, never what.
+    with engine_of(app).connect() as connection:
+        (entry,) = connection.execute(
+            select(audit_log.c.actor, audit_log.c.after).where(audit_log.c.action == "export.full")
+        ).all()
+    assert entry.actor == "admin"
+    assert json.loads(entry.after)["women"] == 2
+    assert "WA001" not in entry.after
 
 
 def test_a_changed_woman_is_refused_naming_the_forms_checkbox_then_updated_with_it(

@@ -20,9 +20,9 @@ from starlette.datastructures import UploadFile
 from follicle.errors import Conflict, PermissionDenied, WorkbookInvalid
 from follicle.store.exporter import (
     DeidentifiedWorkbook,
-    checkpoint_export,
     deidentify,
     read_registry,
+    record_full_export,
     write_workbook,
 )
 from follicle.store.importer import import_workbook
@@ -115,7 +115,7 @@ def _export(reg: Registry, *, deidentified: bool, fmt: str, actor: str) -> bytes
                 out = deidentify(workbook, reg.engine, actor=actor)
         else:
             with reg.writer():
-                checkpoint_export(reg.engine)
+                record_full_export(reg.engine, workbook, actor=actor)
         if fmt == "xlsx":
             return write_workbook(out, Path(scratch) / "export.xlsx", format="xlsx").read_bytes()
         folder = write_workbook(out, Path(scratch) / "export", format="csv")
