@@ -44,6 +44,14 @@ CASES = {
         "a user name is required",
     ),
     "an empty site code": (["site", "add", " ", "Somewhere"], "a site's code is required"),
+    "a synthetic cohort of a typo's size": (
+        ["synth", "--women", "99999999999", "{tmp}/cohort"],
+        "less than or equal to 10000000",
+    ),
+    "no report format": (
+        ["report", str(seed.path()), "--out", "{tmp}/r", "--format", ""],
+        "no report format given",
+    ),
 }
 
 

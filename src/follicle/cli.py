@@ -565,6 +565,11 @@ def demo(
     )
 
 
+#: The most women `synth` draws: ten times the benchmarks' largest cohort (a typo of a few
+#: more digits would otherwise run for hours and fill the disk).
+MAX_SYNTH_WOMEN = 10_000_000
+
+
 class CiMethod(StrEnum):
     """``--ci``: how a proportion's confidence interval is computed."""
 
@@ -769,7 +774,12 @@ def _print_summary(cohort: Cohort) -> None:
 @app.command()
 def synth(
     out: Annotated[Path, typer.Argument(help="Folder to write the CSV workbook into.")],
-    women: Annotated[int, typer.Option("--women", min=1, help="Number of women.")],
+    women: Annotated[
+        int,
+        typer.Option(
+            "--women", min=1, max=MAX_SYNTH_WOMEN, help="Number of women (at most ten million)."
+        ),
+    ],
     sites: Annotated[int, typer.Option("--sites", min=1, help="Number of centres.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed.")] = 0,
     arms: Annotated[

@@ -68,8 +68,10 @@ def parse_formats(formats: str | Iterable[str] | None) -> frozenset[str]:
     if names == ["all"]:
         return frozenset(FORMATS)
     unknown = [name for name in names if name not in FORMATS]
-    if unknown or not names:
-        shown = ", ".join(repr(name) for name in unknown) or "nothing"
+    if not names:
+        raise ValueError(f"no report format given: choose from {', '.join(FORMATS)} (or all)")
+    if unknown:
+        shown = ", ".join(repr(name) for name in unknown)
         raise ValueError(
             f"unknown report format {shown}: choose from {', '.join(FORMATS)} (or all)"
         )

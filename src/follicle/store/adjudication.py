@@ -709,7 +709,8 @@ def set_adjudicator(
         raise NotFound(f"there is no user {username}")
     if found.role != "reviewer":
         raise Conflict(
-            f"{username} is a {found.role}: only a reviewer can be designated adjudicator "
+            f"{username} is {'an' if found.role[0] in 'aeiou' else 'a'} {found.role}: only a "
+            "reviewer can be designated adjudicator "
             "(admins decide disputes anyway)"
         )
     is_now = connection.execute(
