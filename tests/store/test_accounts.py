@@ -163,6 +163,17 @@ def test_lockout_after_five_failures_and_unlock_after_the_period(engine, alice):
     assert _sign_in(engine, "correct horse", locked_at + LOCKOUT + timedelta(seconds=1)) == alice
 
 
+def test_the_last_active_admin_cannot_be_disabled(engine):
+    with engine.begin() as connection:
+        ada = create_user(connection, "ada", "a long pass phrase", "admin")
+    with engine.begin() as connection, pytest.raises(Conflict, match="last active admin"):
+        set_user_active(connection, ada.id, False)
+    with engine.begin() as connection:
+        create_user(connection, "grace", "another long phrase", "admin")
+        set_user_active(connection, ada.id, False)  # grace can still manage the accounts
+        assert get_user(connection, ada.id) is None
+
+
 def test_a_disabled_user_cannot_sign_in_and_loses_her_sessions(engine, alice):
     with engine.begin() as connection:
         token, _ = create_session(connection, alice.id, now=NOW)

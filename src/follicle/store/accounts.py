@@ -312,10 +312,29 @@ def set_user_sites(
 
 
 def set_user_active(connection: Connection, user_id: int, active: bool, actor: str = "cli") -> None:
-    """Enable or disable an account (a disabled user cannot sign in); audited."""
+    """Enable or disable an account (a disabled user cannot sign in); audited.
+
+    Raises
+    ------
+    NotFound
+        No such user.
+    Conflict
+        She is the last active admin: no one could then manage the accounts on the pages.
+    """
     user = get_user(connection, user_id, include_inactive=True)
     if user is None:
         raise NotFound(f"no user {user_id}")
+    if not active and user.role == "admin":
+        others = connection.execute(
+            select(func.count())
+            .select_from(users)
+            .where(users.c.role == "admin", users.c.active.is_(True), users.c.id != user_id)
+        ).scalar()
+        if not others:
+            raise Conflict(
+                f"{user.username} is the last active admin: add another admin before "
+                "disabling this one"
+            )
     connection.execute(update(users).where(users.c.id == user_id).values(active=active))
     if not active:
         connection.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
