@@ -86,14 +86,14 @@ def normalise_url(url: str | URL) -> URL:
             "FOLLICLE_DATABASE_URL is not a database URL: sqlite:///path/to/registry.db or "
             "postgresql://user:password@host/database"
         ) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         # The password stays out of the message.
         raise UnsupportedDatabase(
             f"the registry is SQLite or PostgreSQL, not {parsed.get_backend_name()} "
             f"({parsed.render_as_string(hide_password=True)})"
         )
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
 
 

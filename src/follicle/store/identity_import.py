@@ -74,6 +74,8 @@ def read_identities(path: Path) -> pd.DataFrame:
         The file is missing, not UTF-8, not CSV, or lacks a column.
     """
     name = path.name
+    # Not the workbook's CSV reader (workbook.read): its messages quote the text around a
+    # bad byte, which here would be part of a name or a phone number.
     try:
         raw = path.read_bytes()
     except OSError as exc:
