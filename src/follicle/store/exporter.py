@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Select, insert, select
+from sqlalchemy import Connection, Engine, Select, insert, select
 
 from follicle.errors import Conflict, NotFound
 from follicle.store.chain import append_entry, lock_chain
@@ -400,15 +400,7 @@ def record_export(engine: Engine, codes: ExportCodes, actor: str, rows: Mapping[
                 [{"participant_id": w, "code": c, "created_at": at} for w, c in new.items()],
             )
         summary = {"women": len(codes.codes), "new_codes": len(new), "rows": dict(rows)}
-        append_entry(
-            connection,
-            at=at,
-            actor=actor,
-            action="export.deidentified",
-            table_name="deid_keys",
-            after=json.dumps(summary),
-        )
-        write_checkpoint(connection, "export")
+        _audit_export(connection, "export.deidentified", "deid_keys", summary, actor, at)
 
 
 def record_full_export(engine: Engine, workbook: Workbook, *, actor: str = "cli") -> None:
@@ -419,14 +411,27 @@ def record_full_export(engine: Engine, workbook: Workbook, *, actor: str = "cli"
     summary = {"women": rows["participants"], "rows": rows}
     with engine.begin() as connection:
         lock_chain(connection)
-        append_entry(
-            connection,
-            actor=actor,
-            action="export.full",
-            table_name="participants",
-            after=json.dumps(summary),
-        )
-        write_checkpoint(connection, "export")
+        _audit_export(connection, "export.full", "participants", summary, actor)
+
+
+def _audit_export(
+    connection: Connection,
+    action: str,
+    table_name: str,
+    summary: Mapping[str, Any],
+    actor: str,
+    at: datetime | None = None,
+) -> None:
+    """An export's audit entry (its counts, never its rows) and the chain's head noted."""
+    append_entry(
+        connection,
+        at=at,
+        actor=actor,
+        action=action,
+        table_name=table_name,
+        after=json.dumps(summary),
+    )
+    write_checkpoint(connection, "export")
 
 
 def _draw_codes(n: int, taken: set[str]) -> list[str]:

@@ -61,6 +61,8 @@ KEY_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 ParticipantId = Annotated[
     str, Path(pattern=KEY_PATTERN, max_length=200, description="the woman's study ID")
 ]
+#: A site (or an ID searched for) as a query parameter: one value, no control characters.
+SiteQuery = Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)]
 RowKey = Annotated[
     str, Path(pattern=KEY_PATTERN, max_length=200, description="the row's key or number")
 ]
@@ -181,8 +183,8 @@ def participants_router() -> APIRouter:
         page: PageDep,
         request: Request,
         response: Response,
-        site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
-        q: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
+        site: SiteQuery = None,
+        q: SiteQuery = None,
     ) -> Any:
         """The women of the token's sites by study ID, a page at a time (``site`` narrows
         to one, ``q`` searches IDs; ``Link`` names the next page)."""

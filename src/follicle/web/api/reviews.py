@@ -21,7 +21,7 @@ from follicle.web.api.auth import Judge
 from follicle.web.api.models import TEXT_MAX, Forbid, Text, frame_records
 from follicle.web.api.paging import PageDep, page_of, page_responses
 from follicle.web.api.problems import responses
-from follicle.web.api.records import KEY_PATTERN
+from follicle.web.api.records import KEY_PATTERN, SiteQuery
 from follicle.web.deps import RegistryDep
 from follicle.web.registry import Registry
 from follicle.workbook.events import STATUSES
@@ -41,7 +41,6 @@ EventKey = Annotated[
         description="the event's key as the queue gives it, e.g. `P001|ovarian_cyst|2021-03-02`",
     ),
 ]
-Site = Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)]
 
 
 class ReviewEvent(BaseModel):
@@ -153,7 +152,7 @@ def review_queue(
     page: PageDep,
     request: Request,
     response: Response,
-    site: Site = None,
+    site: SiteQuery = None,
     status: Status | None = None,
     event_type: EventType | None = None,
     mine: Annotated[bool, Query(description="only the events waiting for my judgment")] = False,
@@ -179,7 +178,7 @@ def disputes(
     page: PageDep,
     request: Request,
     response: Response,
-    site: Site = None,
+    site: SiteQuery = None,
 ) -> Any:
     """The disputed events the token's user may decide (an admin or a designated
     adjudicator who reviewed neither), with both reviews, a page at a time."""

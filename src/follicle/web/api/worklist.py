@@ -14,7 +14,7 @@ from follicle.web.api.auth import Enroller
 from follicle.web.api.models import frame_records
 from follicle.web.api.paging import PageDep, page_of, page_responses
 from follicle.web.api.problems import responses
-from follicle.web.api.records import KEY_PATTERN
+from follicle.web.api.records import SiteQuery
 from follicle.web.deps import RegistryDep
 
 router = APIRouter(tags=["worklist"])
@@ -64,7 +64,7 @@ def worklist(
     page: PageDep,
     request: Request,
     response: Response,
-    site: Annotated[str | None, Query(pattern=KEY_PATTERN, max_length=200)] = None,
+    site: SiteQuery = None,
     status: Annotated[
         Filter | None,
         Query(description="one status, or `calls` (due and overdue: today's calls); all if absent"),
