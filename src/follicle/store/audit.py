@@ -194,17 +194,24 @@ def bump_versions(connection: Connection, women: Sequence[str], *, ids_per_chunk
             )
 
 
-def owner_condition(name: str) -> Any:
-    """A function from participant IDs to the WHERE clause selecting ``name``'s rows of them."""
+def owner_condition(name: str, *, one: bool = False) -> Any:
+    """A function from participant IDs to the WHERE clause selecting ``name``'s rows of them.
+
+    ``one``: a function of one participant ID (``=`` where the table names her): a
+    statement without an expanding ``IN`` list is compiled once and sent as it is, which
+    on a woman's few rows is a good part of each query's cost.
+    """
     table = TABLES_BY_NAME[name]
     sql = WORKBOOK_TABLES[name]
     column, parent = table.owner
     if parent in (name, "participants"):
+        if one:
+            return lambda pid: sql.c[column] == pid
         return lambda ids: sql.c[column].in_(ids)
     parent_key = TABLES_BY_NAME[parent].key
     assert parent_key is not None, parent
     parent_sql = WORKBOOK_TABLES[parent]
-    parent_condition = owner_condition(parent)
+    parent_condition = owner_condition(parent, one=one)
     return lambda ids: sql.c[column].in_(
         select(parent_sql.c[parent_key]).where(parent_condition(ids))
     )

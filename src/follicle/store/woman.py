@@ -18,6 +18,7 @@ are the rules that read no changed table, which cannot find anything new.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, Select, String, bindparam, cast, literal, select, union_all
 
 from follicle.errors import Problem
@@ -114,7 +116,8 @@ def _extras(table_name: str) -> list[str]:
     return [ROW_ID, VERSION] if TABLES_BY_NAME[table_name].key is None else [VERSION]
 
 
-#: Each table's frame for a woman with no rows in it (copied out: callers may add to it).
+#: Each table's frame for a woman with no rows in it (handed out as shallow copies: a
+#: caller may add a column to its own; pandas copies on write the arrays they share).
 _NO_ROWS: dict[str, pd.DataFrame] = {
     name: frame.assign(**{c: pd.Series([], dtype="Int64") for c in _extras(name)})
     for name, frame in _EMPTY.items()
@@ -123,8 +126,7 @@ _NO_ROWS: dict[str, pd.DataFrame] = {
 
 def _hers(name: str, versions: bool = False) -> Select[Any]:
     """The statement selecting her rows of table ``name`` (all columns, or with
-    ``versions`` the key as text and the version); her ID is the parameter ``ids``, a
-    one-item list.
+    ``versions`` the key as text and the version); her ID is the parameter ``pid``.
 
     Built once per table: constructing the statement is a good part of a small query's
     cost in SQLAlchemy (its compiled form is cached, its construction is not).
@@ -132,7 +134,7 @@ def _hers(name: str, versions: bool = False) -> Select[Any]:
     sql = WORKBOOK_TABLES[name]
     # Text keys, so that the tables' statements can be one UNION ALL (row_id is an integer).
     what = [cast(sql.c[_key_of(name)], String), sql.c[VERSION]] if versions else [sql]
-    return select(*what).where(owner_condition(name)(bindparam("ids", expanding=True)))
+    return select(*what).where(owner_condition(name, one=True)(bindparam("pid")))
 
 
 #: Per table, the statement reading all her rows (:func:`woman_rows`).
@@ -160,10 +162,10 @@ def woman_rows(
     for table in TABLES:
         if wanted is not None and table.name not in wanted:
             continue
-        result = connection.execute(_ROWS[table.name], {"ids": [participant_id]})
+        result = connection.execute(_ROWS[table.name], {"pid": participant_id})
         records = result.all()
         if not records:
-            rows[table.name] = _NO_ROWS[table.name].copy()
+            rows[table.name] = _NO_ROWS[table.name].copy(deep=False)
             continue
         columns = dict(zip(result.keys(), zip(*records, strict=True), strict=True))
         rows[table.name] = pd.DataFrame(
@@ -172,17 +174,31 @@ def woman_rows(
                     c.name: _typed(_DTYPES[table.name, c.name], columns[c.name])
                     for c in table.columns
                 },
-                **{c: pd.array(columns[c], dtype=_INT64) for c in _extras(table.name)},
-            }
+                **{c: _typed(_INT64, columns[c]) for c in _extras(table.name)},
+            },
+            copy=False,
         )
     return rows
 
 
+_TEXT = pd.StringDtype()
+
+
 def _typed(dtype: Any, values: tuple[Any, ...]) -> Any:
     """A column's database values as the typed frame holds them (as :func:`coerce` casts
-    them, without a frame of Python objects in between: one array per column)."""
+    them, without a frame of Python objects in between: one array per column).
+
+    Text and whole numbers are built from Arrow and numpy arrays: ``pd.array`` infers and
+    checks each value again, which costs more than the array on a woman's few rows.
+    """
     if dtype == "datetime64[ns]":
         return np.array(values, dtype="datetime64[D]").astype(dtype)
+    if dtype == _TEXT:
+        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+    if dtype == _INT64:
+        missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+        data = np.fromiter((0 if v is None else v for v in values), np.int64, len(values))
+        return pd.arrays.IntegerArray(data, missing)
     if dtype == "Float64":
         values = tuple(None if v is None else float(v) for v in values)
     return pd.array(values, dtype=dtype)
@@ -217,17 +233,22 @@ def row_versions(
     Equal to the :func:`frame_versions` of an earlier read when none of those rows was
     added, changed (every write raises the version) or deleted since.
     """
-    names = list(tables)
+    names = tuple(tables)
     if not names:
         return {}
-    # One query for every table (one round trip, one statement to run), each row tagged
-    # with its table's position in ``names``.
-    parts = [_VERSIONS[name].add_columns(literal(i).label("part")) for i, name in enumerate(names)]
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
     pairs: list[set[tuple[str, int]]] = [set() for _ in names]
-    for key, version, part in connection.execute(query, {"ids": [participant_id]}):
+    for key, version, part in connection.execute(_versions_of(names), {"pid": participant_id}):
         pairs[part].add((str(key), int(version)))
     return {name: frozenset(found) for name, found in zip(names, pairs, strict=True)}
+
+
+@functools.lru_cache(maxsize=64)
+def _versions_of(names: tuple[str, ...]) -> Select[Any]:
+    """One query for the (key, version) of her rows of every table of ``names`` (one round
+    trip, one statement), each row tagged with its table's position in ``names``; built
+    once per set of tables (a save asks for the same few sets again and again)."""
+    parts = [_VERSIONS[name].add_columns(literal(i).label("part")) for i, name in enumerate(names)]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 def text_value(value: Any) -> str:

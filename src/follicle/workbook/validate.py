@@ -219,7 +219,9 @@ def parse_table(
             )
         else:
             typed[column.name] = pd.Series(pd.NA, index=text.index, dtype=pandas_dtype(column))
-    return pd.DataFrame(typed, index=text.index)
+    # Every column is on ``text.index`` already: framing their arrays skips the alignment
+    # of each Series (half the cost of the frame on a form's row).
+    return pd.DataFrame({name: s.array for name, s in typed.items()}, index=text.index, copy=False)
 
 
 def _parse_column(
@@ -260,15 +262,19 @@ def _parse_column(
     present = filled & ~_control_characters(column, label, raw, text, found)
 
     if column.dtype == "date":
-        parsed = _arrow_dates(text, filled)
+        parsed = _few_dates(text, filled) if len(text) <= _FEW_ROWS else _arrow_dates(text, filled)
         if parsed is None:
             parsed = _iso_dates(text)
-        bad = present & parsed.isna().to_numpy()
+        # numpy from here (NaT compares false): each Series comparison costs tens of µs.
+        days = parsed.to_numpy()
+        bad = present & np.isnat(days)
         if bad.any():
             found.add(
                 label, bad, name, raw, "not_a_date", _date_messages(name, text, _series(bad, text))
             )
-        future = (parsed > limit).to_numpy()
+        # In seconds, not nanoseconds: numpy compares in the finer unit, and a year-2999
+        # date of _iso_dates' seconds would overflow nanoseconds and compare wrongly.
+        future = days > limit.to_datetime64().astype("datetime64[s]")
         found.add(
             label,
             future,
@@ -279,8 +285,8 @@ def _parse_column(
         )
         # A real date beyond what a nanosecond timestamp holds (say 1066 or 2999) cannot be
         # kept; a future one is reported above already, an ancient one here.
-        low, high = (pd.Timestamp(d) for d in _DATE_RANGE)
-        ancient = (parsed < low).to_numpy()
+        low, high = _DATE_BOUNDS
+        ancient = days < low
         found.add(
             label,
             ancient,
@@ -291,13 +297,15 @@ def _parse_column(
         )
         if ancient.any() or future.any():
             parsed = parsed.where(parsed.isna() | ((parsed >= low) & (parsed <= high)))
-        return parsed.astype("datetime64[ns]")
+        return parsed if parsed.dtype == _NANOSECONDS else parsed.astype(_NANOSECONDS)
 
     if column.dtype == "boolean":
-        values = _spelled(text.str.lower(), BOOLEAN_SPELLINGS)
+        values = _few_booleans(text) if len(text) <= _FEW_ROWS else None
+        if values is None:
+            values = _spelled(text.str.lower(), BOOLEAN_SPELLINGS).astype(_BOOLEAN)
         bad = present & values.isna().to_numpy()
         found.add(label, bad, name, raw, "not_a_boolean", f"{name} must be yes or no")
-        return values.astype("boolean")
+        return values
 
     if column.dtype in ("integer", "number"):
         numbers = _arrow_numbers(text, present)
@@ -337,8 +345,8 @@ def _parse_column(
                 found.add(label, low_mask, name, raw, "below_minimum", f"{name} must be {words}")
                 numbers = numbers.where(~low_mask)
         if column.dtype == "integer":
-            return numbers.round().astype("Int64")
-        return numbers.astype("Float64")
+            return numbers.round().astype(_INTEGER)
+        return numbers.astype(_NUMBER)
 
     if column.vocabulary is not None:
         bad = present & ~_in_vocabulary(column, text)
@@ -398,7 +406,7 @@ def _blank(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _kept(text: pd.Series, keep: np.ndarray) -> pd.Series:
     """``text`` as a text column, missing where ``keep`` is false (no mask applied when
     every cell is kept, as usual: a pandas operation less per column)."""
-    return (text if keep.all() else text.where(keep)).astype("string")
+    return (text if keep.all() else text.where(keep)).astype(_TEXT)
 
 
 def _series(mask: np.ndarray, like: pd.Series) -> pd.Series:
@@ -424,6 +432,48 @@ def _in_vocabulary(column: Column, text: pd.Series) -> np.ndarray:
 
 #: Up to this many cells a column is checked with numpy (no Arrow kernel's fixed cost).
 _FEW_CELLS = 1000
+#: Up to this many rows (a form's row or two) a column's dates, yes/no words and IDs are
+#: read cell by cell in Python: each pandas or Arrow operation costs tens of microseconds
+#: whatever its length, which is most of a one-woman save's parsing. Each such path answers
+#: exactly what its column-wise twin answers (tests/workbook/test_few_rows.py holds them
+#: equal); on more rows the loop would cost more than the kernels.
+_FEW_ROWS = 32
+_NANOSECONDS = np.dtype("datetime64[ns]")
+# The typed columns' dtypes as objects: named by a string, pandas looks the name up in its
+# registry of dtypes on every cast (half the cost of casting a form's row).
+_TEXT, _BOOLEAN = pd.StringDtype(), pd.BooleanDtype()
+_INTEGER, _NUMBER = pd.Int64Dtype(), pd.Float64Dtype()
+# ASCII: Arrow's regular expressions (RE2) read \d as [0-9], Python's as any digit.
+_ISO_DATE_CELL = re.compile(_ISO_DATE, re.ASCII)
+
+
+def _few_dates(text: pd.Series, filled: np.ndarray) -> pd.Series | None:
+    """:func:`_arrow_dates` of a few cells, in Python: the dates, or ``None`` unless
+    every filled cell is a real ``YYYY-MM-DD`` date that a nanosecond timestamp holds."""
+    cells = text.to_numpy(dtype=object)
+    days = np.full(len(cells), np.datetime64("NaT", "ns"))
+    for i in np.flatnonzero(filled):
+        cell = cells[i]
+        if not isinstance(cell, str) or _ISO_DATE_CELL.fullmatch(cell) is None:
+            return None
+        try:
+            day = date.fromisoformat(cell)
+        except ValueError:  # not a real date (2023-02-30)
+            return None
+        if not _DATE_RANGE[0] <= day <= _DATE_RANGE[1]:
+            return None
+        days[i] = np.datetime64(day, "ns")
+    return pd.Series(days, index=text.index)
+
+
+def _few_booleans(text: pd.Series) -> pd.Series | None:
+    """The yes/no words of a few cells (missing where not one), or ``None`` when a cell is
+    not ASCII text: Python's and Arrow's lower case differ on some other characters."""
+    cells = text.to_numpy(dtype=object)
+    if not all(isinstance(cell, str) and cell.isascii() for cell in cells):
+        return None
+    values = [BOOLEAN_SPELLINGS.get(cell.lower()) for cell in cells]
+    return pd.Series(pd.array(values, dtype=_BOOLEAN), index=text.index)
 
 
 def _stripped(raw: pd.Series) -> pd.Series:
@@ -463,6 +513,11 @@ def _matches(text: pd.Series, pattern: str) -> pd.Series:
     """Whether each cell matches ``pattern`` whole (Arrow's regex kernel on Arrow text)."""
     import pyarrow.compute as pc
 
+    if len(text) <= _FEW_ROWS:
+        whole = re.compile(pattern, re.ASCII)  # cached by re; ASCII: see _ISO_DATE_CELL
+        cells = text.to_numpy(dtype=object)
+        hits = [isinstance(cell, str) and whole.fullmatch(cell) is not None for cell in cells]
+        return pd.Series(np.array(hits, dtype=bool), index=text.index)
     array = _arrow_array(text)
     if array is None:
         return flags(text.str.fullmatch(pattern))
@@ -516,6 +571,8 @@ def _number_messages(words: str, text: pd.Series, bad: pd.Series) -> pd.Series:
 _DECIMAL = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 #: The dates a nanosecond timestamp holds, as pandas' parser allows.
 _DATE_RANGE = (date(1677, 9, 22), date(2262, 4, 11))
+#: :data:`_DATE_RANGE` as numpy days (compared with seconds or nanoseconds, both exact).
+_DATE_BOUNDS = (np.datetime64(_DATE_RANGE[0], "D"), np.datetime64(_DATE_RANGE[1], "D"))
 
 
 def _arrow_array(text: pd.Series) -> Any:
