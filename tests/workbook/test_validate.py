@@ -49,7 +49,11 @@ def test_dose_must_be_strictly_positive(tmp_path: Path) -> None:
     assert ("injections.csv", 2, "dose_million_cells", "below_minimum") in _problems(folder)
 
 
-@pytest.mark.parametrize("value", ["14/05/1982", "1982-5-14", "yesterday"])
+# Digits of other scripts (full-width, Arabic-Indic) crashed the date parser: Python's
+# regular expressions read them as digits, then they did not convert.
+@pytest.mark.parametrize(
+    "value", ["14/05/1982", "1982-5-14", "yesterday", "１９８２-05-14", "١٩٨٢-05-14"]
+)
 def test_dates_must_be_iso(tmp_path: Path, value: str) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "participants", 2, "birth_date", value)

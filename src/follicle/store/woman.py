@@ -295,7 +295,8 @@ class Change:
 class Validated:
     """What :func:`validate_change` found: the problems that count and, per table, the typed
     frame after the change with a spreadsheet-row index (``rows`` maps each table's changed
-    and added rows to that index)."""
+    and added rows to that index). A changed table's frame has the workbook's columns; an
+    unchanged one's may also hold the ``row_id`` and ``version`` of :func:`woman_rows`."""
 
     problems: list[Problem]
     frames: Mapping[str, pd.DataFrame]
@@ -446,12 +447,14 @@ def validate_change(
                 frames[table.name] = _EMPTY[table.name]
                 continue
             stored = _EMPTY[table.name]
-        existing = _workbook_columns(table.column_names, stored)
-        existing = existing.set_axis(existing.index + 2)
         change = by_table.get(table.name)
         if change is None:
-            frames[table.name] = existing
+            # The rules read an unchanged table by column name, so woman_rows' row_id and
+            # version may stay: taking the workbook's columns alone costs more than the rest.
+            frames[table.name] = stored.set_axis(stored.index + 2)
             continue
+        existing = _workbook_columns(table.column_names, stored)
+        existing = existing.set_axis(existing.index + 2)
         parts = []
         replaced = {position + 2: values for position, values in (change.replaced or {}).items()}
         if replaced:

@@ -308,12 +308,15 @@ def _parse_column(
         return values
 
     if column.dtype in ("integer", "number"):
-        numbers = _arrow_numbers(text, present)
+        few = len(text) <= _FEW_ROWS
+        numbers = _few_numbers(text, present) if few else _arrow_numbers(text, present)
         if numbers is None:
             numbers = pd.to_numeric(text.where(present), errors="coerce").astype(float)
-        finite = np.isfinite(numbers.to_numpy())
+        # numpy from here (NaN compares false), each refused cell set to NaN as it is found.
+        values = numbers.to_numpy(dtype=float, copy=True)
+        finite = np.isfinite(values)
         if column.dtype == "integer":
-            whole = finite & (np.mod(np.where(finite, numbers, 0.0), 1.0) == 0)
+            whole = finite & (np.mod(np.where(finite, values, 0.0), 1.0) == 0)
             bad = present & ~whole
             rule, words = "not_an_integer", f"{name} must be a whole number"
         else:
@@ -323,30 +326,30 @@ def _parse_column(
             found.add(
                 label, bad, name, raw, rule, _number_messages(words, text, _series(bad, text))
             )
-            numbers = numbers.where(~bad)
+            values[bad] = np.nan
         high = column.upper_bound
         if high is not None:
             # Checked before the cast to Int64, which cannot hold 2^63 and more, and so that
             # what validates also fits the registry's integer columns on PostgreSQL.
-            above = (numbers > high).to_numpy()
+            above = values > high
             if above.any():
                 found.add(
                     label, above, name, raw, "above_maximum", f"{name} must be {high:,.0f} or less"
                 )
-                numbers = numbers.where(~above)
+                values[above] = np.nan
         if column.minimum is not None:
             if column.exclusive_minimum:
-                low_mask = (numbers <= column.minimum).to_numpy()
+                low_mask = values <= column.minimum
                 words = f"greater than {column.minimum:g}"
             else:
-                low_mask = (numbers < column.minimum).to_numpy()
+                low_mask = values < column.minimum
                 words = f"{column.minimum:g} or more"
             if low_mask.any():
                 found.add(label, low_mask, name, raw, "below_minimum", f"{name} must be {words}")
-                numbers = numbers.where(~low_mask)
+                values[low_mask] = np.nan
         if column.dtype == "integer":
-            return numbers.round().astype(_INTEGER)
-        return numbers.astype(_NUMBER)
+            return pd.Series(np.round(values), index=text.index).astype(_INTEGER)
+        return pd.Series(values, index=text.index).astype(_NUMBER)
 
     if column.vocabulary is not None:
         bad = present & ~_in_vocabulary(column, text)
@@ -466,6 +469,21 @@ def _few_dates(text: pd.Series, filled: np.ndarray) -> pd.Series | None:
     return pd.Series(days, index=text.index)
 
 
+def _few_numbers(text: pd.Series, present: np.ndarray) -> pd.Series | None:
+    """:func:`_arrow_numbers` of a few cells, in Python: the numbers (``float``, NaN where
+    not present), or ``None`` unless every present cell is a plain decimal. Arrow's cast
+    and ``float`` both round correctly, so each gives the same double (inf beyond its
+    range, as Arrow does)."""
+    cells = text.to_numpy(dtype=object)
+    values = np.full(len(cells), np.nan)
+    for i in np.flatnonzero(present):
+        cell = cells[i]
+        if not isinstance(cell, str) or _DECIMAL_CELL.fullmatch(cell) is None:
+            return None
+        values[i] = float(cell)
+    return pd.Series(values, index=text.index)
+
+
 def _few_booleans(text: pd.Series) -> pd.Series | None:
     """The yes/no words of a few cells (missing where not one), or ``None`` when a cell is
     not ASCII text: Python's and Arrow's lower case differ on some other characters."""
@@ -569,6 +587,8 @@ def _number_messages(words: str, text: pd.Series, bad: pd.Series) -> pd.Series:
 
 #: Plain decimal numbers: the cells that Arrow's cast reads as pandas would.
 _DECIMAL = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+# ASCII, as _ISO_DATE_CELL.
+_DECIMAL_CELL = re.compile(_DECIMAL, re.ASCII)
 #: The dates a nanosecond timestamp holds, as pandas' parser allows.
 _DATE_RANGE = (date(1677, 9, 22), date(2262, 4, 11))
 #: :data:`_DATE_RANGE` as numpy days (compared with seconds or nanoseconds, both exact).
@@ -595,7 +615,9 @@ def _iso_dates(text: pd.Series) -> pd.Series:
     ``pd.to_datetime``, whose reach depends on the pandas version: pandas 2 gives NaT for a
     date beyond 2262 — reported then as "not a real date" rather than as in the future.
     """
-    parts = text.str.extract(r"^(\d{4})-(\d{2})-(\d{2})$")
+    # [0-9], not \d: pandas' extract runs Python's re, whose \d is any script's digit
+    # ("２０２３" would match, then fail to convert).
+    parts = text.str.extract(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
     year, month, day = (pd.to_numeric(parts[i]).to_numpy(dtype=float) for i in range(3))
     real = ~np.isnan(year) & (month >= 1) & (month <= 12) & (day >= 1)
     months = np.where(real, (year - 1970) * 12 + month - 1, 0).astype("int64")
@@ -891,14 +913,14 @@ def check_references(
     # A reference into a table (or key column) that could not be read is not checked: its
     # own problem is already reported, and a cascade of "unknown" IDs would hide it.
     for table in (*TABLES, *(t for t in OPTIONAL_TABLES if t.name in frames)):
+        if not len(frames[table.name]):  # a one-woman check passes several tables without rows
+            continue
         for column in table.columns:
             if column.references is None or column.references in unread:
                 continue
             target_table = column.references.split(".")[0]
             target = TABLES_BY_NAME[target_table]
             values = frames[table.name][column.name]
-            if values.empty:  # a one-woman check passes several tables without rows
-                continue
             if women is not None and column.references == "participants.participant_id":
                 # Every woman's rows coded once serve every table's reference to her.
                 known = women.per_row(table.name, women.having("participants"), values.index, False)
