@@ -269,3 +269,37 @@ def test_the_same_form_sent_again_is_acknowledged_and_with_other_answers_is_a_co
             )
         ).scalars()
         assert list(rows) == ["regular"]
+
+
+def test_the_content_hash_is_that_of_every_answer_but_the_token() -> None:
+    # Saved hashes are compared with later sendings of the same form, across upgrades too:
+    # the hash stays SHA-256 of the form as dataclasses.asdict writes it, token left out.
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    fields = {
+        "participant_id": "P001",
+        "form_token": "token",
+        "contact_date": "2024-01-01",
+        "mode": "phone",
+        "menses": "regular",
+        "vital_status": "alive",
+        **{f"conditions.{word}.answer": "no" for word in MATERNAL_CONDITIONS},
+        "pregnancies[0].conception_date": "2023-02-01",
+        "pregnancies[0].mode": "spontaneous",
+        "pregnancies[0].infants[0].sex": "female",
+        "pregnancies[0].infants[0].conditions.jaundice.answer": "yes",
+        "ivf_cycles[0].start_date": "2023-01-05",
+    }
+    form = ChecklistForm.from_form(fields)
+    content = asdict(form)
+    del content["form_token"]
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert form.content_hash() == hashlib.sha256(text.encode()).hexdigest()
+    assert ChecklistForm.from_form({**fields, "form_token": "other"}).content_hash() == (
+        form.content_hash()
+    )
+    assert ChecklistForm.from_form({**fields, "menses": "none"}).content_hash() != (
+        form.content_hash()
+    )

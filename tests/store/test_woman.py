@@ -38,19 +38,16 @@ def test_each_rule_reads_its_declared_tables_and_those_its_check_reads():
     # Read by the checks though the schema does not list them.
     assert "contacts" in RULE_TABLES["after_end_of_followup"]
     assert "participants" in RULE_TABLES["before_first_injection"]
-    # A contact can record a death: whether a judged death is a real event reads contacts.
-    assert affected_rules(["contacts"]) == [
-        "contact_before_consent",
-        "after_end_of_followup",
-        "judgment_unknown_event",
-    ]
-    # An infant condition's rules read her infants; whether a judged event is real reads
-    # every table of events (judgment_unknown_event).
-    assert tables_needed(["infant_conditions"]) == {
-        "infant_conditions",
-        "infants",
-        *RULE_TABLES["judgment_unknown_event"],
-    }
+    # A contact can record a death, and whether a judged death is a real event reads
+    # contacts; but the judgments are not a table of hers (the registry's review keeps and
+    # checks them), so no judgment rule runs on her rows, nor are its tables read for it.
+    assert "contacts" in RULE_TABLES["judgment_unknown_event"]
+    assert affected_rules(["contacts"]) == ["contact_before_consent", "after_end_of_followup"]
+    assert not any(
+        code.startswith("judgment_") for t in TABLES for code in affected_rules([t.name])
+    )
+    # An infant condition names her infant (a reference); no rule of hers reads it.
+    assert tables_needed(["infant_conditions"]) == {"infant_conditions", "infants"}
 
 
 def test_her_rows_are_typed_as_the_schema_casts_them(engine, people):

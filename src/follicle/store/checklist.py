@@ -49,7 +49,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -168,7 +168,7 @@ class ChecklistForm:
     def content_hash(self) -> str:
         """SHA-256 (hex) of everything the form says but its token: two sendings of one
         rendered form are the same call exactly when their hashes are equal."""
-        content = asdict(self)
+        content = _plain(self)
         content.pop("form_token", None)
         text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -415,6 +415,18 @@ def _form_rows(connection: Connection, form: ChecklistForm, pid: str) -> _Rows:
 
 def _number(key: str) -> int:
     return int(re.findall(r"\d+$", key)[0])
+
+
+def _plain(item: Any) -> Any:
+    """The form's dataclasses as dicts and lists, as ``dataclasses.asdict`` makes them (the
+    same content hash), without its deep copy of every string (a tenth of a save's work)."""
+    if hasattr(item, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(item, f.name)) for f in fields(item)}
+    if isinstance(item, list | tuple):
+        return type(item)(_plain(v) for v in item)
+    if isinstance(item, dict):
+        return {k: _plain(v) for k, v in item.items()}
+    return item
 
 
 def _fields(item: Any) -> dict[str, Any]:

@@ -97,10 +97,21 @@ def _tables_read(code: str) -> frozenset[str]:
 RULE_TABLES: dict[str, frozenset[str]] = {r.code: _tables_read(r.code) for r in RULES}
 
 
+#: The tables :func:`woman_rows` reads: the workbook's eight. A rule that also reads another
+#: (the judgments, which the registry's review keeps and checks itself) finds nothing in a
+#: woman's rows, and reading its other tables for it would be wasted.
+_HER_TABLES = frozenset(t.name for t in TABLES)
+
+
 def affected_rules(changed: Iterable[str]) -> list[str]:
-    """The rule codes (in the order the workbook checks them) that read a changed table."""
+    """The rule codes (in the order the workbook checks them) that read a changed table and
+    only tables of hers."""
     touched = frozenset(changed)
-    return [code for code in RULE_CHECKS if RULE_TABLES[code] & touched]
+    return [
+        code
+        for code in RULE_CHECKS
+        if RULE_TABLES[code] & touched and RULE_TABLES[code] <= _HER_TABLES
+    ]
 
 
 def tables_needed(changed: Iterable[str]) -> frozenset[str]:
@@ -367,7 +378,9 @@ def _without(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
     take costs a fifth of ``drop``, as ``iloc`` does of ``loc``)."""
     if not rows:
         return frame
-    return frame.iloc[np.delete(np.arange(len(frame)), _positions(frame, rows))]
+    kept = np.delete(np.arange(len(frame)), _positions(frame, rows))
+    # None left (her one participants row changed): no empty take of every column.
+    return frame.iloc[kept] if len(kept) else frame.iloc[:0]
 
 
 def _rows_of(frame: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
@@ -466,7 +479,9 @@ def validate_change(
         changed_rows[table.name] = [row for part in parts for row in part.index.tolist()]
         gone = [i + 2 for i in change.removed] + list(replaced)
         parts.insert(0, _without(existing, gone))
-        frames[table.name] = _concat(parts, existing).sort_index()
+        joined = _concat(parts, existing)
+        # Usually in order already (rows added after hers, or one row replaced in place).
+        frames[table.name] = joined if joined.index.is_monotonic_increasing else joined.sort_index()
     labels = {t.name: t.name for t in TABLES}
     # IDs: duplicates only matter in the changed tables; references only from changed rows.
     keys = check_keys(

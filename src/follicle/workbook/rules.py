@@ -331,6 +331,8 @@ def events_of_untreated_women(frames: Frames, labels: Labels, found: ProblemSink
     women = coded_women(frames, *(name for name, _ in _EVENTS), "participants")
     # Enrolled (a participants row) and without an injection row.
     enrolled_untreated = women.having("participants") & ~women.having("injections")
+    if not enrolled_untreated.any():  # every check below is of such a woman's events
+        return
     # Her first participants row decides her arm and consent date.
     control = women.first("participants", _control_arm(frames["participants"]), False)
     consent = _consent(frames, women)

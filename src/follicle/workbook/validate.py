@@ -790,8 +790,9 @@ def check_keys(
         if ids.empty:  # a one-woman check passes several tables without rows
             keys[table.name] = ids
             continue
-        dup = ids.notna() & ids.duplicated(keep="first")
-        if dup.any():
+        # One row (a form's) cannot repeat an ID: no hashing of it.
+        dup = ids.notna() & ids.duplicated(keep="first") if len(ids) > 1 else None
+        if dup is not None and dup.any():
             first_row = pd.Series(ids.index, index=ids.index).groupby(ids).transform("min")
             message = (
                 f"{table.key} must be unique, but this one is already used in row "
