@@ -181,16 +181,21 @@ def lock_chain(connection: Connection) -> None:
     "database is locked" instead of waiting.
     """
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK_ID})
+        connection.execute(_LOCK_POSTGRESQL, {"id": CHAIN_LOCK_ID})
     else:
-        connection.execute(text("UPDATE sites SET code = code WHERE 0 = 1"))
+        connection.execute(_LOCK_SQLITE)
+
+
+# Statements a save runs every time, built once (SQLAlchemy caches their compiled form, not
+# their construction, which costs about as much as running them on SQLite).
+_LOCK_POSTGRESQL = text("SELECT pg_advisory_xact_lock(:id)")
+_LOCK_SQLITE = text("UPDATE sites SET code = code WHERE 0 = 1")
+_LAST_HASH = select(audit_log.c.entry_hash).order_by(audit_log.c.id.desc()).limit(1)
 
 
 def last_hash(connection: Connection) -> str | None:
     """The ``entry_hash`` of the newest entry (``None`` for an empty log)."""
-    return connection.execute(
-        select(audit_log.c.entry_hash).order_by(audit_log.c.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    return connection.execute(_LAST_HASH).scalar_one_or_none()
 
 
 def append_entries(

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
 from follicle.store.accounts import User
@@ -483,14 +483,16 @@ def earlier_save(connection: Connection, token: str) -> tuple[int, str | None, A
     ``None`` if it was never saved."""
     if not token:
         return None
-    found = connection.execute(
-        select(
-            checklist_submissions.c.contact_row_id,
-            checklist_submissions.c.content_hash,
-            checklist_submissions.c.at,
-        ).where(checklist_submissions.c.token == token)
-    ).first()
+    found = connection.execute(_EARLIER_SAVE, {"token": token}).first()
     return None if found is None else (int(found[0]), found[1], found[2])
+
+
+#: The save of a form token (built once: every save asks).
+_EARLIER_SAVE = select(
+    checklist_submissions.c.contact_row_id,
+    checklist_submissions.c.content_hash,
+    checklist_submissions.c.at,
+).where(checklist_submissions.c.token == bindparam("token"))
 
 
 @dataclass(frozen=True)
@@ -613,9 +615,12 @@ def save_checklist(
         frame = validated.frames[table]
         typed = [{**typed_row(frame, r), VERSION: 1} for r in validated.rows[table]]
         key_column = sql.primary_key.columns.keys()[0]
+        # One row (the contact, as a rule) as one statement: a list of one goes through
+        # SQLAlchemy's batching of many rows, which costs more than the insert itself.
         keys = (
             connection.execute(
-                insert(sql).returning(sql.c[key_column], sort_by_parameter_order=True), typed
+                insert(sql).returning(sql.c[key_column], sort_by_parameter_order=True),
+                typed[0] if len(typed) == 1 else typed,
             )
             .scalars()
             .all()

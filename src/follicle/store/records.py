@@ -44,7 +44,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Table, func, insert, or_, select
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
@@ -152,11 +152,14 @@ def _require_writer(actor: User) -> None:
         raise PermissionDenied(f"a {actor.role} cannot change records")
 
 
+#: Her site (built once: every save asks it, under the lock too).
+_SITE_OF = select(WORKBOOK_TABLES["participants"].c.site).where(
+    WORKBOOK_TABLES["participants"].c.participant_id == bindparam("pid")
+)
+
+
 def _site_of(connection: Connection, participant_id: str) -> str | None:
-    participants = WORKBOOK_TABLES["participants"]
-    return connection.execute(
-        select(participants.c.site).where(participants.c.participant_id == participant_id)
-    ).scalar_one_or_none()
+    return connection.execute(_SITE_OF, {"pid": participant_id}).scalar_one_or_none()
 
 
 def visible_site(connection: Connection, actor: User, participant_id: str) -> str:

@@ -527,4 +527,8 @@ def plain(value: Any) -> Any:
 
 def typed_row(frame: pd.DataFrame, index: int) -> dict[str, Any]:
     """Row ``index`` of a typed frame as Python values, by column."""
-    return {c: plain(frame.at[index, c]) for c in frame.columns}
+    row = frame.iloc[frame.index.get_loc(index)]
+    if row.dtype != object:  # one common dtype would have cast the values (ints to floats)
+        return {c: plain(frame.at[index, c]) for c in frame.columns}
+    # One row taken whole: a lookup per cell costs more than the row.
+    return {c: plain(v) for c, v in zip(frame.columns, row.tolist(), strict=True)}
