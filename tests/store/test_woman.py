@@ -150,6 +150,10 @@ def test_versions_move_with_every_write(engine, people):
         woman = woman_rows(connection, "008", ["contacts", "pregnancies"])
         before = frame_versions(woman)
         assert row_versions(connection, "008", before) == before
+        # The versions kept as her rows were read are those her frames hold.
+        assert before == frame_versions(dict(woman))
+        assert before["contacts"]
+        assert not before["pregnancies"]
     with engine.begin() as connection:
         records.create(
             connection,

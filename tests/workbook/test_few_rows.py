@@ -1,7 +1,7 @@
 """The cell parser reads a form's few rows cell by cell, and a workbook's columns by kernel:
 both must type every cell alike and report the same problems.
 
-``follicle.workbook.validate`` parses dates, numbers, yes/no words and IDs of up to
+``follicle.workbook.validate`` parses dates, numbers, yes/no words, IDs and text of up to
 ``_FEW_ROWS`` rows in Python (a one-woman save pays neither pandas' nor Arrow's fixed
 cost), and longer columns with Arrow's kernels. Each property parses the same cells both
 ways (the second with ``_FEW_ROWS`` at 0) and holds the typed column and every problem
@@ -42,6 +42,9 @@ COLUMNS = [
     ("contacts", "checklist_complete"),  # boolean
     ("participants", "participant_id"),  # ID
     ("pregnancies", "ivf_cycle_id"),  # ID, optional
+    ("contacts", "mode"),  # a word of a vocabulary, required
+    ("participants", "site"),  # text, required
+    ("conditions", "notes"),  # free text (not trimmed; tabs and line breaks allowed)
 ]
 
 edge_cells = st.sampled_from(
@@ -112,6 +115,13 @@ edge_cells = st.sampled_from(
         "=1+1",
         "a\x00b",
         "a\x0bb",
+        "a\tb",
+        "line\nbreak",
+        "phone",
+        "Phone",
+        "visit",
+        " phone ",
+        "\u00a0phone",
     ]
 )
 cells = st.lists(st.one_of(edge_cells, st.text(max_size=12)), min_size=1, max_size=6)

@@ -27,7 +27,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Connection, Select, String, bindparam, cast, literal, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    select,
+    union_all,
+)
 
 from follicle.errors import Problem
 from follicle.store.audit import owner_condition
@@ -159,6 +169,15 @@ _DTYPES: dict[tuple[str, str], Any] = {
 _INT64 = pd.Int64Dtype()
 
 
+class WomanRows(dict[str, pd.DataFrame]):
+    """Her frames by table, and ``versions``: the (key, version) of her rows of each, taken
+    from the values read (what :func:`frame_versions` would find in the frames)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.versions: dict[str, frozenset[tuple[str, int]]] = {}
+
+
 def woman_rows(
     connection: Connection, participant_id: str, tables: Iterable[str] | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -169,7 +188,7 @@ def woman_rows(
     the tables read (default: all eight).
     """
     wanted = None if tables is None else frozenset(tables)
-    rows = {}
+    rows = WomanRows()
     for table in TABLES:
         if wanted is not None and table.name not in wanted:
             continue
@@ -177,8 +196,12 @@ def woman_rows(
         records = result.all()
         if not records:
             rows[table.name] = _NO_ROWS[table.name].copy(deep=False)
+            rows.versions[table.name] = frozenset()
             continue
         columns = dict(zip(result.keys(), zip(*records, strict=True), strict=True))
+        rows.versions[table.name] = frozenset(
+            zip(map(str, columns[_key_of(table.name)]), map(int, columns[VERSION]), strict=True)
+        )
         rows[table.name] = pd.DataFrame(
             {
                 **{
@@ -221,6 +244,8 @@ Versions = Mapping[str, frozenset[tuple[str, int]]]
 
 def frame_versions(woman: Mapping[str, pd.DataFrame]) -> dict[str, frozenset[tuple[str, int]]]:
     """The (key, version) of each of her rows in the frames of :func:`woman_rows`."""
+    if isinstance(woman, WomanRows) and woman.versions.keys() == woman.keys():
+        return dict(woman.versions)
     # Python values of a woman's few rows: a cast of each column costs more than the zip.
     return {
         name: frozenset(
@@ -254,7 +279,7 @@ def row_versions(
 
 
 @functools.lru_cache(maxsize=64)
-def _versions_of(names: tuple[str, ...]) -> Select[Any]:
+def _versions_of(names: tuple[str, ...]) -> Select[Any] | CompoundSelect[Any]:
     """One query for the (key, version) of her rows of every table of ``names`` (one round
     trip, one statement), each row tagged with its table's position in ``names``; built
     once per set of tables (a save asks for the same few sets again and again)."""

@@ -409,6 +409,15 @@ def _blank(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def _kept(text: pd.Series, keep: np.ndarray) -> pd.Series:
     """``text`` as a text column, missing where ``keep`` is false (no mask applied when
     every cell is kept, as usual: a pandas operation less per column)."""
+    if len(text) <= _FEW_ROWS:
+        # A form's few cells straight into Arrow: pandas' cast between its two text
+        # dtypes costs several times the array.
+        import pyarrow as pa
+
+        cells = text.to_numpy(dtype=object)
+        kept = [c if k and isinstance(c, str) else None for c, k in zip(cells, keep, strict=True)]
+        array = pd.arrays.ArrowStringArray(pa.array(kept, type=pa.large_string()))
+        return pd.Series(array, index=text.index)
     return (text if keep.all() else text.where(keep)).astype(_TEXT)
 
 
