@@ -285,8 +285,8 @@ def _parse_column(
         )
         # A real date beyond what a nanosecond timestamp holds (say 1066 or 2999) cannot be
         # kept; a future one is reported above already, an ancient one here.
-        low, high = _DATE_BOUNDS
-        ancient = days < low
+        earliest, latest = _DATE_BOUNDS
+        ancient = days < earliest
         found.add(
             label,
             ancient,
@@ -296,7 +296,7 @@ def _parse_column(
             f"{name} is before {_DATE_RANGE[0].isoformat()}, the earliest date follicle holds",
         )
         if ancient.any() or future.any():
-            parsed = parsed.where(parsed.isna() | ((parsed >= low) & (parsed <= high)))
+            parsed = parsed.where(parsed.isna() | ((parsed >= earliest) & (parsed <= latest)))
         return parsed if parsed.dtype == _NANOSECONDS else parsed.astype(_NANOSECONDS)
 
     if column.dtype == "boolean":
