@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from follicle.workbook import schema
 from follicle.workbook.keys import isin, lookup, positions, row_owners
@@ -140,3 +142,51 @@ def test_women_ranks_sort_as_the_text_ids() -> None:
     named = codes >= 0
     by_rank = ids[named].iloc[np.argsort(women.ranks()[codes[named]], kind="stable")]
     assert by_rank.tolist() == ids[named].sort_values(kind="stable").tolist()
+
+
+# A one-woman save codes and looks up a few IDs in Python (keys.FEW_IDS), a workbook many
+# with Arrow's kernels: both must give the same codes, IDs and answers.
+ids = st.one_of(
+    st.none(),
+    st.just(float("nan")),
+    st.sampled_from(["", "P1", "P2", "p1", "P1 ", "Ｐ1", "P\u00e91", "Pe\u03011"]),
+    st.text(max_size=4),
+)
+columns = st.lists(st.lists(ids, max_size=8), min_size=1, max_size=4)
+
+
+def _column(values: list[object], dtype: str) -> pd.Series:
+    return pd.Series(values, dtype=dtype)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(data=columns, dtype=st.sampled_from(["string", "str", "object"]))
+def test_a_few_ids_are_coded_as_arrow_codes_many(data: list[list[object]], dtype: str) -> None:
+    from follicle.workbook import keys as keys_module
+
+    given_columns = {f"t{i}": _column(values, dtype) for i, values in enumerate(data)}
+    few = keys_module.Women(given_columns)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys_module, "FEW_IDS", -1)
+        many = keys_module.Women(given_columns)
+    assert few.ids.type == many.ids.type
+    assert few.ids.to_pylist() == many.ids.to_pylist()
+    assert few.count == many.count
+    assert few.codes.keys() == many.codes.keys()
+    for name in few.codes:
+        np.testing.assert_array_equal(few.codes[name], many.codes[name])
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(values=st.lists(ids, max_size=8), wanted=st.lists(ids, max_size=8))
+def test_a_few_ids_are_looked_up_as_arrow_looks_many_up(
+    values: list[object], wanted: list[object]
+) -> None:
+    from follicle.workbook import keys as keys_module
+
+    series = _column(values, "str")
+    few = isin(series, _column(wanted, "string"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keys_module, "FEW_IDS", -1)
+        many = isin(series, _column(wanted, "string"))
+    pd.testing.assert_series_equal(few, many)

@@ -26,10 +26,38 @@ def _arrow(values: pd.Series | pd.Index) -> pa.Array:
     return array
 
 
+#: Up to this many IDs a lookup is a Python dictionary's (a one-woman save's few rows):
+#: Arrow's kernels cost tens of microseconds a call whatever the length. Both compare the
+#: text exactly; anything but text and missing values goes to Arrow.
+FEW_IDS = 64
+
+
+def _few_texts(values: pd.Series | pd.Index | Collection[str]) -> list[str | None] | None:
+    """``values`` as Python strings (``None`` where missing) if they are few and all text
+    or missing; else ``None``."""
+    if len(values) > FEW_IDS:
+        return None
+    items = values.tolist() if isinstance(values, pd.Series | pd.Index) else list(values)
+    out: list[str | None] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(item)
+        elif item is None or item is pd.NA or (isinstance(item, float) and item != item):
+            out.append(None)
+        else:
+            return None
+    return out
+
+
 def isin(values: pd.Series, keys: pd.Series | pd.Index | Collection[str]) -> pd.Series:
     """Whether each of ``values`` is one of ``keys``; a missing value never is."""
     if len(values) == 0 or len(keys) == 0:
         return pd.Series(False, index=values.index)
+    few, wanted_few = _few_texts(values), _few_texts(keys)
+    if few is not None and wanted_few is not None:
+        known = {k for k in wanted_few if k is not None}
+        hits = np.array([v is not None and v in known for v in few], dtype=bool)
+        return pd.Series(hits, index=values.index)
     if not isinstance(keys, pd.Series | pd.Index):
         keys = pd.Series(list(keys), dtype="string")
     array, wanted = _arrow(values), _arrow(keys)
@@ -135,6 +163,8 @@ class Women:
     """
 
     def __init__(self, columns: Mapping[str, pd.Series]) -> None:
+        if self._code_few(columns):
+            return
         chunks: list[pa.Array] = []
         lengths: list[int] = []
         for values in columns.values():
@@ -162,6 +192,28 @@ class Women:
         self.codes: dict[str, np.ndarray] = dict(
             zip(columns, np.split(codes, np.cumsum(lengths)[:-1]), strict=True)
         )
+
+    def _code_few(self, columns: Mapping[str, pd.Series]) -> bool:
+        """Code a few IDs in Python, as ``dictionary_encode`` does (each ID its place of
+        first appearance, the columns in order); ``False`` (nothing done) unless they are
+        few and all text or missing."""
+        if sum(len(values) for values in columns.values()) > FEW_IDS:
+            return False
+        texts = [_few_texts(values) for values in columns.values()]
+        if any(t is None for t in texts):
+            return False
+        seen: dict[str, int] = {}
+        codes = {
+            name: np.array(
+                [-1 if v is None else seen.setdefault(v, len(seen)) for v in column or ()],
+                dtype=np.int64,
+            )
+            for name, column in zip(columns, texts, strict=True)
+        }
+        self.ids = pa.array(list(seen), type=pa.large_string())
+        self.count = len(seen)
+        self.codes = codes
+        return True
 
     def code(self, values: pd.Series) -> np.ndarray:
         """The code of each of ``values`` (IDs of another column, say a derived frame's);
