@@ -429,6 +429,10 @@ def _in_vocabulary(column: Column, text: pd.Series) -> np.ndarray:
     """Whether each cell is a word of the column's vocabulary (numpy over the cells: a
     one-row save pays neither pandas' nor Arrow's fixed cost of a set lookup)."""
     assert column.vocabulary is not None
+    if len(text) <= _FEW_ROWS:  # a form's cell or two: a set lookup each, no sorting
+        words = frozenset(column.vocabulary)
+        cells = text.to_numpy(dtype=object, na_value="")
+        return np.array([cell in words for cell in cells], dtype=bool)
     array = _arrow_array(text) if len(text) > _FEW_CELLS else None
     if array is None:
         return np.isin(text.to_numpy(dtype=object, na_value=""), column.vocabulary)
