@@ -20,8 +20,9 @@ What it does, all on loopback with a temporary embedded SQLite registry (or, wit
 5. stops the server and checks every acknowledged save (a 303 to its confirmation): its
    contact must be in the database, with its audit entry.
 
-Prints p50/p95/p99 save latency (seen by the client), saves per second, the raw commit
-rate, and the failed and lost saves. Not a pytest test: figures go to docs/performance.md.
+Prints p50/p95/p99 save latency (seen by the client), saves per second, the CPU time the
+server (``follicle serve`` and its workers, from /proc) and the clients (this process) spent
+in the timed window, the raw commit rate, and the failed and lost saves. Not a pytest test: figures go to docs/performance.md.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -143,18 +144,60 @@ def checklist_form(pid: str, contact_date: date, csrf: str, token: str) -> dict[
 
 @dataclass
 class Window:
-    """The timed window: it opens when every client has signed in."""
+    """The timed window: it opens when every client has signed in (``on_open`` is called
+    then)."""
 
     seconds: float
     barrier: asyncio.Barrier
+    on_open: Callable[[], None]
     start: float = 0.0
 
     async def open(self) -> float:
         """Wait for the other clients; the deadline of the window."""
         if await self.barrier.wait() == 0:
+            self.on_open()
             self.start = time.perf_counter()
         await asyncio.sleep(0)
         return self.start + self.seconds
+
+
+@dataclass
+class CpuSplit:
+    """CPU seconds spent in the timed window by the server (``follicle serve`` and its
+    workers) and by the clients (this process), taken at the window's start and end."""
+
+    server_pid: int
+    server: float = 0.0
+    clients: float = 0.0
+
+    def start(self) -> None:
+        self.server, self.clients = -tree_cpu(self.server_pid), -time.process_time()
+
+    def stop(self) -> None:
+        self.server += tree_cpu(self.server_pid)
+        self.clients += time.process_time()
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and every process below it (/proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    spent: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry.name))
+        spent[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [pid]
+    while todo:
+        found = todo.pop()
+        total += spent.get(found, 0.0)
+        todo.extend(children.get(found, []))
+    return total
 
 
 async def sign_in(http: httpx.AsyncClient, username: str) -> str:
@@ -210,17 +253,18 @@ async def client(base: str, username: str, women: list[str], window: Window) -> 
 
 
 async def load(
-    base: str, owned: dict[str, list[str]], seconds: float
+    base: str, owned: dict[str, list[str]], seconds: float, cpu: CpuSplit
 ) -> tuple[list[ClientLog], float]:
     """Run the clients; their logs and the length of the timed window (after sign-ins)."""
     # Sign-ins are slow on purpose (Argon2): the timed window opens after the last one.
-    window = Window(seconds, asyncio.Barrier(len(owned)))
+    window = Window(seconds, asyncio.Barrier(len(owned)), cpu.start)
     logs = await asyncio.gather(*(client(base, u, w, window) for u, w in owned.items()))
+    cpu.stop()
     return list(logs), time.perf_counter() - window.start
 
 
 async def open_load(
-    base: str, owned: dict[str, list[str]], seconds: float, rate: float
+    base: str, owned: dict[str, list[str]], seconds: float, rate: float, cpu: CpuSplit
 ) -> tuple[list[ClientLog], float]:
     """Open loop: a save starts every ``1 / rate`` s for ``seconds``, whether or not the
     earlier ones were answered, from the clients in turn. Latency is counted from when the
@@ -230,6 +274,7 @@ async def open_load(
     https = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) for _ in names]
     try:
         tokens = await asyncio.gather(*(sign_in(h, u) for h, u in zip(https, names, strict=True)))
+        cpu.start()
         start = time.perf_counter()
         pending = []
         for i in range(int(seconds * rate)):
@@ -250,6 +295,7 @@ async def open_load(
                 )
             )
         await asyncio.gather(*pending)
+        cpu.stop()
         return logs, time.perf_counter() - start
     finally:
         await asyncio.gather(*(h.aclose() for h in https))
@@ -320,6 +366,7 @@ def main() -> None:
             stderr=subprocess.DEVNULL,
         )
         base = f"http://127.0.0.1:{port}"
+        cpu = CpuSplit(server.pid)
         try:
             for _ in range(150):
                 try:
@@ -328,9 +375,9 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.2)
             if args.rate:
-                logs, elapsed = asyncio.run(open_load(base, owned, args.seconds, args.rate))
+                logs, elapsed = asyncio.run(open_load(base, owned, args.seconds, args.rate, cpu))
             else:
-                logs, elapsed = asyncio.run(load(base, owned, args.seconds))
+                logs, elapsed = asyncio.run(load(base, owned, args.seconds, cpu))
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -350,6 +397,12 @@ def main() -> None:
     print(f"saves acknowledged: {len(tokens):,}  ({len(tokens) / elapsed:,.1f} saves/s)")
     worst = latencies.max() if len(latencies) else 0.0
     print(f"save latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")
+    saves = max(len(tokens), 1)
+    print(
+        f"CPU in the window: server {cpu.server:.1f} s ({1000 * cpu.server / saves:.1f} ms a "
+        f"save), clients {cpu.clients:.1f} s ({1000 * cpu.clients / saves:.1f} ms a save)"
+        + (" (PostgreSQL's own processes not counted)" if args.postgres else "")
+    )
     print(f"raw SQLite commit rate (scratch file, WAL): {commits:,.0f} commits/s")
     print(f"failed saves: {len(failed)}")
     print(f"lost saves: {no_contact} without their contact, {no_audit} without their audit entry")

@@ -16,6 +16,7 @@ from follicle.store.accounts import (
     SIGN_IN_REFUSED,
     InvalidName,
     User,
+    WriteDue,
     authenticate,
     create_session,
     create_site,
@@ -216,6 +217,25 @@ def test_a_recent_session_is_not_written_on_every_request(engine, alice):
         session_user(connection, token, now=NOW + SESSION_TOUCH / 2)
         seen = connection.execute(select(web_sessions.c.last_seen_at)).scalar_one()
     assert utc(seen) == NOW
+
+
+def test_a_read_only_lookup_reads_until_a_write_is_due(engine, alice):
+    # The web looks a session up in a read transaction first (no queue behind the SQLite
+    # writer); only a touch or an expiry sends it to a write transaction.
+    ttl = timedelta(hours=1)
+    with engine.begin() as connection:
+        token, csrf = create_session(connection, alice.id, now=NOW, ttl=ttl)
+    with engine.connect() as connection:
+        assert session_user(
+            connection, token, now=NOW + SESSION_TOUCH / 2, ttl=ttl, read_only=True
+        ) == (alice, csrf)
+        assert session_user(connection, "forged", now=NOW, ttl=ttl, read_only=True) is None
+        with pytest.raises(WriteDue):  # the touch is due
+            session_user(connection, token, now=NOW + SESSION_TOUCH, ttl=ttl, read_only=True)
+        with pytest.raises(WriteDue):  # expired: to be deleted
+            session_user(connection, token, now=NOW + ttl, ttl=ttl, read_only=True)
+    with engine.connect() as connection:  # nothing was written
+        assert utc(connection.execute(select(web_sessions.c.last_seen_at)).scalar_one()) == NOW
 
 
 def test_logout_deletes_the_session(engine, alice):

@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from follicle.errors import NotFound
-from follicle.store.accounts import create_site, create_user, set_user_active, set_user_sites
+from follicle.store.accounts import (
+    WriteDue,
+    create_site,
+    create_user,
+    set_user_active,
+    set_user_sites,
+)
 from follicle.store.chain import utc, verify_chain
 from follicle.store.tables import api_tokens, audit_log
 from follicle.store.tokens import (
@@ -119,6 +125,21 @@ def test_the_last_use_is_written_at_most_once_a_minute(engine, nora) -> None:
         frame = list_tokens(connection, "nora")
     assert list(frame["name"]) == ["token of nora"]
     assert utc(frame["last_used_at"].iloc[0].to_pydatetime()) == NOW + TOUCH + timedelta(seconds=1)
+
+
+def test_a_read_only_lookup_reads_until_the_use_is_due_to_be_recorded(engine, nora) -> None:
+    with engine.begin() as connection:
+        made = create_token(connection, "nora", now=NOW)
+    with engine.connect() as connection, pytest.raises(WriteDue):  # never used yet
+        token_user(connection, made.token, now=NOW, read_only=True)
+    with engine.begin() as connection:
+        assert token_user(connection, made.token, now=NOW) is not None
+    with engine.connect() as connection:
+        later = NOW + TOUCH / 2
+        assert token_user(connection, made.token, now=later, read_only=True) is not None
+        with pytest.raises(WriteDue):
+            token_user(connection, made.token, now=NOW + TOUCH, read_only=True)
+        assert token_user(connection, "flc_unknown", now=NOW, read_only=True) is None
 
 
 @pytest.mark.parametrize(

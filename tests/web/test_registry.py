@@ -40,3 +40,29 @@ def test_a_request_before_the_warm_up_ends_answers_correctly(app_and_seed) -> No
         app.state.worklist_warm_up.join(timeout=30)
     assert racing.status_code == cold.status_code == 200
     assert racing.text.count("<tr") == cold.text.count("<tr")
+
+
+def test_a_page_view_of_a_recent_session_takes_no_write_transaction(
+    app_and_seed, monkeypatch
+) -> None:
+    # On SQLite a write transaction queues behind the one writer (every worker's saves):
+    # the session is read, and written only when its expiry is due to slide.
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["admin"])
+    registry = app.state.registry
+    writes: list[str] = []
+    real_session, real_write = registry.session, registry.write
+
+    def session():  # type: ignore[no-untyped-def]
+        writes.append("session")
+        return real_session()
+
+    def write():  # type: ignore[no-untyped-def]
+        writes.append("write")
+        return real_write()
+
+    monkeypatch.setattr(registry, "session", session)
+    monkeypatch.setattr(registry, "write", write)
+    assert browser.get("/participants").status_code == 200
+    assert browser.get("/worklist").status_code == 200
+    assert writes == []

@@ -512,12 +512,27 @@ def create_session(
     return token, csrf_token
 
 
+class WriteDue(Exception):
+    """A lookup told to only read (``read_only``) found a write due: an expired session to
+    delete, or a session's or token's use to record. Do it again in a write transaction."""
+
+
 def session_user(
-    connection: Connection, token: str, *, now: datetime, ttl: timedelta = SESSION_TTL
+    connection: Connection,
+    token: str,
+    *,
+    now: datetime,
+    ttl: timedelta = SESSION_TTL,
+    read_only: bool = False,
 ) -> tuple[User, str] | None:
     """The user and CSRF token of a live session, or ``None`` (unknown, expired, or the user
     disabled). Slides the expiry to ``ttl`` after ``now``, writing at most once per
-    :data:`SESSION_TOUCH`. An expired session is deleted."""
+    :data:`SESSION_TOUCH`. An expired session is deleted.
+
+    ``read_only``: raise :class:`WriteDue` instead of writing, so that the usual lookup
+    (nothing to write) needs no write transaction: on SQLite that would queue every
+    request behind the registry's one writer.
+    """
     if not token:
         return None
     now = utc(now)
@@ -533,12 +548,16 @@ def session_user(
     if row is None:
         return None
     if utc(row.expires_at) <= now:
+        if read_only:
+            raise WriteDue
         connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest))
         return None
     user = get_user(connection, int(row.user_id))
     if user is None:
         return None
     if now - utc(row.last_seen_at) >= SESSION_TOUCH:
+        if read_only:
+            raise WriteDue
         connection.execute(
             update(web_sessions)
             .where(web_sessions.c.token_hash == digest)

@@ -30,7 +30,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select, update
 
 from follicle.errors import NotFound
-from follicle.store.accounts import User, checked_name, get_user
+from follicle.store.accounts import User, WriteDue, checked_name, get_user
 from follicle.store.chain import append_entry, utc
 from follicle.store.tables import api_tokens, users
 
@@ -196,9 +196,12 @@ def token_id_of(connection: Connection, token: str) -> int:
     return int(found)
 
 
-def token_user(connection: Connection, token: str, *, now: datetime) -> User | None:
+def token_user(
+    connection: Connection, token: str, *, now: datetime, read_only: bool = False
+) -> User | None:
     """The user a live token acts as, or ``None`` (unknown, expired, revoked, or the user
-    disabled). Records the use at most once per :data:`TOUCH`."""
+    disabled). Records the use at most once per :data:`TOUCH`; with ``read_only`` raises
+    :class:`~follicle.store.accounts.WriteDue` instead (see ``accounts.session_user``)."""
     if not token or not token.startswith(PREFIX):
         return None
     now = utc(now)
@@ -218,6 +221,8 @@ def token_user(connection: Connection, token: str, *, now: datetime) -> User | N
     if user is None:
         return None
     if row.last_used_at is None or now - utc(row.last_used_at) >= TOUCH:
+        if read_only:
+            raise WriteDue
         connection.execute(
             update(api_tokens).where(api_tokens.c.id == row.id).values(last_used_at=now)
         )

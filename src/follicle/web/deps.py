@@ -65,8 +65,15 @@ def now() -> datetime:
 
 
 def _lookup(reg: Registry, token: str) -> Auth | None:
-    with reg.session() as connection:  # sliding expiry: the lookup may touch the session
-        found = accounts.session_user(connection, token, now=now(), ttl=reg.settings.session_ttl)
+    at, ttl = now(), reg.settings.session_ttl
+    try:
+        # Read first: the session is written at most once a minute (sliding expiry), and a
+        # write transaction on SQLite would queue every page behind the one writer.
+        with reg.read() as connection:
+            found = accounts.session_user(connection, token, now=at, ttl=ttl, read_only=True)
+    except accounts.WriteDue:
+        with reg.session() as connection:
+            found = accounts.session_user(connection, token, now=at, ttl=ttl)
     if found is None:
         return None
     user, csrf = found

@@ -42,8 +42,15 @@ bearer = HTTPBearer(
 
 
 def _lookup(reg: Registry, token: str) -> User | None:
-    with reg.session() as connection:  # the lookup may record the token's use
-        return tokens.token_user(connection, token, now=now())
+    at = now()
+    try:
+        # Read first: the token's use is recorded at most once in a while (as sessions
+        # are touched), and a write transaction on SQLite queues behind the one writer.
+        with reg.read() as connection:
+            return tokens.token_user(connection, token, now=at, read_only=True)
+    except accounts.WriteDue:
+        with reg.session() as connection:
+            return tokens.token_user(connection, token, now=at)
 
 
 def token_require(*roles: str) -> Callable[..., Awaitable[User]]:
