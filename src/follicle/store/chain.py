@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select, text
 
+from follicle.store import writer_queue
 from follicle.store.bulk import BulkInsert
 from follicle.store.tables import audit_log
 
@@ -176,13 +177,17 @@ def lock_chain(connection: Connection) -> None:
 
     PostgreSQL: ``pg_advisory_xact_lock``. SQLite: the database's write lock, taken with a
     write that changes nothing (SQLite has no other way to ask for it inside a transaction
-    begun with a plain ``BEGIN``). Call it first in a write transaction: on SQLite a
+    begun with a plain ``BEGIN``), after a place in the writers' queue
+    (:mod:`follicle.store.writer_queue`). Call it first in a write transaction: on SQLite a
     transaction that has already read may find the database moved on and fail with
     "database is locked" instead of waiting.
     """
     if connection.dialect.name == "postgresql":
         connection.execute(_LOCK_POSTGRESQL, {"id": CHAIN_LOCK_ID})
     else:
+        # Queue with the other processes' writers first (store.writer_queue), then SQLite's
+        # lock, free by then, or about to be.
+        writer_queue.take(connection)
         connection.execute(_LOCK_SQLITE)
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
 from follicle.errors import FollicleError, NotFound
+from follicle.store import writer_queue
 
 #: Bytes per page of a new SQLite registry (see :func:`_configure_sqlite`).
 SQLITE_PAGE_SIZE = 16_384
@@ -173,6 +174,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
+
+    writer_queue.install(engine)
 
 
 def migrations_path() -> Path:
