@@ -6,6 +6,7 @@ The routers below are the table of contents of the web application; each module 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -70,6 +71,10 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What start-up made (the libraries' modules, the schema, the templates) lives as
+        # long as the process: out of the collector's generations, so that a full
+        # collection does not walk it again and again in the middle of requests.
+        gc.freeze()
         # In the background: start-up does not wait for the worklist's milestones.
         app.state.worklist_warm_up = app.state.registry.warm_worklist()
         yield
