@@ -20,13 +20,17 @@ takes over, as without the queue.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 from collections.abc import MutableMapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; SQLite's own lock alone, as before the queue
+    fcntl = None  # type: ignore[assignment]
 
 #: Seconds between two tries of the file lock while another process holds it.
 POLL_SECONDS = 0.0003
@@ -50,7 +54,7 @@ def take(connection: Connection) -> None:
     lock decides then), or at once if the lock file cannot be opened.
     """
     info = connection.info
-    if _HELD in info:
+    if _HELD in info or fcntl is None:
         return
     path = lock_path(connection.engine.url.database or "")
     if path is None:
@@ -76,7 +80,7 @@ def take(connection: Connection) -> None:
 def release(info: MutableMapping[Any, Any]) -> None:
     """Let the file lock go, if the connection whose ``info`` this is holds it."""
     descriptor = info.pop(_HELD, None)
-    if descriptor is not None:
+    if descriptor is not None and fcntl is not None:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_UN)
         finally:
