@@ -167,6 +167,7 @@ _DTYPES: dict[tuple[str, str], Any] = {
     (t.name, c.name): pd.api.types.pandas_dtype(pandas_dtype(c)) for t in TABLES for c in t.columns
 }
 _INT64 = pd.Int64Dtype()
+_TEXT = pd.StringDtype()
 
 
 class WomanRows(dict[str, pd.DataFrame]):
@@ -215,9 +216,6 @@ def woman_rows(
     return rows
 
 
-_TEXT = pd.StringDtype()
-
-
 def _typed(dtype: Any, values: tuple[Any, ...]) -> Any:
     """A column's database values as the typed frame holds them (as :func:`coerce` casts
     them, without a frame of Python objects in between: one array per column).
@@ -227,7 +225,7 @@ def _typed(dtype: Any, values: tuple[Any, ...]) -> Any:
     """
     if dtype == "datetime64[ns]":
         return np.array(values, dtype="datetime64[D]").astype(dtype)
-    if dtype == _TEXT:
+    if dtype == _TEXT and _TEXT.storage == "pyarrow":  # (pandas 2 keeps Python strings)
         return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
     if dtype == _INT64:
         missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))

@@ -21,7 +21,8 @@ from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 def _arrow(values: pd.Series | pd.Index) -> pa.Array:
     """``values`` as an Arrow array (no copy for Arrow-backed text)."""
     array = pa.array(values.array if isinstance(values, pd.Index) else values, from_pandas=True)
-    if pa.types.is_large_string(array.type):
+    if pa.types.is_large_string(array.type) or pa.types.is_null(array.type):
+        # Null: a column of Python objects with every value missing (pandas 2's text).
         return array.cast(pa.string())
     return array
 

@@ -416,6 +416,8 @@ def _kept(text: pd.Series, keep: np.ndarray) -> pd.Series:
 
         cells = text.to_numpy(dtype=object)
         kept = [c if k and isinstance(c, str) else None for c, k in zip(cells, keep, strict=True)]
+        if _TEXT.storage != "pyarrow":  # pandas 2: the text dtype keeps Python strings
+            return pd.Series(pd.array(kept, dtype=_TEXT), index=text.index)
         array = pd.arrays.ArrowStringArray(pa.array(kept, type=pa.large_string()))
         return pd.Series(array, index=text.index)
     return (text if keep.all() else text.where(keep)).astype(_TEXT)
