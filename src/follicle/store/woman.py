@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from sqlalchemy import (
     CompoundSelect,
     Connection,
@@ -43,7 +42,7 @@ from follicle.errors import Problem
 from follicle.store.audit import owner_condition
 from follicle.store.exporter import cell_text
 from follicle.store.tables import ROW_ID, VERSION, WORKBOOK_TABLES
-from follicle.workbook.frames import empty_frame, pandas_dtype
+from follicle.workbook.frames import TEXT, empty_frame, pandas_dtype, text_array
 from follicle.workbook.problems import ProblemSink
 from follicle.workbook.read import RawTable
 
@@ -167,7 +166,6 @@ _DTYPES: dict[tuple[str, str], Any] = {
     (t.name, c.name): pd.api.types.pandas_dtype(pandas_dtype(c)) for t in TABLES for c in t.columns
 }
 _INT64 = pd.Int64Dtype()
-_TEXT = pd.StringDtype()
 
 
 class WomanRows(dict[str, pd.DataFrame]):
@@ -220,13 +218,14 @@ def _typed(dtype: Any, values: tuple[Any, ...]) -> Any:
     """A column's database values as the typed frame holds them (as :func:`coerce` casts
     them, without a frame of Python objects in between: one array per column).
 
-    Text and whole numbers are built from Arrow and numpy arrays: ``pd.array`` infers and
-    checks each value again, which costs more than the array on a woman's few rows.
+    Text (:func:`~follicle.workbook.frames.text_array`) and whole numbers are built from
+    Arrow and numpy arrays: ``pd.array`` infers and checks each value again, which costs
+    more than the array on a woman's few rows.
     """
     if dtype == "datetime64[ns]":
         return np.array(values, dtype="datetime64[D]").astype(dtype)
-    if dtype == _TEXT and _TEXT.storage == "pyarrow":  # (pandas 2 keeps Python strings)
-        return pd.arrays.ArrowStringArray(pa.array(values, type=pa.large_string()))
+    if dtype == TEXT:
+        return text_array(values)
     if dtype == _INT64:
         missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
         data = np.fromiter((0 if v is None else v for v in values), np.int64, len(values))

@@ -66,14 +66,11 @@ def now() -> datetime:
 
 def _lookup(reg: Registry, token: str) -> Auth | None:
     at, ttl = now(), reg.settings.session_ttl
-    try:
-        # Read first: the session is written at most once a minute (sliding expiry), and a
-        # write transaction on SQLite would queue every page behind the one writer.
-        with reg.read() as connection:
-            found = accounts.session_user(connection, token, now=at, ttl=ttl, read_only=True)
-    except accounts.WriteDue:
-        with reg.session() as connection:
-            found = accounts.session_user(connection, token, now=at, ttl=ttl)
+    found = reg.read_first(  # sliding expiry: the lookup may touch the session
+        lambda connection, read_only: accounts.session_user(
+            connection, token, now=at, ttl=ttl, read_only=read_only
+        )
+    )
     if found is None:
         return None
     user, csrf = found

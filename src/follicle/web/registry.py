@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
+from follicle.store.accounts import WriteDue
 from follicle.store.chain import lock_chain as lock_for_write
 from follicle.store.worklist import ScheduleCache
 from follicle.web.audit_watch import AuditWatch
 from follicle.web.settings import WebSettings
 
 _log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: How long an SQLite connection waits for another process's write lock, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -109,6 +111,22 @@ class Registry:
         with self.writer(), self.engine.begin() as connection:
             lock_for_write(connection)
             yield connection
+
+    def read_first(self, look_up: Callable[[Connection, bool], T]) -> T:
+        """``look_up(connection, read_only=True)`` in a read transaction; if it finds a write
+        due (:class:`~follicle.store.accounts.WriteDue`), ``look_up(connection, False)``
+        again in a :meth:`session` transaction.
+
+        For the session and token lookups of every request: they write at most once a
+        minute, and a write transaction on SQLite would queue each request behind the one
+        writer.
+        """
+        try:
+            with self.read() as connection:
+                return look_up(connection, True)
+        except WriteDue:
+            with self.session() as connection:
+                return look_up(connection, False)
 
     @contextmanager
     def session(self) -> Iterator[Connection]:

@@ -31,7 +31,7 @@ import pandas as pd
 
 from follicle.errors import Problem, WorkbookInvalid
 from follicle.workbook.deidentified import relabel
-from follicle.workbook.frames import Workbook, empty_frame, pandas_dtype
+from follicle.workbook.frames import TEXT, Workbook, empty_frame, pandas_dtype, text_array
 from follicle.workbook.keys import Women, isin
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.read import RawTable, RawWorkbook, read_workbook
@@ -410,17 +410,12 @@ def _kept(text: pd.Series, keep: np.ndarray) -> pd.Series:
     """``text`` as a text column, missing where ``keep`` is false (no mask applied when
     every cell is kept, as usual: a pandas operation less per column)."""
     if len(text) <= _FEW_ROWS:
-        # A form's few cells straight into Arrow: pandas' cast between its two text
-        # dtypes costs several times the array.
-        import pyarrow as pa
-
+        # A form's few cells made into the text column directly: pandas' cast between its
+        # two text dtypes costs several times the array.
         cells = text.to_numpy(dtype=object)
         kept = [c if k and isinstance(c, str) else None for c, k in zip(cells, keep, strict=True)]
-        if _TEXT.storage != "pyarrow":  # pandas 2: the text dtype keeps Python strings
-            return pd.Series(pd.array(kept, dtype=_TEXT), index=text.index)
-        array = pd.arrays.ArrowStringArray(pa.array(kept, type=pa.large_string()))
-        return pd.Series(array, index=text.index)
-    return (text if keep.all() else text.where(keep)).astype(_TEXT)
+        return pd.Series(text_array(kept), index=text.index)
+    return (text if keep.all() else text.where(keep)).astype(TEXT)
 
 
 def _series(mask: np.ndarray, like: pd.Series) -> pd.Series:
@@ -459,8 +454,7 @@ _FEW_ROWS = 32
 _NANOSECONDS = np.dtype("datetime64[ns]")
 # The typed columns' dtypes as objects: named by a string, pandas looks the name up in its
 # registry of dtypes on every cast (half the cost of casting a form's row).
-_TEXT, _BOOLEAN = pd.StringDtype(), pd.BooleanDtype()
-_INTEGER, _NUMBER = pd.Int64Dtype(), pd.Float64Dtype()
+_BOOLEAN, _INTEGER, _NUMBER = pd.BooleanDtype(), pd.Int64Dtype(), pd.Float64Dtype()
 # ASCII: Arrow's regular expressions (RE2) read \d as [0-9], Python's as any digit.
 _ISO_DATE_CELL = re.compile(_ISO_DATE, re.ASCII)
 

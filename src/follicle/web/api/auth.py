@@ -43,14 +43,11 @@ bearer = HTTPBearer(
 
 def _lookup(reg: Registry, token: str) -> User | None:
     at = now()
-    try:
-        # Read first: the token's use is recorded at most once in a while (as sessions
-        # are touched), and a write transaction on SQLite queues behind the one writer.
-        with reg.read() as connection:
-            return tokens.token_user(connection, token, now=at, read_only=True)
-    except accounts.WriteDue:
-        with reg.session() as connection:
-            return tokens.token_user(connection, token, now=at)
+    return reg.read_first(  # the lookup may record the token's use
+        lambda connection, read_only: tokens.token_user(
+            connection, token, now=at, read_only=read_only
+        )
+    )
 
 
 def token_require(*roles: str) -> Callable[..., Awaitable[User]]:
