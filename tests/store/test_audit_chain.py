@@ -12,7 +12,7 @@ import pytest
 from alembic import command
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import column, func, insert, select, table, text
+from sqlalchemy import column, event, func, insert, select, table, text
 from sqlalchemy.exc import DBAPIError
 
 from follicle.store import records
@@ -23,6 +23,7 @@ from follicle.store.chain import (
     append_entry,
     chain_hashes,
     entry_hash,
+    lock_chain,
     verify_chain,
 )
 from follicle.store.checklist import ChecklistForm, ConditionAnswer, save_checklist
@@ -330,6 +331,50 @@ def test_concurrent_writers_do_not_fork_the_chain(engine):
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(audit_log)).scalar_one() == 40
     assert _verify(engine) == VerifyResult(40)
+
+
+def _lock_statements(engine) -> list[str]:
+    """The statements that take the writers' lock, as ``engine`` runs them from now on."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "pg_advisory_xact_lock" in statement or "WHERE 0 = 1" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    return seen
+
+
+def _advisory_locks_held(connection) -> int:
+    return connection.execute(
+        text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+    ).scalar_one()
+
+
+def test_the_lock_is_taken_once_per_transaction(engine):
+    taken = _lock_statements(engine)
+    with engine.connect() as connection:
+        for transaction in range(2):
+            with connection.begin():
+                lock_chain(connection)
+                append_entry(connection, actor="cli", action="create", record_key=str(transaction))
+                lock_chain(connection)
+            assert len(taken) == transaction + 1  # a new transaction takes it again
+    assert _verify(engine) == VerifyResult(2)
+
+
+def test_a_lock_let_go_with_a_rolled_back_savepoint_is_taken_again(engine):
+    taken = _lock_statements(engine)
+    with engine.begin() as connection:
+        savepoint = connection.begin_nested()
+        lock_chain(connection)
+        savepoint.rollback()  # PostgreSQL lets go of the lock the savepoint took
+        lock_chain(connection)
+        assert len(taken) == 2
+        if engine.dialect.name == "postgresql":
+            assert _advisory_locks_held(connection) == 1
+        append_entry(connection, actor="cli", action="create")
+    assert _verify(engine) == VerifyResult(1)
 
 
 def test_the_migration_chains_entries_written_before_it(engine):

@@ -215,6 +215,33 @@ def test_a_form_checked_before_another_save_is_validated_again(engine, people):
     assert snapshot(engine) == before
 
 
+def test_a_form_checked_for_one_actor_is_not_saved_for_another(engine, people):
+    form = ChecklistForm.from_form(FIELDS)
+    with engine.connect() as connection:
+        checked = checklist_module.check_checklist(connection, people["north"], form)
+    before = snapshot(engine)
+    with pytest.raises(NotFound):
+        _save_checked(engine, people["south"], form, checked)
+    assert snapshot(engine) == before
+
+
+def test_a_woman_moved_to_another_site_after_the_check_is_not_saved(engine, people):
+    form = ChecklistForm.from_form(FIELDS)
+    with engine.connect() as connection:
+        checked = checklist_module.check_checklist(connection, people["north"], form)
+    participants = WORKBOOK_TABLES["participants"]
+    with engine.begin() as connection:  # as every write of the registry, a new version
+        connection.execute(
+            participants.update()
+            .where(participants.c.participant_id == "008")
+            .values(site="South", version=participants.c.version + 1)
+        )
+    before = snapshot(engine)
+    with pytest.raises(NotFound):
+        _save_checked(engine, people["north"], form, checked)
+    assert snapshot(engine) == before
+
+
 def _save_checked(engine, actor, form, checked):
     with engine.begin() as connection:
         return save_checklist(connection, actor, form, checked=checked)

@@ -180,8 +180,12 @@ def lock_chain(connection: Connection) -> None:
     begun with a plain ``BEGIN``), after a place in the writers' queue
     (:mod:`follicle.store.writer_queue`). Call it first in a write transaction: on SQLite a
     transaction that has already read may find the database moved on and fail with
-    "database is locked" instead of waiting.
+    "database is locked" instead of waiting. Called again in the same transaction, it
+    returns at once.
     """
+    held = connection.info.get(_LOCKED_IN)
+    if held is not None and held is connection.get_transaction() and held.is_active:
+        return  # taken earlier in this transaction, and held until it ends
     if connection.dialect.name == "postgresql":
         connection.execute(_LOCK_POSTGRESQL, {"id": CHAIN_LOCK_ID})
     else:
@@ -189,6 +193,10 @@ def lock_chain(connection: Connection) -> None:
         # lock, free by then, or about to be.
         writer_queue.take(connection)
         connection.execute(_LOCK_SQLITE)
+    # Remembered only outside a savepoint: PostgreSQL lets a lock go with the savepoint
+    # that took it, should that one be rolled back.
+    if connection.get_nested_transaction() is None:
+        connection.info[_LOCKED_IN] = connection.get_transaction()
 
 
 # Statements a save runs every time, built once (SQLAlchemy caches their compiled form, not
@@ -196,6 +204,9 @@ def lock_chain(connection: Connection) -> None:
 _LOCK_POSTGRESQL = text("SELECT pg_advisory_xact_lock(:id)")
 _LOCK_SQLITE = text("UPDATE sites SET code = code WHERE 0 = 1")
 _LAST_HASH = select(audit_log.c.entry_hash).order_by(audit_log.c.id.desc()).limit(1)
+#: Where a connection keeps the transaction in which it took the lock (its ``info``): a
+#: save calls :func:`lock_chain` at each step that needs it, one round trip is enough.
+_LOCKED_IN = "follicle_chain_locked_in"
 
 
 def last_hash(connection: Connection) -> str | None:

@@ -498,12 +498,14 @@ _EARLIER_SAVE = select(
 @dataclass(frozen=True)
 class CheckedChecklist:
     """A form validated against her rows as they were (:func:`check_checklist`): its rows,
-    where the validation put them, and the (key, version) of every row of hers it read."""
+    where the validation put them, the (key, version) of every row of hers it read, and
+    the actor it found her visible to."""
 
     participant_id: str
     rows: _Rows
     validated: Validated
     versions: Versions
+    actor: User
 
 
 def check_checklist(connection: Connection, actor: User, form: ChecklistForm) -> CheckedChecklist:
@@ -536,7 +538,7 @@ def check_checklist(connection: Connection, actor: User, form: ChecklistForm) ->
     problems += [_on_form(p, rows, positions) for p in checked.problems]
     if problems:
         raise WorkbookInvalid(problems)
-    return CheckedChecklist(pid, rows, checked, frame_versions(woman))
+    return CheckedChecklist(pid, rows, checked, frame_versions(woman), actor)
 
 
 def save_checklist(
@@ -572,7 +574,17 @@ def save_checklist(
         raise PermissionDenied(f"a {actor.role} cannot record follow-up contacts")
     lock_for_write(connection)
     pid = form.participant_id.strip()
-    visible_site(connection, actor, pid)
+    # The check before the lock found her visible to this actor; if her participants row
+    # (her site) and every other row it read are as they were, she still is.
+    current = (
+        checked is not None
+        and checked.participant_id == pid
+        and checked.actor == actor
+        and "participants" in checked.versions
+        and row_versions(connection, pid, checked.versions) == checked.versions
+    )
+    if not current:
+        visible_site(connection, actor, pid)
     digest = form.content_hash()
     earlier = earlier_save(connection, form.form_token)
     if earlier is not None:
@@ -590,11 +602,7 @@ def save_checklist(
         ).scalar_one_or_none()
         return SaveOutcome("contacts", str(contact_id), int(version or 1), repeated=True)
 
-    if (
-        checked is None
-        or checked.participant_id != pid
-        or row_versions(connection, pid, checked.versions) != checked.versions
-    ):
+    if not current or checked is None:
         checked = check_checklist(connection, actor, form)
     rows, validated = checked.rows, checked.validated
 
