@@ -22,7 +22,8 @@ What it does, all on loopback with a temporary embedded SQLite registry (or, wit
 
 Prints p50/p95/p99 save latency (seen by the client), saves per second, the CPU time the
 server (``follicle serve`` and its workers, from /proc) and the clients (this process) spent
-in the timed window, the raw commit rate, and the failed and lost saves. Not a pytest test: figures go to docs/performance.md.
+in the timed window, the raw commit rate, and the failed and lost saves. Not a pytest test:
+figures go to docs/performance.md.
 """
 
 from __future__ import annotations

@@ -183,8 +183,12 @@ def lock_chain(connection: Connection) -> None:
     "database is locked" instead of waiting. Called again in the same transaction, it
     returns at once.
     """
-    held = connection.info.get(_LOCKED_IN)
-    if held is not None and held is connection.get_transaction() and held.is_active:
+    transaction = connection.get_transaction()
+    if (
+        transaction is not None
+        and transaction.is_active
+        and (connection.info.get(_LOCKED_IN) is transaction)
+    ):
         return  # taken earlier in this transaction, and held until it ends
     if connection.dialect.name == "postgresql":
         connection.execute(_LOCK_POSTGRESQL, {"id": CHAIN_LOCK_ID})
