@@ -2,6 +2,7 @@
 
 Usage: python bench/bench_web.py [--clients 50] [--seconds 30] [--women 1000]
                                  [--workers N] [--postgres URL] [--rate R]
+                                 [--sign-in-together]
 
 What it does, all on loopback with a temporary embedded SQLite registry (or, with
 ``--postgres URL``, a new schema of that PostgreSQL database, dropped afterwards):
@@ -11,7 +12,10 @@ What it does, all on loopback with a temporary embedded SQLite registry (or, wit
 2. measures the raw SQLite commit rate on this disk: a loop of tiny committed INSERTs into
    a scratch database with the registry's settings (WAL), for ``--commit-seconds``;
 3. starts ``follicle serve --workers N`` (default one uvicorn process) on a free port;
-4. runs ``--clients`` concurrent clients (httpx.AsyncClient): each signs in, then saves
+4. runs ``--clients`` concurrent clients (httpx.AsyncClient): each signs in (one after
+   another, as coordinators arrive, on a keep-alive connection it keeps; with
+   ``--sign-in-together`` all at once, which lets one worker accept most of the
+   connections in one go: asyncio accepts every waiting connection at each wake-up), then saves
    telephone checklists (the contact and the eleven maternal conditions answered "no")
    for its own women, back to back, for ``--seconds`` (a closed loop); with ``--rate R``
    an open loop instead: a save is due every 1/R s for ``--seconds``, sent by the clients
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import secrets
@@ -165,34 +170,56 @@ class Window:
 @dataclass
 class CpuSplit:
     """CPU seconds spent in the timed window by the server (``follicle serve`` and its
-    workers) and by the clients (this process), taken at the window's start and end."""
+    workers), by the clients (this process) and by the processes named ``postgres`` on this
+    machine (a local PostgreSQL's backends: the database's share of a save), taken at the
+    window's start and end."""
 
     server_pid: int
     server: float = 0.0
     clients: float = 0.0
+    database: float = 0.0
 
     def start(self) -> None:
         self.server, self.clients = -tree_cpu(self.server_pid), -time.process_time()
+        self.database = -named_cpu("postgres")
 
     def stop(self) -> None:
         self.server += tree_cpu(self.server_pid)
         self.clients += time.process_time()
+        self.database += named_cpu("postgres")
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of process ``pid`` and every process below it (/proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    spent: dict[int, float] = {}
+def _proc_stats() -> list[tuple[int, str, list[str]]]:
+    """(pid, command name, the fields after it) of every process in /proc."""
+    found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            head, tail = (entry / "stat").read_text().rsplit(")", 1)
         except OSError:  # gone meanwhile
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-        spent[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        found.append((int(entry.name), head.split("(", 1)[1], tail.split()))
+    return found
+
+
+def _cpu(fields: list[str]) -> float:
+    """CPU seconds (user + system) of a process from the fields after its name in stat."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def named_cpu(name: str) -> float:
+    """CPU seconds of every process whose command name is ``name`` (0 if none)."""
+    return sum(_cpu(fields) for _, command, fields in _proc_stats() if command == name)
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and every process below it (/proc)."""
+    children: dict[int, list[int]] = {}
+    spent: dict[int, float] = {}
+    for found, _, fields in _proc_stats():
+        children.setdefault(int(fields[1]), []).append(found)
+        spent[found] = _cpu(fields)
     total, todo = 0.0, [pid]
     while todo:
         found = todo.pop()
@@ -239,11 +266,14 @@ def contact_day(n: int, women: list[str]) -> date:
     return date.today() - timedelta(days=1 + n // len(women))
 
 
-async def client(base: str, username: str, women: list[str], window: Window) -> ClientLog:
+async def client(
+    base: str, username: str, women: list[str], window: Window, arrivals: asyncio.Lock | None
+) -> ClientLog:
     """Closed loop: save after save for the client's women until the window ends."""
     log = ClientLog()
     async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) as http:
-        csrf = await sign_in(http, username)
+        async with arrivals or contextlib.nullcontext():
+            csrf = await sign_in(http, username)
         n = 0
         deadline = await window.open()
         while time.perf_counter() < deadline:
@@ -254,18 +284,24 @@ async def client(base: str, username: str, women: list[str], window: Window) -> 
 
 
 async def load(
-    base: str, owned: dict[str, list[str]], seconds: float, cpu: CpuSplit
+    base: str, owned: dict[str, list[str]], seconds: float, cpu: CpuSplit, together: bool
 ) -> tuple[list[ClientLog], float]:
     """Run the clients; their logs and the length of the timed window (after sign-ins)."""
     # Sign-ins are slow on purpose (Argon2): the timed window opens after the last one.
     window = Window(seconds, asyncio.Barrier(len(owned)), cpu.start)
-    logs = await asyncio.gather(*(client(base, u, w, window) for u, w in owned.items()))
+    arrivals = None if together else asyncio.Lock()
+    logs = await asyncio.gather(*(client(base, u, w, window, arrivals) for u, w in owned.items()))
     cpu.stop()
     return list(logs), time.perf_counter() - window.start
 
 
 async def open_load(
-    base: str, owned: dict[str, list[str]], seconds: float, rate: float, cpu: CpuSplit
+    base: str,
+    owned: dict[str, list[str]],
+    seconds: float,
+    rate: float,
+    cpu: CpuSplit,
+    together: bool,
 ) -> tuple[list[ClientLog], float]:
     """Open loop: a save starts every ``1 / rate`` s for ``seconds``, whether or not the
     earlier ones were answered, from the clients in turn. Latency is counted from when the
@@ -274,7 +310,11 @@ async def open_load(
     logs = [ClientLog() for _ in names]
     https = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) for _ in names]
     try:
-        tokens = await asyncio.gather(*(sign_in(h, u) for h, u in zip(https, names, strict=True)))
+        pairs = zip(https, names, strict=True)
+        if together:
+            tokens = await asyncio.gather(*(sign_in(h, u) for h, u in pairs))
+        else:
+            tokens = [await sign_in(h, u) for h, u in pairs]
         cpu.start()
         start = time.perf_counter()
         pending = []
@@ -344,6 +384,11 @@ def main() -> None:
         "--rate", type=float, help="open loop: this many saves per second (default: closed loop)"
     )
     parser.add_argument(
+        "--sign-in-together",
+        action="store_true",
+        help="the clients sign in all at once (default: one after another)",
+    )
+    parser.add_argument(
         "--postgres", metavar="URL", help="a PostgreSQL database (a new schema is used)"
     )
     args = parser.parse_args()
@@ -376,9 +421,13 @@ def main() -> None:
                 except httpx.TransportError:
                     time.sleep(0.2)
             if args.rate:
-                logs, elapsed = asyncio.run(open_load(base, owned, args.seconds, args.rate, cpu))
+                logs, elapsed = asyncio.run(
+                    open_load(base, owned, args.seconds, args.rate, cpu, args.sign_in_together)
+                )
             else:
-                logs, elapsed = asyncio.run(load(base, owned, args.seconds, cpu))
+                logs, elapsed = asyncio.run(
+                    load(base, owned, args.seconds, cpu, args.sign_in_together)
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -386,6 +435,9 @@ def main() -> None:
         tokens = [t for log in logs for t in log.acknowledged]
         failed = [f for log in logs for f in log.failed]
         no_contact, no_audit = lost_saves(url, tokens)
+        # Each client's median: a spread here is unfairness between clients (say, the
+        # workers' unequal shares of the keep-alive connections), not a slow save.
+        medians = np.array([np.median(log.latencies) for log in logs if log.latencies]) * 1000
 
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) if len(latencies) else (0, 0, 0)
     database = "PostgreSQL" if args.postgres else "SQLite"
@@ -398,11 +450,22 @@ def main() -> None:
     print(f"saves acknowledged: {len(tokens):,}  ({len(tokens) / elapsed:,.1f} saves/s)")
     worst = latencies.max() if len(latencies) else 0.0
     print(f"save latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {worst:.1f} ms")
+    if len(medians):
+        low, mid, high = np.percentile(medians, [0, 50, 100])
+        print(
+            f"clients' median latencies: lowest {low:.1f} ms, median {mid:.1f} ms, "
+            f"highest {high:.1f} ms"
+        )
     saves = max(len(tokens), 1)
     print(
         f"CPU in the window: server {cpu.server:.1f} s ({1000 * cpu.server / saves:.1f} ms a "
         f"save), clients {cpu.clients:.1f} s ({1000 * cpu.clients / saves:.1f} ms a save)"
-        + (" (PostgreSQL's own processes not counted)" if args.postgres else "")
+        + (
+            f", PostgreSQL {cpu.database:.1f} s ({1000 * cpu.database / saves:.1f} ms a save;"
+            " its processes on this machine)"
+            if args.postgres
+            else ""
+        )
     )
     print(f"raw SQLite commit rate (scratch file, WAL): {commits:,.0f} commits/s")
     print(f"failed saves: {len(failed)}")

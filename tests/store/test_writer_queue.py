@@ -66,48 +66,6 @@ def test_the_turn_is_held_for_the_transaction_and_let_go_at_its_end(registry) ->
     assert not _held_elsewhere(lock)
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(sites)).scalar_one() == 1
-    assert not writer_queue._gate(str(lock)).locked()  # the process's turn let go as well
-
-
-def test_threads_of_one_process_wait_asleep_for_their_turn(registry, monkeypatch) -> None:
-    # Only the thread holding the process's turn tries the file lock: the others sleep on
-    # a thread lock, so a web worker's pool of waiting threads does not poll the kernel.
-    engine, _ = registry
-    tries: dict[str, int] = {}
-    flock = fcntl.flock
-
-    def counted(descriptor: int, operation: int) -> None:
-        name = threading.current_thread().name
-        tries[name] = tries.get(name, 0) + 1
-        flock(descriptor, operation)
-
-    monkeypatch.setattr(writer_queue.fcntl, "flock", counted)
-    holding = threading.Event()
-
-    def first() -> None:
-        with engine.begin() as connection:
-            lock_chain(connection)
-            holding.set()
-            time.sleep(0.3)
-            _add_site(connection, "A")
-
-    def waiting(code: str) -> None:
-        holding.wait(5)
-        with engine.begin() as connection:
-            lock_chain(connection)
-            _add_site(connection, code)
-
-    threads = [threading.Thread(target=first, name="first")] + [
-        threading.Thread(target=waiting, args=(code,), name=f"waiting-{code}") for code in "BCD"
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    # Each waiting thread took the file lock once and let it go once: no tries while asleep.
-    assert {name: tries.get(name) for name in tries} == {thread.name: 2 for thread in threads}
-    with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(sites)).scalar_one() == 4
 
 
 def test_a_waiting_writer_goes_as_soon_as_the_other_commits(registry) -> None:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import re
+import threading
+import time
 
-from follicle.store import worklist
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from follicle.store import checklist, worklist
+from follicle.workbook.schema import MATERNAL_CONDITIONS
+from web.api.conftest import Api
 from web.conftest import Browser
 
 
@@ -66,3 +74,77 @@ def test_a_page_view_of_a_recent_session_takes_no_write_transaction(
     assert browser.get("/participants").status_code == 200
     assert browser.get("/worklist").status_code == 200
     assert writes == []
+
+
+def test_checks_before_a_save_take_turns_in_a_process(app_and_seed) -> None:
+    # Validation is Python at work: two at once only slow each other and the writer.
+    app, _ = app_and_seed
+    registry = app.state.registry
+    inside, leave = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def first() -> None:
+        with registry.checking():
+            order.append("first in")
+            inside.set()
+            leave.wait(10)
+            order.append("first out")
+
+    def second() -> None:
+        inside.wait(10)
+        with registry.checking():
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    inside.wait(10)
+    time.sleep(0.2)  # time enough for the second to enter, were it let in
+    leave.set()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["first in", "first out", "second in"]
+    with registry.checking() as connection:  # let go after an error as well
+        assert connection.execute(text("SELECT 1")).scalar_one() == 1
+    with pytest.raises(RuntimeError), registry.checking():
+        raise RuntimeError("a failed check")
+    assert not registry._check_turn.locked()
+
+
+def test_a_checklist_is_checked_in_the_process_s_turn(app_and_seed, monkeypatch) -> None:
+    app, seeded = app_and_seed
+    registry = app.state.registry
+    turns: list[bool] = []
+    real = checklist.check_checklist
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        turns.append(registry._check_turn.locked())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checklist, "check_checklist", watched)
+    browser = Browser(app, seeded.users["coord_a"])
+    page = browser.get("/participants/WA001/checklist")
+    token = re.search(r'name="form_token" value="([^"]+)"', page.text)
+    assert token is not None
+    form = {
+        "form_token": token.group(1),
+        "contact_date": "2022-03-01",
+        "mode": "phone",
+        "milestone": "annual",
+        "menses": "regular",
+        "vital_status": "alive",
+        **{f"conditions.{word}.answer": "no" for word in MATERNAL_CONDITIONS},
+    }
+    answer = browser.post("/participants/WA001/checklist", form)
+    assert answer.status_code == 303, answer.text
+    api = Api(app, seeded.users["coord_a"]).post(
+        "/participants/WA001/checklist",
+        {
+            **{k: v for k, v in form.items() if "." not in k},
+            "form_token": "api-turn",
+            "contact_date": "2022-04-01",
+            "conditions": {word: {"answer": "no"} for word in MATERNAL_CONDITIONS},
+        },
+    )
+    assert api.status_code == 201, api.text
+    assert turns == [True, True]

@@ -9,10 +9,7 @@ second than one; the processes used 1.2 of the two cores).
 So :func:`follicle.store.chain.lock_chain` first takes an exclusive ``flock`` on a file
 beside the database (``<database>-writer``), tried every :data:`POLL_SECONDS` (the kernel
 answers in microseconds), and only then SQLite's own write lock, which now is free or
-about to be. Within a process, writers first wait for a thread lock per database file,
-asleep: only the one holding it tries the file lock, so a process with many waiting threads
-(a web worker's pool) has one of them polling, not all. The file lock is let go when the
-transaction ends (commit or rollback) and,
+about to be. The file lock is let go when the transaction ends (commit or rollback) and,
 should that be missed, when the connection goes back to the pool or is closed; a process
 that dies lets it go with its descriptors. It only orders writers: SQLite's lock still
 guards the data, so a process that does not take the file lock (the ``sqlite3`` shell, an
@@ -24,7 +21,6 @@ takes over, as without the queue.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import MutableMapping
 from typing import Any
@@ -42,17 +38,6 @@ POLL_SECONDS = 0.0003
 _HELD = "follicle_writer_lock"
 #: Where a connection keeps its busy timeout, in seconds, read once.
 _BUSY = "follicle_busy_seconds"
-#: Where a connection keeps the process's turn (:func:`_gate`) while it holds it.
-_GATE = "follicle_writer_gate"
-
-_GATES: dict[str, threading.Lock] = {}
-_GATES_GUARD = threading.Lock()
-
-
-def _gate(path: str) -> threading.Lock:
-    """The lock the threads of this process take turns on before the file lock of ``path``."""
-    with _GATES_GUARD:
-        return _GATES.setdefault(path, threading.Lock())
 
 
 def lock_path(database: str) -> str | None:
@@ -74,44 +59,32 @@ def take(connection: Connection) -> None:
     path = lock_path(connection.engine.url.database or "")
     if path is None:
         return
-    deadline = time.monotonic() + _busy_seconds(connection)
-    gate = _gate(path)
-    if not gate.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
-        return  # another thread of this process kept its turn too long: SQLite's lock decides
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:  # a read-only folder: SQLite's own lock alone
-        gate.release()
         return
+    deadline = time.monotonic() + _busy_seconds(connection)
     while True:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 os.close(descriptor)
-                gate.release()
                 return
             time.sleep(POLL_SECONDS)
             continue
         info[_HELD] = descriptor
-        info[_GATE] = gate
         return
 
 
 def release(info: MutableMapping[Any, Any]) -> None:
-    """Let the file lock and the process's turn go, if the connection whose ``info`` this
-    is holds them."""
+    """Let the file lock go, if the connection whose ``info`` this is holds it."""
     descriptor = info.pop(_HELD, None)
-    gate = info.pop(_GATE, None)
-    try:
-        if descriptor is not None and fcntl is not None:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
-            finally:
-                os.close(descriptor)
-    finally:
-        if gate is not None:
-            gate.release()
+    if descriptor is not None and fcntl is not None:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+        finally:
+            os.close(descriptor)
 
 
 def _busy_seconds(connection: Connection) -> float:

@@ -153,7 +153,7 @@ def save_checklist(
     fields["participant_id"] = participant_id
     fields.setdefault("form_token", checklist.ChecklistForm.new_token())
     filled = checklist.ChecklistForm.from_form(fields)
-    with reg.read() as connection:
+    with reg.checking() as connection:
         # 404 unless hers: her site only (reading all her rows here, as the page of her
         # record does, would double the save's reads; the check reads what it needs).
         records.visible_site(connection, user, participant_id)

@@ -117,7 +117,7 @@ def save(
         filled = checklist.ChecklistForm.from_form(fields)
         # Validate outside the write lock; the save re-checks, under the lock, that none of
         # her rows moved meanwhile (and validates again if one did).
-        with reg.read() as connection:
+        with reg.checking() as connection:
             # 404 unless hers: her site only (reading all her rows here, as the page of her
             # record does, would double the save's reads; the check reads what it needs).
             records.visible_site(connection, user, participant_id)
