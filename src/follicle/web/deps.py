@@ -53,10 +53,17 @@ class Auth:
     token: str
 
 
-def registry(request: Request) -> Registry:
+def registry_of(request: Request) -> Registry:
     """The application's registry (engine, settings, writer lock)."""
     found: Registry = request.app.state.registry
     return found
+
+
+async def registry(request: Request) -> Registry:
+    """:func:`registry_of`, as a dependency. A coroutine because FastAPI runs a plain
+    function dependency on a worker thread: a hop there and back, for every request, to
+    read an attribute."""
+    return registry_of(request)
 
 
 def now() -> datetime:
@@ -83,7 +90,7 @@ async def current_auth(request: Request) -> Auth | None:
         cached: Auth | None = request.state.auth
         return cached
     token = request.cookies.get(SESSION_COOKIE)
-    auth = await run_in_threadpool(_lookup, registry(request), token) if token else None
+    auth = await run_in_threadpool(_lookup, registry_of(request), token) if token else None
     request.state.auth = auth
     return auth
 

@@ -29,8 +29,8 @@ from follicle.web.deps import (
     EXPORTERS,
     REVIEWERS,
     now,
+    registry_of,
 )
-from follicle.web.deps import registry as registry_of
 from follicle.web.registry import Registry
 from follicle.web.request_log import TOKEN_USER
 

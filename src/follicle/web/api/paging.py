@@ -64,7 +64,7 @@ class Page:
         return self.offset + self.limit
 
 
-def _page(
+async def _page(  # a coroutine: FastAPI runs a plain function on a worker thread
     limit: Annotated[
         int,
         Query(ge=1, le=MAX_LIMIT, description=f"items per page (1 to {MAX_LIMIT})"),
