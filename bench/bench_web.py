@@ -266,16 +266,45 @@ def contact_day(n: int, women: list[str]) -> date:
     return date.today() - timedelta(days=1 + n // len(women))
 
 
+#: Seconds after which the clients drop a connection left idle: under uvicorn's 5 s, after
+#: which the server closes it, so that no save is sent on a connection being closed (it
+#: would fail with a ReadError).
+KEEPALIVE_SECONDS = 4.0
+
+
+def http_client(base: str) -> httpx.AsyncClient:
+    """A client of the server at ``base`` (no redirects followed; idle connections kept
+    :data:`KEEPALIVE_SECONDS`)."""
+    return httpx.AsyncClient(
+        base_url=base,
+        follow_redirects=False,
+        timeout=300,
+        limits=httpx.Limits(keepalive_expiry=KEEPALIVE_SECONDS),
+    )
+
+
+async def keep_warm(http: httpx.AsyncClient, waiting: asyncio.Future[float]) -> float:
+    """What ``waiting`` gives, meanwhile keeping the client's connection in use (a small
+    static file every second): the connection a client signed in on stays the one it
+    saves on, whichever worker accepted it, rather than being dropped while the others
+    sign in and opened again by every client at once when the window opens."""
+    while True:
+        done, _ = await asyncio.wait({waiting}, timeout=1.0)
+        if done:
+            return waiting.result()
+        await http.get("/static/favicon.svg")
+
+
 async def client(
     base: str, username: str, women: list[str], window: Window, arrivals: asyncio.Lock | None
 ) -> ClientLog:
     """Closed loop: save after save for the client's women until the window ends."""
     log = ClientLog()
-    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) as http:
+    async with http_client(base) as http:
         async with arrivals or contextlib.nullcontext():
             csrf = await sign_in(http, username)
         n = 0
-        deadline = await window.open()
+        deadline = await keep_warm(http, asyncio.ensure_future(window.open()))
         while time.perf_counter() < deadline:
             day = contact_day(n, women)
             await save_one(http, csrf, women[n % len(women)], day, log, time.perf_counter())
@@ -308,7 +337,7 @@ async def open_load(
     save was due, so that a server falling behind shows in it (no coordinated omission)."""
     names = list(owned)
     logs = [ClientLog() for _ in names]
-    https = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=300) for _ in names]
+    https = [http_client(base) for _ in names]
     try:
         pairs = zip(https, names, strict=True)
         if together:
