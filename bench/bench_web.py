@@ -180,13 +180,16 @@ class CpuSplit:
     database: float = 0.0
 
     def start(self) -> None:
-        self.server, self.clients = -tree_cpu(self.server_pid), -time.process_time()
-        self.database = -named_cpu("postgres")
+        processes = _proc_stats()  # one reading of /proc for both
+        self.server = -tree_cpu(self.server_pid, processes)
+        self.database = -named_cpu("postgres", processes)
+        self.clients = -time.process_time()
 
     def stop(self) -> None:
-        self.server += tree_cpu(self.server_pid)
+        processes = _proc_stats()
+        self.server += tree_cpu(self.server_pid, processes)
+        self.database += named_cpu("postgres", processes)
         self.clients += time.process_time()
-        self.database += named_cpu("postgres")
 
 
 def _proc_stats() -> list[tuple[int, str, list[str]]]:
@@ -208,16 +211,18 @@ def _cpu(fields: list[str]) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def named_cpu(name: str) -> float:
-    """CPU seconds of every process whose command name is ``name`` (0 if none)."""
-    return sum(_cpu(fields) for _, command, fields in _proc_stats() if command == name)
+def named_cpu(name: str, processes: list[tuple[int, str, list[str]]]) -> float:
+    """CPU seconds of every process of ``processes`` (:func:`_proc_stats`) whose command
+    name is ``name`` (0 if none)."""
+    return sum(_cpu(fields) for _, command, fields in processes if command == name)
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of process ``pid`` and every process below it (/proc)."""
+def tree_cpu(pid: int, processes: list[tuple[int, str, list[str]]]) -> float:
+    """CPU seconds (user + system) of process ``pid`` and every process below it, from
+    ``processes`` (:func:`_proc_stats`)."""
     children: dict[int, list[int]] = {}
     spent: dict[int, float] = {}
-    for found, _, fields in _proc_stats():
+    for found, _, fields in processes:
         children.setdefault(int(fields[1]), []).append(found)
         spent[found] = _cpu(fields)
     total, todo = 0.0, [pid]

@@ -187,7 +187,7 @@ def lock_chain(connection: Connection) -> None:
     if (
         transaction is not None
         and transaction.is_active
-        and (connection.info.get(_LOCKED_IN) is transaction)
+        and connection.info.get(_LOCKED_IN) is transaction
     ):
         return  # taken earlier in this transaction, and held until it ends
     if connection.dialect.name == "postgresql":
