@@ -883,7 +883,9 @@ def serve(
     Several processes (--workers) share the registry: writes take turns on the
     registry's write lock, and each process keeps its own worklist cache and live
     reports. On PostgreSQL they run in parallel; SQLite lets one process write at a
-    time, so extra workers there only help readers.
+    time, so extra workers there only help readers. On Linux each process listens on
+    a socket of its own and the kernel shares new connections among them evenly; a
+    process that dies is replaced.
 
     Example:
 
@@ -891,11 +893,14 @@ def serve(
         FOLLICLE_DATABASE_URL=postgresql+psycopg://… follicle serve --workers 4
     """
     import copy
+    import logging.config
 
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
     from follicle.store.engine import database_url, display_url, ensure_schema, make_engine
+    from follicle.web.workers import PortInUse, can_share_port
+    from follicle.web.workers import serve as serve_workers
 
     if reload and workers > 1:
         raise typer.BadParameter(
@@ -909,17 +914,25 @@ def serve(
         f"Registry [bold]{escape(display_url(database_url()))}[/]: "
         f"open http://{host}:{port}/ (Ctrl+C stops)"
     )
-    uvicorn.run(
-        "follicle.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        reload=reload,
-        workers=workers,
-        log_level="info",
-        access_log=False,  # request paths hold study IDs: keep them out of logs
-        log_config=_server_logging(copy.deepcopy(LOGGING_CONFIG)),
-    )
+    options: dict[str, Any] = {
+        "app": "follicle.web.app:create_app",
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "access_log": False,  # request paths hold study IDs: keep them out of logs
+        "log_config": _server_logging(copy.deepcopy(LOGGING_CONFIG)),
+    }
+    if workers > 1 and can_share_port():
+        # A listening socket per process: see follicle.web.workers for why not uvicorn's.
+        logging.config.dictConfig(options["log_config"])
+        try:
+            code = serve_workers(options, workers)
+        except PortInUse as error:
+            console.print(f"[red]Cannot listen on {escape(host)}:{port}[/]: {escape(str(error))}")
+            raise typer.Exit(1) from error
+        raise typer.Exit(code)
+    uvicorn.run(**options, reload=reload, workers=workers)
 
 
 def _server_logging(config: dict[str, Any]) -> dict[str, Any]:
