@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from follicle.store import checklist, worklist
+from follicle.web.registry import FairLock
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 from web.api.conftest import Api
 from web.conftest import Browser
@@ -148,3 +149,61 @@ def test_a_checklist_is_checked_in_the_process_s_turn(app_and_seed, monkeypatch)
     )
     assert api.status_code == 201, api.text
     assert turns == [True, True]
+
+
+def _waiting(lock: FairLock, count: int) -> None:
+    deadline = time.monotonic() + 10
+    while len(lock._waiters) < count:
+        assert time.monotonic() < deadline, "a thread never queued"
+        time.sleep(0.001)
+
+
+def test_the_fair_lock_is_taken_in_the_order_asked_for() -> None:
+    lock = FairLock()
+    order: list[int] = []
+    lock.acquire()
+    threads = []
+    for number in range(6):
+
+        def take(number: int = number) -> None:
+            with lock:
+                order.append(number)
+
+        thread = threading.Thread(target=take)
+        thread.start()
+        threads.append(thread)
+        _waiting(lock, number + 1)  # each queues before the next one asks
+    lock.release()
+    for thread in threads:
+        thread.join(10)
+    assert order == list(range(6))
+    assert not lock.locked()
+
+
+def test_the_fair_lock_goes_to_its_waiter_not_to_a_thread_passing_by() -> None:
+    # threading.Lock would let the main thread take it back at once, before the waiter.
+    lock = FairLock()
+    got: list[str] = []
+    lock.acquire()
+
+    def waiter() -> None:
+        with lock:
+            got.append("waiter")
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    _waiting(lock, 1)
+    lock.release()
+    with lock:
+        got.append("passer-by")
+    thread.join(10)
+    assert got == ["waiter", "passer-by"]
+    with pytest.raises(RuntimeError, match="not held"):
+        lock.release()
+
+
+def test_both_registry_locks_are_fair(app_and_seed) -> None:
+    app, _seeded = app_and_seed
+    registry = app.state.registry
+    assert isinstance(registry._check_turn, FairLock)
+    assert isinstance(registry._write_lock, FairLock)
