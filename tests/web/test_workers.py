@@ -29,6 +29,7 @@ from sqlalchemy import func, select, text
 from follicle.store.engine import make_engine
 from follicle.store.tables import audit_log
 from follicle.web.workers import (
+    MAX_RESTART_DELAY,
     Message,
     PortInUse,
     Rebalance,
@@ -38,6 +39,7 @@ from follicle.web.workers import (
     can_share_port,
     check_port_free,
     listening_socket,
+    restart_delay,
 )
 from live import free_port
 
@@ -285,3 +287,9 @@ def test_lifespan_messages_pass_through_uncounted() -> None:
 
     asyncio.run(Rebalance(app, loads, 0)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
     assert scopes == [("lifespan", 0)]
+
+
+def test_a_worker_failing_at_start_is_tried_again_ever_more_slowly() -> None:
+    delays = [restart_delay(n) for n in range(8)]
+    assert delays == [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert max(restart_delay(n) for n in range(100)) == MAX_RESTART_DELAY

@@ -34,6 +34,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from multiprocessing.sharedctypes import RawArray
 from typing import Any
@@ -53,6 +54,22 @@ STARTUP_FAILURE = 3
 #: Requests in hand by which a process may lead the least busy one before it asks clients
 #: to reconnect (:class:`Rebalance`).
 MARGIN = 2
+
+#: Seconds after its start from which a process's death no longer counts as a failed start.
+STABLE_SECONDS = 10.0
+
+#: The longest wait before a process that keeps failing at start is started again, seconds.
+MAX_RESTART_DELAY = 30.0
+
+
+def restart_delay(quick_deaths: int) -> float:
+    """Seconds to wait before replacing a process that died ``quick_deaths`` times in a row
+    soon after its start: none after a death in service (0), then 1, 2, 4 … up to
+    :data:`MAX_RESTART_DELAY`."""
+    if quick_deaths <= 0:
+        return 0.0
+    return float(min(MAX_RESTART_DELAY, 2.0 ** (quick_deaths - 1)))
+
 
 #: Seconds a process has to finish its requests after SIGTERM before it is killed.
 STOP_SECONDS = 30.0
@@ -151,7 +168,13 @@ def _worker(
 
     from follicle.web.app import create_app
 
-    config = uvicorn.Config(**{**options, "app": Rebalance(create_app(), loads, slot)})
+    try:
+        app = create_app()
+    except Exception as error:  # noqa: BLE001 - any failure ends this process alike
+        # The class only: a database error's text may quote a URL or the rows' values.
+        _log.error("The application could not start: %s", type(error).__name__)
+        sys.exit(1)
+    config = uvicorn.Config(**{**options, "app": Rebalance(app, loads, slot)})
     try:
         sock = listening_socket(config.host, config.port)
     except OSError as error:
@@ -184,25 +207,46 @@ def serve(options: dict[str, Any], workers: int) -> int:
         for number in (signal.SIGINT, signal.SIGTERM)
     }
     _log.info("Started parent process [%d]", os.getpid())
-    processes = [start(slot) for slot in range(workers)]
+    processes: list[multiprocessing.process.BaseProcess | None] = [
+        start(slot) for slot in range(workers)
+    ]
+    started = [time.monotonic()] * workers
+    quick_deaths = [0] * workers  # in a row, each within STABLE_SECONDS of its start
+    due = [0.0] * workers  # when an empty slot's next process may start
     try:
         while not stop.wait(0.5):
-            for index, process in enumerate(processes):
-                if process.is_alive():
-                    continue
-                process.join()
-                if process.exitcode == STARTUP_FAILURE:
-                    _log.error("Child process [%s] failed to start; stopping.", process.pid)
-                    failed.set()
-                    stop.set()
-                    break
-                _log.info("Child process [%s] died; starting another.", process.pid)
-                processes[index] = start(index)
+            now = time.monotonic()
+            for slot, process in enumerate(processes):
+                if process is not None:
+                    if process.is_alive():
+                        continue
+                    process.join()
+                    if process.exitcode == STARTUP_FAILURE:
+                        _log.error("Child process [%s] failed to start; stopping.", process.pid)
+                        failed.set()
+                        stop.set()
+                        break
+                    quick = now - started[slot] < STABLE_SECONDS
+                    quick_deaths[slot] = quick_deaths[slot] + 1 if quick else 0
+                    # A process that keeps dying at start (the database down) is tried
+                    # again ever more slowly, not twice a second.
+                    delay = restart_delay(quick_deaths[slot])
+                    _log.info(
+                        "Child process [%s] died; starting another%s.",
+                        process.pid,
+                        f" in {delay:.0f} s" if delay else "",
+                    )
+                    processes[slot] = None
+                    due[slot] = now + delay
+                if now >= due[slot]:
+                    processes[slot] = start(slot)
+                    started[slot] = now
     finally:
-        for process in processes:
+        running = [p for p in processes if p is not None]
+        for process in running:
             if process.is_alive() and process.pid is not None:
                 os.kill(process.pid, signal.SIGTERM)
-        for process in processes:
+        for process in running:
             process.join(STOP_SECONDS)
             if process.is_alive():
                 process.kill()
