@@ -10,13 +10,15 @@ seed cohort (105 women), and one coordinator. Then, as the web routes do it:
    "no"), each validated by :func:`~follicle.store.checklist.check_checklist` in a read
    transaction and written by :func:`~follicle.store.checklist.save_checklist` in a write
    transaction (``checked`` passed on, as ``POST /participants/{id}/checklist`` does);
-2. ``--saves`` record changes: :func:`~follicle.store.records.update` of one woman's AMH
-   in a write transaction (``PUT /api/v1/participants/{id}``): all her rules that read the
-   participants table run.
+2. ``--saves`` record changes of one woman's AMH (``PATCH /api/v1/participants/{id}``):
+   validated by :func:`~follicle.store.records.check_update` in a read transaction and
+   written by :func:`~follicle.store.records.update` in a write transaction (``checked``
+   passed on, as the routes do): all her rules that read the participants table run.
 
 Each save is timed by ``time.process_time`` (this process's CPU: the database's own work
 is in it on SQLite, not on PostgreSQL) after ``--warm-up`` untimed ones; prints the median,
-p90 and p99 in milliseconds. ``--profile`` prints the top of a cProfile of the checklist
+p90 and p99 in milliseconds, and the same of the write transaction alone (what the write
+lock is held for). ``--profile`` prints the top of a cProfile of the checklist
 saves. Not a pytest test: figures go to docs/performance.md ("A save in milliseconds").
 """
 
@@ -62,12 +64,19 @@ def registry(postgres: str | None) -> Iterator[Engine]:
             engine.dispose()
 
 
+#: CPU seconds of each write transaction, the write lock held (:func:`write` appends).
+HELD: list[float] = []
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
-    """A write transaction as the web registry opens one (the write lock first)."""
+    """A write transaction as the web registry opens one (the write lock first); its CPU
+    time is appended to :data:`HELD`."""
+    start = time.process_time()
     with engine.begin() as connection:
         lock_chain(connection)
         yield connection
+    HELD.append(time.process_time() - start)
 
 
 def checklist_save(engine: Engine, user: accounts.User, pid: str, day: date) -> None:
@@ -139,17 +148,30 @@ def main() -> None:
             checklist_save(engine, user, women[i % len(women)], day)
 
         def change(i: int) -> None:
+            # As the routes do it: checked before the write lock, written under it.
             pid = women[i % len(women)]
             amh = f"{0.1 + (i // len(women)) % 40 / 10:.1f}"  # another value each round
+            asked = {"amh_ng_ml": amh}
+            with engine.connect() as connection, connection.begin():
+                checked = records.check_update(
+                    connection,
+                    user,
+                    "participants",
+                    pid,
+                    asked,
+                    version=versions[pid],
+                    reason="bench",
+                )
             with write(engine) as connection:
                 saved = records.update(
                     connection,
                     user,
                     "participants",
                     pid,
-                    {"amh_ng_ml": amh},
+                    asked,
                     version=versions[pid],
                     reason="bench",
+                    checked=checked,
                 )
             versions[pid] = saved.version
 
@@ -157,14 +179,18 @@ def main() -> None:
         if profile is not None:
             profile.enable()
         saves = timed(save, args.saves, args.warm_up)
+        saves_held = np.array(HELD[-args.saves :]) * 1000
         if profile is not None:
             profile.disable()
         changes = timed(change, args.saves, args.warm_up)
+        changes_held = np.array(HELD[-args.saves :]) * 1000
 
     database = "PostgreSQL" if args.postgres else "SQLite"
     print(f"{database}; the seed cohort ({len(women)} women)")
     print(summary("checklist save", saves))
+    print(summary("  of which the write, lock held", saves_held))
     print(summary("record change ", changes))
+    print(summary("  of which the write, lock held", changes_held))
     if profile is not None:
         stats = pstats.Stats(profile)
         stats.sort_stats("cumulative").print_stats(args.top)

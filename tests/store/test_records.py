@@ -13,6 +13,8 @@ from follicle.store import records
 from follicle.store.records import REDACTED, REDACTED_CHANGED, VersionConflict
 from follicle.store.tables import WORKBOOK_TABLES, audit_log
 
+from .helpers import snapshot
+
 CONTACT = {
     "participant_id": "007",
     "contact_date": "2024-01-10",
@@ -396,3 +398,122 @@ def test_a_deleted_rows_number_is_never_given_to_a_new_row(engine, people):
     with engine.connect() as connection:
         kept = records.participant(connection, north, "007")["contacts"]
     assert kept.loc[kept["row_id"] == int(second.key), "menses"].tolist() == ["irregular"]
+
+
+# -- a change checked before the write lock (check_update, then update(checked=…)) ------
+
+
+def _check(engine, actor, key, changes, *, version=1, reason="fix"):
+    with engine.connect() as connection:
+        return records.check_update(
+            connection, actor, "contacts", key, changes, version=version, reason=reason
+        )
+
+
+def _update_checked(engine, actor, key, changes, checked, *, version=1):
+    return _write(
+        engine,
+        records.update,
+        actor,
+        "contacts",
+        key,
+        changes,
+        version=version,
+        reason="fix",
+        checked=checked,
+    )
+
+
+def test_a_change_checked_before_the_lock_is_written_as_checked(engine, people, monkeypatch):
+    north = people["north"]
+    saved = _write(engine, records.create, north, "contacts", CONTACT)
+    checked = _check(engine, north, saved.key, {"menses": "irregular", "mode": "phone"})
+    assert checked is not None
+    assert dict(checked.differing) == {"menses": "irregular"}
+
+    def again(*args, **kwargs):
+        raise AssertionError("validated again although nothing of hers moved")
+
+    monkeypatch.setattr(records, "validate_change", again)
+    updated = _update_checked(engine, north, saved.key, {"menses": "irregular"}, checked)
+    assert updated.version == 2
+    contacts = WORKBOOK_TABLES["contacts"]
+    with engine.connect() as connection:
+        menses = connection.execute(
+            select(contacts.c.menses).where(contacts.c.row_id == int(saved.key))
+        ).scalar_one()
+    assert menses == "irregular"
+    assert json.loads(_last_entry(engine).after)["menses"] == "irregular"
+
+
+def test_a_change_checked_before_another_write_of_hers_is_validated_again(engine, people):
+    north = people["north"]
+    saved = _write(engine, records.create, north, "contacts", CONTACT)
+    moved = {"contact_date": "2024-02-01"}
+    checked = _check(engine, north, saved.key, moved)
+    assert checked is not None
+    # Meanwhile someone records the very contact that this change would make of it.
+    _write(engine, records.create, north, "contacts", {**CONTACT, **moved})
+    before = snapshot(engine)
+    with pytest.raises(WorkbookInvalid) as raised:
+        _update_checked(engine, north, saved.key, moved, checked)
+    assert "duplicate_row" in {p.rule for p in raised.value.problems}
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("other", ["actor", "values", "version"])
+def test_a_check_is_used_only_for_the_same_actor_row_version_and_values(
+    engine, people, monkeypatch, other
+):
+    north, admin = people["north"], people["admin"]
+    saved = _write(engine, records.create, north, "contacts", CONTACT)
+    checked = _check(engine, north, saved.key, {"menses": "irregular"})
+    calls = []
+    real = records.validate_change
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(records, "validate_change", counted)
+    if other == "version":  # the row moved on: a conflict, as without the check
+        _write(engine, records.update, north, "contacts", saved.key, {"mode": "clinic"},
+               version=1, reason="fix")  # fmt: skip
+        with pytest.raises(VersionConflict):
+            _update_checked(engine, north, saved.key, {"menses": "irregular"}, checked)
+        return
+    actor = admin if other == "actor" else north
+    changes = {"menses": "amenorrhea"} if other == "values" else {"menses": "irregular"}
+    _update_checked(engine, actor, saved.key, changes, checked)
+    assert calls, "a check of another actor or other values was used"
+
+
+def test_check_update_leaves_to_update_what_it_reports_itself(engine, people):
+    north, south = people["north"], people["south"]
+    saved = _write(engine, records.create, north, "contacts", CONTACT)
+    assert _check(engine, north, saved.key, {"menses": "regular"}) is None  # no change
+    assert _check(engine, north, saved.key, {"menses": "irregular"}, version=5) is None
+    assert _check(engine, north, "999999", {"menses": "irregular"}) is None
+    with engine.connect() as connection:
+        assert (
+            records.check_update(
+                connection,
+                north,
+                "participant_identity",
+                "007",
+                {"phone": "1"},
+                version=1,
+                reason="fix",
+            )  # fmt: skip
+            is None
+        )
+    with pytest.raises(NotFound):
+        _check(engine, south, saved.key, {"menses": "irregular"})
+    with pytest.raises(PermissionDenied):
+        _check(engine, people["reviewer"], saved.key, {"menses": "irregular"})
+    with pytest.raises(WorkbookInvalid) as raised:
+        _check(engine, north, saved.key, {"menses": "irregular"}, reason=" ")
+    assert [(p.column, p.rule) for p in raised.value.problems] == [("reason", "required")]
+    with pytest.raises(WorkbookInvalid) as raised:
+        _check(engine, north, saved.key, {"menses": "sometimes"})
+    assert {p.column for p in raised.value.problems} == {"menses"}

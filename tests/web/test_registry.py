@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from follicle.store import checklist, worklist
+from follicle.store import checklist, records, worklist
 from follicle.web.registry import FairLock
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 from web.api.conftest import Api
@@ -207,3 +207,36 @@ def test_both_registry_locks_are_fair(app_and_seed) -> None:
     registry = app.state.registry
     assert isinstance(registry._check_turn, FairLock)
     assert isinstance(registry._write_lock, FairLock)
+
+
+def test_a_record_change_is_checked_in_the_turn_before_the_write_lock(
+    app_and_seed, monkeypatch
+) -> None:
+    app, seeded = app_and_seed
+    registry = app.state.registry
+    seen: list[tuple[bool, bool]] = []
+    real = records.check_update
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append((registry._check_turn.locked(), registry._write_lock.locked()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(records, "check_update", watched)
+    key = seeded.women["A"].keys["pregnancies"]
+    action = f"/participants/WA001/records/pregnancies/{key}"
+    browser = Browser(app, seeded.users["coord_a"])
+    page = browser.get(f"/participants/WA001?edit=pregnancies/{key}").text
+    form = page[page.index(f'action="{action}"') :]
+    version = re.search(r'name="version" value="(\d+)"', form)
+    assert version is not None
+    answer = browser.post(
+        action, {"gestational_weeks": "38.5", "version": version.group(1), "reason": "letter"}
+    )
+    assert answer.status_code == 303, answer.text
+    api = Api(app, seeded.users["coord_a"]).patch(
+        f"/participants/WA001/pregnancies/{key}",
+        {"gestational_weeks": 39, "version": int(version.group(1)) + 1, "reason": "scan"},
+    )
+    assert api.status_code == 200, api.text
+    # In the process's turn, and not holding the writer's lock (SQLite: the test's registry).
+    assert seen == [(True, False), (True, False)]

@@ -62,6 +62,9 @@ from follicle.store.tables import (
 )
 from follicle.store.woman import (
     Change,
+    Versions,
+    frame_versions,
+    row_versions,
     tables_needed,
     text_value,
     typed_row,
@@ -461,6 +464,107 @@ def _row_to_change(
     return reason, current, pid, visible_site(connection, actor, pid)
 
 
+@dataclass(frozen=True)
+class CheckedUpdate:
+    """A change of one row validated against her rows as they were (:func:`check_update`):
+    what was asked, the columns it changes with their typed values, and the (key, version)
+    of every row of hers the validation read."""
+
+    actor: User
+    table: str
+    key: str
+    version: int
+    differing: Mapping[str, str]
+    new_values: Mapping[str, Any]
+    versions: Versions
+
+
+def _differing(
+    table: str, current: Mapping[str, Any], changes: Mapping[str, Any]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The change as text (``yours``) and the columns whose value it changes."""
+    yours = {c: _text(v) for c, v in changes.items() if c in _data_columns(table)}
+    return yours, {c: v for c, v in yours.items() if v != _text(current.get(c))}
+
+
+def _validated(
+    connection: Connection,
+    table: str,
+    current: Mapping[str, Any],
+    pid: str,
+    differing: Mapping[str, str],
+) -> tuple[dict[str, Any], Versions]:
+    """The typed new values of the change, validated with her rows (else
+    :class:`WorkbookInvalid`), and the versions of the rows the validation read."""
+    woman = woman_rows(connection, pid, tables_needed([table]))
+    frame = woman[table]
+    key_column = _key_column(table)
+    match = frame.index[frame[key_column].astype(str) == str(current[key_column])]
+    checked = validate_change(woman, [Change(table, replaced={int(match[0]): dict(differing)})])
+    if checked.problems:
+        raise _invalid(checked.problems)
+    typed = typed_row(checked.frames[table], int(match[0]) + 2)
+    return {c: typed[c] for c in differing}, frame_versions(woman)
+
+
+def check_update(
+    connection: Connection,
+    actor: User,
+    table: str,
+    key: str,
+    changes: Mapping[str, Any],
+    *,
+    version: int,
+    reason: str,
+) -> CheckedUpdate | None:
+    """Validate a change of one row against her rows in the registry, writing nothing and
+    taking no lock, so that :func:`update` can hold the write lock for the write alone.
+
+    ``None`` when there is nothing to validate before the lock (an identity row, whose
+    check is its phone number's; a row not found, not hers to change, moved on from
+    ``version`` or not changed at all): :func:`update` finds and reports each of these
+    itself.
+
+    Raises
+    ------
+    WorkbookInvalid
+        No reason, or her rows after the change break the workbook's rules (as
+        :func:`update`).
+    NotFound, PermissionDenied
+        As for :func:`update`.
+    """
+    _require_writer(actor)
+    _sql(table)
+    _require_reason(table, reason)
+    if table == IDENTITY:
+        return None
+    current = _fetch(connection, table, key)
+    pid = None if current is None else _owner(connection, table, current)
+    if current is None or pid is None:
+        return None
+    visible_site(connection, actor, pid)
+    _yours, differing = _differing(table, current, changes)
+    if (
+        int(current[VERSION]) != int(version)
+        or not differing
+        or any(c in _fixed_columns(table) for c in differing)
+        or ("site" in differing and not actor.can_see_site(differing["site"]))
+    ):
+        return None
+    new_values, versions = _validated(connection, table, current, pid, differing)
+    return CheckedUpdate(actor, table, key, int(version), differing, new_values, versions)
+
+
+def _fixed_columns(table: str) -> set[str]:
+    """The columns a change may not touch: the row's key and the woman (or row) it is of."""
+    fixed = (
+        {_key_column(table), "participant_id"} if table != "participants" else {"participant_id"}
+    )
+    if table in TABLES_BY_NAME:
+        fixed.add(TABLES_BY_NAME[table].owner[0])
+    return fixed
+
+
 def update(
     connection: Connection,
     actor: User,
@@ -470,8 +574,14 @@ def update(
     *,
     version: int,
     reason: str,
+    checked: CheckedUpdate | None = None,
 ) -> Saved:
     """Change columns of one row; audited with the row before and after and ``reason``.
+
+    ``checked``: the change's :func:`check_update`, run before this transaction. It is
+    used if it is of the same actor, row, version and values and none of her rows that it
+    read has been added, changed or deleted since (compared under the lock, so no write
+    can slip in between); otherwise the change is validated again here.
 
     Raises
     ------
@@ -485,19 +595,13 @@ def update(
         A change to the row's key or to the woman it belongs to.
     """
     reason, current, pid, site = _row_to_change(connection, actor, table, key, reason)
-    yours = {c: _text(v) for c, v in changes.items() if c in _data_columns(table)}
-    fixed = (
-        {_key_column(table), "participant_id"} if table != "participants" else {"participant_id"}
-    )
-    if table in TABLES_BY_NAME:
-        fixed.add(TABLES_BY_NAME[table].owner[0])
-    moved = [c for c in yours if c in fixed and yours[c] != _text(current.get(c))]
+    yours, differing = _differing(table, current, changes)
+    moved = [c for c in differing if c in _fixed_columns(table)]
     if moved:
         raise ValueError(f"{', '.join(moved)} cannot be changed (delete the row and add it again)")
     entry_key = audit_key(table, pid, key)
     if int(current[VERSION]) != int(version):
         raise _conflict(connection, table, key, entry_key, current, int(version), yours)
-    differing = {c: v for c, v in yours.items() if v != _text(current.get(c))}
     if (
         table == "participants"
         and "site" in differing
@@ -509,20 +613,21 @@ def update(
         return Saved(table, key, int(current[VERSION]))
 
     sql = _sql(table)
+    new_values: dict[str, Any]
     if table == IDENTITY:
         if problems := phone_problems(IDENTITY, differing):
             raise _invalid(problems)
-        new_values: dict[str, Any] = {c: (v or None) for c, v in differing.items()}
+        new_values = {c: (v or None) for c, v in differing.items()}
+    elif (
+        checked is not None
+        and (checked.actor, checked.table, checked.key) == (actor, table, key)
+        and checked.version == int(version)
+        and dict(checked.differing) == differing
+        and row_versions(connection, pid, checked.versions) == checked.versions
+    ):
+        new_values = dict(checked.new_values)
     else:
-        woman = woman_rows(connection, pid, tables_needed([table]))
-        frame = woman[table]
-        key_column = _key_column(table)
-        match = frame.index[frame[key_column].astype(str) == str(current[key_column])]
-        checked = validate_change(woman, [Change(table, replaced={int(match[0]): differing})])
-        if checked.problems:
-            raise _invalid(checked.problems)
-        typed = typed_row(checked.frames[table], int(match[0]) + 2)
-        new_values = {c: typed[c] for c in differing}
+        new_values, _versions = _validated(connection, table, current, pid, differing)
     new_version = int(current[VERSION]) + 1
     result = connection.execute(
         sql_update(sql)

@@ -130,16 +130,32 @@ def _update(
     body: BaseModel,
 ) -> dict[str, Any]:
     """Change her row ``key`` of ``table`` as ``body`` says (with the version read and the
-    reason) and return it as saved."""
-    with _her_row(reg, user, participant_id, table, key) as connection:
+    reason) and return it as saved.
+
+    The change is validated in this process's turn before the write lock
+    (:func:`records.check_update`), so that the lock is held for the write (and the read
+    of the row as saved) alone; :func:`records.update` validates again if any row of hers
+    moved meanwhile.
+    """
+    changes = _changes(body)
+    version = body.version  # type: ignore[attr-defined]
+    reason = body.reason  # type: ignore[attr-defined]
+    with reg.checking() as connection:
+        if key not in _owned_keys(_her_rows(connection, user, participant_id), table):
+            raise NotFound(f"{table.name} {key}")
+        checked = records.check_update(
+            connection, user, table.name, key, changes, version=version, reason=reason
+        )
+    with reg.write() as connection:
         records.update(
             connection,
             user,
             table.name,
             key,
-            _changes(body),
-            version=body.version,  # type: ignore[attr-defined]
-            reason=body.reason,  # type: ignore[attr-defined]
+            changes,
+            version=version,
+            reason=reason,
+            checked=checked,
         )
         rows = _her_rows(connection, user, participant_id)
     return _record(rows, table, key)

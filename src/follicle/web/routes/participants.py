@@ -393,7 +393,11 @@ def _write_existing(
     except ValueError:
         version = 0
     try:
-        with reg.write() as connection:
+        # Checked in this process's turn, before the write lock, so that the lock is held
+        # for the write alone (Registry.checking); a row is hers for good (its woman cannot
+        # change), and update() validates again if any row of hers moved meanwhile.
+        checked = None
+        with reg.checking() as connection:
             rows = records.participant(connection, user, participant_id)
             if key not in _owned_keys(rows, table):
                 raise NotFound(f"{table.name} {key}")
@@ -405,12 +409,24 @@ def _write_existing(
                         )
                     ]
                 )
+            if not delete:
+                _parent_is_hers(rows, table, {**_current(rows, table, key), **changes})
+                checked = records.check_update(
+                    connection, user, table.name, key, changes, version=version, reason=reason
+                )
+        with reg.write() as connection:
             if delete:
                 records.delete(connection, user, table.name, key, version=version, reason=reason)
             else:
-                _parent_is_hers(rows, table, {**_current(rows, table, key), **changes})
                 records.update(
-                    connection, user, table.name, key, changes, version=version, reason=reason
+                    connection,
+                    user,
+                    table.name,
+                    key,
+                    changes,
+                    version=version,
+                    reason=reason,
+                    checked=checked,
                 )
     except (WorkbookInvalid, Conflict) as exc:
         conflict = isinstance(exc, Conflict)
