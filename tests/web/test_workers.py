@@ -25,17 +25,14 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import func, select, text
+from starlette.types import Message, Receive, Scope, Send
 
 from follicle.store.engine import make_engine
 from follicle.store.tables import audit_log
 from follicle.web.workers import (
     MAX_RESTART_DELAY,
-    Message,
     PortInUse,
     Rebalance,
-    Receive,
-    Scope,
-    Send,
     can_share_port,
     check_port_free,
     listening_socket,
