@@ -151,28 +151,12 @@ def main() -> None:
             # As the routes do it: checked before the write lock, written under it.
             pid = women[i % len(women)]
             amh = f"{0.1 + (i // len(women)) % 40 / 10:.1f}"  # another value each round
-            asked = {"amh_ng_ml": amh}
+            row = ("participants", pid, {"amh_ng_ml": amh})
+            read = {"version": versions[pid], "reason": "bench"}
             with engine.connect() as connection, connection.begin():
-                checked = records.check_update(
-                    connection,
-                    user,
-                    "participants",
-                    pid,
-                    asked,
-                    version=versions[pid],
-                    reason="bench",
-                )
+                checked = records.check_update(connection, user, *row, **read)
             with write(engine) as connection:
-                saved = records.update(
-                    connection,
-                    user,
-                    "participants",
-                    pid,
-                    asked,
-                    version=versions[pid],
-                    reason="bench",
-                    checked=checked,
-                )
+                saved = records.update(connection, user, *row, **read, checked=checked)
             versions[pid] = saved.version
 
         profile = cProfile.Profile() if args.profile else None
