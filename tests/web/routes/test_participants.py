@@ -195,6 +195,27 @@ def test_an_edit_form_opens_with_the_rows_version(app_and_seed: tuple[FastAPI, S
     assert _version(page.text, f"/participants/WA001/records/injections/{key}") == "1"
 
 
+def test_a_problem_of_another_of_her_rows_is_said_at_the_top_of_the_form(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    # An injection moved before her consent breaks a rule of her participants row: the
+    # injection's form has no field for it, so it must be said above the fields.
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    key = seeded.women["A"].keys["injections"]
+    action = f"/participants/WA001/records/injections/{key}"
+    version = _version(browser.get(f"/participants/WA001?edit=injections/{key}").text, action)
+    answer = browser.post(
+        action, {"injection_date": "2019-12-01", "version": version, "reason": "letter"}
+    )
+    assert answer.status_code == 422
+    form = answer.text[answer.text.index(f'action="{action}"') :]
+    alert = re.search(r'<div class="alert error" role="alert">(.*?)</div>', form, re.S)
+    assert alert is not None, "the refusal says nothing"
+    assert "Participants, consent date: consent must be on or before" in alert.group(1)
+    assert 'value="2019-12-01"' in form  # the value typed is kept
+
+
 def _note(page: str) -> str:
     """The review notice of an open edit form ("" when there is none)."""
     found = re.search(r'<div class="alert warn" role="note">(.*?)</div>', page, re.S)

@@ -8,6 +8,7 @@ keeps what this user typed.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -31,7 +32,7 @@ from follicle.web.forms import (
     table_values,
     text_fields,
 )
-from follicle.web.pages import render
+from follicle.web.pages import label, render
 from follicle.web.registry import Registry
 from follicle.web.timeline import timeline
 from follicle.workbook import schema
@@ -327,7 +328,7 @@ def add_record(
             "table": table.name,
             "key": "",
             "values": fields,
-            "errors": errors_by_field(problems),
+            "errors": _form_errors(problems, table),
             "conflict": "" if isinstance(exc, WorkbookInvalid) else str(exc),
         }
         return _page(request, user, participant_id, rows, editing=editing, status=422)
@@ -434,7 +435,7 @@ def _write_existing(
             "table": table.name,
             "key": key,
             "values": fields,
-            "errors": errors_by_field(exc.problems),
+            "errors": _form_errors(exc.problems, table),
             "conflict": str(exc) if conflict else "",
             "changed": list(getattr(exc, "changed", []) or []),
         }
@@ -453,6 +454,25 @@ def _write_existing(
     return RedirectResponse(
         f"/participants/{quote(participant_id, safe='')}#{table.name}", status_code=303
     )
+
+
+def _form_errors(problems: list[Problem], table: schema.Table) -> dict[str, list[str]]:
+    """The problems of a record form, keyed by its fields. A problem of another table's
+    row (a rule across her tables: her consent after an injection's new date) has no field
+    here to be shown beside, so it goes to the top of the form, naming that row's column:
+    otherwise the form came back refused with nothing said."""
+    own = {c.name for c in table.columns} | {REASON_FIELD, ""}
+    shown = []
+    for problem in problems:
+        other = (problem.file or "").removesuffix(".csv") not in ("", table.name)
+        if problem.column is None or (problem.column in own and not other):
+            shown.append(problem)
+            continue
+        where = label(problem.column)
+        if other:
+            where = f"{label(problem.file.removesuffix('.csv'))}, {where.lower()}"
+        shown.append(dataclasses.replace(problem, column="", message=f"{where}: {problem.message}"))
+    return errors_by_field(shown)
 
 
 def _current(rows: dict[str, pd.DataFrame], table: schema.Table, key: str) -> dict[str, str]:
