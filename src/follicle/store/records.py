@@ -547,7 +547,7 @@ def check_update(
     if (
         int(current[VERSION]) != int(version)
         or not differing
-        or any(c in _fixed_columns(table) for c in differing)
+        or _fixed_columns(table) & differing.keys()
         or ("site" in differing and not actor.can_see_site(differing["site"]))
     ):
         return None

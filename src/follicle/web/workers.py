@@ -43,8 +43,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _log = logging.getLogger("uvicorn.error")
 
-#: Exit code of a uvicorn process that failed before it started serving
-#: (``uvicorn.config.STARTUP_FAILURE``): starting it again would fail the same way.
+#: Exit code of a uvicorn process that failed before it started serving: starting it again
+#: would fail the same way. uvicorn's own constant is importable from ``uvicorn.config``
+#: only since 0.50 (``uvicorn.main`` before), and follicle supports 0.29 on.
 STARTUP_FAILURE = 3
 
 #: Requests in hand by which a process may lead the least busy one before it asks clients
@@ -187,7 +188,7 @@ def serve(options: dict[str, Any], workers: int) -> int:
     check_port_free(options["host"], options["port"])
     spawn = multiprocessing.get_context("spawn")
     stop = threading.Event()
-    failed = threading.Event()
+    failed = False
 
     loads = RawArray("l", workers)
     options = {k: v for k, v in options.items() if k not in ("app", "factory")}
@@ -219,7 +220,7 @@ def serve(options: dict[str, Any], workers: int) -> int:
                     process.join()
                     if process.exitcode == STARTUP_FAILURE:
                         _log.error("Child process [%s] failed to start; stopping.", process.pid)
-                        failed.set()
+                        failed = True
                         stop.set()
                         break
                     quick = now - started[slot] < STABLE_SECONDS
@@ -250,4 +251,4 @@ def serve(options: dict[str, Any], workers: int) -> int:
         for number, handler in previous.items():
             signal.signal(number, handler)
         _log.info("Stopping parent process [%d]", os.getpid())
-    return 1 if failed.is_set() else 0
+    return 1 if failed else 0

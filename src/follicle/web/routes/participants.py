@@ -464,13 +464,14 @@ def _form_errors(problems: list[Problem], table: schema.Table) -> dict[str, list
     own = {c.name for c in table.columns} | {REASON_FIELD, ""}
     shown = []
     for problem in problems:
-        other = (problem.file or "").removesuffix(".csv") not in ("", table.name)
+        of = (problem.file or "").removesuffix(".csv")
+        other = of not in ("", table.name)
         if problem.column is None or (problem.column in own and not other):
             shown.append(problem)
             continue
         where = label(problem.column)
         if other:
-            where = f"{label(problem.file.removesuffix('.csv'))}, {where.lower()}"
+            where = f"{label(of)}, {where.lower()}"
         shown.append(dataclasses.replace(problem, column="", message=f"{where}: {problem.message}"))
     return errors_by_field(shown)
 
