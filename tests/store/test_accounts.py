@@ -185,6 +185,42 @@ def test_a_disabled_user_cannot_sign_in_and_loses_her_sessions(engine, alice):
         assert get_user(connection, alice.id) is None
 
 
+def test_a_session_gives_her_every_site_or_none_as_get_user_does(engine, alice):
+    # One statement reads the session, the user and her sites (a row per site).
+    with engine.begin() as connection:
+        create_site(connection, "South", "South clinic")
+        set_user_sites(connection, alice.id, ["North", "South"], actor="test")
+        admin = create_user(connection, "ada", "a long passphrase", "admin", [])
+        tokens = {
+            user_id: create_session(connection, user_id, now=NOW)
+            for user_id in (alice.id, admin.id)
+        }
+    with engine.connect() as connection:
+        for user_id, (token, csrf) in tokens.items():
+            found = session_user(connection, token, now=NOW, read_only=True)
+            assert found == (get_user(connection, user_id), csrf)
+        assert found is not None
+        assert found[0].sites == frozenset()
+        her = session_user(connection, tokens[alice.id][0], now=NOW, read_only=True)
+        assert her is not None
+        assert her[0].sites == {"North", "South"}
+
+
+def test_an_expired_session_of_a_disabled_user_is_still_deleted(engine, alice):
+    with engine.begin() as connection:
+        token, _ = create_session(connection, alice.id, now=NOW, ttl=timedelta(hours=1))
+        connection.execute(users.update().values(active=False))  # not via set_user_active,
+        # which deletes her sessions itself
+    with engine.connect() as connection:
+        with pytest.raises(WriteDue):
+            session_user(connection, token, now=NOW + timedelta(hours=2), read_only=True)
+        assert session_user(connection, token, now=NOW, read_only=True) is None
+    with engine.begin() as connection:
+        assert session_user(connection, token, now=NOW + timedelta(hours=2)) is None
+    with engine.connect() as connection:
+        assert connection.execute(select(web_sessions)).all() == []
+
+
 def test_sessions_store_only_the_token_hash_and_expire(engine, alice):
     ttl = timedelta(hours=1)
     with engine.begin() as connection:

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 
+from follicle.store import engine as engine_module
 from follicle.store.engine import (
     DATABASE_URL_ENV,
     SQLITE_PAGE_SIZE,
@@ -24,6 +26,7 @@ from follicle.store.engine import (
     schema_revision,
 )
 from follicle.store.tables import WORKBOOK_TABLES
+from testdb import postgres_url
 
 
 def test_database_url_defaults_to_follicle_db_here(monkeypatch, tmp_path):
@@ -136,3 +139,30 @@ def test_migrations_are_package_data():
     assert package.joinpath("env.py").is_file()
     assert package.joinpath("script.py.mako").is_file()
     assert files("follicle.store.migrations.versions").joinpath("0001_initial.py").is_file()
+
+
+@pytest.mark.postgres
+def test_a_pooled_postgresql_connection_is_pinged_only_after_a_rest(monkeypatch):
+    engine = make_engine(postgres_url())
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda c: pings.append(c) or ping(c))
+    pid = text("SELECT pg_backend_pid()")
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(pid).scalar_one()
+        for _ in range(3):  # back in the pool a moment ago: used as it is, not pinged
+            with engine.connect() as connection:
+                assert connection.execute(pid).scalar_one() == first
+        assert pings == []
+        # Its server process ends while it rests (as when the database restarts): the ping
+        # finds it dead, the pool hands out a new connection, and the request succeeds.
+        with make_engine(postgres_url(), poolclass=NullPool).connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        monkeypatch.setattr(engine_module, "IDLE_PING_SECONDS", 0.0)
+        with engine.connect() as connection:
+            second = connection.execute(pid).scalar_one()
+        assert len(pings) == 1
+        assert second != first
+    finally:
+        engine.dispose()

@@ -68,6 +68,23 @@ def test_a_token_acts_as_its_user_with_her_sites_of_today(engine, nora) -> None:
     assert moved.sites == {"South"}
 
 
+def test_a_token_gives_every_site_of_hers_or_none(engine, nora) -> None:
+    with engine.begin() as connection:
+        set_user_sites(connection, nora.id, ["North", "South"], actor="test")
+        create_user(connection, "ada", "a long passphrase", "admin", [])
+        hers, admins = (create_token(connection, name, now=NOW) for name in ("nora", "ada"))
+        nora_now = token_user(connection, hers.token, now=NOW)
+        admin = token_user(connection, admins.token, now=NOW)
+    assert nora_now is not None
+    assert nora_now.sites == {"North", "South"}
+    assert admin is not None
+    assert (admin.username, admin.role, admin.sites) == (
+        "ada",
+        "admin",
+        frozenset(),
+    )
+
+
 def test_a_token_lives_90_days_by_default_and_not_a_second_longer(engine, nora) -> None:
     with engine.begin() as connection:
         made = create_token(connection, "nora", now=NOW)

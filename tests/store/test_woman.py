@@ -50,7 +50,12 @@ def test_each_rule_reads_its_declared_tables_and_those_its_check_reads():
     assert tables_needed(["infant_conditions"]) == {"infant_conditions", "infants"}
 
 
-def test_her_rows_are_typed_as_the_schema_casts_them(engine, people):
+@pytest.mark.parametrize("plain_constructor", [False, True])
+def test_her_rows_are_typed_as_the_schema_casts_them(
+    engine, people, monkeypatch, plain_constructor
+):
+    if plain_constructor:  # a pandas without DataFrame._from_arrays (store.woman._frame)
+        monkeypatch.delattr(pd.DataFrame, "_from_arrays")
     with engine.connect() as connection:
         for pid in WOMEN:
             rows = woman_rows(connection, pid)

@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied
 from follicle.store.chain import append_entry, utc
@@ -517,6 +517,27 @@ class WriteDue(Exception):
     delete, or a session's or token's use to record. Do it again in a write transaction."""
 
 
+#: The session of a token's digest with its active user and her sites, one row per site
+#: (``username`` missing when the user is disabled): every request looks it up, and one
+#: round trip costs less than the three of the session, the user and the sites. Built once,
+#: as constructing a statement costs more than running its cached compiled form.
+_SESSION_LOOKUP = (
+    select(
+        web_sessions.c.user_id,
+        web_sessions.c.csrf_token,
+        web_sessions.c.expires_at,
+        web_sessions.c.last_seen_at,
+        users.c.username,
+        users.c.role,
+        user_sites.c.site_code,
+    )
+    .select_from(web_sessions)
+    .outerjoin(users, (users.c.id == web_sessions.c.user_id) & users.c.active.is_(True))
+    .outerjoin(user_sites, user_sites.c.user_id == users.c.id)
+    .where(web_sessions.c.token_hash == bindparam("digest"))
+)
+
+
 def session_user(
     connection: Connection,
     token: str,
@@ -537,24 +558,19 @@ def session_user(
         return None
     now = utc(now)
     digest = _token_hash(token)
-    row = connection.execute(
-        select(
-            web_sessions.c.user_id,
-            web_sessions.c.csrf_token,
-            web_sessions.c.expires_at,
-            web_sessions.c.last_seen_at,
-        ).where(web_sessions.c.token_hash == digest)
-    ).first()
-    if row is None:
+    rows = connection.execute(_SESSION_LOOKUP, {"digest": digest}).all()
+    if not rows:
         return None
+    row = rows[0]
     if utc(row.expires_at) <= now:
         if read_only:
             raise WriteDue
         connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest))
         return None
-    user = get_user(connection, int(row.user_id))
-    if user is None:
+    if row.username is None:  # the user disabled (or gone)
         return None
+    site_codes = frozenset(r.site_code for r in rows if r.site_code is not None)
+    user = User(int(row.user_id), row.username, row.role, site_codes)
     if now - utc(row.last_seen_at) >= SESSION_TOUCH:
         if read_only:
             raise WriteDue
