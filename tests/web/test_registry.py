@@ -7,11 +7,15 @@ import threading
 import time
 
 import pytest
+from anyio import to_thread
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import text
 
 from follicle.store import checklist, records, worklist
+from follicle.web.app import create_app
 from follicle.web.registry import FairLock
+from follicle.web.settings import WebSettings
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 from web.api.conftest import Api
 from web.conftest import Browser
@@ -240,3 +244,17 @@ def test_a_record_change_is_checked_in_the_turn_before_the_write_lock(
     assert api.status_code == 200, api.text
     # In the process's turn, and not holding the writer's lock (SQLite: the test's registry).
     assert seen == [(True, False), (True, False)]
+
+
+def test_a_process_runs_its_routes_on_as_many_threads_as_set(tmp_path, monkeypatch) -> None:
+    assert WebSettings().threads == 6
+    with pytest.raises(ValidationError):
+        WebSettings(threads=0)
+    monkeypatch.setenv("FOLLICLE_THREADS", "3")
+    app = create_app(f"sqlite:///{tmp_path / 'registry.db'}")
+    with TestClient(app) as client:  # the limit is set at start-up, on the server's loop
+        assert client.portal is not None
+        limit = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
+        assert limit == 3
+        assert client.get("/login").status_code == 200
+    app.state.registry.engine.dispose()

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -75,6 +76,12 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         # long as the process: out of the collector's generations, so that a full
         # collection does not walk it again and again in the middle of requests.
         gc.freeze()
+        # FastAPI runs each plain-function route on a thread of anyio's pool (40 by
+        # default). A process runs Python one thread at a time, and its checks and the
+        # registry's writers take turns anyway: past a few threads, each added one only
+        # contends for the interpreter with the thread that holds the write lock. Those
+        # waiting for a thread wait on the event loop, at no cost.
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         # In the background: start-up does not wait for the worklist's milestones.
         app.state.worklist_warm_up = app.state.registry.warm_worklist()
         yield

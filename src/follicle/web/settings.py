@@ -34,6 +34,17 @@ class WebSettings(BaseSettings):
         description="a session ends after this many minutes without a request (sliding)",
     )
 
+    threads: int = Field(
+        default=6,
+        ge=1,
+        le=1000,
+        description=(
+            "requests one server process works on at once (the threads its routes run on; "
+            "more wait their turn): a process runs Python on one core, so more threads "
+            "only contend for it"
+        ),
+    )
+
     @property
     def session_ttl(self) -> timedelta:
         """How long a session lives after its last request."""
