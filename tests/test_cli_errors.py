@@ -115,3 +115,15 @@ def test_a_registry_url_that_names_nothing_is_not_made_a_registry(
     assert result.exit_code == 1
     assert "there is no registry at" in " ".join(result.output.split())
     assert not typo.exists()
+
+
+def test_serve_names_a_web_setting_that_does_not_hold(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FOLLICLE_DATABASE_URL", f"sqlite:///{tmp_path / 'registry.db'}")
+    monkeypatch.setenv("FOLLICLE_THREADS", "0")
+    monkeypatch.setenv("FOLLICLE_SESSION_MINUTES", "soon")
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert "FOLLICLE_THREADS='0': Input should be greater than or equal to 1" in result.output
+    assert "FOLLICLE_SESSION_MINUTES='soon'" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "registry.db").exists()  # stopped before the registry

@@ -885,7 +885,8 @@ def serve(
     reports. On PostgreSQL they run in parallel; SQLite lets one process write at a
     time, so extra workers there only help readers. On Linux each process listens on
     a socket of its own and the kernel shares new connections among them evenly; a
-    process that dies is replaced.
+    process that dies is replaced. Each process works on at most FOLLICLE_THREADS
+    requests at once (default 6; the others wait their turn).
 
     Example:
 
@@ -906,6 +907,7 @@ def serve(
         raise typer.BadParameter(
             "--reload runs one process: leave out --workers", param_hint="--workers"
         )
+    _check_web_settings()  # here, with a message, rather than in every worker
     with _handled():
         engine = make_engine()
         ensure_schema(engine)  # fail here, with a message, rather than in the server
@@ -933,6 +935,23 @@ def serve(
             raise typer.Exit(1) from error
         raise typer.Exit(code)
     uvicorn.run(**options, reload=reload, workers=workers)
+
+
+def _check_web_settings() -> None:
+    """Exit with a message naming each ``FOLLICLE_*`` variable of the web settings that
+    does not hold (``FOLLICLE_THREADS=0``) instead of a traceback from the server."""
+    from pydantic import ValidationError
+
+    from follicle.web.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for problem in exc.errors():
+            name = "FOLLICLE_" + "_".join(str(part) for part in problem["loc"]).upper()
+            given = escape(repr(problem.get("input")))
+            errors.print(f"[bold red]error:[/] {name}={given}: {escape(problem['msg'])}")
+        raise typer.Exit(1) from None
 
 
 def _server_logging(config: dict[str, Any]) -> dict[str, Any]:
