@@ -30,14 +30,27 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied
 from follicle.store.chain import append_entry, utc
@@ -517,24 +530,39 @@ class WriteDue(Exception):
     delete, or a session's or token's use to record. Do it again in a write transaction."""
 
 
-#: The session of a token's digest with its active user and her sites, one row per site
-#: (``username`` missing when the user is disabled): every request looks it up, and one
-#: round trip costs less than the three of the session, the user and the sites. Built once,
-#: as constructing a statement costs more than running its cached compiled form.
-_SESSION_LOOKUP = (
-    select(
-        web_sessions.c.user_id,
-        web_sessions.c.csrf_token,
-        web_sessions.c.expires_at,
-        web_sessions.c.last_seen_at,
-        users.c.username,
-        users.c.role,
-        user_sites.c.site_code,
+def with_active_user(table: Table, *columns: ColumnElement[Any]) -> Select[Any]:
+    """``columns`` of the row of ``table`` whose ``token_hash`` is the parameter ``digest``,
+    with its active user's ``username`` and ``role`` and each of her sites' ``site_code``:
+    one row per site, ``username`` missing when the user is disabled (or gone).
+
+    Every request looks its session (or API token) up: one round trip costs less than
+    the three of the row, the user and the sites. Built once per table, as constructing
+    a statement costs more than running its cached compiled form.
+    """
+    return (
+        select(*columns, users.c.username, users.c.role, user_sites.c.site_code)
+        .select_from(table)
+        .outerjoin(users, (users.c.id == table.c.user_id) & users.c.active.is_(True))
+        .outerjoin(user_sites, user_sites.c.user_id == users.c.id)
+        .where(table.c.token_hash == bindparam("digest"))
     )
-    .select_from(web_sessions)
-    .outerjoin(users, (users.c.id == web_sessions.c.user_id) & users.c.active.is_(True))
-    .outerjoin(user_sites, user_sites.c.user_id == users.c.id)
-    .where(web_sessions.c.token_hash == bindparam("digest"))
+
+
+def active_user_of(rows: Sequence[Row[Any]]) -> User | None:
+    """The user of the rows of a :func:`with_active_user` statement (``None`` if disabled)."""
+    first = rows[0]
+    if first.username is None:
+        return None
+    site_codes = frozenset(r.site_code for r in rows if r.site_code is not None)
+    return User(int(first.user_id), first.username, first.role, site_codes)
+
+
+_SESSION_LOOKUP = with_active_user(
+    web_sessions,
+    web_sessions.c.user_id,
+    web_sessions.c.csrf_token,
+    web_sessions.c.expires_at,
+    web_sessions.c.last_seen_at,
 )
 
 
@@ -567,10 +595,9 @@ def session_user(
             raise WriteDue
         connection.execute(delete(web_sessions).where(web_sessions.c.token_hash == digest))
         return None
-    if row.username is None:  # the user disabled (or gone)
+    user = active_user_of(rows)
+    if user is None:
         return None
-    site_codes = frozenset(r.site_code for r in rows if r.site_code is not None)
-    user = User(int(row.user_id), row.username, row.role, site_codes)
     if now - utc(row.last_seen_at) >= SESSION_TOUCH:
         if read_only:
             raise WriteDue

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from follicle.errors import NotFound
-from follicle.store.accounts import User, WriteDue, checked_name
+from follicle.store.accounts import User, WriteDue, active_user_of, checked_name, with_active_user
 from follicle.store.chain import append_entry, utc
-from follicle.store.tables import api_tokens, user_sites, users
+from follicle.store.tables import api_tokens, users
 
 #: What every token starts with.
 PREFIX = "flc_"
@@ -196,24 +196,14 @@ def token_id_of(connection: Connection, token: str) -> int:
     return int(found)
 
 
-#: A token's row by its digest with its active user and her sites, one row per site
-#: (``username`` missing when the user is disabled): one round trip for every API request,
-#: as ``accounts.session_user`` does for the pages.
-_TOKEN_LOOKUP = (
-    select(
-        api_tokens.c.id,
-        api_tokens.c.user_id,
-        api_tokens.c.expires_at,
-        api_tokens.c.revoked_at,
-        api_tokens.c.last_used_at,
-        users.c.username,
-        users.c.role,
-        user_sites.c.site_code,
-    )
-    .select_from(api_tokens)
-    .outerjoin(users, (users.c.id == api_tokens.c.user_id) & users.c.active.is_(True))
-    .outerjoin(user_sites, user_sites.c.user_id == users.c.id)
-    .where(api_tokens.c.token_hash == bindparam("digest"))
+#: A token's row with its active user and her sites (``accounts.with_active_user``).
+_TOKEN_LOOKUP = with_active_user(
+    api_tokens,
+    api_tokens.c.id,
+    api_tokens.c.user_id,
+    api_tokens.c.expires_at,
+    api_tokens.c.revoked_at,
+    api_tokens.c.last_used_at,
 )
 
 
@@ -231,10 +221,11 @@ def token_user(
     if not rows:
         return None
     row = rows[0]
-    if row.revoked_at is not None or utc(row.expires_at) <= now or row.username is None:
+    if row.revoked_at is not None or utc(row.expires_at) <= now:
         return None
-    site_codes = frozenset(r.site_code for r in rows if r.site_code is not None)
-    user = User(int(row.user_id), row.username, row.role, site_codes)
+    user = active_user_of(rows)
+    if user is None:
+        return None
     if row.last_used_at is None or now - utc(row.last_used_at) >= TOUCH:
         if read_only:
             raise WriteDue
