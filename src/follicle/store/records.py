@@ -445,23 +445,41 @@ def _conflict(
     return VersionConflict(table, key, int(current[VERSION]), changed)
 
 
+def _change_request(actor: User, table: str, reason: str) -> str:
+    """The reason (trimmed) of a change or a deletion of ``table`` by ``actor``, who must
+    be a writer, and who must give one (else :class:`PermissionDenied`,
+    :class:`WorkbookInvalid`)."""
+    _require_writer(actor)
+    _sql(table)
+    return _require_reason(table, reason)
+
+
+def _row_and_woman(
+    connection: Connection, table: str, key: str
+) -> tuple[dict[str, Any], str] | None:
+    """Row ``key`` of ``table`` as it is now and the ID of the woman it is of, or ``None``
+    (no such row, or of no woman)."""
+    current = _fetch(connection, table, key)
+    pid = None if current is None else _owner(connection, table, current)
+    return None if current is None or pid is None else (current, pid)
+
+
 def _row_to_change(
     connection: Connection, actor: User, table: str, key: str, reason: str
-) -> tuple[str, dict[str, Any], str, str]:
+) -> tuple[str, dict[str, Any], str]:
     """What a change or a deletion starts with: a writer, a reason, the registry locked,
     and the row as it is now, of a woman the actor may see (else :class:`NotFound`).
 
-    Returns the reason (trimmed), the row, its woman's ID and her site.
+    Returns the reason (trimmed), the row and its woman's ID.
     """
-    _require_writer(actor)
-    _sql(table)
-    reason = _require_reason(table, reason)
+    reason = _change_request(actor, table, reason)
     lock_for_write(connection)
-    current = _fetch(connection, table, key)
-    pid = None if current is None else _owner(connection, table, current)
-    if current is None or pid is None:
+    found = _row_and_woman(connection, table, key)
+    if found is None:
         raise NotFound(f"there is no {table} {key} that you may see")
-    return reason, current, pid, visible_site(connection, actor, pid)
+    current, pid = found
+    visible_site(connection, actor, pid)
+    return reason, current, pid
 
 
 @dataclass(frozen=True)
@@ -533,15 +551,13 @@ def check_update(
     NotFound, PermissionDenied
         As for :func:`update`.
     """
-    _require_writer(actor)
-    _sql(table)
-    _require_reason(table, reason)
+    _change_request(actor, table, reason)
     if table == IDENTITY:
         return None
-    current = _fetch(connection, table, key)
-    pid = None if current is None else _owner(connection, table, current)
-    if current is None or pid is None:
+    found = _row_and_woman(connection, table, key)
+    if found is None:
         return None
+    current, pid = found
     visible_site(connection, actor, pid)
     _yours, differing = _differing(table, current, changes)
     if (
@@ -594,7 +610,7 @@ def update(
     ValueError
         A change to the row's key or to the woman it belongs to.
     """
-    reason, current, pid, site = _row_to_change(connection, actor, table, key, reason)
+    reason, current, pid = _row_to_change(connection, actor, table, key, reason)
     yours, differing = _differing(table, current, changes)
     moved = [c for c in differing if c in _fixed_columns(table)]
     if moved:
@@ -608,7 +624,6 @@ def update(
         and not actor.can_see_site(differing["site"])
     ):
         raise PermissionDenied(f"you cannot move women to site {differing['site']}")
-    del site
     if not differing:
         return Saved(table, key, int(current[VERSION]))
 
@@ -692,7 +707,7 @@ def delete(
     ------
     VersionConflict, WorkbookInvalid, NotFound, PermissionDenied, Conflict
     """
-    reason, current, pid, _ = _row_to_change(connection, actor, table, key, reason)
+    reason, current, pid = _row_to_change(connection, actor, table, key, reason)
     entry_key = audit_key(table, pid, key)
     if int(current[VERSION]) != int(version):
         raise _conflict(connection, table, key, entry_key, current, int(version), {})
