@@ -46,7 +46,7 @@ CASES = {
     "an empty site code": (["site", "add", " ", "Somewhere"], "a site's code is required"),
     "a synthetic cohort of a typo's size": (
         ["synth", "--women", "99999999999", "{tmp}/cohort"],
-        "less than or equal to 10000000",
+        "99999999999 is not in the range 1<=x<=10000000",
     ),
     "no report format": (
         ["report", str(seed.path()), "--out", "{tmp}/r", "--format", ""],
