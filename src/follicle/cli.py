@@ -24,7 +24,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 from typer.core import TyperGroup, TyperOption
 
-from follicle.errors import Conflict, FollicleError, NotFound, Problem, WorkbookInvalid
+from follicle.errors import Conflict, FollicleError, Problem, WorkbookInvalid
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -1386,8 +1386,6 @@ def token_revoke(
 
     with _handled():
         with _registry_connection(write=True) as connection:
-            if token.isdigit() and int(token) >= 2**63:  # past any number a token can have
-                raise NotFound(f"there is no token {token}")
             token_id = int(token) if token.isdigit() else token_id_of(connection, token)
             revoke_token(connection, token_id, now=datetime.now(UTC))
     console.print(f"[green]Revoked[/] token {token_id}")

@@ -18,6 +18,7 @@ from follicle.store.accounts import (
     User,
     WriteDue,
     authenticate,
+    check_sign_in,
     create_session,
     create_site,
     create_user,
@@ -25,6 +26,7 @@ from follicle.store.accounts import (
     get_user,
     hash_password,
     list_users,
+    record_sign_in,
     session_user,
     set_password,
     set_user_active,
@@ -162,6 +164,35 @@ def test_lockout_after_five_failures_and_unlock_after_the_period(engine, alice):
     assert isinstance(refused, PermissionDenied)
     assert str(refused) == SIGN_IN_REFUSED
     assert _sign_in(engine, "correct horse", locked_at + LOCKOUT + timedelta(seconds=1)) == alice
+
+
+def test_a_password_checked_before_it_changed_or_the_account_locked_is_refused(engine, alice):
+    # The web application checks the password (Argon2) outside its write lock and records
+    # the outcome inside it: the record half judges the row as it is by then.
+    with engine.connect() as connection:
+        checked = check_sign_in(connection, "alice", "correct horse")
+    assert checked.matched
+    with engine.begin() as connection:
+        set_password(connection, alice.id, "a brand new pass phrase")
+    with engine.begin() as connection, pytest.raises(PermissionDenied):
+        record_sign_in(connection, checked, now=NOW)
+    with engine.begin() as connection:
+        failures = connection.execute(
+            select(users.c.failed_logins).where(users.c.id == alice.id)
+        ).scalar_one()
+    assert failures == 1  # counted as a failed attempt
+    with engine.connect() as connection:
+        checked = check_sign_in(connection, "alice", "a brand new pass phrase")
+    for attempt in range(MAX_FAILED_LOGINS):  # meanwhile, others lock the account
+        _sign_in(engine, "wrong", NOW + timedelta(seconds=attempt))
+    with engine.begin() as connection, pytest.raises(PermissionDenied):
+        record_sign_in(connection, checked, now=NOW + timedelta(seconds=10))
+    with engine.connect() as connection:
+        nobody = check_sign_in(connection, "nobody", "correct horse")
+    assert nobody.user_id is None
+    assert not nobody.matched
+    with engine.begin() as connection, pytest.raises(PermissionDenied):
+        record_sign_in(connection, nobody, now=NOW)
 
 
 def test_the_last_active_admin_cannot_be_disabled(engine):

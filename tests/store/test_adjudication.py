@@ -131,6 +131,47 @@ def test_a_reviewer_does_not_see_the_other_judgment_until_both_have_judged(engin
     assert not page.can_decide
 
 
+def test_her_audit_trail_does_not_show_the_first_judgment_before_both_are_in(engine, team):
+    # The woman's audit trail lists every change of her rows, judgments included: it must
+    # blind them as the review pages do, or the second reviewer reads the first's there.
+    _judge(
+        engine,
+        team["reviewer"],
+        "condition",
+        CYST,
+        "ovarian_cyst",
+        "reclassify",
+        corrected_value="endometrioma",
+        reason="ultrasound report says endometrioma",
+    )
+
+    def judgment_lines(who: User):
+        with engine.connect() as connection:
+            trail = records.audit_trail(connection, who, "007")
+        return trail[trail["table"] == "judgments"]
+
+    for who in (team["rex"], team["north"], team["ida"]):
+        lines = judgment_lines(who)
+        assert len(lines) == 1, who.username
+        assert lines.iloc[0]["actor"] == records.BLINDED
+        assert lines.iloc[0]["new"] == records.BLINDED
+        shown = " ".join(str(v) for v in lines.to_numpy().ravel())
+        for secret in ("rita", "reclassify", "endometrioma", "ultrasound"):
+            assert secret not in shown, (who.username, secret)
+    # Her own judgment she sees, and an admin every judgment.
+    for who in (team["reviewer"], team["admin"]):
+        lines = judgment_lines(who)
+        assert set(lines["actor"]) == {"rita"}
+        assert "endometrioma" in set(lines["new"])
+    # Once both have judged, everyone who may read her trail sees both.
+    _judge(engine, team["rex"], "condition", CYST, "ovarian_cyst", "confirm")
+    for who in (team["rex"], team["north"], team["reviewer"]):
+        lines = judgment_lines(who)
+        assert set(lines["actor"]) == {"rita", "rex"}, who.username
+        assert "endometrioma" in set(lines["new"])
+        assert records.BLINDED not in set(lines["new"])
+
+
 def test_a_disagreement_goes_to_the_adjudicator_whose_decision_is_final(engine, team):
     _judge(engine, team["reviewer"], "pregnancy", "G1", "live_birth", "confirm")
     _judge(engine, team["rex"], "pregnancy", "G1", "live_birth", "reject", reason="duplicate")

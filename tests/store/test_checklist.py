@@ -298,6 +298,21 @@ def test_the_same_form_sent_again_is_acknowledged_and_with_other_answers_is_a_co
         assert list(rows) == ["regular"]
 
 
+def test_a_token_saved_for_another_woman_is_refused_without_telling_of_that_save(engine, people):
+    # Tokens are unique across the registry and an API client may choose its own: another
+    # site's save must neither be taken for hers nor described to her.
+    first = _save(engine, people["north"], ChecklistForm.from_form(FIELDS))
+    theirs = {"participant_id": "009", "form_token": FIELDS["form_token"], "mode": "phone"}
+    before = snapshot(engine)
+    with pytest.raises(Conflict) as raised:
+        _save(engine, people["south"], ChecklistForm.from_form(theirs))
+    said = str(raised.value)
+    assert "used already, for another save" in said
+    for secret in (first.key, "008", "2024", "UTC"):
+        assert secret not in said
+    assert snapshot(engine) == before
+
+
 def test_the_content_hash_is_that_of_every_answer_but_the_token() -> None:
     # Saved hashes are compared with later sendings of the same form, across upgrades too:
     # the hash stays SHA-256 of the form as dataclasses.asdict writes it, token left out.

@@ -315,6 +315,20 @@ def test_a_slice_of_the_participant_list_is_read_after_the_site_filter(engine, p
         assert ids("north", limit=5, offset=2) == []
 
 
+def test_a_search_matches_what_was_typed_literally(engine, people):
+    with engine.connect() as connection:
+
+        def found(search: str) -> list[str]:
+            frame = records.list_participants(connection, people["admin"], search=search)
+            return frame["participant_id"].tolist()
+
+        assert found("08") == ["008"]
+        assert found("0_8") == []  # not "any character"
+        assert found("_") == []
+        assert found("%") == []
+        assert found("\\") == []
+
+
 def test_enrolment_with_identity_and_the_identity_is_never_in_the_audit(engine, people):
     north = people["north"]
     with engine.begin() as connection:

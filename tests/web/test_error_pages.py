@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from follicle.web.security import SECURITY_HEADERS
 
 from .client import TestClient
-from .conftest import make_app
+from .conftest import Browser, make_app
+from .registry_seed import Seeded
 
 
 @pytest.fixture
@@ -41,3 +42,21 @@ def test_a_500_carries_the_security_headers(
     assert "RuntimeError" in logged
     assert "P0042" not in logged
     assert "secret detail" not in logged
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("admin", "/admin/users/99999999999999999999/sites"),
+        ("coord_a", "/participants/WA001/records/contacts/99999999999999999999"),
+        ("coord_a", "/participants/WA001/records/contacts/-99999999999999999999/delete"),
+    ],
+)
+def test_a_number_past_any_key_is_not_found_not_an_error(
+    app_and_seed: tuple[FastAPI, Seeded], who: str, url: str
+) -> None:
+    # The drivers refuse a number past 64 bits (OverflowError) rather than find nothing.
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users[who])
+    answer = browser.post(url, {"reason": "x"})
+    assert answer.status_code == 404

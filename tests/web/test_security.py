@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi import FastAPI
 
-from follicle.web.security import CONTENT_SECURITY_POLICY, LOGIN_CSRF_COOKIE, SESSION_COOKIE
+from follicle.store import accounts
+from follicle.web.security import (
+    CONTENT_SECURITY_POLICY,
+    LOGIN_CSRF_COOKIE,
+    MAX_BODY_BYTES,
+    MAX_UPLOAD_BYTES,
+    SESSION_COOKIE,
+)
 
 from .client import TestClient
 from .conftest import Browser
 from .registry_seed import PASSWORD, Seeded
 
+URLENCODED_FORM = "application/x-www-form-urlencoded"
 LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -170,3 +179,64 @@ def test_every_form_on_every_page_carries_the_sessions_csrf_token(
             assert forms, url
             for form in forms:
                 assert f'name="csrf_token" value="{browser.csrf}"' in form, (url, form[:200])
+
+
+def test_a_body_past_the_bound_is_refused_before_anyone_is_signed_in(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    # Starlette sets no bound: the login form and an API body are read whole before the
+    # sign-in check, so anyone could make a process hold or spool gigabytes.
+    app, _ = app_and_seed
+    client = TestClient(app, follow_redirects=False)
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    login = client.post(
+        "/login", content=b"username=" + big, headers={"content-type": URLENCODED_FORM}
+    )
+    assert login.status_code == 413
+    assert "content-security-policy" in login.headers
+    upload = client.post("/login", files={"file": ("f.bin", big, "application/octet-stream")})
+    assert upload.status_code == 413
+    api = client.post(
+        "/api/v1/participants",
+        content=b'{"participant_id": "' + big + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert api.status_code == 413
+    assert api.headers["content-type"] == "application/problem+json"  # as every API error
+    assert api.json()["code"] == "too_large"
+
+
+def test_the_import_page_takes_a_workbook_past_the_bound_of_a_form(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    padded = b"participant_id\n" + b"# padding\n" * (MAX_BODY_BYTES // 10 + 1)
+    answer = Browser(app, seeded.users["admin"]).post(
+        "/data/import", files=[("workbook", ("participants.csv", padded, "text/csv"))]
+    )
+    assert len(padded) > MAX_BODY_BYTES
+    assert answer.status_code == 422  # read and refused as a workbook, not as a body
+    assert "Nothing was imported" in answer.text
+    assert MAX_UPLOAD_BYTES > 100 * MAX_BODY_BYTES
+
+
+def test_the_password_is_checked_outside_the_write_lock(
+    app_and_seed: tuple[FastAPI, Seeded], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Argon2 takes about 0.1 s: inside the registry's one write lock, a flood of wrong
+    # sign-ins (anyone can send them) stalled every save.
+    app, seeded = app_and_seed
+    lock = app.state.registry._write_lock
+    held: list[bool] = []
+    check = accounts.check_sign_in
+
+    def watched(*args: object, **kwargs: object) -> accounts.SignInCheck:
+        held.append(lock.locked())
+        return check(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(accounts, "check_sign_in", watched)
+    client = TestClient(app, follow_redirects=False)
+    assert _login(client, "nobody", "wrong").status_code == 401  # type: ignore[attr-defined]
+    signed_in = _login(client, seeded.users["coord_a"].username, PASSWORD)
+    assert signed_in.status_code == 303  # type: ignore[attr-defined]
+    assert held == [False, False]

@@ -55,7 +55,7 @@ from sqlalchemy import (
 from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied
 from follicle.store.chain import append_entry, utc
 from follicle.store.passwords import check_password
-from follicle.store.tables import sites, user_sites, users, web_sessions
+from follicle.store.tables import fits_integer_key, sites, user_sites, users, web_sessions
 
 ROLES = ("admin", "coordinator", "reviewer", "analyst")
 
@@ -412,6 +412,8 @@ def get_user(
     connection: Connection, user_id: int, *, include_inactive: bool = False
 ) -> User | None:
     """The active user ``user_id`` (or any, with ``include_inactive``), or ``None``."""
+    if not fits_integer_key(user_id):
+        return None
     statement = select(users.c.id, users.c.username, users.c.role).where(users.c.id == user_id)
     if not include_inactive:
         statement = statement.where(users.c.active.is_(True))
@@ -450,36 +452,83 @@ def authenticate(connection: Connection, username: str, password: str, *, now: d
     """The user signing in with ``username`` and ``password``.
 
     Counts failures and locks the account after :data:`MAX_FAILED_LOGINS` in a row for
-    :data:`LOCKOUT`. ``now`` is the time of the attempt (UTC).
+    :data:`LOCKOUT`. ``now`` is the time of the attempt (UTC). The two halves,
+    :func:`check_sign_in` and :func:`record_sign_in`, may run in two transactions: the web
+    application checks the password outside its write lock.
 
     Raises
     ------
     PermissionDenied
         Unknown or disabled user, wrong password, or a locked account (one message for all).
     """
-    now = utc(now)
+    return record_sign_in(connection, check_sign_in(connection, username, password), now=now)
+
+
+@dataclass(frozen=True)
+class SignInCheck:
+    """A password checked against the user's row as it was read (:func:`check_sign_in`)."""
+
+    #: The user's id; ``None`` when there is no such user.
+    user_id: int | None
+    #: The stored hash the password was checked against.
+    password_hash: str | None
+    matched: bool
+    #: The password hashed anew when the stored hash's parameters are out of date.
+    rehashed: str | None
+
+
+_SIGN_IN_COLUMNS = (
+    users.c.id,
+    users.c.username,
+    users.c.role,
+    users.c.password_hash,
+    users.c.active,
+    users.c.failed_logins,
+    users.c.locked_until,
+)
+
+
+def check_sign_in(connection: Connection, username: str, password: str) -> SignInCheck:
+    """The slow half of a sign-in: the password against the stored hash (Argon2, about
+    0.1 s), which reads and writes nothing else. It costs the same whether the user exists,
+    is locked or disabled, so that timing does not reveal which."""
     row = connection.execute(
-        select(
-            users.c.id,
-            users.c.username,
-            users.c.role,
-            users.c.password_hash,
-            users.c.active,
-            users.c.failed_logins,
-            users.c.locked_until,
-        ).where(users.c.username == username.strip())
+        select(*_SIGN_IN_COLUMNS).where(users.c.username == username.strip())
     ).first()
     if row is None:
-        # Spend the time a real check costs, so that timing does not reveal user names.
         verify_password(_DUMMY_HASH, password)
+        return SignInCheck(None, None, False, None)
+    matched = verify_password(row.password_hash, password)
+    stale = matched and _HASHER.check_needs_rehash(row.password_hash)
+    return SignInCheck(
+        int(row.id), row.password_hash, matched, hash_password(password) if stale else None
+    )
+
+
+def record_sign_in(connection: Connection, check: SignInCheck, *, now: datetime) -> User:
+    """The quick half, in a write transaction: the outcome of ``check`` on the user's row as
+    it is now — refused if the account is locked or disabled, or its password changed since
+    the check; failures counted and the account locked after :data:`MAX_FAILED_LOGINS`.
+
+    Raises
+    ------
+    PermissionDenied
+        As :func:`authenticate`.
+    """
+    now = utc(now)
+    row = (
+        None
+        if check.user_id is None
+        else connection.execute(
+            select(*_SIGN_IN_COLUMNS).where(users.c.id == check.user_id)
+        ).first()
+    )
+    if row is None:
         raise PermissionDenied(SIGN_IN_REFUSED)
     locked = row.locked_until is not None and utc(row.locked_until) > now
     if locked or not row.active:
-        # The password is checked all the same (and its answer ignored): a refusal that came
-        # faster than a wrong password would tell that the account exists and is locked.
-        verify_password(row.password_hash, password)
         raise PermissionDenied(SIGN_IN_REFUSED)
-    if not verify_password(row.password_hash, password):
+    if not check.matched or row.password_hash != check.password_hash:
         failures = int(row.failed_logins) + 1
         values: dict[str, object] = {"failed_logins": failures}
         if failures >= MAX_FAILED_LOGINS:
@@ -490,9 +539,9 @@ def authenticate(connection: Connection, username: str, password: str, *, now: d
         connection.execute(
             update(users).where(users.c.id == row.id).values(failed_logins=0, locked_until=None)
         )
-    if _HASHER.check_needs_rehash(row.password_hash):
+    if check.rehashed is not None:
         connection.execute(
-            update(users).where(users.c.id == row.id).values(password_hash=hash_password(password))
+            update(users).where(users.c.id == row.id).values(password_hash=check.rehashed)
         )
     return _user(connection, row)
 

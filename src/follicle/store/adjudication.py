@@ -205,6 +205,19 @@ def _status(
     return status
 
 
+def open_events(
+    connection: Connection, actor: User, participant_id: str
+) -> frozenset[tuple[str, str]]:
+    """Her events (``event_type``, ``event_key``) whose judgments ``actor`` may not see yet:
+    to review or with one judgment. None for an admin, who sees every judgment (as on the
+    review pages, :func:`_blind`)."""
+    if actor.role == "admin":
+        return frozenset()
+    status = _status(connection, actor, None, participant_id)
+    still = status[status["status"].isin(OPEN)]
+    return frozenset(zip(still["event_type"], still["event_key"], strict=True))
+
+
 def is_adjudicator(connection: Connection, actor: User) -> bool:
     """Whether ``actor`` may decide disputed events: an admin, or a designated reviewer."""
     if actor.role == "admin":

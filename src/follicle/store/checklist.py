@@ -67,11 +67,13 @@ from follicle.store.records import (
     visible_site,
 )
 from follicle.store.tables import (
+    LIKE_ESCAPE,
     ROW_ID,
     VERSION,
     WORKBOOK_TABLES,
     audit_log,
     checklist_submissions,
+    like_literal,
 )
 from follicle.store.woman import (
     Change,
@@ -478,13 +480,29 @@ class SaveOutcome(Saved):
     repeated: bool = False
 
 
-def earlier_save(connection: Connection, token: str) -> tuple[int, str | None, Any] | None:
-    """The save of the form with ``token``: (contact row id, content hash, when), or
-    ``None`` if it was never saved."""
+def earlier_save(
+    connection: Connection, token: str, participant_id: str
+) -> tuple[int, str | None, Any] | None:
+    """The save of her form with ``token``: (contact row id, content hash, when), or
+    ``None`` if it was never saved.
+
+    Raises
+    ------
+    Conflict
+        ``token`` was saved for another woman. Tokens are unique across the registry; the
+        message tells nothing of that save (it may be of a site the actor may not see).
+    """
     if not token:
         return None
     found = connection.execute(_EARLIER_SAVE, {"token": token}).first()
-    return None if found is None else (int(found[0]), found[1], found[2])
+    if found is None:
+        return None
+    if found[3] != participant_id:
+        raise Conflict(
+            "this form's token was used already, for another save; nothing was changed. "
+            "Start a new checklist (a form token of its own, e.g. a random UUID) for this call"
+        )
+    return int(found[0]), found[1], found[2]
 
 
 #: The save of a form token (built once: every save asks).
@@ -492,6 +510,7 @@ _EARLIER_SAVE = select(
     checklist_submissions.c.contact_row_id,
     checklist_submissions.c.content_hash,
     checklist_submissions.c.at,
+    checklist_submissions.c.participant_id,
 ).where(checklist_submissions.c.token == bindparam("token"))
 
 
@@ -586,7 +605,7 @@ def save_checklist(
     if not current:
         visible_site(connection, actor, pid)
     digest = form.content_hash()
-    earlier = earlier_save(connection, form.form_token)
+    earlier = earlier_save(connection, form.form_token, pid)
     if earlier is not None:
         contact_id, saved_digest, when = earlier
         if saved_digest is not None and saved_digest != digest:
@@ -686,13 +705,13 @@ def saved_checklist(
     ).scalar_one_or_none()
     if not token or found is None:
         raise NotFound(f"no checklist saved for {participant_id} with this form")
-    prefix = participant_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    prefix = like_literal(participant_id)
     entries = connection.execute(
         select(audit_log.c.table_name, audit_log.c.after)
         .where(
             audit_log.c.at == found,
             audit_log.c.action == "create",
-            audit_log.c.record_key.like(prefix + "/%", escape="\\"),
+            audit_log.c.record_key.like(prefix + "/%", escape=LIKE_ESCAPE),
         )
         .order_by(audit_log.c.id)
     ).all()

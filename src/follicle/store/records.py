@@ -50,14 +50,18 @@ from sqlalchemy import update as sql_update
 
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
 from follicle.store.accounts import User
+from follicle.store.adjudication import open_events
 from follicle.store.chain import append_entry, lock_chain, row_json
 from follicle.store.phones import phone_problems
 from follicle.store.tables import (
+    LIKE_ESCAPE,
     ROW_ID,
     VERSION,
     WORKBOOK_TABLES,
     audit_log,
+    fits_integer_key,
     judgments,
+    like_literal,
     participant_identity,
 )
 from follicle.store.woman import (
@@ -199,9 +203,12 @@ def _data_columns(table: str) -> tuple[str, ...]:
 def _key_value(table: str, key: str) -> Any:
     if _key_column(table) == ROW_ID:
         try:
-            return int(key)
+            number = int(key)
         except ValueError:
             raise NotFound(f"there is no {table} row {key!r}") from None
+        if not fits_integer_key(number):
+            raise NotFound(f"there is no {table} row {key!r}")
+        return number
     return key
 
 
@@ -849,10 +856,13 @@ def list_participants(
     if site is not None:
         statement = statement.where(p.c.site == site)
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        matches = [func.lower(p.c.participant_id).like(pattern)]
+        # What was typed, literally: "_" or "%" in it match themselves, not any text.
+        pattern = f"%{like_literal(search.strip().lower())}%"
+        matches = [func.lower(p.c.participant_id).like(pattern, escape=LIKE_ESCAPE)]
         if actor.sees_identity:
-            matches.append(func.lower(participant_identity.c.full_name).like(pattern))
+            matches.append(
+                func.lower(participant_identity.c.full_name).like(pattern, escape=LIKE_ESCAPE)
+            )
         statement = statement.where(or_(*matches))
     if limit is not None or offset:
         statement = statement.limit(limit).offset(offset)
@@ -876,11 +886,16 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
     ``column``, ``old``, ``new``, ``reason``. An import entry of all her rows at once is one
     line with no column, its ``old`` and ``new`` her rows counted per table
     (``8 rows: participants 1, injections 2, contacts 5``). Names and phones appear as
-    ``[redacted]`` markers only.
+    ``[redacted]`` markers only. A judgment of an event still under review (to review, or
+    one judgment) is shown to its own reviewer and to admins; to anyone else it is one line
+    whose actor and values read :data:`BLINDED`, so that the second reviewer does not see
+    the first one's judgment here either (shared/spec/adjudication.md: never the other
+    reviewer's judgment until both have judged).
     """
     _require_reader(actor)
     visible_site(connection, actor, participant_id)
-    prefix = participant_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+    blinded: frozenset[tuple[str, str]] | None = None  # her open events, read when needed
+    prefix = like_literal(participant_id) + "/%"
     statement = (
         select(
             audit_log.c.id,
@@ -897,7 +912,7 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
             or_(
                 (audit_log.c.table_name.in_(["participants", IDENTITY]))
                 & (audit_log.c.record_key == participant_id),
-                audit_log.c.record_key.like(prefix, escape="\\"),
+                audit_log.c.record_key.like(prefix, escape=LIKE_ESCAPE),
             )
         )
         .order_by(audit_log.c.id.desc())
@@ -913,6 +928,15 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
         head = (entry.id, entry.at, entry.actor, entry.action, entry.table_name, key)
         before = json.loads(entry.before) if entry.before else {}
         after = json.loads(entry.after) if entry.after else {}
+        if entry.table_name == "judgments" and actor.role != "admin":
+            if blinded is None:
+                blinded = open_events(connection, actor, participant_id)
+            judged = after or before
+            event = (judged.get("event_type"), judged.get("event_key"))
+            if event in blinded and judged.get("reviewer") != actor.username:
+                head = (entry.id, entry.at, BLINDED, entry.action, entry.table_name, key)
+                lines.append((*head, None, None, BLINDED, None))
+                continue
         if entry.action in _BUNDLES:
             lines.append((*head, None, _bundle_shown(before), _bundle_shown(after), entry.reason))
             continue
@@ -925,6 +949,9 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
     frame["at"] = pd.to_datetime(frame["at"], utc=True)
     return frame
 
+
+#: What the audit trail shows of a judgment its reader may not see yet.
+BLINDED = "[blinded until both reviewers have judged]"
 
 #: Audit actions whose before/after hold all her rows (table → rows), not one row.
 _BUNDLES = frozenset({"import.insert", "import.update"})

@@ -111,6 +111,25 @@ SQL_TYPES: dict[str, type[TypeEngine[Any]]] = {
 #: The surrogate primary key of workbook tables that have no key column.
 ROW_ID = "row_id"
 
+
+def fits_integer_key(number: int) -> bool:
+    """Whether ``number`` fits an integer key (64-bit, on SQLite and PostgreSQL alike).
+
+    A number past that range, say from a URL, is no row's: asked for as such, the drivers
+    fail (``OverflowError``, ``NumericValueOutOfRange``) instead of finding nothing.
+    """
+    return -(2**63) <= number < 2**63
+
+
+#: The escape character of :func:`like_literal`'s patterns (``.like(…, escape=LIKE_ESCAPE)``).
+LIKE_ESCAPE = "\\"
+
+
+def like_literal(text: str) -> str:
+    """``text`` for a LIKE pattern, matching itself only: its ``%`` and ``_`` escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 #: The optimistic-lock column of every workbook table (not a workbook column: never exported).
 VERSION = "version"
 

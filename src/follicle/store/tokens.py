@@ -32,7 +32,7 @@ from sqlalchemy import Connection, insert, select, update
 from follicle.errors import NotFound
 from follicle.store.accounts import User, WriteDue, active_user_of, checked_name, with_active_user
 from follicle.store.chain import append_entry, utc
-from follicle.store.tables import api_tokens, users
+from follicle.store.tables import api_tokens, fits_integer_key, users
 
 #: What every token starts with.
 PREFIX = "flc_"
@@ -160,9 +160,13 @@ def revoke_token(
     NotFound
         No token with that id.
     """
-    row = connection.execute(
-        select(api_tokens.c.revoked_at).where(api_tokens.c.id == token_id)
-    ).first()
+    row = (
+        connection.execute(
+            select(api_tokens.c.revoked_at).where(api_tokens.c.id == token_id)
+        ).first()
+        if fits_integer_key(token_id)
+        else None
+    )
     if row is None:
         raise NotFound(f"there is no token {token_id}")
     if row.revoked_at is not None:

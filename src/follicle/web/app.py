@@ -41,7 +41,7 @@ from follicle.web.routes import (
     review,
     worklist,
 )
-from follicle.web.security import SecurityHeaders
+from follicle.web.security import MAX_BODY_BYTES, SecurityHeaders
 from follicle.web.settings import WebSettings, get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -105,7 +105,9 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(API_PREFIX, create_api(app.state.registry), name="api")
     for module in (auth, worklist, participants, checklist, review, report, audit, admin, data):
-        app.include_router(module.router)
+        # On the routes rather than the application: FastAPI's application-wide bound
+        # answers outside the middleware, without the security headers or the request log.
+        app.include_router(module.router, max_body_size=MAX_BODY_BYTES)
     _add_error_pages(app)
     return app
 

@@ -38,6 +38,16 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
+#: The largest request body any page or API route reads, in bytes, counted as it arrives
+#: (413 beyond it). Starlette and FastAPI set none: a form or JSON body is read whole
+#: before the route's sign-in check runs, so without a bound anyone could make a process
+#: hold (or spool to disk) gigabytes. A record, a checklist or a review is a few KiB.
+MAX_BODY_BYTES = 1024 * 1024
+#: The workbook upload of the import page (admins only; they are signed in before the
+#: form is read): 100,000 women's CSV files are about 42 MiB. Larger registries import
+#: from the command line (``follicle import``).
+MAX_UPLOAD_BYTES = 256 * 1024 * 1024
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

@@ -57,6 +57,30 @@ def test_enrolment_shows_her_page_with_her_identity(app_and_seed: tuple[FastAPI,
     assert "Edit" not in reviewer.text
 
 
+def test_a_name_and_phone_are_added_on_her_page_when_enrolment_had_none(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    enrolled = browser.post(
+        "/participants",
+        {
+            "participant_id": "NEW03",
+            "site": "A",
+            "birth_date": "1984-02-03",
+            "consent_date": "2024-05-06",
+            "menses_baseline": "regular",
+        },
+    )
+    assert enrolled.status_code == 303
+    added = browser.post(
+        "/participants/NEW03/records/participant_identity",
+        {"full_name": "Added Later", "phone": "0912 000 0001"},
+    )
+    assert added.status_code == 303
+    assert "Added Later" in browser.get("/participants/NEW03").text
+
+
 def test_an_invalid_enrolment_keeps_every_value_and_marks_the_field(
     app_and_seed: tuple[FastAPI, Seeded],
 ) -> None:

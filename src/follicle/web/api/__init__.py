@@ -15,8 +15,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from follicle.web.api import audit, checklist, export, records, reviews, worklist
-from follicle.web.api.problems import add_problem_handlers, problem_media_types
+from follicle.web.api.problems import (
+    TooLargeAsProblem,
+    add_problem_handlers,
+    problem_media_types,
+)
 from follicle.web.registry import Registry
+from follicle.web.security import MAX_BODY_BYTES
 
 #: Where the API is mounted.
 PREFIX = "/api/v1"
@@ -56,8 +61,10 @@ def create_api(registry: Registry) -> FastAPI:
     )
     api.state.registry = registry
     for router in resources():
-        api.include_router(router)
+        # On the routes, so that a body past the bound is a problem document as every error.
+        api.include_router(router, max_body_size=MAX_BODY_BYTES)
     add_problem_handlers(api, records.body_fields())
+    api.add_middleware(TooLargeAsProblem, limit=MAX_BODY_BYTES)
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:

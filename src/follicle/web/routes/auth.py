@@ -75,9 +75,15 @@ async def login_page(request: Request) -> Response:
 
 
 def _sign_in(reg: Registry, username: str, password: str) -> tuple[str, str] | None:
+    # The password is checked (Argon2, about 0.1 s of CPU) before the registry's write
+    # lock is taken, not while holding it: a flood of wrong sign-ins stalled every save.
+    # Unknown users too take the (short) write turn, so that the time of the answer does
+    # not tell them from known ones.
+    with reg.read() as connection:
+        checked = accounts.check_sign_in(connection, username, password)
     with reg.write() as connection:
         try:
-            user = accounts.authenticate(connection, username, password, now=now())
+            user = accounts.record_sign_in(connection, checked, now=now())
         except PermissionDenied:
             return None
         return accounts.create_session(connection, user.id, now=now(), ttl=reg.settings.session_ttl)

@@ -29,6 +29,7 @@ from follicle.store.importer import import_workbook
 from follicle.web.deps import Admin, Exporter, FormDep, RegistryDep
 from follicle.web.pages import render
 from follicle.web.registry import Registry
+from follicle.web.security import MAX_UPLOAD_BYTES
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import validate_path
 
@@ -79,7 +80,7 @@ def _import(
     return str(summary), []
 
 
-@router.post("/data/import")
+@router.post("/data/import", max_body_size=MAX_UPLOAD_BYTES)
 async def import_upload(request: Request, user: Admin, reg: RegistryDep, form: FormDep) -> Response:
     """Validate and import an uploaded workbook, all or nothing."""
     files = [f for f in form.getlist("workbook") if isinstance(f, UploadFile)]

@@ -311,7 +311,8 @@ def add_record(
         raise NotFound("a woman is enrolled, not added as a record")
     fields = text_fields(form)
     values = table_values(fields, table, skip=FIXED)
-    if "participant_id" in table.column_names:
+    # Her rows are hers by participant_id: a column of most tables, the key of her identity.
+    if "participant_id" in table.column_names or table.key == "participant_id":
         values["participant_id"] = participant_id
     try:
         with reg.write() as connection:
