@@ -27,6 +27,7 @@ from editing import (
     set_cell,
     set_xlsx_cells,
     to_xlsx,
+    write_rows,
 )
 from follicle.cli import app
 
@@ -595,3 +596,21 @@ def test_rows_of_a_table_without_ids_that_differ_in_one_cell_are_not_duplicates(
                                       "diagnosis_date": "2019-08-01", "during_pregnancy": "yes",
                                       "resolved": "no"})  # fmt: skip
     assert _report(folder)["valid"] is True
+
+
+def test_a_huge_cell_or_column_name_is_shown_shortened(tmp_path: Path) -> None:
+    # Rich took minutes to wrap a line of a few hundred thousand characters (a damaged line
+    # with its line breaks lost); the terminal shows the start and the length, --json all.
+    folder = copy_workbook(tmp_path / "wb")
+    rows = read_rows(folder, "participants")
+    rows[0].append("[bold]" + "y" * 300_000)
+    rows[1][0] = "P" + "9" * 300_000
+    for row in rows[1:]:
+        row.append("")
+    write_rows(folder, "participants", rows)
+    result = runner.invoke(app, ["validate", str(folder)])
+    assert result.exit_code == 1
+    assert "(300,006 characters)" in result.output  # the column, its markup not applied
+    assert "[bold]yyy" in result.output
+    assert "(300,003 characters)" in result.output  # the value, quoted
+    assert len(result.output) < 100_000

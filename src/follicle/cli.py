@@ -183,6 +183,19 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+#: The most characters of a user's text (a cell, a column name) the terminal is shown;
+#: ``--json`` gives it whole.
+SHOWN_CHARACTERS = 200
+
+
+def _clipped(text: str) -> str:
+    """``text`` escaped for Rich and shortened past :data:`SHOWN_CHARACTERS`: a damaged line
+    of a million characters took Rich minutes to wrap."""
+    if len(text) > SHOWN_CHARACTERS:
+        text = f"{text[:SHOWN_CHARACTERS]}… ({len(text):,} characters)"
+    return escape(text)
+
+
 def _print_problems(problems: list[Problem] | tuple[Problem, ...], kind: str) -> None:
     if not problems:
         return
@@ -193,11 +206,11 @@ def _print_problems(problems: list[Problem] | tuple[Problem, ...], kind: str) ->
     for p in problems[:SHOWN_PROBLEMS]:
         # Cells are the users' text: escaped, so that "[b]" in a cell is not Rich markup.
         table.add_row(
-            escape(p.file),
+            _clipped(p.file),
             "" if p.row is None else str(p.row),
-            escape(p.column or ""),
-            "" if p.value is None else escape(f"'{p.value}'"),
-            f"{escape(p.message)} [dim]({p.rule})[/]",
+            _clipped(p.column or ""),
+            "" if p.value is None else _clipped(f"'{p.value}'"),
+            f"{_clipped(p.message)} [dim]({p.rule})[/]",
         )
     errors.print(table)
     if len(problems) > SHOWN_PROBLEMS:
@@ -215,9 +228,11 @@ def _print_counts(counts: dict[str, int], title: str) -> None:
 
 def _print_ignored(result: ValidationResult) -> None:
     for name in result.ignored_files:
-        console.print(f"[yellow]ignored[/] {name}: not a table of the workbook format")
+        console.print(f"[yellow]ignored[/] {_clipped(name)}: not a table of the workbook format")
     for label, columns in result.ignored.items():
-        console.print(f"[yellow]ignored[/] columns in {label}: {', '.join(columns)}")
+        console.print(
+            f"[yellow]ignored[/] columns in {_clipped(label)}: {_clipped(', '.join(columns))}"
+        )
 
 
 def _validate(workbook: Path) -> ValidationResult:

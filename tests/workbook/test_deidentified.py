@@ -247,3 +247,22 @@ def test_a_de_identified_workbook_is_never_imported_into_the_registry(
         import_workbook(engine, load_workbook(path))
     assert read_registry(engine)["participants"].empty
     engine.dispose()
+
+
+def test_an_empty_day_in_a_sheet_with_a_formula_is_required_not_a_damaged_file(
+    seed_workbook: Workbook, tmp_path: Path
+) -> None:
+    # The check for formulas without a saved value looked the schema's date column up in a
+    # header that names its day (injection_day): a ValueError, reported as "damaged".
+    import openpyxl
+
+    path = _export(seed_workbook, tmp_path, "xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["injections"]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(2, header.index("injection_day") + 1).value = None
+    sheet.cell(3, len(header) + 2).value = "=1+1"
+    book.save(path)
+    problems = validate_path(path).problems
+    assert ("injection_day", 2, "required") in {(p.column, p.row, p.rule) for p in problems}
+    assert "not_xlsx" not in {p.rule for p in problems}

@@ -165,3 +165,60 @@ def test_only_a_sheet_with_formulas_is_read_a_second_time(tmp_path: Path) -> Non
         assert read._has_formulas(book["participants"])
     finally:
         book.close()
+
+
+def test_old_mac_line_endings_with_semicolons_in_the_notes_are_still_commas(
+    tmp_path: Path,
+) -> None:
+    # With CR alone ending each line, the header is the text before the first CR, not the
+    # whole file (whose notes' semicolons outnumbered the header's commas).
+    folder = copy_workbook(tmp_path / "wb")
+    rows = read_rows(folder, "conditions")
+    notes = rows[0].index("notes")
+    for row in rows[1:]:
+        row[notes] = "a; b; c; d; e; f; g; h; i; j; k; l"
+    write_rows(folder, "conditions", rows)
+    conditions = folder / "conditions.csv"
+    conditions.write_bytes(conditions.read_bytes().replace(b"\r\n", b"\r").replace(b"\n", b"\r"))
+    result = validate_path(folder)
+    assert result.ok, result.problems
+
+
+def test_a_formatted_empty_cell_far_out_is_no_part_of_the_sheet(tmp_path: Path) -> None:
+    # A cell left formatted at XFD20000 made every row 16,384 cells wide: gigabytes for a
+    # valid workbook, then "damaged".
+    import openpyxl
+    from openpyxl.styles import Font
+
+    book_path = to_xlsx(SMALL, tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(book_path)
+    book["conditions"].cell(20_000, 16_384).font = Font(bold=True)
+    book.save(book_path)
+    result = validate_path(book_path)
+    assert result.ok, result.problems
+
+
+def test_a_value_in_excels_last_cell_is_named_not_read(tmp_path: Path) -> None:
+    book_path = to_xlsx(SMALL, tmp_path / "book.xlsx")
+    import openpyxl
+
+    book = openpyxl.load_workbook(book_path)
+    book["conditions"].cell(1_048_576, 16_384).value = "x"
+    book.save(book_path)
+    (problem,) = validate_path(book_path).problems
+    assert (problem.file, problem.row, problem.rule) == (
+        "book.xlsx, sheet conditions",
+        1_048_576,
+        "sheet_too_large",
+    )
+    assert "column 16,384 of row 1048576" in problem.message
+
+
+def test_a_file_whose_first_line_is_blank_says_where_the_header_is(tmp_path: Path) -> None:
+    # An empty first line gave the fast reader no column at all (found by hypothesis).
+    folder = copy_workbook(tmp_path / "wb")
+    (folder / "conditions.csv").write_bytes(b"\n0")
+    problems = validate_path(folder).problems
+    assert [(p.file, p.row, p.rule) for p in problems] == [
+        ("conditions.csv", 1, "header_not_in_row_1")
+    ]

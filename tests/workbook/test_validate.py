@@ -104,6 +104,15 @@ def test_a_birth_far_from_the_outcome_date_is_an_error(tmp_path: Path) -> None:
     assert ("infants.csv", 2, "birth_date", "birth_not_at_outcome") in _problems(folder)
 
 
+def test_a_birth_three_centuries_from_the_outcome_date_is_an_error_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    # Both dates are valid; their difference in nanoseconds is past 64 bits.
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "infants", 2, "birth_date", "1719-01-25")
+    assert ("infants.csv", 2, "birth_date", "birth_not_at_outcome") in _problems(folder)
+
+
 def test_a_death_before_birth_is_an_error(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "infants", 2, "death_date", "2020-01-01")

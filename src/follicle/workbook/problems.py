@@ -27,6 +27,7 @@ WHOLE_FILE_CODES = frozenset(
         "wrong_separator",
         "not_xlsx",
         "missing_sheet",
+        "sheet_too_large",
         "missing_column",
         "duplicate_column",
         "unnamed_column",

@@ -307,6 +307,8 @@ def _arrow_grid(data: bytes) -> pd.DataFrame | None:
         width = len(next(csv.reader([first_line.rstrip("\r")]), []))
     except csv.Error:
         return None
+    if width == 0:  # a blank first line: pandas says where the header is
+        return None
     names = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
@@ -362,7 +364,9 @@ def _undecodable(data: bytes, start: int) -> tuple[str, int]:
 
 def _wrong_separator(text: str) -> str | None:
     """``"';'"`` or ``"tabs"`` when the header row is split by those rather than commas."""
-    header = text.split("\n", 1)[0]
+    # The header ends at the first line break of any kind: a file with old Mac line endings
+    # (CR alone) is one "line", whose notes would count as the header's.
+    header = re.split(r"[\r\n]", text, maxsplit=1)[0]
     commas = header.count(",")
     for separator, words in ((";", "';'"), ("\t", "tabs")):
         if header.count(separator) > commas:
@@ -610,6 +614,25 @@ def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
                     )
                 )
                 continue
+            cells = len(rows) * max(len(r) for r in rows)
+            if cells > MAX_SHEET_CELLS:
+                row, column = max(
+                    ((i + 1, len(r)) for i, r in enumerate(rows)), key=lambda rc: rc[1]
+                )
+                problems.append(
+                    Problem(
+                        label,
+                        row,
+                        None,
+                        None,
+                        "sheet_too_large",
+                        f"the sheet {table.name} spans {len(rows):,} rows and up to "
+                        f"{column:,} columns (a value in column {column:,} of row {row}): "
+                        f"more than the {MAX_SHEET_CELLS:,} cells a sheet may hold here; "
+                        "delete the cells beyond the table",
+                    )
+                )
+                continue
             grid = _xlsx_grid(table, rows)
             raw, header_problems = _to_raw_table(table, label, grid, f"the sheet {table.name}")
             problems.extend(header_problems)
@@ -632,12 +655,30 @@ def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
     return RawWorkbook(file, tables, tuple(problems), {file.name: sha256(file)}, ignored)
 
 
+#: The most cells (rows × the widest row) of one sheet that is read: a table of a million
+#: rows and twenty columns, and well below what a stray value far out would cost (Excel's
+#: last cell, XFD1048576, would make seventeen billion).
+MAX_SHEET_CELLS = 25_000_000
+
+
 def _sheet_rows(sheet: Any) -> list[tuple[Any, ...]]:
     """Every row of a read-only sheet, as tuples of cell values."""
     # Read-only mode trusts the sheet's <dimension> tag, and some tools write a stale one:
     # rows and columns beyond it would be lost without a word.
     sheet.reset_dimensions()
-    return [tuple(r) for r in sheet.iter_rows(values_only=True)]
+    # Empty cells at the end of a row, and empty rows at the end of the sheet, are left off:
+    # a formatted empty cell far out (XFD20000, left over from editing) would otherwise
+    # make every row as wide as it and the sheet as long.
+    rows: list[tuple[Any, ...]] = []
+    last = 0
+    for row in sheet.iter_rows(values_only=True):
+        end = len(row)
+        while end and row[end - 1] is None:
+            end -= 1
+        rows.append(tuple(row[:end]))
+        if end:
+            last = len(rows)
+    return rows[:last]
 
 
 def _xlsx_grid(table: Table, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
@@ -685,7 +726,9 @@ def _unsaved_formulas(
     and so do some scripts: Excel fills the values in when it saves the file.
     """
     header = [_cell_text(v).strip() for v in values[0]]
-    positions = {c: header.index(c) for c in _blank_required(raw)}
+    # A de-identified sheet names its dates as days (injection_day for injection_date):
+    # such a column is not looked up here, and an empty cell of it is reported as required.
+    positions = {c: header.index(c) for c in _blank_required(raw) if c in header}
     found: dict[str, dict[int, str]] = {c: {} for c in positions}
     with_formulas = _sheet_rows(sheet)
     # A per-cell loop, but only over a sheet that has formulas and an empty required cell.

@@ -158,6 +158,15 @@ def _iso(values: pd.Series) -> pd.Series:
     return values.dt.strftime("%Y-%m-%d").fillna("unknown")
 
 
+def _day_numbers(dates: pd.Series) -> np.ndarray:
+    """Dates as days since 1970-01-01, floats (``NaN`` for a missing date): differences of
+    them cannot overflow, and a comparison with ``NaN`` is false."""
+    day = np.asarray(dates.to_numpy(dtype="datetime64[D]"))
+    days = day.astype(np.int64).astype(float)
+    days[np.isnat(day)] = np.nan
+    return days
+
+
 def _at(bad: pd.Series, values: pd.Series) -> pd.Series:
     """``values`` in the rows where ``bad`` is true: messages are built for those alone."""
     return values[flags(bad)]
@@ -560,8 +569,10 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
 def _birth_not_at_outcome(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     inf = frames["infants"]
     outcome_date = _pregnancy_of(frames)["outcome_date"]
-    gap = (inf["birth_date"] - outcome_date).abs()
-    bad = gap > pd.Timedelta(days=BIRTH_OUTCOME_TOLERANCE_DAYS)
+    # In days, not pandas' nanoseconds: two dates 292 years apart (a typo of 1719 for 2019,
+    # each a valid date) overflow a nanosecond difference.
+    days = _day_numbers(inf["birth_date"]) - _day_numbers(outcome_date)
+    bad = pd.Series(np.abs(days) > BIRTH_OUTCOME_TOLERANCE_DAYS, index=inf.index)
     found.add(
         labels["infants"],
         bad,

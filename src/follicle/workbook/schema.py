@@ -705,6 +705,11 @@ CHECKS: tuple[Rule, ...] = (
     ),
     Rule("not_xlsx", "the .xlsx file cannot be read"),
     Rule("missing_sheet", "a table's sheet is missing from the .xlsx file"),
+    Rule(
+        "sheet_too_large",
+        "a sheet spans more cells (rows × its widest row) than are read: a value far beyond "
+        "the table",
+    ),
     Rule("missing_column", "a required column is missing from the header row"),
     Rule("duplicate_column", "a column name appears twice in the header row"),
     Rule("unnamed_column", "a column has values but no name in the header row"),
