@@ -62,6 +62,20 @@ def _judge(engine: Engine, who: User, kind: str, key: str, recorded: str, verdic
         )
 
 
+def _reclassify_the_cyst(engine: Engine, who: User):
+    """``who`` judges 007's ovarian cyst an endometrioma, with her reason."""
+    return _judge(
+        engine,
+        who,
+        "condition",
+        CYST,
+        "ovarian_cyst",
+        "reclassify",
+        corrected_value="endometrioma",
+        reason="ultrasound report says endometrioma",
+    )
+
+
 def _queue(engine: Engine, who: User, **kw):
     with engine.connect() as connection:
         return adjudication.review_queue(connection, who, **kw)
@@ -100,16 +114,7 @@ def test_two_agreeing_reviews_settle_the_event_and_each_is_audited(engine, team)
 
 
 def test_a_reviewer_does_not_see_the_other_judgment_until_both_have_judged(engine, team):
-    _judge(
-        engine,
-        team["reviewer"],
-        "condition",
-        CYST,
-        "ovarian_cyst",
-        "reclassify",
-        corrected_value="endometrioma",
-        reason="ultrasound report says endometrioma",
-    )
+    _reclassify_the_cyst(engine, team["reviewer"])
     frame, _ = _queue(engine, team["rex"])
     row = frame[frame["event_key"] == CYST].iloc[0]
     assert row["status"] == "one_judgment"
@@ -134,16 +139,7 @@ def test_a_reviewer_does_not_see_the_other_judgment_until_both_have_judged(engin
 def test_her_audit_trail_does_not_show_the_first_judgment_before_both_are_in(engine, team):
     # The woman's audit trail lists every change of her rows, judgments included: it must
     # blind them as the review pages do, or the second reviewer reads the first's there.
-    _judge(
-        engine,
-        team["reviewer"],
-        "condition",
-        CYST,
-        "ovarian_cyst",
-        "reclassify",
-        corrected_value="endometrioma",
-        reason="ultrasound report says endometrioma",
-    )
+    _reclassify_the_cyst(engine, team["reviewer"])
 
     def judgment_lines(who: User):
         with engine.connect() as connection:

@@ -614,11 +614,9 @@ def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
                     )
                 )
                 continue
-            cells = len(rows) * max(len(r) for r in rows)
-            if cells > MAX_SHEET_CELLS:
-                row, column = max(
-                    ((i + 1, len(r)) for i, r in enumerate(rows)), key=lambda rc: rc[1]
-                )
+            widest = max(range(len(rows)), key=lambda i: len(rows[i]))
+            row, column = widest + 1, len(rows[widest])
+            if len(rows) * column > MAX_SHEET_CELLS:
                 problems.append(
                     Problem(
                         label,
