@@ -117,7 +117,7 @@ def test_workbook_commands_import_no_analysis_or_database_library(
 def test_a_report_does_not_import_scipy_stats(formats: str, tmp_path: Path) -> None:
     """``scipy.stats`` builds its hundred distributions at import (about 0.3 s of CPU beyond
     ``scipy.special`` and ``scipy.optimize``, which the statistics use); the distribution
-    functions come from ``analysis/distributions.py``, the 2 × 2 tests, the binomial test,
+    functions come from ``analysis/stats/distributions.py``, the 2 × 2 tests, the binomial test,
     Kaplan–Meier, the log-rank test and the logistic regression from numpy and
     ``scipy.special`` (issue 13)."""
     loaded = _modules_after(

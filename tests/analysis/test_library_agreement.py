@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from follicle.analysis.benchmarks import _binomial_p
-from follicle.analysis.fisher import fisher_exact_2x2
+from follicle.analysis.duration.survival import kaplan_meier, log_rank, survival_at
 from follicle.analysis.regression import fit_logistic
-from follicle.analysis.survival import kaplan_meier, log_rank, survival_at
+from follicle.analysis.stats.fisher import fisher_exact_2x2
 from follicle.analysis.two_by_two import analyse_table
 
 EXAMPLES = settings(

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from follicle.analysis.cohort import Cohort
-from follicle.analysis.contingency import PEARSON_YATES
 from follicle.analysis.pregnancy import pregnancy_outcomes, pregnancy_rate, table2, two_by_two
 from follicle.analysis.result import COHORT_NOTE
+from follicle.analysis.stats.contingency import PEARSON_YATES
 
 M = 30.4375
 

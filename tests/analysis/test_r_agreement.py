@@ -20,10 +20,10 @@ import pytest
 
 from analysis.r import make_inputs
 from analysis.rfixtures import read_expected
-from follicle.analysis.boxplot import boxplot_stats, fivenum, quantiles
 from follicle.analysis.cohort import Cohort
-from follicle.analysis.contingency import chisq_test
 from follicle.analysis.descriptive import summarize
+from follicle.analysis.stats.boxplot import boxplot_stats, fivenum, quantiles
+from follicle.analysis.stats.contingency import chisq_test
 
 R_DIR = Path(__file__).parent / "r"
 EXPECTED = R_DIR / "expected"

@@ -22,10 +22,8 @@ import pytest
 
 from analysis.r.edge_cases import make_inputs
 from analysis.rfixtures import read_expected
-from follicle.analysis import distributions as dist
 from follicle.analysis.benchmarks import _binomial_p
-from follicle.analysis.regression import LogisticFit, fit_logistic
-from follicle.analysis.survival import (
+from follicle.analysis.duration.survival import (
     at_risk,
     kaplan_meier,
     log_rank,
@@ -33,6 +31,8 @@ from follicle.analysis.survival import (
     r_quantile_interval,
     survival_at,
 )
+from follicle.analysis.regression import LogisticFit, fit_logistic
+from follicle.analysis.stats import distributions as dist
 from follicle.analysis.two_by_two import analyse_table
 
 R_DIR = Path(__file__).parent / "r" / "edge_cases"

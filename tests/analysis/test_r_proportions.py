@@ -23,7 +23,12 @@ from analysis.r.proportions import make_inputs
 from analysis.rfixtures import read_expected
 from follicle.analysis.benchmarks import _binomial_p, benchmarks
 from follicle.analysis.cohort import PART1, Cohort
-from follicle.analysis.intervals import intervals, mean_ci, proportion_ci, upper_bound_one_sided
+from follicle.analysis.stats.intervals import (
+    intervals,
+    mean_ci,
+    proportion_ci,
+    upper_bound_one_sided,
+)
 from follicle.analysis.two_by_two import analyse_table, two_by_two_tests
 
 R_DIR = Path(__file__).parent / "r" / "proportions"

@@ -21,9 +21,9 @@ from analysis.r.safety import make_inputs
 from analysis.rfixtures import read_expected
 from follicle.analysis.cohort import Cohort
 from follicle.analysis.icmart import icmart_rates
-from follicle.analysis.intervals import proportion_ci, upper_bound_one_sided
 from follicle.analysis.result import Result
 from follicle.analysis.safety_bounds import poisson_rate_ci, safety_bounds
+from follicle.analysis.stats.intervals import proportion_ci, upper_bound_one_sided
 
 R_DIR = Path(__file__).parent / "r" / "safety"
 EXPECTED = R_DIR / "expected"

@@ -25,15 +25,19 @@ from analysis.r.survival import make_inputs
 from analysis.rfixtures import read_expected
 from follicle.analysis import frame
 from follicle.analysis.cohort import Cohort
-from follicle.analysis.competing_risks import aalen_johansen, cumulative_incidence_at, gray_test
-from follicle.analysis.survival import (
+from follicle.analysis.duration.competing_risks import (
+    aalen_johansen,
+    cumulative_incidence_at,
+    gray_test,
+)
+from follicle.analysis.duration.survival import (
     at_risk,
     kaplan_meier,
     log_rank,
     r_quantile,
     survival_at,
 )
-from follicle.analysis.time_to_pregnancy import (
+from follicle.analysis.duration.time_to_pregnancy import (
     first_pregnancy_times,
     long_form,
     time_to_pregnancy,

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from follicle.analysis.fisher import SIMULATED_TABLES
 from follicle.analysis.result import Result
+from follicle.analysis.stats.fisher import SIMULATED_TABLES
 from follicle.analysis.stratified import VARIABLES, table1_by
 
 HERE = Path(__file__).parent / "r" / "table1"

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from follicle.analysis.cohort import Cohort
-from follicle.analysis.smd import ginv, smd_categorical, smd_continuous
+from follicle.analysis.stats.smd import ginv, smd_categorical, smd_continuous
+from follicle.analysis.stats.welch import welch_anova, welch_t
 from follicle.analysis.stratified import DEFAULT_VARIABLES, UnknownVariable, table1_by
-from follicle.analysis.welch import welch_anova, welch_t
 
 
 def test_one_column_per_group_plus_overall_and_a_test_per_variable(seed_cohort: Cohort) -> None:

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from follicle.analysis import distributions as dist
 from follicle.analysis.result import Result
+from follicle.analysis.stats import distributions as dist
 from follicle.workbook.events import FINAL
 from follicle.workbook.schema import EVENT_TYPES, VERDICTS
 

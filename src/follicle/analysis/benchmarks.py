@@ -19,9 +19,9 @@ import pandas as pd
 import yaml
 from scipy import special
 
-from follicle.analysis.intervals import CI_METHOD_NOTES, CI_METHODS, proportion_ci
-from follicle.analysis.proportions import Proportion, proportion
 from follicle.analysis.result import COHORT_NOTE, Number, Result
+from follicle.analysis.stats.intervals import CI_METHOD_NOTES, CI_METHODS, proportion_ci
+from follicle.analysis.stats.proportions import Proportion, proportion
 from follicle.workbook.keys import lookup
 
 #: The cohort measures a benchmark can be compared with, and their definitions.

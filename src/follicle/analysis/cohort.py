@@ -33,15 +33,12 @@ from follicle.analysis import (
     figures,
     frame,
     icmart,
-    intervals,
     por_classification,
     pregnancy,
     regression,
     safety_bounds,
     safety_tables,
     stratified,
-    time_to_pregnancy,
-    time_to_pregnancy_figure,
     two_by_two,
 )
 from follicle.analysis.adjudicated import Adjudicated, adjudicated_workbook
@@ -50,8 +47,10 @@ from follicle.analysis.arms import compare as arms_compare
 from follicle.analysis.arms import data as arms_data
 from follicle.analysis.arms import figures as arms_figures
 from follicle.analysis.claims.load import SEED_CLAIMS, load_claims
-from follicle.analysis.intervals import CI_METHODS
+from follicle.analysis.duration import time_to_pregnancy, time_to_pregnancy_figure
 from follicle.analysis.result import Result
+from follicle.analysis.stats import intervals
+from follicle.analysis.stats.intervals import CI_METHODS
 from follicle.workbook.events import empty_judgments, reported_events, review_status
 from follicle.workbook.frames import Workbook
 from follicle.workbook.keys import Women
@@ -491,7 +490,7 @@ class Cohort:
 
     def intervals(self) -> pd.DataFrame:
         """Every proportion and mean of Part 1 with its confidence interval
-        (:func:`follicle.analysis.intervals.intervals`)."""
+        (:func:`follicle.analysis.stats.intervals.intervals`)."""
         return self.result("intervals").to_frame()
 
     def two_by_two(self) -> pd.DataFrame:
@@ -507,7 +506,7 @@ class Cohort:
 
     def time_to_pregnancy(self) -> pd.DataFrame:
         """Cumulative incidence of a first pregnancy, Kaplan–Meier and Aalen–Johansen
-        (:func:`follicle.analysis.time_to_pregnancy.time_to_pregnancy`)."""
+        (:func:`follicle.analysis.duration.time_to_pregnancy.time_to_pregnancy`)."""
         return self.result("time_to_pregnancy").to_frame()
 
     def regression(self) -> pd.DataFrame:
@@ -537,7 +536,7 @@ class Cohort:
 
     def figure_time_to_pregnancy(self, ax: Axes | None = None) -> Figure:
         """Cumulative incidence of pregnancy with the numbers at risk beneath
-        (:func:`follicle.analysis.time_to_pregnancy_figure.plot_time_to_pregnancy`)."""
+        (:func:`follicle.analysis.duration.time_to_pregnancy_figure.plot_time_to_pregnancy`)."""
         return time_to_pregnancy_figure.plot_time_to_pregnancy(
             self.result("figure_time_to_pregnancy"), ax
         )

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from follicle.analysis.frame import AGE_GROUP_CUTOFF, AGE_GROUPS
-from follicle.analysis.proportions import Proportion, percent
 from follicle.analysis.result import Number, Result
+from follicle.analysis.stats.proportions import Proportion, percent
 from follicle.workbook.schema import MENSES_BASELINE, MENSES_FOLLOWUP
 
 #: The label of a woman whose follow-up menses no contact records.

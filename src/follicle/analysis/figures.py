@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.boxplot import boxplot_stats, quantiles
 from follicle.analysis.pregnancy import MODES
-from follicle.analysis.proportions import Proportion
 from follicle.analysis.result import Number, Result
+from follicle.analysis.stats.boxplot import boxplot_stats, quantiles
+from follicle.analysis.stats.proportions import Proportion
 
 if TYPE_CHECKING:
     # matplotlib is imported by the drawing functions only: the figures' data (and so

@@ -41,9 +41,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci
-from follicle.analysis.proportions import percent
 from follicle.analysis.result import COHORT_NOTE, Number, Result
+from follicle.analysis.stats.intervals import CI_METHOD_NOTES, proportion_ci
+from follicle.analysis.stats.proportions import percent
 from follicle.workbook.schema import OPEN_OUTCOMES
 
 #: The rate rows: value name, label, basis, footnote.
@@ -151,7 +151,7 @@ def _rate_counts(c: dict[str, int]) -> list[tuple[int, int]]:
 def _percent_interval(
     n: np.ndarray, total: np.ndarray, *, method: str, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`~follicle.analysis.intervals.proportion_ci` in percent, ``nan`` where n > total.
+    """:func:`~follicle.analysis.stats.intervals.proportion_ci` in percent, ``nan`` where n > total.
 
     Infants per woman (or per pregnancy) can exceed 100 % — twins in a tiny cohort — and
     then no binomial interval exists.

@@ -21,9 +21,9 @@ from follicle.analysis.eligibility import (
     PoseidonParams,
 )
 from follicle.analysis.frame import Coded, codes_of
-from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci
-from follicle.analysis.proportions import percent
 from follicle.analysis.result import COHORT_NOTE, Number, Result
+from follicle.analysis.stats.intervals import CI_METHOD_NOTES, proportion_ci
+from follicle.analysis.stats.proportions import percent
 
 #: The baseline inputs, in the participants table, whose presence is reported.
 INPUT_ITEMS = {

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.contingency import TestResult, chisq_test
 from follicle.analysis.descriptive import is_integer_valued, summarize
 from follicle.analysis.frame import AGE_GROUPS, select_labels
-from follicle.analysis.proportions import Proportion, proportion, proportions_by
 from follicle.analysis.result import COHORT_NOTE, Number, Result
+from follicle.analysis.stats.contingency import TestResult, chisq_test
+from follicle.analysis.stats.proportions import Proportion, proportion, proportions_by
 from follicle.workbook.schema import MENSES_BASELINE
 
 #: The two modes the paper reports, in table order.

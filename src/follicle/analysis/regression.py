@@ -42,9 +42,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from follicle.analysis import distributions as dist
 from follicle.analysis.figures import axes_for
 from follicle.analysis.result import COHORT_NOTE, Number, Result
+from follicle.analysis.stats import distributions as dist
 
 if TYPE_CHECKING:
     # matplotlib is imported where it is used, so that loading a cohort, or a report

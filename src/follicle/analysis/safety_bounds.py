@@ -37,13 +37,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from follicle.analysis import distributions as dist
 from follicle.analysis.frame import DAYS_PER_YEAR, Coded, codes_of
 from follicle.analysis.icmart import live_birth_counts
-from follicle.analysis.intervals import CI_METHOD_NOTES, proportion_ci, upper_bound_one_sided
-from follicle.analysis.proportions import percent
 from follicle.analysis.result import COHORT_NOTE, Number, Result
 from follicle.analysis.safety_tables import AUTOIMMUNE, FIRST_YEAR_DAYS
+from follicle.analysis.stats import distributions as dist
+from follicle.analysis.stats.intervals import CI_METHOD_NOTES, proportion_ci, upper_bound_one_sided
+from follicle.analysis.stats.proportions import percent
 from follicle.workbook.schema import INFANT_CONDITIONS, MATERNAL_CONDITIONS
 
 #: Rows beyond the vocabularies: (section, key, label).

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from follicle.analysis.frame import Coded, codes_of
-from follicle.analysis.proportions import Proportion, percent
 from follicle.analysis.result import Number, Result
+from follicle.analysis.stats.proportions import Proportion, percent
 from follicle.workbook.keys import isin, lookup
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 

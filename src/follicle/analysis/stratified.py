@@ -5,7 +5,7 @@ and tableone's ``CreateTableOne(strata=, smd=TRUE)``).
 :func:`table1_by` takes a per-woman frame (:func:`follicle.analysis.frame.women`, optionally
 with the Bologna and POSEIDON labels added) and returns a :class:`Result` with one column
 per group plus the whole cohort, a test per row chosen by a stated rule, the standardized
-mean difference (:mod:`follicle.analysis.smd`) and "unknown" rows for missing values.
+mean difference (:mod:`follicle.analysis.stats.smd`) and "unknown" rows for missing values.
 
 The rules, stated in the result's notes:
 
@@ -16,7 +16,7 @@ The rules, stated in the result's notes:
   its test is Pearson's χ² (R ``chisq.test``, Yates' correction on a 2 × 2 table as R's
   default) when every expected count is 5 or more, otherwise Fisher's exact test (R
   ``fisher.test``; on a table larger than 2 × 2 the exact network enumeration of
-  :mod:`follicle.analysis.fisher`, simulated as R's ``simulate.p.value`` only when the
+  :mod:`follicle.analysis.stats.fisher`, simulated as R's ``simulate.p.value`` only when the
   network is too large) — gtsummary's ``add_p()`` rule. Levels with no woman in any
   group are left out of the test and the SMD;
 * women whose value is missing are counted on an **unknown** row (n per group, no %), and
@@ -33,13 +33,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.contingency import chisq_test
-from follicle.analysis.fisher import fisher_exact_2x2, fisher_exact_rxc
 from follicle.analysis.frame import AGE_GROUPS, select_labels
 from follicle.analysis.por_classification import BOLOGNA_ITEMS, POSEIDON_ITEMS
 from follicle.analysis.result import COHORT_NOTE, Number, Result
-from follicle.analysis.smd import mean_pairwise, smd_categorical, smd_continuous
-from follicle.analysis.welch import welch_anova, welch_t
+from follicle.analysis.stats.contingency import chisq_test
+from follicle.analysis.stats.fisher import fisher_exact_2x2, fisher_exact_rxc
+from follicle.analysis.stats.smd import mean_pairwise, smd_categorical, smd_continuous
+from follicle.analysis.stats.welch import welch_anova, welch_t
 from follicle.errors import FollicleError
 from follicle.workbook.schema import MENSES_BASELINE, MENSES_FOLLOWUP
 
@@ -293,7 +293,7 @@ def table1_by(
         ``{variable}.{level}.{group}.n`` / ``.pct`` and ``{variable}.unknown.{group}.n``;
         per variable ``{variable}.test``, ``.statistic``, ``.df``, ``.df2``, ``.p`` and
         ``.smd``. R: ``t.test``, ``oneway.test``, ``chisq.test``, ``fisher.test``; the SMD
-        as tableone's (:mod:`follicle.analysis.smd`).
+        as tableone's (:mod:`follicle.analysis.stats.smd`).
 
     Raises
     ------

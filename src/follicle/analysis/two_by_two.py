@@ -29,12 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from follicle.analysis import distributions as dist
-from follicle.analysis.contingency import chisq_test
-from follicle.analysis.fisher import fisher_exact_2x2, hypergeometric_log_density
-from follicle.analysis.intervals import proportion_ci
 from follicle.analysis.pregnancy import FACTORS, SMALL_EXPECTED, Factor, two_by_two
 from follicle.analysis.result import COHORT_NOTE, Number, Result
+from follicle.analysis.stats import distributions as dist
+from follicle.analysis.stats.contingency import chisq_test
+from follicle.analysis.stats.fisher import fisher_exact_2x2, hypergeometric_log_density
+from follicle.analysis.stats.intervals import proportion_ci
 
 #: The value of ``{factor}.primary_test`` for each test.
 FISHER: Final = "fisher"

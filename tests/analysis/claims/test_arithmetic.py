@@ -17,7 +17,7 @@ from follicle.analysis.claims.arithmetic import (
     p_value,
 )
 from follicle.analysis.claims.printed import parse
-from follicle.analysis.contingency import chisq_test
+from follicle.analysis.stats.contingency import chisq_test
 
 
 @pytest.mark.parametrize(

@@ -53,14 +53,14 @@ from follicle.analysis.arms.weighting import (
     propensity_score,
     separated,
 )
-from follicle.analysis.competing_risks import (
+from follicle.analysis.duration.competing_risks import (
     aalen_johansen,
     cumulative_incidence_at,
     gray_test,
     loglog_interval,
 )
+from follicle.analysis.duration.survival import at_risk, kaplan_meier, survival_at
 from follicle.analysis.result import COHORT_NOTE, Number, Result
-from follicle.analysis.survival import at_risk, kaplan_meier, survival_at
 
 #: Arms with fewer analysed women are left out of the comparison.
 MIN_ARM = 10

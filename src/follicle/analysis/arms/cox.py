@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from follicle.analysis import distributions as dist
+from follicle.analysis.stats import distributions as dist
 
 FloatArray = NDArray[np.float64]
 

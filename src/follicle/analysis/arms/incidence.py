@@ -1,8 +1,8 @@
 """Cumulative incidence of a first pregnancy by arm: plain and weighted estimators.
 
 The plain estimates are Part 2's (Aalen–Johansen with cmprsk's variance, Kaplan–Meier with
-its log-log interval; :mod:`follicle.analysis.competing_risks`,
-:mod:`follicle.analysis.survival`). :func:`weighted_aalen_johansen` is the Aalen–Johansen
+its log-log interval; :mod:`follicle.analysis.duration.competing_risks`,
+:mod:`follicle.analysis.duration.survival`). :func:`weighted_aalen_johansen` is the Aalen–Johansen
 estimator with case weights, R ``survfit(Surv(time, factor(status)) ~ 1, weights = w)``'s
 ``pstate`` of the event: at each distinct time :math:`t_j`, with weighted numbers at risk
 :math:`n_j` and weighted events :math:`d_{1j}` (pregnancy) and :math:`d_j` (either),

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from follicle.analysis import distributions as dist
 from follicle.analysis.claims.printed import Printed, exact
+from follicle.analysis.stats import distributions as dist
 
 
 def grim_possible(mean: Printed, n: int, *, items: int = 1) -> bool:

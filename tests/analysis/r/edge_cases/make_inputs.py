@@ -144,8 +144,8 @@ BINOMIAL: dict[str, tuple[int, int, float]] = {
 }
 
 
-#: (distribution function, x, a, b): follicle.analysis.distributions at the edges of each argument.
-#: ``x`` is a probability for the quantiles, a value for the tails; ``a``, ``b`` the
+#: (distribution function, x, a, b): follicle.analysis.stats.distributions at the edges of
+#: each argument. ``x`` is a probability for the quantiles, a value for the tails; ``a``, ``b`` the
 #: degrees of freedom or shapes (unused ones 0).
 DISTRIBUTIONS: list[tuple[str, float, float, float]] = [
     *(("norm_ppf", p, 0.0, 0.0) for p in (1e-300, 1e-10, 0.025, 0.5, 0.975, 1 - 1e-10)),

@@ -1,4 +1,4 @@
-# R reference values for follicle.analysis.fisher (tests/analysis/test_fisher.py).
+# R reference values for follicle.analysis.stats.fisher (tests/analysis/stats/test_fisher.py).
 #
 # Reads inputs/tables.csv (case, row, column, count) and writes expected/fisher.csv: R's
 # exact fisher.test p-value of each r x c table (workspace = 2e7), at 17 digits, under a

@@ -100,7 +100,7 @@ def _dates_as_text(frame: pd.DataFrame) -> pd.DataFrame:
 def cohort_inputs(cohort: str, scratch: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """One cohort's raw input frames by file name, and its Part 1 count items."""
     from follicle.analysis.cohort import PART1, Cohort
-    from follicle.analysis.intervals import NOT_PROPORTIONS, count_items
+    from follicle.analysis.stats.intervals import NOT_PROPORTIONS, count_items
 
     c = Cohort(_workbook(cohort, scratch))
     ids = c.women["participant_id"]

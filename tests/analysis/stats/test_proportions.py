@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.proportions import Proportion, percent, proportion, proportions_by
+from follicle.analysis.stats.proportions import Proportion, percent, proportion, proportions_by
 
 
 def test_a_proportion_is_n_of_total_in_percent() -> None:

@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.competing_risks import aalen_johansen, loglog_interval
-from follicle.analysis.figures import axes_for, say_no_data
-from follicle.analysis.result import Number, Result
-from follicle.analysis.survival import at_risk
-from follicle.analysis.time_to_pregnancy import (
+from follicle.analysis.duration.competing_risks import aalen_johansen, loglog_interval
+from follicle.analysis.duration.survival import at_risk
+from follicle.analysis.duration.time_to_pregnancy import (
     GROUPS,
     PREGNANCY,
     analysed_times,
     first_pregnancy_times,
     status_counts,
 )
+from follicle.analysis.figures import axes_for, say_no_data
+from follicle.analysis.result import Number, Result
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

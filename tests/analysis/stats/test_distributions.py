@@ -1,6 +1,6 @@
 """The distribution functions from scipy.special are scipy.stats' own, to the last bit.
 
-``follicle.analysis.distributions`` exists only to avoid importing :mod:`scipy.stats`
+``follicle.analysis.stats.distributions`` exists only to avoid importing :mod:`scipy.stats`
 (issue 13); every statistic that uses it is also held to R by its module's fixtures
 (``tests/analysis/r/``). Here each function is compared with the :mod:`scipy.stats`
 distribution it replaces over random arguments and the edges (invalid parameters, values
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from follicle.analysis import distributions as dist
+from follicle.analysis.stats import distributions as dist
 
 RNG = np.random.default_rng(20261205)
 N = 5000

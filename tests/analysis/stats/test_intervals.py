@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from follicle.analysis.cohort import PART1, Cohort
-from follicle.analysis.intervals import (
+from follicle.analysis.result import Result
+from follicle.analysis.stats.intervals import (
     CI_METHODS,
     MEANS,
     NOT_PROPORTIONS,
@@ -22,7 +23,6 @@ from follicle.analysis.intervals import (
     proportion_ci,
     upper_bound_one_sided,
 )
-from follicle.analysis.result import Result
 from follicle.report.tables import from_result
 
 counts = st.integers(min_value=1, max_value=5000).flatmap(

@@ -9,7 +9,7 @@ Every function is vectorised over array-likes of counts and returns bounds as pr
   does) because :meth:`scipy.stats.binomtest` computes one proportion at a time and would
   need a Python loop over rows.
 - ``clopper-pearson``: the exact interval from beta quantiles, R ``binom.test(x,
-  n)$conf.int`` (the beta quantile, :func:`follicle.analysis.distributions.beta_ppf`, is
+  n)$conf.int`` (the beta quantile, :func:`follicle.analysis.stats.distributions.beta_ppf`, is
   vectorised).
 
 A denominator of 0 gives ``nan`` bounds (no warning).
@@ -25,8 +25,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from follicle.analysis import distributions as dist
 from follicle.analysis.result import Number, Result
+from follicle.analysis.stats import distributions as dist
 
 #: The proportion-interval methods every Part 2 result accepts (``method=``).
 CI_METHODS: Final = ("wilson", "clopper-pearson")
@@ -183,7 +183,7 @@ def _months(mode: str) -> Callable[[pd.DataFrame, pd.DataFrame], pd.Series]:
     return select
 
 
-#: Every mean Part 1 reports (``tests/analysis/test_intervals.py`` holds this list to the
+#: Every mean Part 1 reports (``tests/analysis/stats/test_intervals.py`` holds this list to the
 #: Part 1 values whose names end in ``mean``).
 MEANS: Final = (
     MeanItem(

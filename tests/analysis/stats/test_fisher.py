@@ -6,22 +6,21 @@ Fixtures: tests/analysis/r/fisher/ (``inputs/tables.csv``; ``fixtures.R`` writes
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from follicle.analysis.fisher import (
+from analysis.rfixtures import R_DIR
+from follicle.analysis.stats.fisher import (
     SIMULATED_TABLES,
     _unique_rows,
     fisher_exact_2x2,
     fisher_exact_rxc,
 )
 
-HERE = Path(__file__).parent / "r" / "fisher"
+HERE = R_DIR / "fisher"
 CELLS = pd.read_csv(HERE / "inputs" / "tables.csv")
 EXPECTED = pd.read_csv(HERE / "expected" / "fisher.csv", comment="#")
 
@@ -66,9 +65,7 @@ def test_empty_rows_and_columns_are_dropped_as_r_drops_them() -> None:
 
 # The 2 × 2 tables of R's fixtures: the edge tables of r/proportions (zeros, empty margins,
 # one-sided supports) and the r × c fixtures that are 2 × 2.
-PROPORTIONS = pd.read_csv(
-    Path(__file__).parent / "r" / "proportions" / "expected" / "tables.csv", skiprows=1
-)
+PROPORTIONS = pd.read_csv(R_DIR / "proportions" / "expected" / "tables.csv", skiprows=1)
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,9 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from follicle.analysis.cohort import Cohort
-from follicle.analysis.competing_risks import aalen_johansen, cumulative_incidence_at
-from follicle.analysis.frame import DAYS_PER_MONTH
-from follicle.analysis.result import COHORT_NOTE
-from follicle.analysis.survival import kaplan_meier, survival_at
-from follicle.analysis.time_to_pregnancy import (
+from follicle.analysis.duration.competing_risks import aalen_johansen, cumulative_incidence_at
+from follicle.analysis.duration.survival import kaplan_meier, survival_at
+from follicle.analysis.duration.time_to_pregnancy import (
     BEFORE_INJECTION,
     MONTHS,
     NO_FOLLOWUP,
@@ -23,11 +21,13 @@ from follicle.analysis.time_to_pregnancy import (
     long_form,
     time_to_pregnancy,
 )
-from follicle.analysis.time_to_pregnancy_figure import (
+from follicle.analysis.duration.time_to_pregnancy_figure import (
     figure_time_to_pregnancy,
     plot_time_to_pregnancy,
     ticks_for,
 )
+from follicle.analysis.frame import DAYS_PER_MONTH
+from follicle.analysis.result import COHORT_NOTE
 from follicle.report.tables import from_result
 
 START = pd.Timestamp("2020-01-01")

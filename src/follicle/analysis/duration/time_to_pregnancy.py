@@ -18,9 +18,9 @@ only end point is dated before the first injection (a menopause or last contact 
 before it: never at risk).
 
 Estimators: the Kaplan–Meier cumulative incidence ``1 − S(t)`` with menopause censored
-(:mod:`follicle.analysis.survival`, R ``survfit``), which overstates the
+(:mod:`follicle.analysis.duration.survival`, R ``survfit``), which overstates the
 probability of pregnancy when menopause removes women from the risk; and the Aalen–Johansen
-cumulative incidence with menopause competing (:mod:`follicle.analysis.competing_risks`,
+cumulative incidence with menopause competing (:mod:`follicle.analysis.duration.competing_risks`,
 R ``cmprsk::cuminc``). Both with pointwise 95 % intervals on the log(−log) scale.
 """
 
@@ -32,15 +32,21 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from follicle.analysis.competing_risks import (
+from follicle.analysis.duration.competing_risks import (
     aalen_johansen,
     cumulative_incidence_at,
     gray_test,
     loglog_interval,
 )
+from follicle.analysis.duration.survival import (
+    at_risk,
+    kaplan_meier,
+    log_rank,
+    r_quantile,
+    survival_at,
+)
 from follicle.analysis.frame import AGE_GROUPS, DAYS_PER_MONTH, select_labels
 from follicle.analysis.result import COHORT_NOTE, Number, Result
-from follicle.analysis.survival import at_risk, kaplan_meier, log_rank, r_quantile, survival_at
 
 #: The months at which the cumulative incidences are reported.
 MONTHS = (3, 6, 12, 24, 36)

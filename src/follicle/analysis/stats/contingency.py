@@ -15,7 +15,7 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
-from follicle.analysis import distributions as dist
+from follicle.analysis.stats import distributions as dist
 
 #: R's method names (``htest$method``).
 PEARSON = "Pearson's Chi-squared test"

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from follicle.analysis.contingency import PEARSON, PEARSON_YATES, TestResult, chisq_test
+from follicle.analysis.stats.contingency import PEARSON, PEARSON_YATES, TestResult, chisq_test
 
 counts = st.integers(min_value=0, max_value=400)
 tables = (

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from follicle.analysis.boxplot import boxplot_stats, fivenum, quantiles
+from follicle.analysis.stats.boxplot import boxplot_stats, fivenum, quantiles
 
 
 def test_fivenum_by_hand() -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from follicle.analysis import distributions as dist
+from follicle.analysis.stats import distributions as dist
 
 
 @dataclass(frozen=True)

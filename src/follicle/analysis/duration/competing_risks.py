@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from follicle.analysis import distributions as dist
+from follicle.analysis.stats import distributions as dist
 
 FloatArray = NDArray[np.float64]
 
