@@ -43,6 +43,7 @@ from follicle.web.routes import (
 )
 from follicle.web.security import MAX_BODY_BYTES, SecurityHeaders
 from follicle.web.settings import WebSettings, get_settings
+from follicle.web.throttle import SignInThrottle
 
 STATIC = Path(__file__).parent / "static"
 
@@ -98,6 +99,10 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         lifespan=lifespan,
     )
     app.state.registry = Registry(engine, settings)
+    # Per process, in memory: see follicle.web.throttle for why that is enough.
+    app.state.sign_in_throttle = SignInThrottle(
+        settings.sign_in_failures, settings.sign_in_window.total_seconds()
+    )
     # Before the first request: missing append-only triggers back, the whole log verified.
     app.state.registry.audit.start(engine)
     app.add_middleware(SecurityHeaders)
