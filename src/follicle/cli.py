@@ -890,7 +890,9 @@ def serve(
     """Run the registry's web application on FOLLICLE_DATABASE_URL (default ./follicle.db).
 
     Create the first account before: `follicle user add NAME --role admin`. Behind a
-    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1. Each request is logged on
+    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1, and FORWARDED_ALLOW_IPS to
+    the proxy's address so that failed sign-ins are bounded per client, not per proxy
+    (FOLLICLE_SIGN_IN_FAILURES, default 20). Each request is logged on
     standard error: method, route, status, duration and user number (no study IDs, no
     query values). To serve the demo registry (`follicle demo`), set
     FOLLICLE_DATABASE_URL=sqlite:///follicle-demo/registry.db.
