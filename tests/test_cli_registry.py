@@ -269,6 +269,64 @@ def test_token_create_prints_the_token_last_and_revoke_ends_it(registry: str) ->
         engine.dispose()
 
 
+def test_passwd_and_disable_revoke_her_tokens_only_when_asked(registry: str) -> None:
+    from datetime import UTC, datetime
+
+    from follicle.store.tokens import token_user
+
+    _ok("site", "add", "North", "North clinic")
+    _ok(
+        "user",
+        "add",
+        "nora",
+        "--role",
+        "coordinator",
+        "--site",
+        "North",
+        "--password-stdin",
+        stdin="nora's token password\n",
+    )
+
+    def token() -> str:
+        return _ok("token", "create", "nora").split()[-1]
+
+    def live(secret: str) -> bool:
+        engine = make_engine(registry)
+        try:
+            with engine.begin() as connection:
+                return token_user(connection, secret, now=datetime.now(UTC)) is not None
+        finally:
+            engine.dispose()
+
+    kept = token()
+    changed = _ok("user", "passwd", "nora", "--password-stdin", stdin="nora's second password\n")
+    assert "Revoked" not in changed
+    assert live(kept)  # a script's token outlives a password change
+    changed = _ok(
+        "user",
+        "passwd",
+        "nora",
+        "--password-stdin",
+        "--revoke-tokens",
+        stdin="nora's third password\n",
+    )
+    assert "Revoked 1 API token(s): 1" in changed
+    assert not live(kept)
+
+    suspended = token()
+    _ok("user", "disable", "nora")
+    assert not live(suspended)  # refused while she is disabled
+    _ok("user", "disable", "nora", "--enable")
+    assert live(suspended)  # and back once she is enabled
+    disabled = _ok("user", "disable", "nora", "--revoke-tokens")
+    assert "Revoked 1 API token(s): 2" in disabled
+    _ok("user", "disable", "nora", "--enable")
+    assert not live(suspended)  # revoked for good
+    assert "No API token to revoke" in _ok("user", "disable", "nora", "--revoke-tokens")
+    both = runner.invoke(app, ["user", "disable", "nora", "--enable", "--revoke-tokens"])
+    assert both.exit_code == 2
+
+
 def test_token_create_refuses_unknown_users_and_lifetimes(registry: str) -> None:
     unknown = runner.invoke(app, ["token", "create", "nobody"])
     assert unknown.exit_code == 1

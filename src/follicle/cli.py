@@ -890,7 +890,9 @@ def serve(
     """Run the registry's web application on FOLLICLE_DATABASE_URL (default ./follicle.db).
 
     Create the first account before: `follicle user add NAME --role admin`. Behind a
-    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1. Each request is logged on
+    TLS proxy on another host, set FOLLICLE_SECURE_COOKIES=1, and FORWARDED_ALLOW_IPS to
+    the proxy's address so that failed sign-ins are bounded per client, not per proxy
+    (FOLLICLE_SIGN_IN_FAILURES, default 20). Each request is logged on
     standard error: method, route, status, duration and user number (no study IDs, no
     query values). To serve the demo registry (`follicle demo`), set
     FOLLICLE_DATABASE_URL=sqlite:///follicle-demo/registry.db.
@@ -1247,19 +1249,26 @@ def user_list() -> None:
     console.print(table)
 
 
+REVOKE_TOKENS_HELP = "Also revoke every API token of the account, for good."
+
+
 @user_app.command("passwd")
 def user_passwd(
     username: Annotated[str, typer.Argument(help="The account whose password changes.")],
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
+    revoke_tokens: Annotated[bool, typer.Option("--revoke-tokens", help=REVOKE_TOKENS_HELP)] = (
+        False
+    ),
 ) -> None:
     """Set a new password (asked twice, or read with --password-stdin); the account's
-    sessions end and a lockout is lifted.
+    sessions end and a lockout is lifted. Her API tokens keep working unless
+    --revoke-tokens is given (say, after a lost laptop).
 
     Example:
 
-        follicle user passwd nora
+        follicle user passwd nora --revoke-tokens
     """
     from follicle.store.accounts import set_password, user_id_of
 
@@ -1267,8 +1276,12 @@ def user_passwd(
     _strong_password(password, username)
     with _handled():
         with _registry_connection(write=True) as connection:
-            set_password(connection, user_id_of(connection, username), password)
+            user_id = user_id_of(connection, username)
+            set_password(connection, user_id, password)
+            revoked = _revoke_tokens(connection, user_id) if revoke_tokens else None
     console.print(f"[green]Changed[/] the password of [bold]{escape(username.strip())}[/]")
+    if revoked is not None:
+        console.print(_revoked_tokens(revoked))
 
 
 @user_app.command("disable")
@@ -1277,20 +1290,48 @@ def user_disable(
     enable: Annotated[
         bool, typer.Option("--enable", help="Enable a disabled account again instead.")
     ] = False,
+    revoke_tokens: Annotated[bool, typer.Option("--revoke-tokens", help=REVOKE_TOKENS_HELP)] = (
+        False
+    ),
 ) -> None:
-    """Disable an account (it can no longer sign in; its sessions end), or --enable it.
+    """Disable an account (it can no longer sign in; its sessions end and her API tokens
+    are refused while she is disabled), or --enable it. Her tokens work again once she is
+    enabled, unless --revoke-tokens revoked them for good.
 
     Example:
 
-        follicle user disable nora
+        follicle user disable nora --revoke-tokens
     """
     from follicle.store.accounts import set_user_active, user_id_of
 
+    if enable and revoke_tokens:
+        raise typer.BadParameter(
+            "--revoke-tokens goes with disabling (or `follicle token revoke`)",
+            param_hint="--revoke-tokens",
+        )
     with _handled():
         with _registry_connection(write=True) as connection:
-            set_user_active(connection, user_id_of(connection, username), enable)
+            user_id = user_id_of(connection, username)
+            set_user_active(connection, user_id, enable)
+            revoked = _revoke_tokens(connection, user_id) if revoke_tokens else None
     done = "Enabled" if enable else "Disabled"
     console.print(f"[green]{done}[/] account [bold]{escape(username.strip())}[/]")
+    if revoked is not None:
+        console.print(_revoked_tokens(revoked))
+
+
+def _revoke_tokens(connection: Connection, user_id: int) -> list[int]:
+    from datetime import UTC, datetime
+
+    from follicle.store.tokens import revoke_user_tokens
+
+    return revoke_user_tokens(connection, user_id, now=datetime.now(UTC))
+
+
+def _revoked_tokens(ids: list[int]) -> str:
+    if not ids:
+        return "No API token to revoke (none was live)"
+    return f"[green]Revoked[/] {len(ids)} API token(s): " + ", ".join(str(i) for i in ids)
 
 
 @site_app.command("list")

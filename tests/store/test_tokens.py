@@ -13,6 +13,7 @@ from follicle.store.accounts import (
     WriteDue,
     create_site,
     create_user,
+    set_password,
     set_user_active,
     set_user_sites,
 )
@@ -26,6 +27,7 @@ from follicle.store.tokens import (
     list_tokens,
     parse_lifetime,
     revoke_token,
+    revoke_user_tokens,
     token_hash,
     token_id_of,
     token_user,
@@ -117,6 +119,35 @@ def test_a_disabled_users_token_is_refused(engine, nora) -> None:
         made = create_token(connection, "nora", now=NOW)
         set_user_active(connection, nora.id, False)
         assert token_user(connection, made.token, now=NOW) is None
+
+
+def test_a_new_password_leaves_the_tokens_and_revoking_hers_ends_them_all(engine, nora) -> None:
+    with engine.begin() as connection:
+        ada = create_user(connection, "ada", "another long passphrase", "admin", [])
+        first = create_token(connection, "nora", now=NOW)
+        second = create_token(connection, "nora", now=NOW)
+        old = create_token(connection, "nora", now=NOW - timedelta(days=100))  # expired
+        gone = create_token(connection, "nora", now=NOW)
+        revoke_token(connection, gone.id, now=NOW)
+        others = create_token(connection, "ada", now=NOW)
+        set_password(connection, nora.id, "nora's new long passphrase")
+        assert token_user(connection, first.token, now=NOW) is not None  # still hers
+        assert revoke_user_tokens(connection, nora.id, now=NOW, actor="ada") == [
+            first.id,
+            second.id,
+        ]
+        for made in (first, second, old, gone):
+            assert token_user(connection, made.token, now=NOW) is None
+        assert token_user(connection, others.token, now=NOW) == ada
+        assert revoke_user_tokens(connection, nora.id, now=NOW) == []
+    with engine.connect() as connection:
+        revocations = connection.execute(
+            select(audit_log.c.actor, audit_log.c.record_key)
+            .where(audit_log.c.table_name == "api_tokens", audit_log.c.action == "update")
+            .order_by(audit_log.c.id)
+        ).all()
+        assert verify_chain(connection).ok
+    assert revocations == [("cli", str(gone.id)), ("ada", str(first.id)), ("ada", str(second.id))]
 
 
 @pytest.mark.parametrize("token", ["", "flc_", "flc_not-a-token", "not-even-prefixed"])

@@ -1,5 +1,6 @@
 """An unexpected error answers a plain 500 page with every security header, and the log
-names where it happened without the URL or the message (which may hold a study ID)."""
+names where it happened without the URL or the message (which may hold a study ID). A body
+past its bound is the pages' error page too, not Starlette's plain text."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import logging
 import pytest
 from fastapi import FastAPI
 
-from follicle.web.security import SECURITY_HEADERS
+from follicle.web.routes.checklist import MAX_FORM_BYTES
+from follicle.web.security import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, SECURITY_HEADERS
 
 from .client import TestClient
 from .conftest import Browser, make_app
@@ -60,3 +62,70 @@ def test_a_number_past_any_key_is_not_found_not_an_error(
     browser = Browser(app, seeded.users[who])
     answer = browser.post(url, {"reason": "x"})
     assert answer.status_code == 404
+
+
+URLENCODED_FORM = "application/x-www-form-urlencoded"
+
+
+def _is_the_error_page(answer, status: int) -> None:  # type: ignore[no-untyped-def]
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>Too large to accept</h1>" in answer.text
+    assert "Nothing was saved" in answer.text
+    assert 'href="/static/registry.css"' in answer.text  # the pages' layout
+    for name, value in SECURITY_HEADERS.items():
+        assert answer.headers[name] == value
+    assert answer.headers["cache-control"] == "no-store"
+
+
+def test_a_form_past_the_bound_gets_the_error_page(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, seeded = app_and_seed
+    anonymous = TestClient(app, follow_redirects=False)
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    login = anonymous.post(
+        "/login", content=b"username=" + big, headers={"content-type": URLENCODED_FORM}
+    )
+    _is_the_error_page(login, 413)
+    assert "larger than this page accepts (at most 1 MiB)" in login.text
+    assert "Content Too Large" not in login.text
+    upload = anonymous.post("/login", files={"file": ("f.bin", big, "application/octet-stream")})
+    _is_the_error_page(upload, 413)
+    checklist = Browser(app, seeded.users["coord_a"]).post(
+        "/participants/WA001/checklist",
+        {"contact_date": "2025-01-01", "conditions.other.notes": "x" * (MAX_FORM_BYTES + 1)},
+    )
+    _is_the_error_page(checklist, 413)
+    assert "(at most 256 KiB)" in checklist.text
+
+
+def test_a_workbook_past_the_bound_points_to_the_command_line(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    # Announced by its Content-Length: refused before a byte of it is read.
+    app, seeded = app_and_seed
+    answer = Browser(app, seeded.users["admin"]).client.post(
+        "/data/import",
+        content=b"x",
+        headers={
+            "content-type": "multipart/form-data; boundary=b",
+            "content-length": str(MAX_UPLOAD_BYTES + 1),
+        },
+    )
+    _is_the_error_page(answer, 413)
+    assert "(at most 256 MiB)" in answer.text
+    assert "follicle import" in answer.text
+
+
+def test_the_apis_body_past_the_bound_stays_a_problem(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    app, _ = app_and_seed
+    answer = TestClient(app).post(
+        "/api/v1/participants",
+        content=b"x" * (MAX_BODY_BYTES + 1),
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == "application/problem+json"

@@ -184,6 +184,35 @@ def revoke_token(
     )
 
 
+def revoke_user_tokens(
+    connection: Connection, user_id: int, *, now: datetime, actor: str = "cli"
+) -> list[int]:
+    """Revoke every live token of user ``user_id`` (not yet revoked or expired), each
+    audited as :func:`revoke_token` does; their ids, oldest first.
+
+    A changed password or a disabled account leaves her tokens as they are (the tokens are
+    credentials of their own, made only on the server, and scripts depend on them); this is
+    for when they must go too: a lost laptop, a person who left.
+    """
+    now = utc(now)
+    live = (
+        connection.execute(
+            select(api_tokens.c.id)
+            .where(
+                api_tokens.c.user_id == user_id,
+                api_tokens.c.revoked_at.is_(None),
+                api_tokens.c.expires_at > now,
+            )
+            .order_by(api_tokens.c.id)
+        )
+        .scalars()
+        .all()
+    )
+    for token_id in live:
+        revoke_token(connection, int(token_id), now=now, actor=actor)
+    return [int(t) for t in live]
+
+
 def token_id_of(connection: Connection, token: str) -> int:
     """The id of ``token`` (to revoke a token one holds rather than its number).
 

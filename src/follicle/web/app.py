@@ -27,7 +27,7 @@ from follicle.web.api.problems import api_http_error
 from follicle.web.deps import LoginRequired
 from follicle.web.outage import MESSAGE as OUTAGE_MESSAGE
 from follicle.web.outage import is_outage, log_outage, retry_headers
-from follicle.web.pages import render
+from follicle.web.pages import TooLargeAsPage, render
 from follicle.web.registry import Registry, tune_sqlite
 from follicle.web.request_log import RequestLog, route_of
 from follicle.web.routes import (
@@ -43,6 +43,7 @@ from follicle.web.routes import (
 )
 from follicle.web.security import MAX_BODY_BYTES, SecurityHeaders
 from follicle.web.settings import WebSettings, get_settings
+from follicle.web.throttle import SignInThrottle
 
 STATIC = Path(__file__).parent / "static"
 
@@ -98,8 +99,13 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
         lifespan=lifespan,
     )
     app.state.registry = Registry(engine, settings)
+    # Per process, in memory: see follicle.web.throttle for why that is enough.
+    app.state.sign_in_throttle = SignInThrottle(
+        settings.sign_in_failures, settings.sign_in_window.total_seconds()
+    )
     # Before the first request: missing append-only triggers back, the whole log verified.
     app.state.registry.audit.start(engine)
+    app.add_middleware(TooLargeAsPage)  # inside SecurityHeaders: the page gets its headers
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its duration covers the whole answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

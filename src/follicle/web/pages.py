@@ -9,8 +9,10 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from follicle.web.security import CSRF_FIELD, CSRF_HEADER
+from follicle.web.security import CSRF_FIELD, CSRF_HEADER, MAX_UPLOAD_BYTES
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -100,3 +102,71 @@ def render(
         **(context or {}),
     }
     return templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
+
+
+def _size(limit: int) -> str:
+    """``limit`` bytes as a person reads it: ``1 MiB``, ``256 KiB``."""
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if limit >= factor:
+            return f"{limit / factor:,.4g} {unit}"
+    return f"{limit:,} bytes"
+
+
+def too_large_message(limit: int | None) -> str:
+    """What a page says of a request whose body was past ``limit`` bytes (``None``: not
+    known)."""
+    bound = "" if limit is None else f" (at most {_size(limit)})"
+    message = f"What was sent is larger than this page accepts{bound}. Nothing was saved."
+    if limit is not None and limit >= MAX_UPLOAD_BYTES:
+        message += " A registry this large is imported from the command line: follicle import."
+    return message
+
+
+class TooLargeAsPage:
+    """A page's answer to a body past its bound: the error page, as every error of a page.
+
+    Starlette's bound (``max_body_size`` on the routes) stops reading at the bound and
+    answers 413 in plain text itself, past the application's exception handlers; this ASGI
+    wrapper replaces that one answer (a 413 in plain text: the API's own is a problem
+    document already, :class:`follicle.web.api.problems.TooLargeAsProblem`). It sits inside
+    :class:`~follicle.web.security.SecurityHeaders`, which adds the headers to it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_page(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and _is_plain_413(message):
+                replaced = True
+                # The route's bound is still in the scope while Starlette sends its answer.
+                limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+                response = render(
+                    Request(scope),
+                    "error.html",
+                    {
+                        "status": 413,
+                        "message": too_large_message(limit if isinstance(limit, int) else None),
+                    },
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+            elif not replaced:  # the plain answer's body is dropped
+                await send(message)
+
+        await self.app(scope, receive, send_page)
+
+
+def _is_plain_413(message: Message) -> bool:
+    if message["status"] != 413:
+        return False
+    for name, value in message.get("headers", []):
+        if name.lower() == b"content-type":
+            return bool(value.startswith(b"text/plain"))
+    return False

@@ -34,6 +34,25 @@ class WebSettings(BaseSettings):
         description="a session ends after this many minutes without a request (sliding)",
     )
 
+    sign_in_failures: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description=(
+            "failed sign-ins one client (address; IPv6: its /64) may make in a row before "
+            "it must wait (429); the count drains over FOLLICLE_SIGN_IN_WINDOW_MINUTES"
+        ),
+    )
+    sign_in_window_minutes: int = Field(
+        default=15,
+        gt=0,
+        le=24 * 60,
+        description=(
+            "minutes in which a client's count of failed sign-ins drains entirely: past the "
+            "bound it may try once per window / FOLLICLE_SIGN_IN_FAILURES"
+        ),
+    )
+
     threads: int = Field(
         default=6,
         ge=1,
@@ -44,6 +63,11 @@ class WebSettings(BaseSettings):
             "only contend for it"
         ),
     )
+
+    @property
+    def sign_in_window(self) -> timedelta:
+        """How long a client's count of failed sign-ins takes to drain."""
+        return timedelta(minutes=self.sign_in_window_minutes)
 
     @property
     def session_ttl(self) -> timedelta:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import math
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,6 +22,7 @@ from follicle.web.security import (
     new_token,
     set_cookie,
 )
+from follicle.web.throttle import SignInThrottle, client_key
 
 router = APIRouter()
 
@@ -36,6 +38,15 @@ START_PAGES = {
 LOGIN_FAILED = "The username or password is wrong, or the account is locked for a while."
 
 
+def too_many_failures(seconds: int) -> str:
+    """What a client refused by the sign-in throttle is told (it waits ``seconds``)."""
+    wait = f"{seconds} seconds" if seconds < 90 else f"{math.ceil(seconds / 60)} minutes"
+    return (
+        "Too many failed sign-ins from this computer or network. Please wait "
+        f"{wait} and try again. (An account of its own is not locked by this.)"
+    )
+
+
 def _safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site (never another host)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -44,7 +55,12 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def _login_page(
-    request: Request, *, error: str = "", username: str = "", status: int = 200
+    request: Request,
+    *,
+    error: str = "",
+    username: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Response:
     token = new_token()
     response = render(
@@ -57,6 +73,7 @@ def _login_page(
             "next": _safe_next(request.query_params.get("next")) or "",
         },
         status_code=status,
+        headers=headers,
     )
     set_cookie(
         response,
@@ -103,9 +120,27 @@ async def login(request: Request, form: FormDep, reg: RegistryDep) -> Response:
             username=username,
             status=403,
         )
-    session = await run_in_threadpool(_sign_in, reg, username, password)
+    # Counted before the password is checked, so that a client past its bound costs no
+    # Argon2; given back if it signs in (or the registry fails), failures only count.
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    client = client_key(request)
+    wait = throttle.attempt(client)
+    if wait is not None:
+        return _login_page(
+            request,
+            error=too_many_failures(wait),
+            username=username,
+            status=429,
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        session = await run_in_threadpool(_sign_in, reg, username, password)
+    except Exception:
+        throttle.succeeded(client)  # not a failed sign-in but the registry's (a 503)
+        raise
     if session is None:
         return _login_page(request, error=LOGIN_FAILED, username=username, status=401)
+    throttle.succeeded(client)
     token, _csrf = session
     target = _safe_next(str(form.get("next", ""))) or "/"
     response = RedirectResponse(target, status_code=303)
