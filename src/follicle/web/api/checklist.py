@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field, create_model
 from follicle.errors import WorkbookInvalid
 from follicle.store import checklist, records
 from follicle.web.api.auth import Enroller
-from follicle.web.api.models import TEXT_MAX, Forbid, Text, _optional, cell_values
+from follicle.web.api.models import TEXT_MAX, Forbid, Text, cell_values, optional_field
 from follicle.web.api.problems import responses
 from follicle.web.api.records import ParticipantId
 from follicle.web.deps import RegistryDep
@@ -56,7 +56,7 @@ def _scalars(
         if f.name in extra or f.name in omit or f.name == "participant_id":
             continue
         if f.name in table.column_names:
-            fields[f.name] = _optional(table.column(f.name))
+            fields[f.name] = optional_field(table.column(f.name))
         elif f.type in ("str", str):
             fields[f.name] = (
                 Annotated[Text, Field(max_length=TEXT_MAX)] | None,

@@ -1,6 +1,6 @@
 """The workbook as a download: de-identified (analysts, admins) or full (admins only).
 
-The same export as the data page (:func:`follicle.web.routes.data._export`), audited the
+The same export as the data page (:func:`follicle.web.downloads.export_bytes`), audited the
 same way; a POST, because a de-identified export stores the codes it hands out.
 """
 
@@ -15,7 +15,7 @@ from follicle.web.api.auth import Exporter
 from follicle.web.api.models import Forbid
 from follicle.web.api.problems import responses
 from follicle.web.deps import RegistryDep
-from follicle.web.routes.data import _export
+from follicle.web.downloads import export_bytes
 
 router = APIRouter(tags=["export"])
 
@@ -47,7 +47,7 @@ def export(body: ExportRequest, user: Exporter, reg: RegistryDep) -> Response:
     deidentified = body.kind == "deidentified"
     if not deidentified and user.role != "admin":
         raise PermissionDenied("analysts get the de-identified export only")
-    data = _export(reg, deidentified=deidentified, fmt=body.format, actor=user.username)
+    data = export_bytes(reg, deidentified=deidentified, fmt=body.format, actor=user.username)
     stem = "follicle-deidentified" if deidentified else "follicle-workbook"
     name, media = (f"{stem}.xlsx", XLSX) if body.format == "xlsx" else (f"{stem}-csv.zip", ZIP)
     return Response(

@@ -112,7 +112,8 @@ def _described(column: schema.Column) -> str:
     return f"{column.description}{unit}; {column.constraint_text}"
 
 
-def _optional(column: schema.Column) -> tuple[Any, Any]:
+def optional_field(column: schema.Column) -> tuple[Any, Any]:
+    """A request model's field for ``column``: its JSON type or null, absent by default."""
     return (json_type(column) | None, Field(None, description=_described(column)))
 
 
@@ -144,9 +145,9 @@ def row_models(table: schema.Table) -> tuple[type[BaseModel], type[BaseModel], t
         if column.required and not generated_key:
             create[column.name] = (json_type(column), Field(description=_described(column)))
         else:
-            create[column.name] = _optional(column)
+            create[column.name] = optional_field(column)
     update: dict[str, Any] = {
-        c.name: _optional(c) for c in table.columns if c.name not in fixed_columns(table)
+        c.name: optional_field(c) for c in table.columns if c.name not in fixed_columns(table)
     }
     update["version"] = (
         whole(ge=1, le=INT_MAX),
@@ -159,7 +160,7 @@ def row_models(table: schema.Table) -> tuple[type[BaseModel], type[BaseModel], t
     record: dict[str, Any] = {
         "key": (str, Field(description=f"the row's key ({table.key or 'its number'})")),
         "version": (int, Field(description="the row's version: 1 when made, +1 per change")),
-        **{c.name: _optional(c) for c in table.columns},
+        **{c.name: optional_field(c) for c in table.columns},
     }
     return (
         create_model(_class_name(table, "Create"), __base__=Forbid, **create),

@@ -33,7 +33,6 @@ from sqlalchemy import Connection
 from follicle.errors import NotFound, Problem, WorkbookInvalid
 from follicle.store import records
 from follicle.store.accounts import User
-from follicle.store.tables import ROW_ID
 from follicle.web.api.auth import ClinicalReader, Enroller
 from follicle.web.api.models import (
     INT_MAX,
@@ -51,8 +50,8 @@ from follicle.web.api.models import (
 from follicle.web.api.paging import PageDep, page_responses, set_page_headers
 from follicle.web.api.problems import responses
 from follicle.web.deps import RegistryDep
+from follicle.web.her_rows import check_parent_is_hers, enrolment_sites, key_column, owned_keys
 from follicle.web.registry import Registry
-from follicle.web.routes.participants import _owned_keys, _parent_is_hers, _sites
 from follicle.workbook import schema
 
 #: A study ID or row key in a URL: anything printable (the store decides whether it exists).
@@ -101,10 +100,6 @@ def location(participant_id: str, table: schema.Table | None = None, key: str = 
     return url if table is None else f"{url}/{table.name}/{quote(key, safe='')}"
 
 
-def _key_column(table: schema.Table) -> str:
-    return table.key or ROW_ID
-
-
 def _her_rows(connection: Connection, user: User, pid: str) -> dict[str, pd.DataFrame]:
     return records.participant(connection, user, pid)
 
@@ -116,7 +111,7 @@ def _her_row(
     """A write transaction on her row ``key`` of ``table``: a row of another woman (or of
     none) is not found, whether it exists or not, so that keys cannot be probed."""
     with reg.write() as connection:
-        if key not in _owned_keys(_her_rows(connection, user, participant_id), table):
+        if key not in owned_keys(_her_rows(connection, user, participant_id), table):
             raise NotFound(f"{table.name} {key}")
         yield connection
 
@@ -141,7 +136,7 @@ def _update(
     version = body.version  # type: ignore[attr-defined]
     reason = body.reason  # type: ignore[attr-defined]
     with reg.checking() as connection:
-        if key not in _owned_keys(_her_rows(connection, user, participant_id), table):
+        if key not in owned_keys(_her_rows(connection, user, participant_id), table):
             raise NotFound(f"{table.name} {key}")
         checked = records.check_update(
             connection, user, table.name, key, changes, version=version, reason=reason
@@ -163,7 +158,7 @@ def _update(
 
 def _record(rows: dict[str, pd.DataFrame], table: schema.Table, key: str) -> dict[str, Any]:
     frame = rows[table.name]
-    column = _key_column(table)
+    column = key_column(table)
     found = frame[frame[column].astype("string") == key]
     if found.empty:
         raise NotFound(f"{table.name} {key}")
@@ -230,7 +225,7 @@ def participants_router() -> APIRouter:
         """Enrol a woman: a participants row, at one of the token's sites."""
         values = cell_values(body.model_dump(exclude_unset=True))  # type: ignore[attr-defined]
         with reg.write() as connection:
-            if values.get("site") not in {code for code, _ in _sites(connection, user)}:
+            if values.get("site") not in {code for code, _ in enrolment_sites(connection, user)}:
                 raise _invalid(table, "site", values.get("site"), "choose one of your sites")
             saved = records.create(connection, user, table.name, values)
             rows = _her_rows(connection, user, saved.key)
@@ -286,7 +281,7 @@ def table_router(table: schema.Table) -> APIRouter:
     def list_rows(participant_id: ParticipantId, user: ClinicalReader, reg: RegistryDep) -> Any:
         with reg.read() as connection:
             rows = _her_rows(connection, user, participant_id)
-        return records_json(table, rows[table.name], _key_column(table))
+        return records_json(table, rows[table.name], key_column(table))
 
     @router.post(
         base,
@@ -308,7 +303,7 @@ def table_router(table: schema.Table) -> APIRouter:
             values["participant_id"] = participant_id
         with reg.write() as connection:
             rows = _her_rows(connection, user, participant_id)
-            _parent_is_hers(rows, table, values)
+            check_parent_is_hers(rows, table, values)
             saved = records.create(connection, user, table.name, values)
             rows = _her_rows(connection, user, participant_id)
         response.headers["Location"] = (

@@ -7,9 +7,7 @@ injection, no free text, recoded IDs) — the one export an analyst ever gets.
 
 from __future__ import annotations
 
-import io
 import tempfile
-import zipfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -18,25 +16,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from follicle.errors import Conflict, PermissionDenied, WorkbookInvalid
-from follicle.store.exporter import (
-    DeidentifiedWorkbook,
-    deidentify,
-    read_registry,
-    record_full_export,
-    write_workbook,
-)
 from follicle.store.importer import import_workbook
 from follicle.web.deps import Admin, Exporter, FormDep, RegistryDep
+from follicle.web.downloads import FORMATS, export_bytes
 from follicle.web.pages import render
 from follicle.web.registry import Registry
 from follicle.web.security import MAX_UPLOAD_BYTES
-from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import validate_path
 
 router = APIRouter()
-
-FORMATS = ("xlsx", "csv")
-
 
 #: The import form's checkbox for ``update`` (the page and the conflict message say it alike).
 UPDATE_LABEL = "Apply changes to women already in the registry"
@@ -107,26 +95,6 @@ async def import_upload(request: Request, user: Admin, reg: RegistryDep, form: F
     )
 
 
-def _export(reg: Registry, *, deidentified: bool, fmt: str, actor: str) -> bytes:
-    workbook = read_registry(reg.engine)
-    with tempfile.TemporaryDirectory(prefix="follicle-export-") as scratch:
-        out: Workbook | DeidentifiedWorkbook = workbook
-        if deidentified:
-            with reg.writer():  # the export stores new codes and its audit entry
-                out = deidentify(workbook, reg.engine, actor=actor)
-        else:
-            with reg.writer():
-                record_full_export(reg.engine, workbook, actor=actor)
-        if fmt == "xlsx":
-            return write_workbook(out, Path(scratch) / "export.xlsx", format="xlsx").read_bytes()
-        folder = write_workbook(out, Path(scratch) / "export", format="csv")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.glob("*.csv")):
-                archive.write(path, path.name)
-        return buffer.getvalue()
-
-
 @router.post("/data/export")
 def export(request: Request, user: Exporter, reg: RegistryDep, form: FormDep) -> Response:
     """The workbook as a download: de-identified for analysts, either for admins."""
@@ -135,7 +103,7 @@ def export(request: Request, user: Exporter, reg: RegistryDep, form: FormDep) ->
         raise PermissionDenied("analysts get the de-identified export only")
     fmt = str(form.get("format", "xlsx"))
     fmt = fmt if fmt in FORMATS else "xlsx"
-    body = _export(reg, deidentified=deidentified, fmt=fmt, actor=user.username)
+    body = export_bytes(reg, deidentified=deidentified, fmt=fmt, actor=user.username)
     stem = "follicle-deidentified" if deidentified else "follicle-workbook"
     name, media = (
         (f"{stem}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -19,9 +19,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
-from follicle.store import accounts, adjudication, records
+from follicle.store import adjudication, records
 from follicle.store.accounts import User
-from follicle.store.tables import ROW_ID
 from follicle.web.assessment import assess
 from follicle.web.deps import ENROLLERS, ClinicalReader, Enroller, FormDep, RegistryDep
 from follicle.web.forms import (
@@ -32,6 +31,15 @@ from follicle.web.forms import (
     table_values,
     text_fields,
 )
+from follicle.web.her_rows import (
+    IDENTITY,
+    RECORD_TABLES,
+    check_parent_is_hers,
+    enrolment_sites,
+    field_problem,
+    key_column,
+    owned_keys,
+)
 from follicle.web.pages import label, render
 from follicle.web.registry import Registry
 from follicle.web.timeline import timeline
@@ -39,36 +47,11 @@ from follicle.workbook import schema
 
 router = APIRouter()
 
-#: The woman's name and phone, as a form (kept apart from the workbook's tables).
-IDENTITY = schema.Table(
-    "participant_identity",
-    "the woman's name and phone number (never exported)",
-    key="participant_id",
-    noun="identity",
-    columns=(
-        schema.Column("full_name", "text", "full name"),
-        schema.Column("phone", "text", "telephone number"),
-    ),
-)
-
-#: The tables a user can add to or edit on her page, in the order they are shown.
-RECORD_TABLES: dict[str, schema.Table] = {
-    **{t.name: t for t in schema.TABLES},
-    IDENTITY.name: IDENTITY,
-}
-
 #: The reason asked for every change to saved data (kept in the audit trail).
 REASON = schema.Column("reason", "text", "why the saved data change", required=True)
 
 #: Columns a form never offers: her own ID (taken from the URL) and the keys.
 FIXED = ("participant_id",)
-
-
-def _sites(connection: Connection, user: User) -> list[tuple[str, str]]:
-    """The sites ``user`` may enrol at, as (code, name)."""
-    frame = accounts.list_sites(connection)
-    pairs = zip(frame["code"], frame["name"], strict=True)
-    return [(code, name) for code, name in pairs if user.can_see_site(code)]
 
 
 @router.get("/participants")
@@ -78,7 +61,7 @@ def participant_list(
     """The women of the user's sites, searchable by study ID."""
     with reg.read() as connection:
         frame = records.list_participants(connection, user, site=site or None, search=q or None)
-        sites = _sites(connection, user)
+        sites = enrolment_sites(connection, user)
     return render(
         request,
         "participants.html",
@@ -114,7 +97,7 @@ def _enrol_page(
 def enrol_form(request: Request, user: Enroller, reg: RegistryDep) -> Response:
     """The enrolment form."""
     with reg.read() as connection:
-        sites = _sites(connection, user)
+        sites = enrolment_sites(connection, user)
     first = {"site": sites[0][0]} if len(sites) == 1 else {}
     return _enrol_page(request, sites, first, {})
 
@@ -136,11 +119,11 @@ def enrol(request: Request, user: Enroller, reg: RegistryDep, form: FormDep) -> 
     sites: list[tuple[str, str]] = []
     try:
         with reg.write() as connection:
-            sites = _sites(connection, user)
+            sites = enrolment_sites(connection, user)
             if values.get("site") not in {code for code, _ in sites}:
                 raise WorkbookInvalid(
                     [
-                        _problem(
+                        field_problem(
                             "participants", "site", values.get("site"), "choose one of your sites"
                         )
                     ]
@@ -157,15 +140,7 @@ def enrol(request: Request, user: Enroller, reg: RegistryDep, form: FormDep) -> 
     return RedirectResponse(f"/participants/{quote(saved.key, safe='')}", status_code=303)
 
 
-def _problem(table: str, column: str, value: str | None, message: str) -> Problem:
-    return Problem(f"{table}.csv", None, column, value, "required", message)
-
-
 # --------------------------------------------------------------------------- her page
-
-
-def _key_column(table: schema.Table) -> str:
-    return table.key or ROW_ID
 
 
 def _records(rows: dict[str, pd.DataFrame]) -> dict[str, list[dict[str, str]]]:
@@ -176,7 +151,7 @@ def _records(rows: dict[str, pd.DataFrame]) -> dict[str, list[dict[str, str]]]:
         if frame is None:
             continue
         text = frame_text(frame)
-        key = _key_column(table)
+        key = key_column(table)
         for row in text:
             row["_key"] = row.get(key, "")
         out[name] = text
@@ -195,7 +170,7 @@ def _review_of(
     if not key or name not in adjudication.EVENT_TABLES.values():
         return None
     frame = rows[name]
-    found = frame[_key_column(RECORD_TABLES[name])].astype("string") == key
+    found = frame[key_column(RECORD_TABLES[name])].astype("string") == key
     labels = frame.index[found.fillna(False).to_numpy(dtype=bool)]
     if not len(labels):
         return None
@@ -268,34 +243,6 @@ def _table(name: str) -> schema.Table:
     return RECORD_TABLES[name]
 
 
-def _owned_keys(rows: dict[str, pd.DataFrame], table: schema.Table) -> set[str]:
-    """The keys of ``table``'s rows that belong to this woman."""
-    frame = rows.get("identity" if table.name == IDENTITY.name else table.name)
-    if frame is None or frame.empty:
-        return set()
-    return set(frame[_key_column(table)].astype("string").dropna())
-
-
-def _parent_is_hers(
-    rows: dict[str, pd.DataFrame], table: schema.Table, values: dict[str, str]
-) -> None:
-    """Infants and infant conditions name a parent row: it must be hers."""
-    owner_column, owner_table = table.owner
-    if owner_table == "participants":
-        return
-    if values.get(owner_column, "") not in _owned_keys(rows, RECORD_TABLES[owner_table]):
-        raise WorkbookInvalid(
-            [
-                _problem(
-                    table.name,
-                    owner_column,
-                    values.get(owner_column),
-                    f"choose one of her {owner_table}",
-                )
-            ]
-        )
-
-
 @router.post("/participants/{participant_id}/records/{table_name}")
 def add_record(
     request: Request,
@@ -319,7 +266,7 @@ def add_record(
             rows = records.participant(connection, user, participant_id)
             if table.name == IDENTITY.name and "identity" not in rows:
                 raise PermissionDenied("only her site's coordinators see her identity")
-            _parent_is_hers(rows, table, values)
+            check_parent_is_hers(rows, table, values)
             records.create(connection, user, table.name, values)
     except (WorkbookInvalid, Conflict) as exc:
         with reg.read() as connection:
@@ -401,18 +348,18 @@ def _write_existing(
         checked = None
         with reg.checking() as connection:
             rows = records.participant(connection, user, participant_id)
-            if key not in _owned_keys(rows, table):
+            if key not in owned_keys(rows, table):
                 raise NotFound(f"{table.name} {key}")
             if not reason:
                 raise WorkbookInvalid(
                     [
-                        _problem(
+                        field_problem(
                             table.name, REASON_FIELD, "", "give a reason for changing saved data"
                         )
                     ]
                 )
             if not delete:
-                _parent_is_hers(rows, table, {**_current(rows, table, key), **changes})
+                check_parent_is_hers(rows, table, {**_current(rows, table, key), **changes})
                 checked = records.check_update(
                     connection, user, table.name, key, changes, version=version, reason=reason
                 )

@@ -19,10 +19,10 @@ from follicle.errors import NotFound
 from follicle.store.accounts import User
 from follicle.store.report_source import registry_state
 from follicle.web.deps import Exporter, RegistryDep
+from follicle.web.her_rows import enrolment_sites
 from follicle.web.live_report import ReportJob, ReportJobs, compute
 from follicle.web.pages import render
 from follicle.web.registry import Registry
-from follicle.web.routes.participants import _sites
 
 router = APIRouter()
 
@@ -82,7 +82,7 @@ def report_page(
     job = _job(request, reg, user, chosen, adjudicated, start=True)
     assert job is not None
     with reg.read() as connection:
-        sites = _sites(connection, user) if user.role == "admin" else []
+        sites = enrolment_sites(connection, user) if user.role == "admin" else []
     return render(
         request,
         "report.html",

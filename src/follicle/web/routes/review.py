@@ -20,9 +20,9 @@ from follicle.store import adjudication
 from follicle.store.accounts import User
 from follicle.web.deps import FormDep, RegistryDep, Reviewer
 from follicle.web.forms import frame_text, text_fields
+from follicle.web.her_rows import enrolment_sites
 from follicle.web.pages import render
 from follicle.web.registry import Registry
-from follicle.web.routes.participants import _sites
 from follicle.workbook.events import STATUSES
 from follicle.workbook.schema import EVENT_TYPES, VERDICTS
 
@@ -63,7 +63,7 @@ def queue(
             event_type=event_type or None,
             mine=mine,
         )
-        sites = _sites(connection, user)
+        sites = enrolment_sites(connection, user)
         adjudicator = adjudication.is_adjudicator(connection, user)
     pages = max(1, -(-len(frame) // PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -97,7 +97,7 @@ def disputes(request: Request, user: Reviewer, reg: RegistryDep, site: str = "")
     """The disputed events the user may decide, with both judgments and their reasons."""
     with reg.read() as connection:
         frame = adjudication.disputes(connection, user, site=site or None)
-        sites = _sites(connection, user)
+        sites = enrolment_sites(connection, user)
     rows = frame_text(frame)
     for row in rows:
         row["url"] = event_url(row["event_type"], row["event_key"])

@@ -18,8 +18,8 @@ from fastapi.responses import Response
 from follicle.store import worklist as schedule
 from follicle.web.deps import Enroller, RegistryDep
 from follicle.web.forms import frame_text
+from follicle.web.her_rows import enrolment_sites
 from follicle.web.pages import render
-from follicle.web.routes.participants import _sites
 
 router = APIRouter()
 
@@ -70,7 +70,7 @@ def worklist(
         people = schedule.identities(
             connection, user, found.rows["participant_id"].astype(str).tolist()
         )
-        sites = _sites(connection, user)
+        sites = enrolment_sites(connection, user)
     rows = frame_text(found.rows)
     for row in rows:
         row["full_name"], row["phone"] = people.get(row["participant_id"], ("", ""))
