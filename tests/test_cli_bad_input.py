@@ -9,6 +9,7 @@ was.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -143,6 +144,28 @@ def _xlsx_sheet_renamed(sheet: str, title: str) -> Callable[[Path], Path]:
     return corrupt
 
 
+def _not_a_file(table: str, kind: str) -> Callable[[Path], Path]:
+    def corrupt(folder: Path) -> Path:
+        file = folder / f"{table}.csv"
+        file.unlink()
+        if kind == "folder":
+            file.mkdir()
+        else:
+            os.mkfifo(file)  # read, it would wait for a writer forever
+        return folder
+
+    return corrupt
+
+
+def _encoded(table: str, codec: str) -> Callable[[Path], Path]:
+    def corrupt(folder: Path) -> Path:
+        file = folder / f"{table}.csv"
+        file.write_bytes(file.read_text(encoding="utf-8").encode(codec))
+        return folder
+
+    return corrupt
+
+
 CONTACT_ROW_3 = "007,2019-07-20,clinic,6m,regular,no,alive"
 
 CASES = {
@@ -260,6 +283,30 @@ CASES = {
         _bytes("contacts", b"2020-09-20,records", b'2020-09-20,"records'),
         "contacts.csv", 6, None, None, "not_csv",
     ),
+    "site code longer than a registered site's": Case(
+        _edit("participants", 3, "site", "N" * 101),
+        "participants.csv", 3, "site", "N" * 101, "not_a_site_code",
+    ),
+    "C1 control character in a site code": Case(
+        _edit("participants", 2, "site", "No\x85rth"),
+        "participants.csv", 2, "site", "No\\x85rth", "not_a_site_code",
+    ),
+    "zero-width space in a site code": Case(
+        _edit("participants", 4, "site", "Sou\u200bth"),
+        "participants.csv", 4, "site", "Sou\\u200bth", "not_a_site_code",
+    ),
+    "a folder in place of a CSV file": Case(
+        _not_a_file("contacts", "folder"), "contacts.csv", None, None, None, "not_a_file"
+    ),
+    "a named pipe in place of a CSV file": Case(
+        _not_a_file("conditions", "fifo"), "conditions.csv", None, None, None, "not_a_file"
+    ),
+    "UTF-16 file with a byte-order mark": Case(
+        _encoded("contacts", "utf-16"), "contacts.csv", None, None, None, "not_utf8"
+    ),
+    "UTF-16 file without a byte-order mark": Case(
+        _encoded("ivf_cycles", "utf-16-le"), "ivf_cycles.csv", None, None, None, "not_utf8"
+    ),
     "row with more cells than the header": Case(
         _bytes("contacts", b"2023-06-10,phone,final,menopause,yes,alive",
                b"2023-06-10,phone,final,menopause,yes,alive,extra"),
@@ -325,6 +372,21 @@ def test_bad_input_import_changes_nothing(name: str, tmp_path: Path, registry: P
     assert result.exit_code == 1, result.output
     assert "nothing was written" in result.output or "error" in result.output
     assert _snapshot(registry) == before
+
+
+def test_a_refused_import_into_a_new_registry_leaves_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the default registry: follicle.db here
+    monkeypatch.delenv("FOLLICLE_DATABASE_URL", raising=False)
+    workbook = copy_workbook(tmp_path / "good")
+    result = runner.invoke(app, ["import", str(workbook)])  # its sites are not registered
+    assert result.exit_code == 1, result.output
+    assert "site_not_registered" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good"]
+    # Once it can be imported, it is.
+    assert runner.invoke(app, ["import", str(workbook), "--create-sites"]).exit_code == 0
+    assert (tmp_path / "follicle.db").is_file()
 
 
 def test_valid_workbook_exits_0_with_rows_per_table(tmp_path: Path) -> None:
@@ -567,9 +629,77 @@ def test_a_nul_byte_is_named_even_beyond_the_binary_sniff(tmp_path: Path) -> Non
 
 def test_a_file_full_of_nuls_is_still_called_binary(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
-    text = (folder / "contacts.csv").read_text(encoding="utf-8")
-    (folder / "contacts.csv").write_bytes(text.encode("utf-16"))  # Excel's "Unicode text"
+    (folder / "contacts.csv").write_bytes(b"\x00" * 4096 + b"participant_id\n")
     assert _errors(_report(folder)) == [("contacts.csv", None, None, "not_csv")]
+
+
+@pytest.mark.parametrize(
+    ("codec", "words"),
+    [
+        ("utf-16", "UTF-16 (little-endian)"),  # Excel's "Unicode Text": with a byte-order mark
+        ("utf-16-le", "UTF-16 (little-endian)"),
+        ("utf-16-be", "UTF-16 (big-endian)"),
+        ("utf-32", "UTF-32 (little-endian)"),
+    ],
+)
+def test_a_utf16_file_is_named_by_its_encoding_not_called_binary(
+    tmp_path: Path, codec: str, words: str
+) -> None:
+    folder = _encoded("contacts", codec)(copy_workbook(tmp_path / "wb"))
+    report = _report(folder)
+    assert _errors(report) == [("contacts.csv", None, None, "not_utf8")]
+    assert _message(report, "not_utf8") == (
+        f"the file is encoded as {words}, not UTF-8: save it as CSV UTF-8 (in Excel: Save "
+        "As, CSV UTF-8 (Comma delimited))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"), [("folder", "a folder"), ("fifo", "a named pipe (FIFO)")]
+)
+def test_a_folder_or_pipe_in_place_of_a_csv_file_is_not_called_missing(
+    tmp_path: Path, kind: str, words: str
+) -> None:
+    folder = _not_a_file("contacts", kind)(copy_workbook(tmp_path / "wb"))
+    report = _report(folder)  # a pipe is never opened: this returns
+    assert _errors(report) == [("contacts.csv", None, None, "not_a_file")]
+    assert _message(report, "not_a_file") == (
+        f"contacts.csv is {words}, not a file: each table of a workbook folder is a CSV file"
+    )
+
+
+def test_a_named_pipe_called_xlsx_is_not_opened(tmp_path: Path) -> None:
+    pipe = tmp_path / "cohort.xlsx"
+    os.mkfifo(pipe)
+    report = _report(pipe)
+    assert _errors(report) == [("cohort.xlsx", None, None, "not_a_file")]
+    assert "cohort.xlsx is a named pipe (FIFO), not a file" in _message(report, "not_a_file")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown", "words"),
+    [
+        ("N" * 101, "N" * 101, "is 101 characters long: a site code has at most 100"),
+        ("No\x85rth", "No\\x85rth", "contains a control character (U+0085), which a site"),
+        ("Sou\u200bth", "Sou\\u200bth", "contains an invisible mark (U+200B), which a site"),
+        ("\u202eNorth", "\\u202eNorth", "contains an invisible mark (U+202E), which a site"),
+    ],
+)
+def test_a_site_code_the_registry_would_refuse_is_refused_at_validation(
+    tmp_path: Path, value: str, shown: str, words: str
+) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "participants", 5, "site", value)
+    report = _report(folder)
+    (error,) = report["errors"]
+    assert (error["file"], error["row"], error["column"], error["value"], error["rule"]) == (
+        "participants.csv",
+        5,
+        "site",
+        shown,
+        "not_a_site_code",
+    )
+    assert error["message"].startswith(f"site {words}")
 
 
 def test_tabs_and_line_breaks_are_allowed_in_free_text_notes(tmp_path: Path) -> None:

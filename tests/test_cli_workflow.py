@@ -127,7 +127,7 @@ def test_import_refuses_unregistered_sites_naming_them_and_writes_nothing(
     result = runner.invoke(app, ["import", str(SMALL)])
     assert result.exit_code == 1
     text = " ".join(result.output.split())
-    assert "│ participants │ 4 │ site │ 'South' │" in text
+    assert "│ participants.csv │ 4 │ site │ 'South' │" in text
     assert "site 'South' (2 women) is not a registered site; registered: North" in text
     assert "nothing was written" in text
     assert "North' (" not in text

@@ -312,20 +312,26 @@ def import_(
 
         follicle import redcap_records.csv
     """
-    from follicle.store.engine import database_url, make_engine
+    from follicle.store.engine import database_url, make_engine, removed_if_failed
 
     result = _validate(workbook)
     _print_ignored(result)
     _print_problems(result.warnings, "warning")
     with _handled():
         book = result.workbook()
-        engine = make_engine(database_url())
-        try:
-            summary = _import_with_progress(
-                engine, book, update=update, unknown_sites="create" if create_sites else "refuse"
-            )
-        finally:
-            engine.dispose()
+        url = database_url()
+        # A refused import into a registry that is not there yet leaves none behind.
+        with removed_if_failed(url):
+            engine = make_engine(url)
+            try:
+                summary = _import_with_progress(
+                    engine,
+                    book,
+                    update=update,
+                    unknown_sites="create" if create_sites else "refuse",
+                )
+            finally:
+                engine.dispose()
     console.print(f"[green]Imported[/] {workbook} into {engine.url.render_as_string(True)}")
     console.print(summary)
 

@@ -23,6 +23,7 @@ from follicle.store.engine import (
     make_engine,
     migrations_path,
     normalise_url,
+    removed_if_failed,
     schema_revision,
 )
 from follicle.store.tables import WORKBOOK_TABLES
@@ -166,3 +167,65 @@ def test_a_pooled_postgresql_connection_is_pinged_only_after_a_rest(monkeypatch)
         assert second != first
     finally:
         engine.dispose()
+
+
+def _migrate_then_fail(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        ensure_schema(engine)
+        with engine.begin() as connection:  # the writers' queue makes its lock file
+            connection.execute(text("SELECT 1"))
+        raise RuntimeError("the import was refused")
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_block_removes_the_registry_file_it_created(tmp_path):
+    path = tmp_path / "new.db"
+    with pytest.raises(RuntimeError), removed_if_failed(f"sqlite:///{path}"):
+        _migrate_then_fail(f"sqlite:///{path}")
+    assert list(tmp_path.iterdir()) == []  # nor its -wal, -shm and -writer files
+
+
+def test_a_failed_block_keeps_a_registry_file_that_was_there(tmp_path):
+    path = tmp_path / "old.db"
+    path.touch()  # even an empty one: not this block's to remove
+    with pytest.raises(RuntimeError), removed_if_failed(f"sqlite:///{path}"):
+        _migrate_then_fail(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}")
+    assert schema_revision(engine) is not None
+    engine.dispose()
+
+
+_WOMAN = {
+    "participant_id": "P1",
+    "site": "North",
+    "birth_date": date(1980, 1, 1),
+    "menses_baseline": "regular",
+}
+
+
+def test_a_failed_block_keeps_a_new_file_that_another_process_wrote_to(tmp_path):
+    path = tmp_path / "new.db"
+    url = f"sqlite:///{path}"
+
+    def write_then_fail() -> None:
+        engine = make_engine(url)
+        ensure_schema(engine)
+        with engine.begin() as connection:  # as another command would, meanwhile
+            connection.execute(insert(WORKBOOK_TABLES["participants"]), _WOMAN)
+        engine.dispose()
+        raise RuntimeError("this command failed; the other one's woman stays")
+
+    with pytest.raises(RuntimeError), removed_if_failed(url):
+        write_then_fail()
+    assert path.is_file()
+
+
+def test_a_block_that_succeeds_keeps_its_new_registry(tmp_path):
+    path = tmp_path / "new.db"
+    with removed_if_failed(f"sqlite:///{path}"):
+        engine = make_engine(f"sqlite:///{path}")
+        ensure_schema(engine)
+        engine.dispose()
+    assert path.is_file()

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from editing import copy_workbook, read_rows, set_cell, to_xlsx, write_rows
 from follicle.errors import Conflict, WorkbookInvalid
 from follicle.store import importer
 from follicle.store.engine import ensure_schema, make_engine
@@ -348,3 +349,74 @@ def test_a_sqlite_import_has_a_large_page_cache_and_gives_it_back(tmp_path, smal
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
     engine.dispose()
+
+
+def _changed_below_blank_rows(tmp_path: Path, kind: str) -> tuple[Workbook, Workbook]:
+    """The small workbook with a blank row above the data of participants and contacts, and
+    that workbook with 008's afc and 007's second contact's mode changed."""
+    folder = copy_workbook(tmp_path / "wb")
+    for table in ("participants", "contacts"):
+        rows = read_rows(folder, table)
+        write_rows(folder, table, [rows[0], [""] * len(rows[0]), *rows[1:]])
+    changed = copy_workbook(tmp_path / "changed", folder)
+    set_cell(changed, "participants", 4, "afc", "9")  # 008, below the blank row 2
+    set_cell(changed, "contacts", 4, "mode", "phone")  # 007's 6m visit
+    if kind == "xlsx":
+        return (
+            load_workbook(to_xlsx(folder, tmp_path / "cohort.xlsx")),
+            load_workbook(to_xlsx(changed, tmp_path / "changed.xlsx")),
+        )
+    return load_workbook(folder), load_workbook(changed)
+
+
+@pytest.mark.parametrize(("kind", "sheet"), [("csv", "{}.csv"), ("xlsx", "changed.xlsx, sheet {}")])
+def test_conflicts_below_a_blank_row_name_the_rows_validation_names(
+    engine, tmp_path: Path, kind: str, sheet: str
+):
+    first, changed = _changed_below_blank_rows(tmp_path, kind)
+    import_workbook(engine, first)
+    with pytest.raises(Conflict) as caught:
+        import_workbook(engine, changed)
+    assert [(p.file, p.row, p.column, p.value) for p in caught.value.problems] == [
+        (sheet.format("participants"), 4, "afc", "9"),
+        (sheet.format("contacts"), 4, "mode", "phone"),
+    ]
+
+
+def test_a_changed_row_without_an_id_names_the_cells_that_differ(engine, small):
+    import_workbook(engine, small)
+    contacts = small["contacts"].copy()
+    contacts.loc[1, ["mode", "menses"]] = ["phone", pd.NA]  # 007's 6m visit, row 3
+    with pytest.raises(Conflict) as caught:
+        import_workbook(engine, edited(small, contacts=contacts))
+    problems = caught.value.problems
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("contacts.csv", 3, "mode", "phone", "differs_from_registry"),
+        ("contacts.csv", 3, "menses", "", "differs_from_registry"),
+    ]
+    assert problems[0].message == (
+        "participant 007: the registry holds clinic in her row most like this one "
+        "(contact_date=2019-07-20, mode=clinic, milestone=6m, menses=regular, "
+        "checklist_complete=no, vital_status=alive), which the workbook lacks"
+    )
+    assert problems[1].message.startswith("participant 007: the registry holds regular in")
+
+
+def test_a_new_row_without_an_id_names_its_first_cell_and_describes_itself(engine, small):
+    import_workbook(engine, small)
+    added = pd.DataFrame(
+        {"participant_id": ["010"], "contact_date": [pd.Timestamp("2024-01-10")], "mode": ["phone"]}
+    )
+    doubled = pd.concat([small["injections"], small["injections"].iloc[[0]]])  # 007's, again
+    contacts = pd.concat([small["contacts"], added])
+    with pytest.raises(Conflict) as caught:
+        import_workbook(engine, edited(small, contacts=contacts, injections=doubled))
+    problems = caught.value.problems
+    assert [(p.file, p.row, p.column, p.value, p.rule) for p in problems] == [
+        ("injections.csv", 7, "injection_date", "2019-01-20", "not_in_registry"),
+        ("contacts.csv", 12, "contact_date", "2024-01-10", "not_in_registry"),
+    ]
+    assert problems[1].message == (
+        "participant 010: the registry has no such row for her (contact_date=2024-01-10, "
+        "mode=phone): it is new in the workbook, or one copy more than the registry holds"
+    )

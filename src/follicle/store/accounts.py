@@ -56,6 +56,7 @@ from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied
 from follicle.store.chain import append_entry, utc
 from follicle.store.passwords import check_password
 from follicle.store.tables import fits_integer_key, sites, user_sites, users, web_sessions
+from follicle.workbook.schema import NAME_MAX_LENGTH, UNPRINTABLE
 
 ROLES = ("admin", "coordinator", "reviewer", "analyst")
 
@@ -121,12 +122,9 @@ class InvalidName(FollicleError, ValueError):
     http_status = 422
 
 
-#: The longest user name, site code and site or token name.
-NAME_MAX_LENGTH = 100
-
-#: Characters a name must not hold: control characters (a line break, a tab, an escape,
-#: which would rewrite a terminal's lines) and the invisible marks that reorder text.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# What a name may hold is the workbook schema's site code: a site created by an import
+# takes its code from a workbook, and validation must refuse what this would refuse.
+_UNPRINTABLE = re.compile(UNPRINTABLE)
 
 
 def checked_name(text: str, what: str) -> str:

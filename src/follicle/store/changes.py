@@ -207,16 +207,12 @@ def _plan_keyless(
     in_new[shared] = new_copy < count_old[new_id]  # this copy is also in the registry
     in_old = old_copy < count_new[old_id]  # this copy is also in the workbook
     added = new[isin(new[OWNER], changed & known).to_numpy(dtype=bool) & ~in_new]
-    plan.differences += row_problems(
-        label,
-        added,
-        None,
-        "not_in_registry",
-        "participant "
-        + added[OWNER].astype(str)
-        + ": the registry holds no such row for her (added or changed in the workbook)",
-    )
     gone = old[isin(old[OWNER], changed).to_numpy(dtype=bool) & ~in_old]
+    problems, described = _added_rows(table, added, gone, label)
+    plan.differences += problems
+    # A registry row the workbook lacks is said once: in the problem of the workbook's row
+    # most like it, if it is one's, else below.
+    gone = gone[~np.isin(np.arange(len(gone)), described)]
     plan.differences += row_problems(
         label,
         gone,
@@ -229,6 +225,71 @@ def _plan_keyless(
         + ")",
         located=False,
     )
+
+
+def _added_rows(
+    table: SchemaTable, added: pd.DataFrame, gone: pd.DataFrame, label: str
+) -> tuple[list[Problem], np.ndarray]:
+    """The problems of a keyless table's workbook rows that the registry lacks (``added``),
+    each located by row, column and value; and the positions in ``gone`` (the registry's
+    rows the workbook lacks) that they describe.
+
+    A row without an ID has no twin to be compared with, so each is set against the
+    registry's row of the same woman that the workbook lacks and that is most like it (the
+    fewest cells differ): each cell that differs from that row is a problem, quoting what
+    the registry holds. A row with no such row of hers to set it against is new: it is
+    named by its first cell (the date or the condition it records) and described whole.
+    """
+    columns = [c for c in table.column_names if c != table.owner[0]]
+    if added.empty:
+        return [], np.array([], dtype=np.int64)
+    now = added.reset_index(drop=True)
+    was = gone.reset_index(drop=True)
+    # Every pair of a new row and a lacking row of the same woman (a woman's few rows).
+    pairs = pd.DataFrame({OWNER: now[OWNER], "_new": np.arange(len(now))}).merge(
+        pd.DataFrame({OWNER: was[OWNER], "_was": np.arange(len(was))}), on=OWNER
+    )
+    left = now.iloc[pairs["_new"].to_numpy()].reset_index(drop=True)
+    right = was.iloc[pairs["_was"].to_numpy()].reset_index(drop=True)
+    differs = _differs(left, right, columns).to_numpy()
+    # For each new row, its pair with the fewest differing cells (the first, on a tie).
+    order = np.lexsort((differs.sum(axis=1), pairs["_new"].to_numpy()))
+    ordered = pairs["_new"].to_numpy()[order]
+    best = order[np.r_[True, ordered[1:] != ordered[:-1]]] if len(order) else order
+    best = best[differs[best].any(axis=1)]
+    at_pair, at_column = np.nonzero(differs[best])
+    at_pair = best[at_pair]
+    now_text = {c: cell_text(left[c]).to_numpy(dtype=object) for c in columns}
+    was_text = {c: cell_text(right[c]).to_numpy(dtype=object) for c in columns}
+    whole = _describe(right, columns).to_numpy(dtype=object)
+    problems = [
+        Problem(
+            label,
+            int(left[ROW].iat[p]),
+            columns[c],
+            now_text[columns[c]][p],
+            "differs_from_registry",
+            f"participant {left[OWNER].iat[p]}: the registry holds "
+            f"{was_text[columns[c]][p] or '(empty)'} in her row most like this one "
+            f"({whole[p]}), which the workbook lacks",
+        )
+        for p, c in zip(at_pair, at_column, strict=True)
+    ]
+    paired = pairs["_new"].to_numpy()[best]
+    new_rows = now[~np.isin(np.arange(len(now)), paired)]
+    first = columns[0]
+    problems += row_problems(
+        label,
+        new_rows,
+        first,
+        "not_in_registry",
+        "participant "
+        + new_rows[OWNER].astype(str)
+        + ": the registry has no such row for her ("
+        + _describe(new_rows, columns)
+        + "): it is new in the workbook, or one copy more than the registry holds",
+    )
+    return problems, pairs["_was"].to_numpy()[best]
 
 
 def plan_changes(

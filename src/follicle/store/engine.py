@@ -214,6 +214,68 @@ def _configure_sqlite(engine: Engine) -> None:
     writer_queue.install(engine)
 
 
+@contextmanager
+def removed_if_failed(url: str | URL) -> Iterator[None]:
+    """Run a block that may create the SQLite registry at ``url``; if the block fails and
+    the file did not exist before it, remove the file again.
+
+    A command that fails ("nothing was written") must leave nothing behind, not even an
+    empty registry that the next command would take for the one meant. The file is
+    created here, exclusively, so that it is known to be this block's own; it is removed
+    only if it still holds no row (another process that opened it meanwhile and wrote to
+    it keeps it). The block must dispose of its engines before it ends. PostgreSQL (a
+    database that exists already) and in-memory SQLite are left as they are.
+    """
+    parsed = normalise_url(url)
+    database = parsed.database
+    path = (
+        Path(database)
+        if parsed.get_backend_name() == "sqlite" and database not in (None, "", ":memory:")
+        else None
+    )
+    created: list[Path] = []
+    if path is not None:
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except OSError:
+            pass  # there already (never ours to remove), or SQLite says what is wrong
+        else:
+            # SQLite's files beside it, and the writers' lock file (writer_queue), that
+            # the block may make: only those not there before are ours.
+            beside = (Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal", "-writer"))
+            created = [path, *(p for p in beside if not os.path.lexists(p))]
+    try:
+        yield
+    except BaseException:
+        if created and _holds_no_rows(created[0]):
+            for file in created:
+                file.unlink(missing_ok=True)
+        raise
+
+
+def _holds_no_rows(path: Path) -> bool:
+    """Whether the SQLite file at ``path`` holds no row beyond its schema's version (an
+    empty file counts); ``False`` when it cannot be read."""
+    import sqlite3
+
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        names = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
+        ).fetchall()
+        return not any(
+            connection.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() for (name,) in names
+        )
+    except sqlite3.Error:
+        return False
+    finally:
+        connection.close()
+
+
 def migrations_path() -> Path:
     """The folder of the package's Alembic migrations (``env.py``, ``versions/``)."""
     return Path(str(files("follicle.store") / "migrations"))

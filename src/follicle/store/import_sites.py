@@ -10,7 +10,8 @@ worklist. So an import, inside its transaction:
   naming it, its first spreadsheet row and how many women, and listing the registered
   sites — and writes nothing;
 * with ``"create"`` (``follicle import --create-sites``, ``follicle demo``), registers each
-  such site (its name = its code, to be renamed by an admin; audited);
+  such site (its name = its code, to be renamed by an admin; audited), or refuses the
+  workbook, naming the row, if a code cannot be a site's (too long, invisible characters);
 * with ``"allow"`` (the library's default, for scripts and tests that manage sites
   themselves), does neither.
 
@@ -21,15 +22,17 @@ only until someone is given that site.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Connection, select
 
 from follicle.errors import Problem, WorkbookInvalid
-from follicle.store.accounts import create_site
+from follicle.store.accounts import InvalidName, checked_name, create_site
 from follicle.store.tables import sites, user_sites, users
 from follicle.workbook.frames import Workbook
+from follicle.workbook.schema import UNPRINTABLE
 
 #: What an import does with a site code that is not registered.
 UnknownSites = Literal["refuse", "create", "allow"]
@@ -37,9 +40,10 @@ UnknownSites = Literal["refuse", "create", "allow"]
 
 def _workbook_sites(workbook: Workbook) -> pd.DataFrame:
     """Each site code of the workbook's women: ``site``, ``first_row`` (spreadsheet row,
-    header = 1) and ``women``."""
+    header = 1, as validation named it) and ``women``."""
     column = workbook["participants"]["site"].astype("string")
-    frame = pd.DataFrame({"site": column, "row": range(2, len(column) + 2)}).dropna()
+    rows = workbook.spreadsheet_rows("participants")
+    frame = pd.DataFrame({"site": column.array, "row": rows}).dropna()
     frame = frame[frame["site"].str.len() > 0]
     grouped = frame.groupby("site", sort=True)["row"]
     return pd.DataFrame({"first_row": grouped.min(), "women": grouped.size()}).reset_index()
@@ -72,7 +76,7 @@ def settle_sites(
         raise WorkbookInvalid(
             [
                 Problem(
-                    "participants",
+                    workbook.label("participants"),
                     int(row.first_row),
                     "site",
                     str(row.site),
@@ -84,6 +88,27 @@ def settle_sites(
                 for row in unknown.itertuples()
             ]
         )
+    # Validation refuses such codes already (not_a_site_code); a workbook built in code
+    # skips it, and is told where each code is all the same, before anything is created.
+    label = workbook.label("participants")
+    refused = []
+    for row in unknown.itertuples():
+        try:
+            checked_name(str(row.site), "a site's code")
+        except InvalidName as exc:
+            shown = re.sub(UNPRINTABLE, lambda m: repr(m.group())[1:-1], str(row.site))
+            refused.append(
+                Problem(
+                    label,
+                    int(row.first_row),
+                    "site",
+                    shown,
+                    "not_a_site_code",
+                    f"site ({row.women} women) cannot be registered: {exc}",
+                )
+            )
+    if refused:
+        raise WorkbookInvalid(refused)
     for code in unknown["site"]:
         create_site(connection, str(code), str(code), actor=actor)
     return tuple(str(c) for c in unknown["site"])

@@ -22,7 +22,7 @@ workbook covers a large part of the registry, one query per table), compared wit
 (cell by cell, aligned on the ID, for tables with IDs; by exact row factorisation and
 counts for the others), and written with chunked ``executemany`` inserts, updates and
 deletes — never a query per row. Rows are identified to the user by their spreadsheet row
-(position in the table + 2, which is exact for files without blank rows).
+and file, as validation named them (a blank row it skipped is not counted away).
 
 This module holds the public entry point and the transaction; the steps live beside it:
 :mod:`~follicle.store.incoming` (the workbook's rows and their women),

@@ -3,14 +3,12 @@
 A woman is imported whole, so every row of the workbook must lead (through the chain each
 schema table declares as its ``owner``) to a participants row of the same workbook. The
 frames built here carry that woman as :data:`OWNER` and the row's place in its file as
-:data:`ROW`, which is how a :class:`~follicle.errors.Problem` points the user at it.
+:data:`ROW` (the row validation named: :meth:`~follicle.workbook.frames.Workbook.spreadsheet_rows`),
+which is how a :class:`~follicle.errors.Problem` points the user at it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
 import pandas as pd
 
 from follicle.errors import Problem, WorkbookInvalid
@@ -18,7 +16,6 @@ from follicle.store.exporter import cell_text
 from follicle.workbook.frames import Workbook
 from follicle.workbook.keys import isin
 from follicle.workbook.keys import lookup as lookup_keys
-from follicle.workbook.read import FIRST_DATA_ROW
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
 #: The column that holds the participant_id of the woman a row belongs to (on both sides:
@@ -27,14 +24,6 @@ OWNER = "_owner"
 
 #: The column that holds the spreadsheet row of an incoming row (header = row 1).
 ROW = "_row"
-
-
-def _labels(workbook: Workbook) -> dict[str, str]:
-    """How each table is named in messages: as :mod:`follicle.workbook.read` names it."""
-    source = Path(workbook.source) if workbook.source else None
-    if source is not None and source.suffix.lower() in (".xlsx", ".xlsm"):
-        return {t.name: f"{source.name}, sheet {t.name}" for t in TABLES}
-    return {t.name: t.filename for t in TABLES}
 
 
 def incoming_frames(workbook: Workbook) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -51,12 +40,13 @@ def incoming_frames(workbook: Workbook) -> tuple[dict[str, pd.DataFrame], dict[s
     WorkbookInvalid
         Rows that reach no woman of the workbook, or duplicate IDs.
     """
-    labels = _labels(workbook)
+    labels = {t.name: workbook.label(t.name) for t in TABLES}
     frames: dict[str, pd.DataFrame] = {}
     problems: list[Problem] = []
     for table in TABLES:
         frame = workbook[table.name].reset_index(drop=True).copy()
-        frame[ROW] = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+        # The rows validation named (a blank row above is skipped, not counted away).
+        frame[ROW] = workbook.spreadsheet_rows(table.name)
         column, parent = table.owner
         if parent == "participants":
             owner = frame[column]

@@ -24,10 +24,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from follicle.workbook.read import FIRST_DATA_ROW
 from follicle.workbook.schema import OPTIONAL_TABLES, TABLES, TABLES_BY_NAME, Column, Table
 
 if TYPE_CHECKING:
@@ -120,6 +123,12 @@ class Workbook:
     women: tuple[Women, Mapping[str, pd.DataFrame]] | None = field(
         default=None, repr=False, compare=False
     )
+    #: Where validation found each table's rows: their spreadsheet rows (header = row 1),
+    #: which skip the blank rows it dropped, and its file (or sheet) as its problems named
+    #: it. What the import reports later must point at the same cells: see
+    #: :meth:`spreadsheet_rows` and :meth:`label`. Empty for a workbook read from no file.
+    rows: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         missing = [t.name for t in TABLES if t.name not in self.frames]
@@ -131,6 +140,28 @@ class Workbook:
 
     def __iter__(self) -> Iterator[str]:
         return iter(t.name for t in TABLES)
+
+    def spreadsheet_rows(self, name: str) -> np.ndarray:
+        """The spreadsheet row (header = row 1) of each row of table ``name``, in order.
+
+        The rows validation read them from, when it did and the frame is still the one it
+        read (as many rows); else counted from row 2, as an export would write them.
+        """
+        frame = self.frames[name]
+        rows = self.rows.get(name)
+        if rows is not None and len(rows) == len(frame):
+            return rows
+        return np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame))
+
+    def label(self, name: str) -> str:
+        """How messages name table ``name``'s file: as validation named it, else its CSV
+        file or, for an ``.xlsx`` source, its sheet of that file."""
+        if name in self.labels:
+            return self.labels[name]
+        source = Path(self.source) if self.source else None
+        if source is not None and source.suffix.lower() in (".xlsx", ".xlsm"):
+            return f"{source.name}, sheet {name}"
+        return TABLES_BY_NAME[name].filename
 
     @property
     def row_counts(self) -> dict[str, int]:
@@ -179,12 +210,15 @@ class Workbook:
         checksums: Mapping[str, str] | None = None,
         deidentified: bool = False,
         women: Women | None = None,
+        rows: Mapping[str, np.ndarray] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> Workbook:
         """Build a workbook from (possibly untyped) frames, coercing each to the schema.
 
         Absent tables become empty tables. The index is reset to 0..n-1. ``women``: the
         coding of ``frames``' IDs (:class:`~.keys.Women`, as validation made it), kept for
-        the tables whose rows it codes.
+        the tables whose rows it codes. ``rows`` and ``labels``: where the frames' rows
+        were read (:meth:`spreadsheet_rows`, :meth:`label`).
         """
         typed = {}
         for table in TABLES:
@@ -208,7 +242,15 @@ class Workbook:
                     and len(codes) == len(typed[name])
                 },
             )
-        return cls(typed, source, dict(checksums or {}), deidentified, coded)
+        return cls(
+            typed,
+            source,
+            dict(checksums or {}),
+            deidentified,
+            coded,
+            dict(rows or {}),
+            dict(labels or {}),
+        )
 
 
 def table(name: str) -> Table:

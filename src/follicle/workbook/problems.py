@@ -21,6 +21,7 @@ WHOLE_FILE_CODES = frozenset(
     {
         "missing_file",
         "not_a_workbook",
+        "not_a_file",
         "empty_file",
         "not_csv",
         "not_utf8",

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import io
 import re
+import stat
 import zipfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,9 @@ def read_workbook(path: str | Path) -> RawWorkbook:
 def _read_any(source: Path) -> RawWorkbook:
     if source.is_dir():
         return _restored(_read_folder(source))
+    kind = _special_kind(source)
+    if kind is not None:
+        return RawWorkbook(source, {}, (_not_a_file(source.name, kind),))
     if source.suffix.lower() in (".xlsx", ".xlsm"):
         return _restored(_read_xlsx(source))
     if not source.exists():
@@ -159,6 +163,43 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _special_kind(path: Path) -> str | None:
+    """What ``path`` is when it is there but neither a regular file nor a folder ("a named
+    pipe (FIFO)", "a socket", "a device"), else ``None``.
+
+    Only its metadata is looked at: opening a named pipe to read it would wait for a
+    writer that may never come.
+    """
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # not there (or a dangling link): the caller's "missing"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def _not_a_file(name: str, kind: str) -> Problem:
+    """The problem of ``name`` that is ``kind`` (a folder, a named pipe, …), not a file."""
+    return Problem(
+        name,
+        None,
+        None,
+        None,
+        "not_a_file",
+        f"{name} is {kind}, not a file: "
+        + (
+            "a workbook is a folder of CSV files or one .xlsx file"
+            if name.lower().endswith((".xlsx", ".xlsm"))
+            else "each table of a workbook folder is a CSV file"
+        ),
+    )
+
+
 def _read_folder(folder: Path) -> RawWorkbook:
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
@@ -166,6 +207,13 @@ def _read_folder(folder: Path) -> RawWorkbook:
     present = {p.name for p in folder.iterdir() if p.is_file()}
     for table in (*TABLES, *OPTIONAL_TABLES):
         file = folder / table.filename
+        if file.is_dir():
+            problems.append(_not_a_file(table.filename, "a folder"))
+            continue
+        kind = _special_kind(file)
+        if kind is not None:
+            problems.append(_not_a_file(table.filename, kind))
+            continue
         if not file.is_file() and table in OPTIONAL_TABLES:
             continue  # an optional table left out: nothing to say
         if not file.is_file():
@@ -221,6 +269,13 @@ def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | N
 
     if not data or data.isspace():
         return bad("empty_file", "the file is empty: it needs at least its header row")
+    wide = _wide_encoding(data)
+    if wide is not None:
+        return bad(
+            "not_utf8",
+            f"the file is encoded as {wide}, not UTF-8: save it as CSV UTF-8 (in Excel: "
+            "Save As, CSV UTF-8 (Comma delimited))",
+        )
     if _looks_binary(data):
         return bad("not_csv", "the file is not a CSV text file (it looks like a binary file)")
     fast = _arrow_grid(data)
@@ -335,6 +390,41 @@ def _arrow_grid(data: bytes) -> pd.DataFrame | None:
     grid = table.to_pandas()  # large_string columns become pandas text without a copy
     grid.columns = pd.RangeIndex(width)
     return grid
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """``"UTF-16"`` or ``"UTF-32"`` (with its byte order) when ``data`` looks encoded so,
+    else ``None``.
+
+    Excel's "Unicode Text" and some exports write UTF-16: its byte-order mark says so, and
+    without one, text that is mostly ASCII has a NUL in every other byte. Those NULs would
+    otherwise make it look like a binary file.
+    """
+    marks = (
+        (codecs.BOM_UTF32_LE, "UTF-32 (little-endian)"),  # before UTF-16's: it begins alike
+        (codecs.BOM_UTF32_BE, "UTF-32 (big-endian)"),
+        (codecs.BOM_UTF16_LE, "UTF-16 (little-endian)"),
+        (codecs.BOM_UTF16_BE, "UTF-16 (big-endian)"),
+    )
+    for mark, name in marks:
+        if data.startswith(mark):
+            return name
+    head = data[: 8192 & ~1]  # whole pairs of bytes
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    even_nuls, odd_nuls = even.count(0) / len(even), odd.count(0) / len(odd)
+    # Mostly ASCII text: nearly every pair has one NUL, always on the same side.
+    if odd_nuls > 0.6 and even_nuls < 0.05:
+        codec, name = "utf-16-le", "UTF-16 (little-endian)"
+    elif even_nuls > 0.6 and odd_nuls < 0.05:
+        codec, name = "utf-16-be", "UTF-16 (big-endian)"
+    else:
+        return None
+    # … and it reads as text that way (a binary file's NULs may fall alike by chance).
+    text = head.decode(codec, errors="replace")
+    readable = sum(c.isprintable() or c in "\t\r\n" for c in text)
+    return name if readable >= 0.95 * len(text) else None
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -529,6 +619,9 @@ def _misnamed(table: Table, seen: Mapping[str, int]) -> dict[str, str]:
 
 def _read_xlsx(file: Path) -> RawWorkbook:
     """Read an ``.xlsx``; a damaged one is a ``not_xlsx`` problem, never an exception."""
+    kind = "a folder" if file.is_dir() else _special_kind(file)
+    if kind is not None:
+        return RawWorkbook(file, {}, (_not_a_file(file.name, kind),))
     if not file.is_file():
         problem = Problem(file.name, None, None, None, "missing_file", "no such file")
         return RawWorkbook(file, {}, (problem,))

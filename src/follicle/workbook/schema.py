@@ -44,6 +44,18 @@ ID_MAX_LENGTH = 64
 #: not, and a leading ``-`` would make a spreadsheet read it as a formula.
 ID_PATTERN = rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{ID_MAX_LENGTH - 1}}}"
 
+#: The longest site code, in characters; also the longest name the registry keeps (a user
+#: name, a site's or a token's name: :func:`follicle.store.accounts.checked_name`).
+NAME_MAX_LENGTH = 100
+
+#: The characters a site code (and any name the registry keeps) cannot hold, as a regular
+#: expression class: C0 and C1 control characters (a line break, a tab, an escape, which
+#: would rewrite a terminal's lines) and the invisible marks that hide or reorder text
+#: (zero-width spaces and joiners, direction marks, embeddings, overrides and isolates).
+#: Two codes that look alike must be one site; a code shown in a terminal or a page must
+#: read as what it is.
+UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+
 #: The characters that make a spreadsheet read a cell as a formula (OWASP's list for CSV
 #: injection): a text cell that starts with one is flagged at validation and written with a
 #: leading apostrophe by the CSV export.
@@ -64,7 +76,10 @@ class Column:
     (inclusive); an integer column without one is bounded by :data:`INTEGER_MAXIMUM`
     (:attr:`upper_bound`). ``references`` names the ``table.column``
     that every non-empty value must match. ``identifying`` marks the columns that the
-    de-identified export transforms or drops.
+    de-identified export transforms or drops. ``site_code`` marks a column whose values are
+    registry site codes: at most :data:`NAME_MAX_LENGTH` characters, none of
+    :data:`UNPRINTABLE` (validation checks what ``follicle import --create-sites`` would
+    register).
     """
 
     name: str
@@ -79,6 +94,7 @@ class Column:
     default: str | None = None
     unit: str | None = None
     free_text: bool = False
+    site_code: bool = False
 
     @property
     def is_date(self) -> bool:
@@ -107,6 +123,8 @@ class Column:
             if self.maximum is not None:
                 bounds.append(f"≤ {self.maximum:g}")
             return " ".join([kind, ", ".join(bounds)]) if bounds else kind
+        if self.site_code:
+            return f"site code: 1–{NAME_MAX_LENGTH} characters, no control or invisible characters"
         return {
             "id": f"identifier: 1–{ID_MAX_LENGTH} letters, digits, - or _, starting with a "
             "letter or digit (leading zeros kept)",
@@ -233,7 +251,7 @@ PARTICIPANTS = Table(
     owner=("participant_id", "participants"),
     columns=(
         Column("participant_id", "id", "pseudonymous study ID", required=True),
-        Column("site", "text", "treating centre", required=True),
+        Column("site", "text", "treating centre", required=True, site_code=True),
         Column("arm", "text", "treatment arm, e.g. MenSC, PRP, control", default="MenSC"),
         Column("birth_date", "date", "date of birth, for ages", required=True),
         Column("consent_date", "date", "date of informed consent"),
@@ -697,8 +715,13 @@ CHECKS: tuple[Rule, ...] = (
     ),
     Rule("empty_file", "a file or sheet is empty: it needs at least its header row"),
     Rule("unreadable_file", "a file or folder cannot be read (its permissions, or the disk)"),
+    Rule(
+        "not_a_file",
+        "a table's CSV file (or the .xlsx) is a folder, a named pipe or something else that "
+        "is not a file",
+    ),
     Rule("not_csv", "a file is not a well-formed CSV text file"),
-    Rule("not_utf8", "a file is not UTF-8 text"),
+    Rule("not_utf8", "a file is not UTF-8 text (another encoding, such as Windows-1252 or UTF-16)"),
     Rule(
         "wrong_separator",
         "a CSV file is separated by semicolons or tabs: a workbook CSV is comma-separated",
@@ -756,6 +779,12 @@ CHECKS: tuple[Rule, ...] = (
         "not_an_id",
         f"an ID is not 1–{ID_MAX_LENGTH} letters (A–Z, a–z), digits, - or _, starting with a "
         "letter or digit",
+    ),
+    Rule(
+        "not_a_site_code",
+        f"a site is not a site code the registry can hold: at most {NAME_MAX_LENGTH} "
+        "characters, with no control characters or invisible marks (zero-width spaces, "
+        "direction marks)",
     ),
     Rule(
         "formula_like",

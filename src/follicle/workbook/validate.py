@@ -41,9 +41,11 @@ from follicle.workbook.schema import (
     FORMULA_STARTS,
     ID_MAX_LENGTH,
     ID_PATTERN,
+    NAME_MAX_LENGTH,
     OPTIONAL_TABLES,
     TABLES,
     TABLES_BY_NAME,
+    UNPRINTABLE,
     Column,
     Table,
 )
@@ -75,6 +77,9 @@ class ValidationResult:
     #: The women of ``frames`` coded once (:class:`~follicle.workbook.keys.Women`), which
     #: the checks used; handed on with the workbook so that the analysis codes none again.
     women: Women | None = field(default=None, repr=False, compare=False)
+    #: How the problems name each table's file (or sheet): what the import's own problems
+    #: name it too.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -91,6 +96,10 @@ class ValidationResult:
             checksums=self.checksums,
             deidentified=self.deidentified,
             women=self.women,
+            # The frames' index is their spreadsheet rows: kept, so that the import's
+            # problems name the rows validation's would, blank rows skipped or not.
+            rows={name: frame.index.to_numpy() for name, frame in self.frames.items()},
+            labels=self.labels,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -189,6 +198,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
         ignored_files=raw.ignored_files,
         deidentified=raw.deidentified,
         women=women,
+        labels=labels,
     )
 
 
@@ -376,6 +386,8 @@ def _parse_column(
         )
         return _kept(text, present & ~bad)
 
+    if column.site_code:
+        present &= ~_check_site_codes(column, label, text, present, found)
     formula = present & flags(text.str.startswith(FORMULA_STARTS)).to_numpy()
     found.add(
         label,
@@ -389,6 +401,43 @@ def _parse_column(
         warning=True,
     )
     return _kept(text, present)
+
+
+def _check_site_codes(
+    column: Column, label: str, text: pd.Series, present: np.ndarray, found: ProblemSink
+) -> np.ndarray:
+    """Report the cells of ``present`` that no registry site can have as its code (the
+    schema's :data:`NAME_MAX_LENGTH` and :data:`UNPRINTABLE`, which the registry's
+    ``checked_name`` applies when it creates a site); return where they are.
+
+    A workbook that validates must import: ``follicle import --create-sites`` registers its
+    sites, and a code the registry refuses would pass here and fail there.
+    """
+    long = present & (text.str.len().to_numpy(dtype=float, na_value=0) > NAME_MAX_LENGTH)
+    hidden = present & flags(text.str.contains(UNPRINTABLE, regex=True)).to_numpy()
+    bad = long | hidden
+    if not bad.any():
+        return bad
+    unprintable = re.compile(UNPRINTABLE)
+    name = column.name
+
+    def message(value: str) -> str:
+        match = unprintable.search(value)
+        if match is not None:
+            char = match.group()
+            what = "a control character" if ord(char) < 0xA0 else "an invisible mark"
+            return (
+                f"{name} contains {what} (U+{ord(char):04X}), which a site code cannot "
+                "hold: retype the value without it"
+            )
+        length = f"{len(value):,}"
+        return f"{name} is {length} characters long: a site code has at most {NAME_MAX_LENGTH}"
+
+    cells = text[bad]
+    # The marks are shown escaped (\u200b): invisible, they would hide what is wrong.
+    shown = cells.map(lambda v: unprintable.sub(lambda m: repr(m.group())[1:-1], v))
+    found.add(label, _series(bad, text), name, shown, "not_a_site_code", cells.map(message))
+    return bad
 
 
 def _blank(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
