@@ -222,3 +222,34 @@ def test_a_file_whose_first_line_is_blank_says_where_the_header_is(tmp_path: Pat
     assert [(p.file, p.row, p.rule) for p in problems] == [
         ("conditions.csv", 1, "header_not_in_row_1")
     ]
+
+
+@pytest.mark.parametrize(
+    ("date1904", "meant"), [(False, "2018-08-04"), (True, "2022-08-05")], ids=["1900", "1904"]
+)
+def test_a_date_typed_as_a_serial_is_read_in_the_files_date_system(
+    tmp_path: Path, date1904: bool, meant: str
+) -> None:
+    import datetime
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    target = to_xlsx(SMALL, tmp_path / "serial.xlsx")
+    book = openpyxl.load_workbook(target)
+    if date1904:
+        # Real date cells are stored as serials of the file's own system: they must come
+        # back as the same dates.
+        book.epoch = CALENDAR_MAC_1904
+        book["participants"]["D2"] = datetime.datetime(1982, 5, 14)
+    cell = book["participants"]["E2"]  # consent_date, typed as a bare number
+    cell.value, cell.number_format = 43316, "General"
+    book.save(target)
+
+    if date1904:
+        assert read_workbook(target).tables["participants"].frame.loc[2, "birth_date"] == (
+            "1982-05-14"
+        )
+    problems = [p for p in validate_path(target).problems if p.rule == "not_a_date"]
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "consent_date", "43316")]
+    assert f"which is the date {meant}" in problems[0].message

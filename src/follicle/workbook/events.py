@@ -76,7 +76,7 @@ EVENT_COLUMNS = ("event_type", "event_key", "participant_id", "recorded_value", 
 KEY_SEPARATOR = "|"
 
 
-def _text(values: pd.Series) -> pd.Series:
+def text_of(values: pd.Series) -> pd.Series:
     """Cell text of a column: dates as ISO, missing as ``""``."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.strftime("%Y-%m-%d").fillna("").astype(object)
@@ -104,11 +104,11 @@ def _frame(
 def condition_keys(frame: pd.DataFrame, owner: str) -> pd.Series:
     """The event keys of condition rows: ``owner|condition|diagnosis_date``."""
     return (
-        _text(frame[owner])
+        text_of(frame[owner])
         + KEY_SEPARATOR
-        + _text(frame["condition"])
+        + text_of(frame["condition"])
         + KEY_SEPARATOR
-        + _text(frame["diagnosis_date"])
+        + text_of(frame["diagnosis_date"])
     )
 
 
@@ -139,19 +139,19 @@ def reported_events(frames: Mapping[str, pd.DataFrame] | Workbook) -> pd.DataFra
             "condition",
             condition_keys(conditions, "participant_id"),
             conditions["participant_id"],
-            _text(conditions["condition"]),
+            text_of(conditions["condition"]),
             conditions["diagnosis_date"],
         ),
         _frame(
             "pregnancy",
-            _text(pregnancies["pregnancy_id"]),
+            text_of(pregnancies["pregnancy_id"]),
             pregnancies["participant_id"],
-            _text(pregnancies["outcome"]),
+            text_of(pregnancies["outcome"]),
             outcome_or_conception,
         ),
         _frame(
             "infant",
-            _text(infants["infant_id"]),
+            text_of(infants["infant_id"]),
             infants["infant_id"].map(infant_owner),
             pd.Series(np.where(infants["death_date"].isna(), "alive", "died"), index=infants.index),
             _dates(infants["death_date"]).fillna(_dates(infants["birth_date"])),
@@ -160,12 +160,12 @@ def reported_events(frames: Mapping[str, pd.DataFrame] | Workbook) -> pd.DataFra
             "infant_condition",
             condition_keys(infant_conditions, "infant_id"),
             infant_conditions["infant_id"].map(infant_owner),
-            _text(infant_conditions["condition"]),
+            text_of(infant_conditions["condition"]),
             infant_conditions["diagnosis_date"],
         ),
         _frame(
             "death",
-            _text(deaths["participant_id"]),
+            text_of(deaths["participant_id"]),
             deaths["participant_id"],
             pd.Series("deceased", index=deaths.index),
             deaths["contact_date"],
@@ -185,12 +185,15 @@ def empty_judgments() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in JUDGMENTS.column_names})
 
 
-def _agree(first: pd.DataFrame, second: pd.DataFrame) -> np.ndarray:
-    same_verdict = _text(first["verdict"]).to_numpy() == _text(second["verdict"]).to_numpy()
+def judgments_agree(first: pd.DataFrame, second: pd.DataFrame) -> np.ndarray:
+    """Row by row, whether two reviewers' judgments agree: the same verdict and, for a
+    reclassification, the same corrected value."""
+    same_verdict = text_of(first["verdict"]).to_numpy() == text_of(second["verdict"]).to_numpy()
     same_value = (
-        _text(first["corrected_value"]).to_numpy() == _text(second["corrected_value"]).to_numpy()
+        text_of(first["corrected_value"]).to_numpy()
+        == text_of(second["corrected_value"]).to_numpy()
     )
-    reclassify = _text(first["verdict"]).to_numpy() == "reclassify"
+    reclassify = text_of(first["verdict"]).to_numpy() == "reclassify"
     return np.asarray(same_verdict & (~reclassify | same_value), dtype=bool)
 
 
@@ -241,7 +244,7 @@ def review_status(events: pd.DataFrame, judgments: pd.DataFrame) -> pd.DataFrame
     has_2 = out["verdict_2"].notna().to_numpy()
     first = pd.DataFrame({"verdict": out["verdict_1"], "corrected_value": out["value_1"]})
     second = pd.DataFrame({"verdict": out["verdict_2"], "corrected_value": out["value_2"]})
-    agree = has_2 & _agree(first, second)
+    agree = has_2 & judgments_agree(first, second)
     has_decision = out["_dv"].notna().to_numpy()
     status = np.select(
         [~has_1, ~has_2, agree, has_decision],

@@ -19,9 +19,9 @@ import pandas as pd
 
 from follicle.workbook.events import (
     RECLASSIFY_VOCABULARY,
-    _agree,
-    _text,
+    judgments_agree,
     reported_events,
+    text_of,
 )
 from follicle.workbook.keys import isin
 from follicle.workbook.problems import ProblemSink
@@ -44,7 +44,7 @@ def _judgments(frames: Frames) -> pd.DataFrame | None:
     typed = frames.get("judgments")
     if typed is None or typed.empty:
         return None
-    text = pd.DataFrame({c: _text(typed[c]) for c in typed.columns}, index=typed.index)
+    text = pd.DataFrame({c: text_of(typed[c]) for c in typed.columns}, index=typed.index)
     # The spreadsheet row breaks ties of date and ID, so that the order is total.
     order = text.assign(_row=text.index).sort_values(
         ["judged_on", "judgment_id", "_row"], kind="stable"
@@ -230,7 +230,7 @@ def _decision_without_dispute(frames: Frames, labels: Labels, found: ProblemSink
     first = reviews[reviews["_n"] == 0].set_index(EVENT)
     second = reviews[reviews["_n"] == 1].set_index(EVENT)
     both = first.index.intersection(second.index)
-    agree = _agree(first.loc[both], second.loc[both])
+    agree = judgments_agree(first.loc[both], second.loc[both])
     disputed = both[~agree]
     keys = pd.MultiIndex.from_frame(j[EVENT])
     bad = (j["stage"] == "decision") & ~pd.Series(keys.isin(disputed), index=j.index)

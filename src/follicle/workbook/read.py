@@ -59,6 +59,10 @@ class RawTable:
     aliases: Mapping[str, str] = field(default_factory=dict)
     #: Cells of the columns only a de-identified file has (``age_at_last_contact``).
     extra: Mapping[str, pd.Series] = field(default_factory=dict)
+    #: Day 0 of the file's date serial numbers (ISO), for the message of a date typed as
+    #: one: 1899-12-30 (Excel's default, and CSV's guess), 1904-01-01 for an ``.xlsx``
+    #: saved with the 1904 date system (old Excel for Mac).
+    serial_origin: str = "1899-12-30"
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -232,7 +236,7 @@ def _read_folder(folder: Path) -> RawWorkbook:
             continue
         data = file.read_bytes()
         checksums[table.filename] = hashlib.sha256(data).hexdigest()
-        grid, problem = _csv_grid(data, table.filename)
+        grid, problem = csv_grid(data, table.filename)
         del data  # the grid holds its own copy of the cells
         if problem is not None:
             problems.append(problem)
@@ -261,7 +265,7 @@ _EOF_IN_QUOTES = re.compile(r"EOF inside string starting at row (\d+)")
 _FIELD_COUNT = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def _csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | None]:
+def csv_grid(data: bytes, label: str) -> tuple[pd.DataFrame | None, Problem | None]:
     """Parse CSV bytes into a text grid (header included as row 0)."""
 
     def bad(rule: str, message: str, row: int | None = None) -> tuple[None, Problem]:
@@ -736,6 +740,9 @@ def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
                     )
                 formulas = _unsaved_formulas(formula_book[table.name], rows, raw)
                 raw = dataclasses.replace(raw, formulas=formulas)
+            origin = book.epoch.date().isoformat()
+            if origin != raw.serial_origin:
+                raw = dataclasses.replace(raw, serial_origin=origin)
             tables[table.name] = raw
     finally:
         book.close()

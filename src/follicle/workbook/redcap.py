@@ -46,7 +46,7 @@ from follicle.workbook.read import (
     FIRST_DATA_ROW,
     RawTable,
     RawWorkbook,
-    _csv_grid,
+    csv_grid,
     header_positions,
 )
 from follicle.workbook.schema import TABLES, TABLES_BY_NAME, Table
@@ -198,7 +198,7 @@ def read_records(path: str | Path) -> RawWorkbook:
         return RawWorkbook(source, {}, (missing,))
     data = source.read_bytes()
     checksums = {label: hashlib.sha256(data).hexdigest()}
-    grid, unreadable = _csv_grid(data, label)
+    grid, unreadable = csv_grid(data, label)
     del data
     if unreadable is not None:
         return RawWorkbook(source, {}, (unreadable,), checksums)

@@ -225,7 +225,13 @@ def parse_table(
             continue
         if column.name in text.columns:
             typed[column.name] = _parse_column(
-                column, raw.label, text[column.name], limit, found, raw.formulas.get(column.name)
+                column,
+                raw.label,
+                text[column.name],
+                limit,
+                found,
+                raw.formulas.get(column.name),
+                serial_origin=raw.serial_origin,
             )
         else:
             typed[column.name] = pd.Series(pd.NA, index=text.index, dtype=pandas_dtype(column))
@@ -241,6 +247,8 @@ def _parse_column(
     limit: pd.Timestamp,
     found: ProblemSink,
     formulas: pd.Series | None = None,
+    *,
+    serial_origin: str = "1899-12-30",
 ) -> pd.Series:
     # The masks are numpy arrays: each pandas operation on a Series costs tens of
     # microseconds whatever its length, which is most of a one-row save's parsing.
@@ -280,7 +288,12 @@ def _parse_column(
         bad = present & np.isnat(days)
         if bad.any():
             found.add(
-                label, bad, name, raw, "not_a_date", _date_messages(name, text, _series(bad, text))
+                label,
+                bad,
+                name,
+                raw,
+                "not_a_date",
+                _date_messages(name, text, _series(bad, text), serial_origin),
             )
         # In seconds, not nanoseconds: numpy compares in the finer unit, and a year-2999
         # date of _iso_dates' seconds would overflow nanoseconds and compare wrongly.
@@ -601,21 +614,21 @@ def _matches(text: pd.Series, pattern: str) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
 
 
-#: An Excel date serial: a whole number of days since 1899-12-30, up to five digits.
+#: An Excel date serial: a whole number of days since day 0 (1899-12-30, or 1904-01-01 in
+#: the 1904 date system), up to five digits.
 _EXCEL_SERIAL = r"[1-9]\d{0,4}(?:\.0+)?"
 #: A number written with a decimal comma ("0,17").
 _DECIMAL_COMMA = r"[+-]?\d+,\d+"
 
 
-def _date_messages(name: str, text: pd.Series, bad: pd.Series) -> pd.Series:
-    """The not-a-date message of each bad cell, saying what an Excel date serial is."""
+def _date_messages(name: str, text: pd.Series, bad: pd.Series, origin: str) -> pd.Series:
+    """The not-a-date message of each bad cell, saying what an Excel date serial is:
+    the date ``origin`` (day 0 of the file's date system, ISO) plus that many days."""
     message = pd.Series(f"{name} is not a real date in the form YYYY-MM-DD", index=text.index)
     serial = bad & _matches(text.where(bad, ""), _EXCEL_SERIAL)
     if serial.any():
         days = pd.to_numeric(text[serial], errors="coerce")
-        meant = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).dt.strftime(
-            "%Y-%m-%d"
-        )
+        meant = (pd.Timestamp(origin) + pd.to_timedelta(days, unit="D")).dt.strftime("%Y-%m-%d")
         message[serial] = (
             message[serial]
             + " ("
