@@ -7,8 +7,8 @@ In one process, a fresh registry — an SQLite file in a temporary folder, or wi
 seed cohort (105 women), and one coordinator. Then, as the web routes do it:
 
 1. ``--saves`` telephone checklists (the contact and the eleven maternal conditions answered
-   "no"), each validated by :func:`~follicle.store.checklist.check_checklist` in a read
-   transaction and written by :func:`~follicle.store.checklist.save_checklist` in a write
+   "no"), each validated by :func:`~follicle.store.follow_up.checklist.check_checklist` in a read
+   transaction and written by :func:`~follicle.store.follow_up.checklist.save_checklist` in a write
    transaction (``checked`` passed on, as ``POST /participants/{id}/checklist`` does);
 2. ``--saves`` record changes of one woman's AMH (``PATCH /api/v1/participants/{id}``):
    validated by :func:`~follicle.store.records.check_update` in a read transaction and
@@ -37,10 +37,12 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, Engine, select
 
-from follicle.store import accounts, checklist, records
-from follicle.store.chain import lock_chain
+from follicle.store import records
+from follicle.store.access import accounts
+from follicle.store.audit_log.chain import lock_chain
 from follicle.store.engine import ensure_schema, make_engine, scratch_schema
-from follicle.store.importer import import_workbook
+from follicle.store.follow_up import checklist
+from follicle.store.importing.importer import import_workbook
 from follicle.store.tables import WORKBOOK_TABLES
 from follicle.workbook import seed
 from follicle.workbook.schema import MATERNAL_CONDITIONS

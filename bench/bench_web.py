@@ -58,9 +58,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from follicle.store import accounts
+from follicle.store.access import accounts
 from follicle.store.engine import ensure_schema, make_engine, scratch_schema
-from follicle.store.importer import import_workbook
+from follicle.store.importing.importer import import_workbook
 from follicle.store.tables import audit_log, checklist_submissions, workbook_table
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 from follicle.workbook.synthetic import write_synthetic

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from follicle.store.engine import ensure_schema, make_engine
-from follicle.store.importer import import_workbook
+from follicle.store.importing.importer import import_workbook
 from follicle.workbook.synthetic import write_synthetic
 from follicle.workbook.validate import validate_path
 

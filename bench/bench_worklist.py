@@ -32,9 +32,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from follicle.store import accounts, records
+from follicle.store import records
+from follicle.store.access import accounts
 from follicle.store.engine import ensure_schema, make_engine
-from follicle.store.importer import import_workbook
+from follicle.store.importing.importer import import_workbook
 from follicle.store.tables import WORKBOOK_TABLES, users
 from follicle.web.app import create_app
 from follicle.web.security import SESSION_COOKIE

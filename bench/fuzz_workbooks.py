@@ -430,7 +430,7 @@ def valid_by_oracle(frames: dict[str, Any]) -> list[str]:
 
 def _import(book: Any, url: str) -> None:
     from follicle.store.engine import ensure_schema, make_engine
-    from follicle.store.importer import import_workbook
+    from follicle.store.importing.importer import import_workbook
 
     engine = make_engine(url)
     try:
@@ -509,7 +509,7 @@ def _worker(connection: Any, seed: int, template_db: Path) -> None:
     # seconds, which must not count against the first case's timeout.
     import openpyxl  # noqa: F401
 
-    import follicle.store.importer  # noqa: F401
+    import follicle.store.importing.importer  # noqa: F401
     import follicle.workbook.validate  # noqa: F401
 
     connection.send("ready")

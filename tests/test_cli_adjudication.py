@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from editing import SMALL
 from follicle.cli import app
-from follicle.store import adjudication
-from follicle.store.accounts import User
+from follicle.store.access.accounts import User
 from follicle.store.engine import make_engine
+from follicle.store.follow_up import adjudication
 from follicle.store.tables import adjudicators, audit_log, user_sites, users
 
 runner = CliRunner(env={"COLUMNS": "400"})

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from follicle.cli import app
-from follicle.store.accounts import create_site
+from follicle.store.access.accounts import create_site
 from follicle.store.engine import ensure_schema, make_engine
 from follicle.workbook import seed
 

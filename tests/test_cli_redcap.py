@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import follicle
 from follicle.cli import app
 from follicle.store.engine import ensure_schema, make_engine
-from follicle.store.exporter import read_registry
+from follicle.store.exporting.exporter import read_registry
 from follicle.workbook import seed
 from follicle.workbook.redcap import records_frame
 from follicle.workbook.schema import TABLES

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 from follicle.cli import app
-from follicle.store.accounts import verify_password
+from follicle.store.access.accounts import verify_password
 from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.tables import user_sites, users
 
@@ -239,7 +239,7 @@ def test_identity_import_all_or_nothing_and_never_printing_the_values(registry: 
 def test_token_create_prints_the_token_last_and_revoke_ends_it(registry: str) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from follicle.store.tokens import token_user
+    from follicle.store.access.tokens import token_user
 
     runner.invoke(app, ["site", "add", "North", "North clinic"])
     runner.invoke(
@@ -272,7 +272,7 @@ def test_token_create_prints_the_token_last_and_revoke_ends_it(registry: str) ->
 def test_passwd_and_disable_revoke_her_tokens_only_when_asked(registry: str) -> None:
     from datetime import UTC, datetime
 
-    from follicle.store.tokens import token_user
+    from follicle.store.access.tokens import token_user
 
     _ok("site", "add", "North", "North clinic")
     _ok(

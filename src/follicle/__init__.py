@@ -42,12 +42,12 @@ def load(path_or_url: str | Path, *, alone: bool = False, **options: Any) -> Coh
         A workbook folder or ``.xlsx`` file (read and validated with
         :func:`follicle.workbook.validate.load_workbook`), or a database URL — anything
         containing ``://``, e.g. ``sqlite:///registry.db`` — read with
-        :func:`follicle.store.exporter.read_registry`.
+        :func:`follicle.store.exporting.exporter.read_registry`.
     alone
         For an SQLite registry: nothing else in this process has its file open (a script or
         a command-line run, not beside the web application or another engine on it). It is
         then read column-wise, several times faster at scale; otherwise through SQLAlchemy
-        (:func:`~follicle.store.exporter.read_registry`).
+        (:func:`~follicle.store.exporting.exporter.read_registry`).
     options
         Passed to :class:`~follicle.analysis.cohort.Cohort`: ``ci`` (``"wilson"`` or
         ``"clopper-pearson"``), ``level`` (0.95), ``claims`` (the audit's claims file) and
@@ -74,7 +74,7 @@ def load(path_or_url: str | Path, *, alone: bool = False, **options: Any) -> Coh
     if "://" in text:
         # The registry needs SQLAlchemy, which reading a workbook does not.
         from follicle.store.engine import open_registry
-        from follicle.store.exporter import read_registry
+        from follicle.store.exporting.exporter import read_registry
 
         engine = open_registry(text)
         try:

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from follicle.analysis.cohort import Cohort
-    from follicle.store.import_sites import UnknownSites
-    from follicle.store.importer import ImportSummary
+    from follicle.store.importing.import_sites import UnknownSites
+    from follicle.store.importing.importer import ImportSummary
     from follicle.workbook.frames import Workbook
     from follicle.workbook.validate import ValidationResult
 
@@ -342,7 +342,7 @@ def _import_with_progress(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from follicle.store.engine import ensure_schema
-    from follicle.store.importer import import_workbook
+    from follicle.store.importing.importer import import_workbook
 
     ensure_schema(engine)
     with Progress(
@@ -395,7 +395,7 @@ def export(
         follicle export redcap_records.csv --format redcap
     """
     from follicle.store.engine import ensure_schema, open_registry
-    from follicle.store.exporter import (
+    from follicle.store.exporting.exporter import (
         deidentify,
         read_registry,
         record_full_export,
@@ -432,7 +432,7 @@ def export(
 
 def _export_redcap(out: Path, *, deidentified: bool) -> None:
     from follicle.store.engine import ensure_schema, open_registry
-    from follicle.store.exporter import read_registry
+    from follicle.store.exporting.exporter import read_registry
     from follicle.workbook.redcap import write_records
 
     if deidentified:
@@ -1172,7 +1172,7 @@ def _read_password(password_stdin: bool) -> str:
 
 def _strong_password(password: str, username: str) -> None:
     """Exit 1 naming the reason when ``password`` is too weak (before any database work)."""
-    from follicle.store.passwords import password_problem
+    from follicle.store.access.passwords import password_problem
 
     problem = password_problem(password, username=username)
     if problem is not None:
@@ -1200,7 +1200,7 @@ def user_add(
 
         follicle user add alice --role admin
     """
-    from follicle.store.accounts import ROLES, create_user
+    from follicle.store.access.accounts import ROLES, create_user
 
     if role not in ROLES:
         errors.print(
@@ -1230,7 +1230,7 @@ def user_list() -> None:
 
     import pandas as pd
 
-    from follicle.store.accounts import list_users
+    from follicle.store.access.accounts import list_users
 
     with _handled():
         with _registry_connection() as connection:
@@ -1276,7 +1276,7 @@ def user_passwd(
 
         follicle user passwd nora --revoke-tokens
     """
-    from follicle.store.accounts import set_password, user_id_of
+    from follicle.store.access.accounts import set_password, user_id_of
 
     password = _read_password(password_stdin)
     _strong_password(password, username)
@@ -1308,7 +1308,7 @@ def user_disable(
 
         follicle user disable nora --revoke-tokens
     """
-    from follicle.store.accounts import set_user_active, user_id_of
+    from follicle.store.access.accounts import set_user_active, user_id_of
 
     if enable and revoke_tokens:
         raise typer.BadParameter(
@@ -1329,7 +1329,7 @@ def user_disable(
 def _revoke_tokens(connection: Connection, user_id: int) -> list[int]:
     from datetime import UTC, datetime
 
-    from follicle.store.tokens import revoke_user_tokens
+    from follicle.store.access.tokens import revoke_user_tokens
 
     return revoke_user_tokens(connection, user_id, now=datetime.now(UTC))
 
@@ -1348,7 +1348,7 @@ def site_list() -> None:
 
         follicle site list
     """
-    from follicle.store.accounts import site_overview
+    from follicle.store.access.accounts import site_overview
 
     with _handled():
         with _registry_connection() as connection:
@@ -1381,7 +1381,7 @@ def site_add(
 
         follicle site add North "North clinic"
     """
-    from follicle.store.accounts import create_site
+    from follicle.store.access.accounts import create_site
 
     with _handled():
         with _registry_connection(write=True, create=True) as connection:
@@ -1408,7 +1408,7 @@ def token_create(
     """
     from datetime import UTC, datetime
 
-    from follicle.store.tokens import create_token, parse_lifetime
+    from follicle.store.access.tokens import create_token, parse_lifetime
 
     try:
         lifetime = parse_lifetime(expires)
@@ -1444,7 +1444,7 @@ def token_revoke(
     """
     from datetime import UTC, datetime
 
-    from follicle.store.tokens import revoke_token, token_id_of
+    from follicle.store.access.tokens import revoke_token, token_id_of
 
     with _handled():
         with _registry_connection(write=True) as connection:
@@ -1463,7 +1463,7 @@ def token_list(
 
         follicle token list alice
     """
-    from follicle.store.tokens import list_tokens
+    from follicle.store.access.tokens import list_tokens
 
     with _handled():
         with _registry_connection() as connection:
@@ -1499,7 +1499,7 @@ def identity_import(
 
         follicle identity import phones.csv
     """
-    from follicle.store.identity_import import import_identities
+    from follicle.store.importing.identity_import import import_identities
 
     with _handled():
         engine = _registry_engine()
@@ -1532,7 +1532,7 @@ def audit_log_verify(
 
         follicle audit-log verify --anchor /secure/follicle-audit-head.json
     """
-    from follicle.store.checkpoints import (
+    from follicle.store.audit_log.checkpoints import (
         Checkpoint,
         check_anchor,
         verify_registry,
@@ -1584,7 +1584,7 @@ app.add_typer(adjudicator_app, name="adjudicator")
 
 
 def _set_adjudicator(username: str, designated: bool) -> None:
-    from follicle.store.adjudication import set_adjudicator
+    from follicle.store.follow_up.adjudication import set_adjudicator
 
     with _handled():
         with _registry_connection(write=True) as connection:

@@ -172,7 +172,7 @@ def test_load_refuses_an_invalid_workbook(tmp_path: Path) -> None:
 
 def test_load_reads_the_registry_by_url(tmp_path: Path, small: Cohort) -> None:
     from follicle.store.engine import ensure_schema, make_engine
-    from follicle.store.importer import import_workbook
+    from follicle.store.importing.importer import import_workbook
 
     url = f"sqlite:///{tmp_path / 'registry.db'}"
     engine = make_engine(url)

@@ -59,7 +59,7 @@ def test_a_copy_of_the_seed_folder_is_the_demo(copied_report: Path) -> None:
 
 def test_a_registry_the_seed_was_imported_into_is_the_demo(tmp_path: Path) -> None:
     from follicle.store.engine import ensure_schema, make_engine
-    from follicle.store.importer import import_workbook
+    from follicle.store.importing.importer import import_workbook
     from follicle.workbook.validate import load_workbook
 
     url = f"sqlite:///{tmp_path / 'registry.db'}"
@@ -120,7 +120,7 @@ def test_a_reformatted_copy_of_the_seed_is_still_the_demo(tmp_path: Path) -> Non
 
 def test_a_registry_holding_the_seed_and_other_women_is_not_the_demo(tmp_path: Path) -> None:
     from follicle.store.engine import ensure_schema, make_engine
-    from follicle.store.importer import import_workbook
+    from follicle.store.importing.importer import import_workbook
     from follicle.workbook.validate import load_workbook
 
     url = f"sqlite:///{tmp_path / 'registry.db'}"

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from follicle.store.accounts import User, create_site, create_user
+from follicle.store.access.accounts import User, create_site, create_user
 from follicle.store.engine import ensure_schema, make_engine
-from follicle.store.importer import import_workbook
+from follicle.store.importing.importer import import_workbook
 from follicle.workbook.frames import Workbook
 from follicle.workbook.validate import load_workbook
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from follicle.store.audit import owner_condition
+from follicle.store.importing.audit import owner_condition
 from follicle.store.tables import ROW_ID, VERSION, WORKBOOK_TABLES
 from follicle.store.woman import (
     RULE_TABLES,

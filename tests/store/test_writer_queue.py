@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from follicle.store import writer_queue
-from follicle.store.chain import lock_chain
+from follicle.store.audit_log.chain import lock_chain
 from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.tables import sites
 

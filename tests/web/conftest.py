@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
-from follicle.store.accounts import User
+from follicle.store.access.accounts import User
 from follicle.web.app import create_app
 from follicle.web.live_report import ReportJobs
 from follicle.web.security import SESSION_COOKIE

@@ -25,10 +25,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from follicle.store.accounts import create_session, create_site, create_user, user_id_of
+from follicle.store.access.accounts import create_session, create_site, create_user, user_id_of
+from follicle.store.access.tokens import create_token
 from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.tables import audit_log, workbook_table
-from follicle.store.tokens import create_token
 from follicle.workbook.schema import MATERNAL_CONDITIONS
 from live import free_port, start_server
 

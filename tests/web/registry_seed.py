@@ -12,8 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, insert
 
-from follicle.store import accounts, records
-from follicle.store.accounts import User
+from follicle.store import records
+from follicle.store.access import accounts
+from follicle.store.access.accounts import User
 from follicle.store.tables import judgments
 
 PASSWORD = "correct horse battery staple"

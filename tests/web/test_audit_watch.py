@@ -7,7 +7,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
-from follicle.store.chain import append_entry
+from follicle.store.audit_log.chain import append_entry
 from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.tables import audit_checkpoints, audit_log
 from follicle.web import audit_watch

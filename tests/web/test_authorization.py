@@ -153,7 +153,7 @@ def _checklist(c: Context, site: str) -> Request:
 
 def _checklist_saved(c: Context, site: str) -> Request:
     """The confirmation of a checklist saved for the site's woman."""
-    from follicle.store.checklist import ChecklistForm, save_checklist
+    from follicle.store.follow_up.checklist import ChecklistForm, save_checklist
 
     fields = {**_checklist_fields(), "participant_id": c.pid(site)}
     with engine_of(c.app).begin() as connection:
@@ -214,7 +214,7 @@ def _report_file(c: Context, site: str) -> Request:
     """The JSON of a finished report of the site (computed in the request: see conftest)."""
     jobs = c.app.state.report_jobs
     with engine_of(c.app).connect() as connection:
-        from follicle.store.report_source import registry_state
+        from follicle.store.exporting.report_source import registry_state
 
         state = registry_state(connection)
     from follicle.web.live_report import compute

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from follicle.store import accounts
+from follicle.store.access import accounts
 from follicle.store.engine import ensure_schema, make_engine
 from live import chromium, serving
 

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import text
 
-from follicle.store import checklist, records, worklist
+from follicle.store import records
+from follicle.store.follow_up import checklist, worklist
 from follicle.web.app import create_app
 from follicle.web.registry import FairLock
 from follicle.web.settings import WebSettings

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from editing import SMALL
-from follicle.store import accounts
+from follicle.store.access import accounts
 from follicle.store.engine import ensure_schema, make_engine
-from follicle.store.importer import import_workbook
+from follicle.store.importing.importer import import_workbook
 from follicle.workbook.validate import load_workbook
 from live import chromium, serving
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi import FastAPI
 
-from follicle.store import accounts
+from follicle.store.access import accounts
 from follicle.web.security import (
     CONTENT_SECURITY_POLICY,
     LOGIN_CSRF_COOKIE,
@@ -76,7 +76,7 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(
 
 
 def test_the_account_locks_after_repeated_failures(app_and_seed: tuple[FastAPI, Seeded]) -> None:
-    from follicle.store.accounts import MAX_FAILED_LOGINS
+    from follicle.store.access.accounts import MAX_FAILED_LOGINS
 
     app, _ = app_and_seed
     client = TestClient(app, follow_redirects=False)

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.requests import Request
 
-from follicle.store import accounts
+from follicle.store.access import accounts
 from follicle.web.app import create_app
 from follicle.web.security import SECURITY_HEADERS
 from follicle.web.settings import WebSettings

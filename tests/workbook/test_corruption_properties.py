@@ -1,6 +1,6 @@
 """Random corruptions of a valid workbook: validation never crashes, import never half-writes.
 
-The import half of these properties is in tests/store/test_import_properties.py.
+The import half of these properties is in tests/store/importing/test_import_properties.py.
 """
 
 from __future__ import annotations

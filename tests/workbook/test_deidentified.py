@@ -16,8 +16,8 @@ from follicle.analysis.cohort import Cohort
 from follicle.cli import app
 from follicle.errors import WorkbookInvalid
 from follicle.store.engine import ensure_schema
-from follicle.store.exporter import deidentify, read_registry, write_workbook
-from follicle.store.importer import import_workbook
+from follicle.store.exporting.exporter import deidentify, read_registry, write_workbook
+from follicle.store.importing.importer import import_workbook
 from follicle.workbook import seed
 from follicle.workbook.deidentified import (
     AGE_AT_LAST_CONTACT,

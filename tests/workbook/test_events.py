@@ -136,7 +136,7 @@ def _another(column: pd.Series, table: str, name: str) -> object:
 def test_the_defining_columns_are_those_whose_change_makes_another_event(kind: str) -> None:
     """A change of a column in DEFINING_COLUMNS changes the event's key or recorded value
     (its judgments stop counting); a change of any other column of its row does not."""
-    from follicle.store.adjudication import EVENT_TABLES
+    from follicle.store.follow_up.adjudication import EVENT_TABLES
     from follicle.workbook.schema import TABLES, TABLES_BY_NAME
 
     workbook = load_workbook(SMALL)

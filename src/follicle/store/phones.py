@@ -1,5 +1,5 @@
 """What a woman's telephone number may be: one rule for her page, the API and the identity
-import (:mod:`follicle.store.identity_import`).
+import (:mod:`follicle.store.importing.identity_import`).
 
 Digits with spaces, dashes, dots, brackets and a leading ``+``; 6 to 15 digits (E.164
 numbers have at most 15). An empty one is no number, not a bad one. A problem about a phone

@@ -1,6 +1,6 @@
 """Reading and changing the registry's records, one at a time, as a signed-in user.
 
-Every function takes the acting :class:`~follicle.store.accounts.User` and checks her role
+Every function takes the acting :class:`~follicle.store.access.accounts.User` and checks her role
 and sites itself (defence in depth: the web layer checks too):
 
 * **admin** — everything, every site;
@@ -49,9 +49,9 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
-from follicle.store.accounts import User
-from follicle.store.adjudication import open_events
-from follicle.store.chain import append_entry, lock_chain, row_json
+from follicle.store.access.accounts import User
+from follicle.store.audit_log.chain import append_entry, lock_chain, row_json
+from follicle.store.follow_up.adjudication import open_events
 from follicle.store.phones import phone_problems
 from follicle.store.tables import (
     LIKE_ESCAPE,
@@ -92,7 +92,7 @@ EDITABLE_TABLES = (*(t.name for t in TABLES), IDENTITY)
 #: Prefixes of the keys given to new rows: ``<owner key>-<prefix><n>``.
 _KEY_PREFIX = {"pregnancies": "P", "ivf_cycles": "C", "infants": "I"}
 
-#: Another name for :func:`follicle.store.chain.lock_chain`: call it first in a write
+#: Another name for :func:`follicle.store.audit_log.chain.lock_chain`: call it first in a write
 #: transaction (before any read) so that writers queue instead of failing on SQLite.
 lock_for_write = lock_chain
 

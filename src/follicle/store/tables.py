@@ -34,17 +34,17 @@ and the tables of the web registry (migration 0002):
     never written to the audit log, shown only to her site's coordinators.
 ``checklist_submissions``
     the form token of every saved telephone checklist, so that a form submitted twice
-    writes one contact (see :mod:`follicle.store.checklist`).
+    writes one contact (see :mod:`follicle.store.follow_up.checklist`).
 
 and those of adjudication (migration 0004): ``judgments`` (the workbook's optional table of
 the same name) and ``adjudicators`` (reviewers designated to decide disagreements);
 and ``audit_checkpoints`` (migration 0006): the audit chain's head noted at each export,
-verification and server start (:mod:`follicle.store.checkpoints`).
+verification and server start (:mod:`follicle.store.audit_log.checkpoints`).
 
 Every workbook table also has a ``version`` (1 when a row is created, +1 on every change),
 the optimistic lock of the web forms: a save names the version it started from and is
 refused when the row has moved on. The audit log is a hash chain (``prev_hash``,
-``entry_hash``; see :mod:`follicle.store.audit`) and every entry may carry the ``reason``
+``entry_hash``; see :mod:`follicle.store.importing.audit`) and every entry may carry the ``reason``
 given for changing saved data.
 
 Type mapping (schema dtype → SQL): ``id``/``category`` → ``String``, ``text`` → ``Text``,
@@ -307,7 +307,7 @@ checklist_submissions = Table(
 
 #: The judgments of reported events (adjudication, migration 0004), derived from the
 #: workbook's optional ``judgments`` table like the eight above. Not in
-#: :data:`WORKBOOK_TABLES`: only :mod:`follicle.store.adjudication` writes it, never the
+#: :data:`WORKBOOK_TABLES`: only :mod:`follicle.store.follow_up.adjudication` writes it, never the
 #: generic record pages.
 judgments = _workbook_table(schema.JUDGMENTS)
 Index("ix_judgments_event", judgments.c.event_type, judgments.c.event_key)

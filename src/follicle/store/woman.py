@@ -39,8 +39,8 @@ from sqlalchemy import (
 )
 
 from follicle.errors import Problem
-from follicle.store.audit import owner_condition
-from follicle.store.exporter import cell_text
+from follicle.store.exporting.exporter import cell_text
+from follicle.store.importing.audit import owner_condition
 from follicle.store.tables import ROW_ID, VERSION, WORKBOOK_TABLES
 from follicle.workbook.frames import TEXT, empty_frame, pandas_dtype, text_array
 from follicle.workbook.problems import ProblemSink

@@ -6,7 +6,7 @@ workers saving at once, the one that waits wakes long after the other committed,
 registry's single writer sits idle in between (two workers gave a third more saves per
 second than one; the processes used 1.2 of the two cores).
 
-So :func:`follicle.store.chain.lock_chain` first takes an exclusive ``flock`` on a file
+So :func:`follicle.store.audit_log.chain.lock_chain` first takes an exclusive ``flock`` on a file
 beside the database (``<database>-writer``), tried every :data:`POLL_SECONDS` (the kernel
 answers in microseconds), and only then SQLite's own write lock, which now is free or
 about to be. The file lock is let go when the transaction ends (commit or rollback) and,

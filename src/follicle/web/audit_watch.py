@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine
 
-from follicle.store.chain import append_entry, lock_chain, verify_chain
-from follicle.store.checkpoints import (
+from follicle.store.audit_log.chain import append_entry, lock_chain, verify_chain
+from follicle.store.audit_log.checkpoints import (
     check_checkpoints,
     restore_append_only,
     verify_entries,

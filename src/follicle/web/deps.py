@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from follicle.errors import PermissionDenied
-from follicle.store import accounts
-from follicle.store.accounts import User
+from follicle.store.access import accounts
+from follicle.store.access.accounts import User
 from follicle.web.registry import Registry
 from follicle.web.security import SESSION_COOKIE, UNSAFE_METHODS, csrf_matches
 

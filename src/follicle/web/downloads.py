@@ -1,7 +1,8 @@
 """The registry's workbook as a download, for the data page and the JSON API alike.
 
 Either is audited: a full export records who took it, a de-identified one stores the codes
-it hands out (:func:`follicle.store.exporter.deidentify`), each under the registry's writer.
+it hands out (:func:`follicle.store.exporting.exporter.deidentify`), each under the
+registry's writer.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from follicle.store.exporter import (
+from follicle.store.exporting.exporter import (
     DeidentifiedWorkbook,
     deidentify,
     read_registry,

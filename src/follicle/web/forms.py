@@ -8,7 +8,7 @@ import pandas as pd
 from starlette.datastructures import FormData
 
 from follicle.errors import Problem
-from follicle.store.exporter import cell_text
+from follicle.store.exporting.exporter import cell_text
 from follicle.workbook import schema
 
 #: The form field that carries a record's version (optimistic lock) and the change reason.

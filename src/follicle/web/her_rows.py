@@ -12,8 +12,8 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from follicle.errors import Problem, WorkbookInvalid
-from follicle.store import accounts
-from follicle.store.accounts import User
+from follicle.store.access import accounts
+from follicle.store.access.accounts import User
 from follicle.store.tables import ROW_ID
 from follicle.workbook import schema
 

@@ -3,8 +3,8 @@
 A report takes seconds to minutes (figures, Word, Excel), far too long for a request: the
 page starts a :class:`ReportJob` on one background thread (one at a time: the server's
 cores serve the pages) and polls its progress. Each job is keyed by what it reports on —
-the registry's state (:func:`follicle.store.report_source.registry_state`), the site filter
-and whether events are adjudicated — so a second visit with nothing changed finds the
+the registry's state (:func:`follicle.store.exporting.report_source.registry_state`), the
+site filter and whether events are adjudicated — so a second visit with nothing changed finds the
 finished report at once; a change of the registry makes the next visit compute a new one.
 Only the newest report per (site, counting) is kept on disk.
 """
@@ -129,7 +129,7 @@ def compute(engine: Engine, job: ReportJob, *, actor: str) -> None:
     """Analyse the de-identified registry and write the report into ``job.folder``."""
     from follicle.analysis.cohort import Cohort
     from follicle.report.build import STEPS, build_report
-    from follicle.store.report_source import deidentified_registry
+    from follicle.store.exporting.report_source import deidentified_registry
 
     _, site, adjudicated = job.key
     workbook, judgments = deidentified_registry(engine, site=site, actor=actor)

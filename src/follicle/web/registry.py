@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import SQLAlchemyError
 
-from follicle.store.accounts import WriteDue
-from follicle.store.chain import lock_chain as lock_for_write
-from follicle.store.worklist import ScheduleCache
+from follicle.store.access.accounts import WriteDue
+from follicle.store.audit_log.chain import lock_chain as lock_for_write
+from follicle.store.follow_up.worklist import ScheduleCache
 from follicle.web.audit_watch import AuditWatch
 from follicle.web.settings import WebSettings
 
@@ -182,7 +182,7 @@ class Registry:
 
     def read_first(self, look_up: Callable[[Connection, bool], T]) -> T:
         """``look_up(connection, read_only=True)`` in a read transaction; if it finds a write
-        due (:class:`~follicle.store.accounts.WriteDue`), ``look_up(connection, False)``
+        due (:class:`~follicle.store.access.accounts.WriteDue`), ``look_up(connection, False)``
         again in a :meth:`session` transaction.
 
         For the session and token lookups of every request: they write at most once a

@@ -2,7 +2,7 @@
 
 Sessions are server-side: the browser holds only a random token in the cookie
 ``follicle_session``; the registry stores its SHA-256 with the user, the expiry and the
-session's CSRF token (:mod:`follicle.store.accounts`). Logging out deletes the row, so a
+session's CSRF token (:mod:`follicle.store.access.accounts`). Logging out deletes the row, so a
 copied cookie stops working at once.
 
 The cookie is ``HttpOnly`` (scripts cannot read it), ``SameSite=Strict`` (no other site

@@ -1,7 +1,7 @@
 """A bound on failed sign-ins per client, applied before the password is checked.
 
 Every sign-in runs Argon2 (about 0.1 s of CPU), whether the account exists or not, so that
-the answer's timing tells nothing. The account lockout (:mod:`follicle.store.accounts`)
+the answer's timing tells nothing. The account lockout (:mod:`follicle.store.access.accounts`)
 protects each account's password, but not the server: wrong passwords for ever new user
 names from one client would each cost Argon2, without limit. :class:`SignInThrottle`
 counts failed sign-ins per client and refuses a client past its bound *before* Argon2 runs.

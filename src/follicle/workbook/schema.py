@@ -45,7 +45,7 @@ ID_MAX_LENGTH = 64
 ID_PATTERN = rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{ID_MAX_LENGTH - 1}}}"
 
 #: The longest site code, in characters; also the longest name the registry keeps (a user
-#: name, a site's or a token's name: :func:`follicle.store.accounts.checked_name`).
+#: name, a site's or a token's name: :func:`follicle.store.access.accounts.checked_name`).
 NAME_MAX_LENGTH = 100
 
 #: The characters a site code (and any name the registry keeps) cannot hold, as a regular

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from follicle.store.accounts import User
-from follicle.store.tokens import create_token
+from follicle.store.access.accounts import User
+from follicle.store.access.tokens import create_token
 
 from ..client import TestClient
 from ..conftest import engine_of

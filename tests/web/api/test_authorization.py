@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from follicle.store.accounts import set_user_active
+from follicle.store.access.accounts import set_user_active
+from follicle.store.access.tokens import create_token, revoke_token, token_id_of
 from follicle.store.tables import audit_log
-from follicle.store.tokens import create_token, revoke_token, token_id_of
 
 from ..conftest import Browser, engine_of, make_app
 from ..registry_seed import ROLE_USERS, Seeded, seed

@@ -15,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from follicle.store.chain import verify_chain
-from follicle.store.schedule import STATUSES
+from follicle.store.audit_log.chain import verify_chain
+from follicle.store.follow_up.schedule import STATUSES
 from follicle.store.tables import audit_log
 from follicle.workbook import schema
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from fastapi import FastAPI
 
-from follicle.store.checklist import MAX_BLOCKS
+from follicle.store.follow_up.checklist import MAX_BLOCKS
 from follicle.web.routes.checklist import MAX_FORM_BYTES
 
 from ..conftest import Browser

@@ -11,7 +11,7 @@ import re
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from follicle.store import adjudication
+from follicle.store.follow_up import adjudication
 from follicle.store.tables import judgments
 
 from ..conftest import Browser, engine_of

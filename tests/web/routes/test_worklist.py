@@ -9,7 +9,7 @@ from datetime import date
 
 from fastapi import FastAPI
 
-from follicle.store import worklist as schedule
+from follicle.store.follow_up import worklist as schedule
 
 from ..conftest import Browser, engine_of
 from ..registry_seed import Seeded

@@ -19,8 +19,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from follicle.errors import PermissionDenied
-from follicle.store import accounts, tokens
-from follicle.store.accounts import User
+from follicle.store.access import accounts, tokens
+from follicle.store.access.accounts import User
 from follicle.web.deps import (
     ADMIN,
     CLINICAL_READERS,

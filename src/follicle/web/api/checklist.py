@@ -1,6 +1,6 @@
 """The telephone checklist as one JSON document: a contact and everything learnt in it.
 
-The body nests as the form does (:mod:`follicle.store.checklist`)::
+The body nests as the form does (:mod:`follicle.store.follow_up.checklist`)::
 
     {"form_token": "…", "contact_date": "2026-03-01", "mode": "phone", "milestone": "12m",
      "menses": "regular", "vital_status": "alive",
@@ -13,8 +13,8 @@ The body nests as the form does (:mod:`follicle.store.checklist`)::
 
 Field types come from the workbook columns of the same name; the condition keys are the
 schema's vocabularies. It is saved all or nothing by the same functions as the page
-(:func:`~follicle.store.checklist.check_checklist`, then
-:func:`~follicle.store.checklist.save_checklist`); a problem's pointer names the field
+(:func:`~follicle.store.follow_up.checklist.check_checklist`, then
+:func:`~follicle.store.follow_up.checklist.save_checklist`); a problem's pointer names the field
 (``#/pregnancies/0/outcome_date``). Sending the same ``form_token`` twice saves once.
 Blocks are bounded (:data:`MAX_PREGNANCIES`, :data:`MAX_INFANTS`, :data:`MAX_CYCLES`), so a
 request costs what a real contact holds.
@@ -30,7 +30,8 @@ from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field, create_model
 
 from follicle.errors import WorkbookInvalid
-from follicle.store import checklist, records
+from follicle.store import records
+from follicle.store.follow_up import checklist
 from follicle.web.api.auth import Enroller
 from follicle.web.api.models import TEXT_MAX, Forbid, Text, cell_values, optional_field
 from follicle.web.api.problems import responses

@@ -32,7 +32,7 @@ from sqlalchemy import Connection
 
 from follicle.errors import NotFound, Problem, WorkbookInvalid
 from follicle.store import records
-from follicle.store.accounts import User
+from follicle.store.access.accounts import User
 from follicle.web.api.auth import ClinicalReader, Enroller
 from follicle.web.api.models import (
     INT_MAX,

@@ -1,6 +1,6 @@
 """Two-specialist review of reported events: the queue, one event, judgments and decisions.
 
-The same store functions as the review pages (:mod:`follicle.store.adjudication`), so the
+The same store functions as the review pages (:mod:`follicle.store.follow_up.adjudication`), so the
 same rules hold: reviewers (and admins) of the woman's site read; a reviewer judges an event
 once, blind to the other reviewer's judgment until both are in; an admin or a designated
 adjudicator who did not review it decides a disputed event. An event is named by its type
@@ -15,8 +15,8 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from follicle.store import adjudication
-from follicle.store.accounts import User
+from follicle.store.access.accounts import User
+from follicle.store.follow_up import adjudication
 from follicle.web.api.auth import Judge
 from follicle.web.api.models import TEXT_MAX, Forbid, Text, frame_records
 from follicle.web.api.paging import PageDep, page_of, page_responses

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from follicle.store import schedule
-from follicle.store import worklist as worklists
+from follicle.store.follow_up import schedule
+from follicle.store.follow_up import worklist as worklists
 from follicle.web.api.auth import Enroller
 from follicle.web.api.models import frame_records
 from follicle.web.api.paging import PageDep, page_of, page_responses
@@ -26,7 +26,8 @@ Sort = Literal[worklists.SORTS]  # type: ignore[valid-type]
 
 
 class Milestone(BaseModel):
-    """One scheduled contact of a woman (see :func:`follicle.store.schedule.milestones`)."""
+    """One scheduled contact of a woman
+    (see :func:`follicle.store.follow_up.schedule.milestones`)."""
 
     participant_id: str
     site: str

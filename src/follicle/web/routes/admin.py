@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from follicle.errors import Conflict, FollicleError, NotFound, WorkbookInvalid
-from follicle.store import accounts
-from follicle.store.passwords import password_problem
+from follicle.store.access import accounts
+from follicle.store.access.passwords import password_problem
 from follicle.web.deps import Admin, FormDep, RegistryDep
 from follicle.web.forms import frame_text
 from follicle.web.pages import render

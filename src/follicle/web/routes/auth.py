@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from follicle.errors import PermissionDenied
-from follicle.store import accounts
+from follicle.store.access import accounts
 from follicle.web.deps import AnyUser, FormDep, RegistryDep, current_auth, now
 from follicle.web.pages import render
 from follicle.web.registry import Registry

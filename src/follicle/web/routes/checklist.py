@@ -2,7 +2,7 @@
 
 The page is a call: her name and phone number at the top (for the roles that may see
 them), every condition to be answered. Saving writes the contact and everything in it in
-one transaction (:func:`follicle.store.checklist.save_checklist`) and marks the milestone
+one transaction (:func:`follicle.store.follow_up.checklist.save_checklist`) and marks the milestone
 done; then a confirmation lists what was recorded and links to the next woman on the
 worklist. Errors come back as problems whose ``column`` is the form field's name; the page
 is rendered again from what was posted, so every value entered is kept, with the questions
@@ -22,7 +22,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from follicle.errors import Conflict, WorkbookInvalid
-from follicle.store import checklist, records, worklist
+from follicle.store import records
+from follicle.store.follow_up import checklist, worklist
 from follicle.web.checklist_fields import nest
 from follicle.web.deps import Enroller, FormDep, RegistryDep
 from follicle.web.forms import errors_by_field, text_fields
@@ -100,7 +101,7 @@ def _unanswered(errors: dict[str, list[str]]) -> list[str]:
 
 #: The largest checklist POST, in bytes. A full form with every block and long notes is a
 #: few tens of KiB; the bound keeps one request from holding a worker with megabytes of
-#: fields (the block count is bounded too: :data:`follicle.store.checklist.MAX_BLOCKS`).
+#: fields (the block count is bounded too: :data:`follicle.store.follow_up.checklist.MAX_BLOCKS`).
 MAX_FORM_BYTES = 256 * 1024
 
 

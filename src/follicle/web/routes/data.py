@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from follicle.errors import Conflict, PermissionDenied, WorkbookInvalid
-from follicle.store.importer import import_workbook
+from follicle.store.importing.importer import import_workbook
 from follicle.web.deps import Admin, Exporter, FormDep, RegistryDep
 from follicle.web.downloads import FORMATS, export_bytes
 from follicle.web.pages import render

@@ -19,8 +19,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
-from follicle.store import adjudication, records
-from follicle.store.accounts import User
+from follicle.store import records
+from follicle.store.access.accounts import User
+from follicle.store.follow_up import adjudication
 from follicle.web.assessment import assess
 from follicle.web.deps import ENROLLERS, ClinicalReader, Enroller, FormDep, RegistryDep
 from follicle.web.forms import (

@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from follicle.errors import NotFound
-from follicle.store.accounts import User
-from follicle.store.report_source import registry_state
+from follicle.store.access.accounts import User
+from follicle.store.exporting.report_source import registry_state
 from follicle.web.deps import Exporter, RegistryDep
 from follicle.web.her_rows import enrolment_sites
 from follicle.web.live_report import ReportJob, ReportJobs, compute

@@ -2,7 +2,7 @@
 
 Reviewers judge events of their sites (confirm, reclassify, reject); an admin or a
 designated adjudicator decides the disputed ones. Who may see and do what is the store's
-(:mod:`follicle.store.adjudication`): the blinding of the other reviewer's judgment
+(:mod:`follicle.store.follow_up.adjudication`): the blinding of the other reviewer's judgment
 included, so no page can show it early.
 """
 
@@ -16,8 +16,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from follicle.errors import Conflict, PermissionDenied
-from follicle.store import adjudication
-from follicle.store.accounts import User
+from follicle.store.access.accounts import User
+from follicle.store.follow_up import adjudication
 from follicle.web.deps import FormDep, RegistryDep, Reviewer
 from follicle.web.forms import frame_text, text_fields
 from follicle.web.her_rows import enrolment_sites

@@ -4,7 +4,7 @@ The page opens on the calls to make today (milestones due or overdue whose windo
 open), the window closing soonest first, 50 to a page, with the counts of every status.
 Name and phone are shown to the roles that may see them (admins and coordinators), read
 for the page's women only. The milestones themselves come from the application's
-:class:`~follicle.store.schedule.ScheduleCache`, kept until the registry changes.
+:class:`~follicle.store.follow_up.schedule.ScheduleCache`, kept until the registry changes.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from follicle.store import worklist as schedule
+from follicle.store.follow_up import worklist as schedule
 from follicle.web.deps import Enroller, RegistryDep
 from follicle.web.forms import frame_text
 from follicle.web.her_rows import enrolment_sites

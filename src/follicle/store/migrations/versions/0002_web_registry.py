@@ -54,7 +54,7 @@ $$
 
 def _chain_existing_entries() -> None:
     """Hash the entries written before this revision, in ``id`` order (one pass)."""
-    from follicle.store.chain import chain_hashes
+    from follicle.store.audit_log.chain import chain_hashes
 
     bind = op.get_bind()
     log = sa.table(

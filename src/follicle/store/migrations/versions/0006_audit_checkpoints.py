@@ -2,7 +2,7 @@
 
 Each row notes the chain's head (the newest entry's ``id`` and ``entry_hash``, and the
 number of entries) at an export, an ``audit-log verify`` or a server start; see
-:mod:`follicle.store.checkpoints`. Triggers refuse UPDATE and DELETE of the table (and
+:mod:`follicle.store.audit_log.checkpoints`. Triggers refuse UPDATE and DELETE of the table (and
 TRUNCATE on PostgreSQL), as migration 0002 does for ``audit_log``.
 
 Revision ID: 0006
