@@ -43,7 +43,7 @@ def too_many_failures(seconds: int) -> str:
     wait = f"{seconds} seconds" if seconds < 90 else f"{math.ceil(seconds / 60)} minutes"
     return (
         "Too many failed sign-ins from this computer or network. Please wait "
-        f"{wait} and try again. (An account of its own is not locked by this.)"
+        f"{wait} and try again. No account has been locked by this."
     )
 
 
