@@ -234,16 +234,11 @@ def removed_if_failed(url: str | URL) -> Iterator[None]:
         else None
     )
     created: list[Path] = []
-    if path is not None:
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-        except OSError:
-            pass  # there already (never ours to remove), or SQLite says what is wrong
-        else:
-            # SQLite's files beside it, and the writers' lock file (writer_queue), that
-            # the block may make: only those not there before are ours.
-            beside = (Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal", "-writer"))
-            created = [path, *(p for p in beside if not os.path.lexists(p))]
+    if path is not None and _made_here(path):
+        # SQLite's files beside it, and the writers' lock file (writer_queue), that the
+        # block may make: only those not there before are ours.
+        beside = (Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal", "-writer"))
+        created = [path, *(p for p in beside if not os.path.lexists(p))]
     try:
         yield
     except BaseException:
@@ -251,6 +246,19 @@ def removed_if_failed(url: str | URL) -> Iterator[None]:
             for file in created:
                 file.unlink(missing_ok=True)
         raise
+
+
+def _made_here(path: Path) -> bool:
+    """Create an empty file at ``path``, exclusively: whether it is this call's own.
+
+    ``False`` when a file was there already (never ours to remove) or none can be made
+    there (a missing folder, no permission): SQLite then says what is wrong, in its words.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+    except OSError:
+        return False
+    return True
 
 
 def _holds_no_rows(path: Path) -> bool:

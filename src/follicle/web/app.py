@@ -27,7 +27,7 @@ from follicle.web.api.problems import api_http_error
 from follicle.web.deps import LoginRequired
 from follicle.web.outage import MESSAGE as OUTAGE_MESSAGE
 from follicle.web.outage import is_outage, log_outage, retry_headers
-from follicle.web.pages import TooLargeAsPage, render
+from follicle.web.pages import render, too_large_page
 from follicle.web.registry import Registry, tune_sqlite
 from follicle.web.request_log import RequestLog, route_of
 from follicle.web.routes import (
@@ -41,7 +41,7 @@ from follicle.web.routes import (
     review,
     worklist,
 )
-from follicle.web.security import MAX_BODY_BYTES, SecurityHeaders
+from follicle.web.security import MAX_BODY_BYTES, SecurityHeaders, TooLargeAnswer
 from follicle.web.settings import WebSettings, get_settings
 from follicle.web.throttle import SignInThrottle
 
@@ -105,7 +105,8 @@ def create_app(database_url: str | None = None, *, settings: WebSettings | None 
     )
     # Before the first request: missing append-only triggers back, the whole log verified.
     app.state.registry.audit.start(engine)
-    app.add_middleware(TooLargeAsPage)  # inside SecurityHeaders: the page gets its headers
+    # Inside SecurityHeaders: the page gets its headers.
+    app.add_middleware(TooLargeAnswer, answer=too_large_page)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLog)  # outermost: its duration covers the whole answer
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -9,8 +9,6 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from follicle.web.security import CSRF_FIELD, CSRF_HEADER, MAX_UPLOAD_BYTES
 
@@ -122,51 +120,12 @@ def too_large_message(limit: int | None) -> str:
     return message
 
 
-class TooLargeAsPage:
-    """A page's answer to a body past its bound: the error page, as every error of a page.
-
-    Starlette's bound (``max_body_size`` on the routes) stops reading at the bound and
-    answers 413 in plain text itself, past the application's exception handlers; this ASGI
-    wrapper replaces that one answer (a 413 in plain text: the API's own is a problem
-    document already, :class:`follicle.web.api.problems.TooLargeAsProblem`). It sits inside
-    :class:`~follicle.web.security.SecurityHeaders`, which adds the headers to it.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        replaced = False
-
-        async def send_page(message: Message) -> None:
-            nonlocal replaced
-            if message["type"] == "http.response.start" and _is_plain_413(message):
-                replaced = True
-                # The route's bound is still in the scope while Starlette sends its answer.
-                limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
-                response = render(
-                    Request(scope),
-                    "error.html",
-                    {
-                        "status": 413,
-                        "message": too_large_message(limit if isinstance(limit, int) else None),
-                    },
-                    status_code=413,
-                )
-                await response(scope, receive, send)
-            elif not replaced:  # the plain answer's body is dropped
-                await send(message)
-
-        await self.app(scope, receive, send_page)
-
-
-def _is_plain_413(message: Message) -> bool:
-    if message["status"] != 413:
-        return False
-    for name, value in message.get("headers", []):
-        if name.lower() == b"content-type":
-            return bool(value.startswith(b"text/plain"))
-    return False
+def too_large_page(request: Request, limit: int | None) -> HTMLResponse:
+    """A page's answer to a body past its bound (``limit`` bytes): the error page, as every
+    error of a page (:class:`~follicle.web.security.TooLargeAnswer` sends it)."""
+    return render(
+        request,
+        "error.html",
+        {"status": 413, "message": too_large_message(limit)},
+        status_code=413,
+    )

@@ -26,8 +26,9 @@ import hmac
 import logging
 import secrets
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -177,3 +178,47 @@ class SecurityHeaders:
                 }
             )
             await send_with_headers({"type": "http.response.body", "body": SERVER_ERROR_PAGE})
+
+
+class TooLargeAnswer:
+    """Starlette's answer to a body past a route's bound, replaced by ``answer``.
+
+    Starlette's bound (``max_body_size`` on the routes) stops reading at the bound and
+    answers 413 in plain text itself, past the application's exception handlers. This ASGI
+    wrapper replaces that one answer (a 413 in plain text; a 413 the application wrote
+    itself is left alone) with ``answer(request, limit)``: the pages' error page, the API's
+    problem document. ``limit`` is the route's bound in bytes (``None``: not known), still
+    in the scope while Starlette answers. Added inside :class:`SecurityHeaders`, the
+    replacement gets the headers too.
+    """
+
+    def __init__(self, app: ASGIApp, answer: Callable[[Request, int | None], Response]) -> None:
+        self.app = app
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_answer(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and _is_plain_413(message):
+                replaced = True
+                limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+                response = self.answer(Request(scope), limit if isinstance(limit, int) else None)
+                await response(scope, receive, send)
+            elif not replaced:  # the plain answer's body is dropped
+                await send(message)
+
+        await self.app(scope, receive, send_answer)
+
+
+def _is_plain_413(message: Message) -> bool:
+    if message["status"] != 413:
+        return False
+    for name, value in message.get("headers", []):
+        if name.lower() == b"content-type":
+            return bool(value.startswith(b"text/plain"))
+    return False

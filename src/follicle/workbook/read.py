@@ -168,8 +168,8 @@ def sha256(path: Path) -> str:
 
 
 def _special_kind(path: Path) -> str | None:
-    """What ``path`` is when it is there but neither a regular file nor a folder ("a named
-    pipe (FIFO)", "a socket", "a device"), else ``None``.
+    """What ``path`` is when it is there but not a regular file ("a folder", "a named pipe
+    (FIFO)", "a socket", "a device"), else ``None``.
 
     Only its metadata is looked at: opening a named pipe to read it would wait for a
     writer that may never come.
@@ -178,8 +178,10 @@ def _special_kind(path: Path) -> str | None:
         mode = path.stat().st_mode
     except (FileNotFoundError, NotADirectoryError):
         return None  # not there (or a dangling link): the caller's "missing"
-    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+    if stat.S_ISREG(mode):
         return None
+    if stat.S_ISDIR(mode):
+        return "a folder"
     if stat.S_ISFIFO(mode):
         return "a named pipe (FIFO)"
     if stat.S_ISSOCK(mode):
@@ -211,9 +213,6 @@ def _read_folder(folder: Path) -> RawWorkbook:
     present = {p.name for p in folder.iterdir() if p.is_file()}
     for table in (*TABLES, *OPTIONAL_TABLES):
         file = folder / table.filename
-        if file.is_dir():
-            problems.append(_not_a_file(table.filename, "a folder"))
-            continue
         kind = _special_kind(file)
         if kind is not None:
             problems.append(_not_a_file(table.filename, kind))
@@ -622,10 +621,8 @@ def _misnamed(table: Table, seen: Mapping[str, int]) -> dict[str, str]:
 
 
 def _read_xlsx(file: Path) -> RawWorkbook:
-    """Read an ``.xlsx``; a damaged one is a ``not_xlsx`` problem, never an exception."""
-    kind = "a folder" if file.is_dir() else _special_kind(file)
-    if kind is not None:
-        return RawWorkbook(file, {}, (_not_a_file(file.name, kind),))
+    """Read an ``.xlsx``; a damaged one is a ``not_xlsx`` problem, never an exception.
+    (:func:`_read_any` has answered for a folder or a pipe of that name.)"""
     if not file.is_file():
         problem = Problem(file.name, None, None, None, "missing_file", "no such file")
         return RawWorkbook(file, {}, (problem,))

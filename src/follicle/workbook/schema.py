@@ -11,6 +11,7 @@ The human-readable contract, ``docs/workbook.md``, is generated from here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -55,6 +56,13 @@ NAME_MAX_LENGTH = 100
 #: Two codes that look alike must be one site; a code shown in a terminal or a page must
 #: read as what it is.
 UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+
+
+def escape_unprintable(text: str) -> str:
+    """``text`` with each :data:`UNPRINTABLE` character written as its escape (``\\u200b``),
+    to be shown in a message: invisible, it would hide what is wrong."""
+    return re.sub(UNPRINTABLE, lambda m: repr(m.group())[1:-1], text)
+
 
 #: The characters that make a spreadsheet read a cell as a formula (OWASP's list for CSV
 #: injection): a text cell that starts with one is flagged at validation and written with a

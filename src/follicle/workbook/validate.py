@@ -48,6 +48,7 @@ from follicle.workbook.schema import (
     UNPRINTABLE,
     Column,
     Table,
+    escape_unprintable,
 )
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
@@ -447,8 +448,7 @@ def _check_site_codes(
         return f"{name} is {length} characters long: a site code has at most {NAME_MAX_LENGTH}"
 
     cells = text[bad]
-    # The marks are shown escaped (\u200b): invisible, they would hide what is wrong.
-    shown = cells.map(lambda v: unprintable.sub(lambda m: repr(m.group())[1:-1], v))
+    shown = cells.map(escape_unprintable)
     found.add(label, _series(bad, text), name, shown, "not_a_site_code", cells.map(message))
     return bad
 

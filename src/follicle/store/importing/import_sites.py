@@ -22,7 +22,6 @@ only until someone is given that site.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 import pandas as pd
@@ -32,7 +31,7 @@ from follicle.errors import Problem, WorkbookInvalid
 from follicle.store.access.accounts import InvalidName, checked_name, create_site
 from follicle.store.tables import sites, user_sites, users
 from follicle.workbook.frames import Workbook
-from follicle.workbook.schema import UNPRINTABLE
+from follicle.workbook.schema import escape_unprintable
 
 #: What an import does with a site code that is not registered.
 UnknownSites = Literal["refuse", "create", "allow"]
@@ -96,7 +95,7 @@ def settle_sites(
         try:
             checked_name(str(row.site), "a site's code")
         except InvalidName as exc:
-            shown = re.sub(UNPRINTABLE, lambda m: repr(m.group())[1:-1], str(row.site))
+            shown = escape_unprintable(str(row.site))
             refused.append(
                 Problem(
                     label,

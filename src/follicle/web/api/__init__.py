@@ -16,12 +16,12 @@ from fastapi.openapi.utils import get_openapi
 
 from follicle.web.api import audit, checklist, export, records, reviews, worklist
 from follicle.web.api.problems import (
-    TooLargeAsProblem,
     add_problem_handlers,
     problem_media_types,
+    too_large_problem,
 )
 from follicle.web.registry import Registry
-from follicle.web.security import MAX_BODY_BYTES
+from follicle.web.security import MAX_BODY_BYTES, TooLargeAnswer
 
 #: Where the API is mounted.
 PREFIX = "/api/v1"
@@ -64,7 +64,7 @@ def create_api(registry: Registry) -> FastAPI:
         # On the routes, so that a body past the bound is a problem document as every error.
         api.include_router(router, max_body_size=MAX_BODY_BYTES)
     add_problem_handlers(api, records.body_fields())
-    api.add_middleware(TooLargeAsProblem, limit=MAX_BODY_BYTES)
+    api.add_middleware(TooLargeAnswer, answer=too_large_problem)
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:

@@ -38,7 +38,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from follicle.errors import Conflict, FollicleError, NotFound, PermissionDenied, WorkbookInvalid
 from follicle.errors import Problem as WorkbookProblem
@@ -139,35 +138,12 @@ def problem_response(
     )
 
 
-class TooLargeAsProblem:
-    """The API's answer to a body past its bound, as a problem document like every error.
-
-    Starlette's bound (``max_body_size`` on the routes) stops reading at the bound and
-    answers 413 in plain text itself; this ASGI wrapper replaces that one answer. ``limit``
-    is the bound, in bytes, for the message.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        replaced = False
-
-        async def send_problem(message: Message) -> None:
-            nonlocal replaced
-            if message["type"] == "http.response.start" and message["status"] == 413:
-                replaced = True
-                detail = f"the request's body is larger than the API takes ({self.limit:,} bytes)"
-                response = problem_response(Request(scope), 413, "too_large", detail)
-                await response(scope, receive, send)
-            elif not replaced:  # the plain answer's body is dropped
-                await send(message)
-
-        await self.app(scope, receive, send_problem)
+def too_large_problem(request: Request, limit: int | None) -> JSONResponse:
+    """The API's answer to a body past its bound (``limit`` bytes), as a problem document
+    like every error (:class:`~follicle.web.security.TooLargeAnswer` sends it)."""
+    bound = "its bound" if limit is None else f"{limit:,} bytes"
+    detail = f"the request's body is larger than the API takes ({bound})"
+    return problem_response(request, 413, "too_large", detail)
 
 
 def field_errors(
