@@ -127,6 +127,23 @@ def test_axe_finds_no_serious_or_critical_violation(axe_results: dict[str, Any])
     assert not bad, bad
 
 
+@pytest.mark.browser
+def test_on_a_phone_only_the_wide_tables_scroll(report: tuple[Path, Any]) -> None:
+    """At 390 px the page itself never scrolls sideways: each table sits in a focusable
+    region of its own that does (Table 1 is wider than a phone)."""
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 800})
+        page.goto(report[0].resolve().as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        tables = page.locator("table.report")
+        assert page.locator(".table-scroll[tabindex='0'] > table.report").count() == tables.count()
+        widest = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('.table-scroll')]"
+            ".map(e => e.scrollWidth - e.clientWidth))"
+        )
+        assert widest > 0  # some table does scroll within its region
+
+
 def test_an_unknown_figure_is_described_by_its_caption_and_first_note() -> None:
     import pandas as pd
 
