@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 import follicle
 from follicle.cli import app
+from follicle.errors import Conflict
 from follicle.store.engine import ensure_schema, make_engine
 from follicle.store.exporting.exporter import read_registry
+from follicle.store.importing.importer import import_workbook
 from follicle.workbook import seed
 from follicle.workbook.redcap import records_frame
 from follicle.workbook.schema import TABLES
@@ -84,6 +86,35 @@ def test_a_bad_redcap_file_imports_nothing(registry: str) -> None:
     assert "record_mismatch" in result.output
     assert "inf_pregnancy_id" in result.output
     assert set(_row_counts(registry).values()) == {0}
+
+
+def test_the_imports_own_problems_name_the_redcap_variables(registry: str, tmp_path: Path) -> None:
+    """What the import finds after validation (a change against the registry) is named by
+    the file's variable, as validation's problems are: ``infcond_notes``, not the infant
+    condition's ``notes``."""
+    source = REDCAP / "redcap_export.csv"
+    assert runner.invoke(app, ["import", str(source), "--create-sites"]).exit_code == 0
+    records = pd.read_csv(source, dtype=str, keep_default_na=False)
+    infant = records.index[records["redcap_repeat_instrument"] == "infant_conditions"][0]
+    pregnancy = records.index[records["redcap_repeat_instrument"] == "pregnancies"][0]
+    records.loc[infant, "infcond_notes"] = "seen again by the paediatrician"
+    records.loc[pregnancy, "preg_mode"] = (
+        "ivf" if records.loc[pregnancy, "preg_mode"] != "ivf" else "spontaneous"
+    )
+    changed = tmp_path / "changed.csv"
+    records.to_csv(changed, index=False)
+    engine = make_engine(registry)
+    try:
+        with pytest.raises(Conflict) as refused:
+            import_workbook(engine, load_workbook(changed))
+    finally:
+        engine.dispose()
+    located = {(p.file, p.row, p.column) for p in refused.value.problems}
+    # Spreadsheet rows: the header is row 1.
+    assert located == {
+        ("changed.csv", int(infant) + 2, "infcond_notes"),
+        ("changed.csv", int(pregnancy) + 2, "preg_mode"),
+    }
 
 
 def test_validate_and_load_take_a_redcap_export() -> None:

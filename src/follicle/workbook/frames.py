@@ -22,7 +22,7 @@ for the analysis.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +34,7 @@ from follicle.workbook.read import FIRST_DATA_ROW
 from follicle.workbook.schema import OPTIONAL_TABLES, TABLES, TABLES_BY_NAME, Column, Table
 
 if TYPE_CHECKING:
+    from follicle.errors import Problem
     from follicle.workbook.keys import Women
 
 PANDAS_DTYPES: dict[str, str] = {
@@ -129,6 +130,10 @@ class Workbook:
     #: :meth:`spreadsheet_rows` and :meth:`label`. Empty for a workbook read from no file.
     rows: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     labels: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: How validation put its problems in the file's own terms, when they differ from the
+    #: workbook's (a REDCap records file: :attr:`~follicle.workbook.read.RawWorkbook.
+    #: relabel`); see :meth:`in_file_terms`.
+    relabel: Callable[[Problem], Problem] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         missing = [t.name for t in TABLES if t.name not in self.frames]
@@ -162,6 +167,14 @@ class Workbook:
         if source is not None and source.suffix.lower() in (".xlsx", ".xlsm"):
             return f"{source.name}, sheet {name}"
         return TABLES_BY_NAME[name].filename
+
+    def in_file_terms(self, problems: Iterable[Problem]) -> list[Problem]:
+        """Problems found after validation (by the import) named as validation named its
+        own: a REDCap records file's variable (``inf_birth_date``), not the workbook column
+        it fills (the infant's ``birth_date``)."""
+        if self.relabel is None:
+            return list(problems)
+        return [self.relabel(p) for p in problems]
 
     @property
     def row_counts(self) -> dict[str, int]:
@@ -212,13 +225,15 @@ class Workbook:
         women: Women | None = None,
         rows: Mapping[str, np.ndarray] | None = None,
         labels: Mapping[str, str] | None = None,
+        relabel: Callable[[Problem], Problem] | None = None,
     ) -> Workbook:
         """Build a workbook from (possibly untyped) frames, coercing each to the schema.
 
         Absent tables become empty tables. The index is reset to 0..n-1. ``women``: the
         coding of ``frames``' IDs (:class:`~.keys.Women`, as validation made it), kept for
         the tables whose rows it codes. ``rows`` and ``labels``: where the frames' rows
-        were read (:meth:`spreadsheet_rows`, :meth:`label`).
+        were read (:meth:`spreadsheet_rows`, :meth:`label`); ``relabel``: how their problems
+        are named (:meth:`in_file_terms`).
         """
         typed = {}
         for table in TABLES:
@@ -250,6 +265,7 @@ class Workbook:
             coded,
             dict(rows or {}),
             dict(labels or {}),
+            relabel,
         )
 
 

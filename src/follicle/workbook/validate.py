@@ -20,7 +20,7 @@ mistake does not come back as a cascade of others.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -81,6 +81,9 @@ class ValidationResult:
     #: How the problems name each table's file (or sheet): what the import's own problems
     #: name it too.
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: How the problems were put in the file's own terms (a REDCap records file's
+    #: variables), for the import's problems to be put likewise.
+    relabel: Callable[[Problem], Problem] | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -101,6 +104,7 @@ class ValidationResult:
             # problems name the rows validation's would, blank rows skipped or not.
             rows={name: frame.index.to_numpy() for name, frame in self.frames.items()},
             labels=self.labels,
+            relabel=self.relabel,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -200,6 +204,7 @@ def validate(raw: RawWorkbook, *, today: date | None = None) -> ValidationResult
         deidentified=raw.deidentified,
         women=women,
         labels=labels,
+        relabel=raw.relabel,
     )
 
 

@@ -73,7 +73,7 @@ def settle_sites(
     if policy == "refuse":
         listed = ", ".join(known) if known else "none yet"
         raise WorkbookInvalid(
-            [
+            workbook.in_file_terms(
                 Problem(
                     workbook.label("participants"),
                     int(row.first_row),
@@ -85,7 +85,7 @@ def settle_sites(
                     "with --create-sites",
                 )
                 for row in unknown.itertuples()
-            ]
+            )
         )
     # Validation refuses such codes already (not_a_site_code); a workbook built in code
     # skips it, and is told where each code is all the same, before anything is created.
@@ -107,7 +107,7 @@ def settle_sites(
                 )
             )
     if refused:
-        raise WorkbookInvalid(refused)
+        raise WorkbookInvalid(workbook.in_file_terms(refused))
     for code in unknown["site"]:
         create_site(connection, str(code), str(code), actor=actor)
     return tuple(str(c) for c in unknown["site"])

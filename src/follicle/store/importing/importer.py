@@ -351,7 +351,9 @@ def _import(
             + update_hint
         )
     if reasons:
-        raise Conflict("; ".join(reasons) + "; nothing was written", problems)
+        raise Conflict(
+            "; ".join(reasons) + "; nothing was written", workbook.in_file_terms(problems)
+        )
 
     writer = Writer(
         connection,
