@@ -30,14 +30,18 @@ R_VALUES = {
 MODEL_IDS = [m for m, _ in MODELS]
 
 
-@pytest.fixture(scope="module")
-def results() -> dict[str, Result]:
+def _times() -> pd.DataFrame:
     frame = pd.read_csv(
         R / "inputs" / "arms.csv", dtype={"participant_id": "string", "arm": "string"}
     )
     frame["status"] = frame["status"].astype("Int64")
     frame["excluded"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    return compare_arms(frame)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, Result]:
+    return compare_arms(_times())
 
 
 def _row(results: dict[str, Result], arm: str, model: str) -> pd.Series:
@@ -88,3 +92,15 @@ def test_the_other_arm_matches_r(results: dict[str, Result], model: str) -> None
     np.testing.assert_allclose(row["coef"], R_VALUES[f"mensc.{model}.coef"], **tolerance)
     np.testing.assert_allclose(row["se"], R_VALUES[f"mensc.{model}.se"], **tolerance)
     assert np.isfinite([row["HR_low"], row["HR_high"], row["p"], row["E-value"]]).all()
+
+
+def test_a_reference_without_pregnancies_gives_infinite_hazard_ratios() -> None:
+    # The same women with PRP's and control's names swapped: the reference (control) now
+    # has no pregnancy (R's event counts above), so every arm's hazard ratio is ∞.
+    times = _times()
+    swap = {"PRP": "control", "control": "PRP", "MenSC": "MenSC"}
+    times["arm"] = times["arm"].map(swap).astype("string")
+    table = compare_arms(times)["arms_models"].table
+    assert len(table) == 2 * len(MODEL_IDS)
+    assert np.isposinf(table["HR"].to_numpy(dtype=float)).all()
+    assert table[["HR_low", "HR_high", "p", "E-value", "E-value, CI"]].isna().all().all()
