@@ -55,7 +55,7 @@ docs: $(VENV)/.installed  ## regenerate the generated docs
 r-fixtures: $(VENV)/.installed  ## regenerate the R reference values (needs R with survival, cmprsk)
 	$(BIN)/python tests/analysis/r/make_inputs.py
 	Rscript tests/analysis/r/make_fixtures.R
-	for topic in proportions safety survival regression audit table1 arms adjudication edge_cases; do \
+	for topic in proportions safety survival regression audit table1 arms arms_zero_events adjudication edge_cases; do \
 		$(BIN)/python tests/analysis/r/$$topic/make_inputs.py && \
 		Rscript tests/analysis/r/$$topic/fixtures.R || exit 1; \
 	done

@@ -350,6 +350,38 @@ def _model_rows(
     return rows
 
 
+def _events_by_arm(design: pd.DataFrame, arms: Arms) -> dict[str, int]:
+    """Pregnancies (first events) of each arm in a model's data (``_design`` rows)."""
+    event = design["event"].to_numpy(dtype=int)
+    dummies = design[[f"arm_{key(a)}" for a in arms.compared]].to_numpy(dtype=bool)
+    counts = {a: int(event[dummies[:, i]].sum()) for i, a in enumerate(arms.compared)}
+    counts[arms.reference] = int(event[~dummies.any(axis=1)].sum())
+    return counts
+
+
+def _mark_not_estimable(row: dict[str, object], arm_events: int, reference_events: int) -> bool:
+    """Blank ``row``'s estimate when the arm or the reference has no pregnancy; True if so.
+
+    Without an event on one side the partial likelihood has no maximum: it keeps rising as
+    the arm's coefficient runs to −∞ (no event in the arm) or +∞ (none in the reference),
+    and Newton–Raphson stops wherever its tolerance lets it (R coxph warns that the
+    coefficient may be infinite). The Wald interval and p-value at that point mean nothing —
+    the robust ones even shrink to a spuriously "significant" band around a hazard ratio
+    of about 1e-13 — so the hazard ratio is reported as its limit, 0 or ∞ (undefined with
+    no event on either side), with no interval, p-value or E-value, as the sample odds
+    ratio of a 2 × 2 table with a zero cell is.
+    """
+    if arm_events > 0 and reference_events > 0:
+        return False
+    if arm_events == 0 and reference_events == 0:
+        coef = np.nan
+    else:
+        coef = -np.inf if arm_events == 0 else np.inf
+    row |= {"HR": np.exp(coef), "HR_low": np.nan, "HR_high": np.nan, "p": np.nan}
+    row |= {"coef": coef, "se": np.nan}
+    return True
+
+
 def _weighted_pair(
     frame: pd.DataFrame,
     arm: str,
@@ -449,10 +481,17 @@ def hazard_models(
     # Each Cox model's Newton–Raphson starts from the arms' estimates of the one before
     # (crude → adjusted → weighted): fewer steps to the same estimates.
     start: dict[str, float] = {}
+    # Pregnancies of each arm in each model's women; the weighted model of a pair uses the
+    # pair's complete cases, the adjusted models' women of those two arms.
+    events_by_model: dict[str, dict[str, int]] = {}
     for adjusted, data in ((False, frame), (True, complete)):
         design, terms = _design(data, arms, adjusted=adjusted)
         events = int(design["event"].sum())
         suffix = "adjusted" if adjusted else "crude"
+        counts = _events_by_arm(design, arms)
+        events_by_model |= {f"cs_{suffix}": counts, f"fg_{suffix}": counts}
+        if adjusted:
+            events_by_model["weighted"] = counts
         cs = fit_cox(
             design, terms, stop="months", initial=np.array([start.get(t, 0.0) for t in terms])
         )
@@ -482,6 +521,15 @@ def hazard_models(
         balance_rows += pair_balance
         balance_values |= pair_values
         weight_notes += pair_notes
+    no_estimate = [
+        f"{r['comparison']} ({r['model']})"
+        for r in rows
+        if _mark_not_estimable(
+            r,
+            events_by_model[str(r["model_id"])][str(r["arm_id"])],
+            events_by_model[str(r["model_id"])][arms.reference],
+        )
+    ]
     order = {k: i for i, (k, _) in enumerate(MODELS)}
     table = pd.DataFrame(rows)
     table = table.assign(_order=table["model_id"].map(order))
@@ -540,6 +588,16 @@ def hazard_models(
             "taken as the risk ratio."
         ),
     )
+    if no_estimate:
+        notes = (
+            *notes,
+            f"{COHORT_NOTE}, the arm or the reference had no pregnancy in "
+            + "; ".join(no_estimate)
+            + ": the hazard ratio has no finite estimate (the partial likelihood rises "
+            "without bound; R coxph warns that the coefficient may be infinite) and is shown "
+            "as its limit, 0 (no pregnancy in the arm) or ∞ (none in the reference), without "
+            "interval, p-value or E-value.",
+        )
     if not fit_fine_gray:
         notes = (
             *notes,

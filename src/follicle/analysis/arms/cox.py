@@ -77,17 +77,20 @@ class CoxFit:
         """Hazard ratios with Wald intervals and p-values, one row per term."""
         z = dist.norm_ppf(0.5 + level / 2)
         se = self.se
-        return pd.DataFrame(
-            {
-                "term": list(self.terms),
-                "coef": self.coef,
-                "se": se,
-                "hr": np.exp(self.coef),
-                "hr_low": np.exp(self.coef - z * se),
-                "hr_high": np.exp(self.coef + z * se),
-                "p": 2 * dist.norm_sf(np.abs(self.coef / se)),
-            }
-        )
+        # A coefficient run off towards infinity (an arm without events) has an enormous
+        # model-based SE: its upper bound overflows to ∞, which is what it is.
+        with np.errstate(over="ignore"):
+            return pd.DataFrame(
+                {
+                    "term": list(self.terms),
+                    "coef": self.coef,
+                    "se": se,
+                    "hr": np.exp(self.coef),
+                    "hr_low": np.exp(self.coef - z * se),
+                    "hr_high": np.exp(self.coef + z * se),
+                    "p": 2 * dist.norm_sf(np.abs(self.coef / se)),
+                }
+            )
 
 
 def fit_cox(

@@ -36,7 +36,10 @@ def e_value(rr: float) -> float:
 
 
 def e_values(hr: float, low: float, high: float, *, common: bool) -> tuple[float, float]:
-    """The E-values of a hazard ratio and of its confidence limit closer to 1."""
+    """The E-values of a hazard ratio and of its confidence limit closer to 1; NaN for a
+    hazard ratio of 0 or ∞ (no event on one side), which has no risk-ratio conversion."""
+    if not 0 < hr < math.inf:
+        return float("nan"), float("nan")
     estimate = e_value(risk_ratio(hr, common=common))
     if low <= 1 <= high:
         return estimate, 1.0
