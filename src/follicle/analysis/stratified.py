@@ -398,7 +398,9 @@ def table1_by(
         "more; R oneway.test).",
         "Categorical: n (%) of the women with a known value; Pearson χ² test (Yates' "
         f"correction on 2 × 2 tables, as R) when every expected count is {FISHER_BELOW} or "
-        f"more; otherwise Fisher's exact test (R fisher.test; exact on r × c tables too).",
+        f"more; otherwise Fisher's exact test (R fisher.test; exact on r × c tables too, "
+        "but for a table too large to enumerate, whose p-value is simulated from 2,000 "
+        "random tables as R's simulate.p.value = TRUE, and the test so named).",
         "SMD: standardized mean difference as R's tableone computes it (Cohen's d with the "
         "average variance; Yang & Dalton's multinomial SMD for categories); with 3 or more "
         "groups the mean over all pairs of groups.",
