@@ -805,15 +805,16 @@ def list_participants(
     *,
     site: str | None = None,
     search: str | None = None,
+    search_names: bool = True,
     limit: int | None = None,
     offset: int = 0,
 ) -> pd.DataFrame:
     """The women the actor may see, by study ID: ``participant_id``, ``site``, ``arm``,
     ``birth_date``, ``consent_date``, ``injections`` (count), ``first_injection``,
     ``last_contact`` and, for those who may see names, ``full_name`` and ``phone``.
-    ``search`` matches the ID (and the name, for them) case-insensitively; ``site`` narrows
-    to one of her sites. ``limit`` and ``offset`` read a slice of that order in the
-    database (``None``: every woman from ``offset``)."""
+    ``search`` matches the ID (and the name, for them, unless ``search_names`` is false)
+    case-insensitively; ``site`` narrows to one of her sites. ``limit`` and ``offset`` read
+    a slice of that order in the database (``None``: every woman from ``offset``)."""
     _require_reader(actor)
     p = WORKBOOK_TABLES["participants"]
     inj = WORKBOOK_TABLES["injections"]
@@ -859,7 +860,7 @@ def list_participants(
         # What was typed, literally: "_" or "%" in it match themselves, not any text.
         pattern = f"%{like_literal(search.strip().lower())}%"
         matches = [func.lower(p.c.participant_id).like(pattern, escape=LIKE_ESCAPE)]
-        if actor.sees_identity:
+        if actor.sees_identity and search_names:
             matches.append(
                 func.lower(participant_identity.c.full_name).like(pattern, escape=LIKE_ESCAPE)
             )
