@@ -51,7 +51,7 @@ from sqlalchemy import update as sql_update
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
 from follicle.store.access.accounts import User
 from follicle.store.audit_log.chain import append_entry, lock_chain, row_json
-from follicle.store.follow_up.adjudication import open_events
+from follicle.store.follow_up.adjudication import judged_events
 from follicle.store.phones import phone_problems
 from follicle.store.tables import (
     LIKE_ESCAPE,
@@ -887,15 +887,16 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
     ``column``, ``old``, ``new``, ``reason``. An import entry of all her rows at once is one
     line with no column, its ``old`` and ``new`` her rows counted per table
     (``8 rows: participants 1, injections 2, contacts 5``). Names and phones appear as
-    ``[redacted]`` markers only. A judgment of an event still under review (to review, or
-    one judgment) is shown to its own reviewer and to admins; to anyone else it is one line
-    whose actor and values read :data:`BLINDED`, so that the second reviewer does not see
-    the first one's judgment here either (shared/spec/adjudication.md: never the other
-    reviewer's judgment until both have judged).
+    ``[redacted]`` markers only. A judgment of an event that both reviewers have not yet
+    judged (to review, one judgment, or an event whose key changed since: a condition's
+    corrected date or condition) is shown to its own reviewer and to admins; to anyone else
+    it is one line whose actor and values read :data:`BLINDED`, so that the second reviewer
+    does not see the first one's judgment here either (shared/spec/adjudication.md: never
+    the other reviewer's judgment until both have judged).
     """
     _require_reader(actor)
     visible_site(connection, actor, participant_id)
-    blinded: frozenset[tuple[str, str]] | None = None  # her open events, read when needed
+    judged: frozenset[tuple[str, str]] | None = None  # her events both have judged, when needed
     prefix = like_literal(participant_id) + "/%"
     statement = (
         select(
@@ -929,12 +930,12 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
         head = (entry.id, entry.at, entry.actor, entry.action, entry.table_name, key)
         before = json.loads(entry.before) if entry.before else {}
         after = json.loads(entry.after) if entry.after else {}
-        if entry.table_name == "judgments":
-            if blinded is None:  # none for an admin
-                blinded = open_events(connection, actor, participant_id)
-            judged = after or before
-            event = (judged.get("event_type"), judged.get("event_key"))
-            if event in blinded and judged.get("reviewer") != actor.username:
+        if entry.table_name == "judgments" and actor.role != "admin":
+            if judged is None:
+                judged = judged_events(connection, actor, participant_id)
+            judgment = after or before
+            event = (judgment.get("event_type"), judgment.get("event_key"))
+            if event not in judged and judgment.get("reviewer") != actor.username:
                 head = (entry.id, entry.at, BLINDED, entry.action, entry.table_name, key)
                 lines.append((*head, None, None, BLINDED, None))
                 continue
