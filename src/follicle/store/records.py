@@ -61,6 +61,7 @@ from follicle.store.tables import (
     audit_log,
     fits_integer_key,
     judgments,
+    key_of_hers,
     like_literal,
     participant_identity,
 )
@@ -897,7 +898,6 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
     _require_reader(actor)
     visible_site(connection, actor, participant_id)
     judged: frozenset[tuple[str, str]] | None = None  # her events both have judged, when needed
-    prefix = like_literal(participant_id) + "/%"
     statement = (
         select(
             audit_log.c.id,
@@ -914,7 +914,7 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
             or_(
                 (audit_log.c.table_name.in_(["participants", IDENTITY]))
                 & (audit_log.c.record_key == participant_id),
-                audit_log.c.record_key.like(prefix, escape=LIKE_ESCAPE),
+                key_of_hers(audit_log.c.record_key, participant_id),
             )
         )
         .order_by(audit_log.c.id.desc())
