@@ -30,3 +30,12 @@ def test_nested_names_become_dicts_and_lists_with_gaps_closed() -> None:
 
 def test_malformed_names_are_ignored() -> None:
     assert nest({"a[": "1", "b[0]": "2", "c..d": "3", "ok": "4"}) == {"ok": "4"}
+
+
+def test_a_name_deeper_than_any_field_of_the_form_is_ignored() -> None:
+    # Thousands of parts in one posted name nested past Python's recursion limit: a 500.
+    assert nest({"a." * 50_000 + "b": "x", "ok": "1"}) == {"ok": "1"}
+    deepest = "pregnancies[0].infants[0].conditions.leukemia.answer"
+    assert nest({deepest: "no"}) == {
+        "pregnancies": [{"infants": [{"conditions": {"leukemia": {"answer": "no"}}}]}]
+    }

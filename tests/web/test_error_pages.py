@@ -5,9 +5,12 @@ past its bound is the pages' error page too, not Starlette's plain text."""
 from __future__ import annotations
 
 import logging
+import traceback
+from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 
 from follicle.web.routes.checklist import MAX_FORM_BYTES
 from follicle.web.security import MAX_BODY_BYTES, MAX_UPLOAD_BYTES, SECURITY_HEADERS
@@ -25,6 +28,15 @@ def failing_app(tmp_path) -> FastAPI:
         raise RuntimeError(f"secret detail about {participant_id}")
 
     app.add_api_route("/boom/{participant_id}", boom)
+
+    def half(participant_id: str) -> StreamingResponse:
+        def chunks() -> Iterator[bytes]:
+            yield b"<!doctype html>"
+            raise RuntimeError(f"secret detail about {participant_id}")
+
+        return StreamingResponse(chunks(), media_type="text/html")
+
+    app.add_api_route("/half/{participant_id}", half)
     return app
 
 
@@ -44,6 +56,22 @@ def test_a_500_carries_the_security_headers(
     assert "RuntimeError" in logged
     assert "P0042" not in logged
     assert "secret detail" not in logged
+
+
+def test_an_error_after_half_an_answer_leaves_without_its_message(
+    failing_app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The server drops the connection on an exception it gets; it logs that exception with
+    # its message and cause, which may hold a woman's data: it gets a bare one instead.
+    client = TestClient(failing_app, raise_server_exceptions=True)
+    with caplog.at_level(logging.ERROR, logger="follicle.web"):
+        with pytest.raises(RuntimeError) as raised:
+            client.get("/half/P0042")
+    shown = "".join(traceback.format_exception(raised.value))  # with its cause, if shown
+    assert "secret detail" not in shown
+    assert "P0042" not in str(raised.value)
+    assert "RuntimeError" in caplog.text
+    assert "secret detail" not in caplog.text
 
 
 @pytest.mark.parametrize(

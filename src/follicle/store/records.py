@@ -51,7 +51,7 @@ from sqlalchemy import update as sql_update
 from follicle.errors import Conflict, NotFound, PermissionDenied, Problem, WorkbookInvalid
 from follicle.store.access.accounts import User
 from follicle.store.audit_log.chain import append_entry, lock_chain, row_json
-from follicle.store.follow_up.adjudication import open_events
+from follicle.store.follow_up.adjudication import judged_events
 from follicle.store.phones import phone_problems
 from follicle.store.tables import (
     LIKE_ESCAPE,
@@ -61,6 +61,7 @@ from follicle.store.tables import (
     audit_log,
     fits_integer_key,
     judgments,
+    key_of_hers,
     like_literal,
     participant_identity,
 )
@@ -805,15 +806,16 @@ def list_participants(
     *,
     site: str | None = None,
     search: str | None = None,
+    search_names: bool = True,
     limit: int | None = None,
     offset: int = 0,
 ) -> pd.DataFrame:
     """The women the actor may see, by study ID: ``participant_id``, ``site``, ``arm``,
     ``birth_date``, ``consent_date``, ``injections`` (count), ``first_injection``,
     ``last_contact`` and, for those who may see names, ``full_name`` and ``phone``.
-    ``search`` matches the ID (and the name, for them) case-insensitively; ``site`` narrows
-    to one of her sites. ``limit`` and ``offset`` read a slice of that order in the
-    database (``None``: every woman from ``offset``)."""
+    ``search`` matches the ID (and the name, for them, unless ``search_names`` is false)
+    case-insensitively; ``site`` narrows to one of her sites. ``limit`` and ``offset`` read
+    a slice of that order in the database (``None``: every woman from ``offset``)."""
     _require_reader(actor)
     p = WORKBOOK_TABLES["participants"]
     inj = WORKBOOK_TABLES["injections"]
@@ -859,7 +861,7 @@ def list_participants(
         # What was typed, literally: "_" or "%" in it match themselves, not any text.
         pattern = f"%{like_literal(search.strip().lower())}%"
         matches = [func.lower(p.c.participant_id).like(pattern, escape=LIKE_ESCAPE)]
-        if actor.sees_identity:
+        if actor.sees_identity and search_names:
             matches.append(
                 func.lower(participant_identity.c.full_name).like(pattern, escape=LIKE_ESCAPE)
             )
@@ -886,16 +888,16 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
     ``column``, ``old``, ``new``, ``reason``. An import entry of all her rows at once is one
     line with no column, its ``old`` and ``new`` her rows counted per table
     (``8 rows: participants 1, injections 2, contacts 5``). Names and phones appear as
-    ``[redacted]`` markers only. A judgment of an event still under review (to review, or
-    one judgment) is shown to its own reviewer and to admins; to anyone else it is one line
-    whose actor and values read :data:`BLINDED`, so that the second reviewer does not see
-    the first one's judgment here either (shared/spec/adjudication.md: never the other
-    reviewer's judgment until both have judged).
+    ``[redacted]`` markers only. A judgment of an event that both reviewers have not yet
+    judged (to review, one judgment, or an event whose key changed since: a condition's
+    corrected date or condition) is shown to its own reviewer and to admins; to anyone else
+    it is one line whose actor and values read :data:`BLINDED`, so that the second reviewer
+    does not see the first one's judgment here either (shared/spec/adjudication.md: never
+    the other reviewer's judgment until both have judged).
     """
     _require_reader(actor)
     visible_site(connection, actor, participant_id)
-    blinded: frozenset[tuple[str, str]] | None = None  # her open events, read when needed
-    prefix = like_literal(participant_id) + "/%"
+    judged: frozenset[tuple[str, str]] | None = None  # her events both have judged, when needed
     statement = (
         select(
             audit_log.c.id,
@@ -912,7 +914,7 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
             or_(
                 (audit_log.c.table_name.in_(["participants", IDENTITY]))
                 & (audit_log.c.record_key == participant_id),
-                audit_log.c.record_key.like(prefix, escape=LIKE_ESCAPE),
+                key_of_hers(audit_log.c.record_key, participant_id),
             )
         )
         .order_by(audit_log.c.id.desc())
@@ -928,12 +930,12 @@ def audit_trail(connection: Connection, actor: User, participant_id: str) -> pd.
         head = (entry.id, entry.at, entry.actor, entry.action, entry.table_name, key)
         before = json.loads(entry.before) if entry.before else {}
         after = json.loads(entry.after) if entry.after else {}
-        if entry.table_name == "judgments":
-            if blinded is None:  # none for an admin
-                blinded = open_events(connection, actor, participant_id)
-            judged = after or before
-            event = (judged.get("event_type"), judged.get("event_key"))
-            if event in blinded and judged.get("reviewer") != actor.username:
+        if entry.table_name == "judgments" and actor.role != "admin":
+            if judged is None:
+                judged = judged_events(connection, actor, participant_id)
+            judgment = after or before
+            event = (judgment.get("event_type"), judgment.get("event_key"))
+            if event not in judged and judgment.get("reviewer") != actor.username:
                 head = (entry.id, entry.at, BLINDED, entry.action, entry.table_name, key)
                 lines.append((*head, None, None, BLINDED, None))
                 continue

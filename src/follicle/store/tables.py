@@ -78,9 +78,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     text,
 )
 from sqlalchemy import Column as SqlColumn
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from follicle.workbook import schema
@@ -128,6 +130,19 @@ LIKE_ESCAPE = "\\"
 def like_literal(text: str) -> str:
     """``text`` for a LIKE pattern, matching itself only: its ``%`` and ``_`` escaped."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def key_of_hers(record_key: ColumnElement[Any], participant_id: str) -> ColumnElement[bool]:
+    """Whether an audit entry's ``record_key`` names a row of ``participant_id``'s
+    (``WA001/3``, ``WA001/WA001-C1``): it starts with her ID and ``/``, letter case included.
+
+    LIKE alone is not enough: SQLite's is case-insensitive, so ``wb001/%`` matched the rows
+    of ``WB001``, another woman (IDs are unique as written, so both may exist, at two sites).
+    The LIKE stays beside the exact comparison so that an index on the key can still serve it.
+    """
+    prefix = participant_id + "/"
+    exact = func.substr(record_key, 1, len(prefix)) == prefix
+    return record_key.like(like_literal(prefix) + "%", escape=LIKE_ESCAPE) & exact
 
 
 #: The optimistic-lock column of every workbook table (not a workbook column: never exported).

@@ -25,12 +25,21 @@ from typing import Any
 
 _PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?")
 
+#: The most parts a field name of the form has
+#: (``pregnancies[i].infants[j].conditions.<condition>.answer``). A deeper name is no field
+#: of the form: nested as it is, thousands of parts in one posted name ran :func:`nest` past
+#: Python's recursion limit (a server error).
+MAX_PARTS = 5
+
 
 def _path(name: str) -> list[tuple[str, int | None]] | None:
     """``a[0].b`` → ``[("a", 0), ("b", None)]``; ``None`` unless well formed and ending in a
     plain name."""
+    names = name.split(".")
+    if len(names) > MAX_PARTS:
+        return None
     parts = []
-    for part in name.split("."):
+    for part in names:
         match = _PART.fullmatch(part)
         if match is None:
             return None

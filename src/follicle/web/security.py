@@ -126,7 +126,10 @@ class SecurityHeaders:
     with the same headers — rather than from Starlette's outermost error middleware, which
     sits outside this one and would send a bare "Internal Server Error" without them. The
     log gets the exception's type and where it was raised, never its message or the URL,
-    which may hold a study ID.
+    which may hold a study ID. Nor does the exception itself go on to the server, which
+    would log its message and traceback: once the whole answer is out (the JSON API's own
+    500, which Starlette raises again after sending it) it stops here; after half an answer
+    a bare exception is raised in its place, so that the server drops the connection.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -151,12 +154,14 @@ class SecurityHeaders:
                 message["headers"] = headers
             await send(message)
 
-        started = False
+        started = finished = False
 
         async def send_tracked(message: Message) -> None:
-            nonlocal started
+            nonlocal started, finished
             if message["type"] == "http.response.start":
                 started = True
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                finished = True
             await send_with_headers(message)
 
         try:
@@ -168,8 +173,15 @@ class SecurityHeaders:
             _log.error(
                 "unhandled %s in %s %s (at %s)", type(exc).__name__, scope["method"], route, where
             )
+            if finished:
+                return  # answered already (the API's problem): the line above is the log
             if started:
-                raise  # half an answer is out: the server can only drop the connection
+                # Half an answer is out: the server can only drop the connection. Not with
+                # this exception, whose message (SQL parameters: a woman's data) and cause
+                # the server would write to its log.
+                raise RuntimeError(
+                    f"unhandled {type(exc).__name__} after the answer began"
+                ) from None
             await send_with_headers(
                 {
                     "type": "http.response.start",

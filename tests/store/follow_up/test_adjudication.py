@@ -169,6 +169,40 @@ def test_her_audit_trail_does_not_show_the_first_judgment_before_both_are_in(eng
         assert records.BLINDED not in set(lines["new"])
 
 
+def test_her_audit_trail_keeps_a_judgment_blinded_when_its_condition_gets_a_new_key(engine, team):
+    # A condition's key holds its date: corrected, the condition is a new event to review
+    # and the first judgment names a key that exists no more. It was shown in full then,
+    # so the second reviewer read it before judging the same condition afresh.
+    _reclassify_the_cyst(engine, team["reviewer"])
+    conditions = records.WORKBOOK_TABLES["conditions"]
+    with engine.begin() as connection:
+        row_id, version = connection.execute(
+            select(conditions.c[records.ROW_ID], conditions.c.version).where(
+                conditions.c.participant_id == "007", conditions.c.condition == "ovarian_cyst"
+            )
+        ).one()
+        records.update(
+            connection,
+            team["north"],
+            "conditions",
+            str(row_id),
+            {"diagnosis_date": "2019-08-02"},
+            version=version,
+            reason="date as on the letter",
+        )
+    for who in (team["rex"], team["north"]):
+        with engine.connect() as connection:
+            trail = records.audit_trail(connection, who, "007")
+        lines = trail[trail["table"] == "judgments"]
+        assert list(lines["actor"]) == [records.BLINDED], who.username
+        shown = " ".join(str(v) for v in lines.to_numpy().ravel())
+        for secret in ("rita", "reclassify", "endometrioma", "ultrasound"):
+            assert secret not in shown, (who.username, secret)
+    with engine.connect() as connection:
+        own = records.audit_trail(connection, team["reviewer"], "007")
+    assert set(own[own["table"] == "judgments"]["actor"]) == {"rita"}
+
+
 def test_a_disagreement_goes_to_the_adjudicator_whose_decision_is_final(engine, team):
     _judge(engine, team["reviewer"], "pregnancy", "G1", "live_birth", "confirm")
     _judge(engine, team["rex"], "pregnancy", "G1", "live_birth", "reject", reason="duplicate")

@@ -94,8 +94,12 @@ def test_identities_only_for_the_roles_that_may_see_them(engine, people):
         )
         seen = identities(connection, people["north"], ["007", "008"])
         hidden = identities(connection, people["reviewer"], ["007"])
+        other_site = identities(connection, people["south"], ["007"])
+        admin = identities(connection, people["admin"], ["007"])
     assert seen == {"007": ("Nahid K", "+98 21 555 0101")}
     assert hidden == {}
+    assert other_site == {}  # 007 is North's: South's coordinator gets nothing of her
+    assert admin == seen
 
 
 def _same(kept, read) -> None:

@@ -14,8 +14,9 @@ from follicle.store import records
 from follicle.web.api.problems import pointer
 from follicle.web.security import SECURITY_HEADERS
 
+from ..client import TestClient
 from ..registry_seed import Seeded
-from .conftest import Api
+from .conftest import API, Api
 
 
 def _is_problem(answer, status: int, code: str, path: str) -> None:  # type: ignore[no-untyped-def]
@@ -131,6 +132,23 @@ def test_a_server_error_is_a_problem_that_says_nothing_of_its_cause(
     assert "Secret" not in answer.text
     assert "Secret" not in caplog.text
     assert "RuntimeError" in caplog.text
+
+
+def test_a_server_error_does_not_leave_the_application_with_its_message(
+    seeded_app: tuple[FastAPI, Seeded], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Starlette raises the exception again once the API's problem is sent; out of the
+    # application, the server logged it whole: its message (a woman's data) and traceback.
+    app, seeded = seeded_app
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("WA001 lives at 1 Secret Street")
+
+    monkeypatch.setattr(records, "list_participants", broken)
+    client = TestClient(app, raise_server_exceptions=True)  # what leaves the app, raised
+    token = Api(app, seeded.users["admin"]).token
+    answer = client.get(f"{API}/participants", headers={"Authorization": f"Bearer {token}"})
+    _is_problem(answer, 500, "server_error", "/participants")
 
 
 def test_a_refused_value_that_is_no_character_is_escaped_in_the_answer(

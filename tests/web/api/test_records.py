@@ -68,6 +68,17 @@ def _audit(app: FastAPI) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+def test_the_search_matches_study_ids_never_names(api) -> None:
+    # Names are pages-only: a search that matched them told a token who is enrolled, and
+    # one substring at a time spelt a woman's name out.
+    _, _, client = api
+    assert [w["participant_id"] for w in client.get("/participants?q=wa00").json()] == [PID]
+    for q in ("test woman", "Test Woman WA001", "oman"):
+        answer = client.get("/participants", params={"q": q})
+        assert answer.status_code == 200
+        assert answer.json() == [], q
+
+
 def test_enrolment_takes_a_participants_row_and_returns_it_typed(api) -> None:
     app, _, client = api
     answer = client.post("/participants", ENROLMENT)

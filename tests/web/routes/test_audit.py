@@ -29,6 +29,29 @@ def test_the_trail_shows_each_change_with_who_and_why(
     assert "WB001" not in trail
 
 
+def test_an_id_differing_in_case_only_shows_her_trail_not_the_other_womans(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    # IDs are unique as written, so a coordinator of A may enrol "wb001" beside B's WB001;
+    # her trail matched the rows' keys by LIKE, case-insensitive on SQLite, and showed
+    # every change of WB001's rows (dates, outcomes, notes, reasons) to site A.
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    enrolment = {
+        "participant_id": "wb001",
+        "site": "A",
+        "arm": "MenSC",
+        "birth_date": "1985-01-01",
+        "consent_date": "2020-01-01",
+        "menses_baseline": "regular",
+    }
+    assert browser.post("/participants", enrolment).status_code == 303
+    trail = browser.get("/participants/wb001/audit").text
+    assert "wb001" in trail
+    for other in ("WB001", "WB001-P1", "WB001-C1", "live_birth"):
+        assert other not in trail, other
+
+
 def test_the_trail_has_no_way_to_change_it(app_and_seed: tuple[FastAPI, Seeded]) -> None:
     app, seeded = app_and_seed
     page = Browser(app, seeded.users["admin"]).get("/participants/WA001/audit").text

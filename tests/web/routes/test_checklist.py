@@ -152,6 +152,21 @@ def test_the_page_shows_her_name_and_phone_at_the_top(app_and_seed: tuple[FastAP
     assert 'href="tel:+98215550100"' in top
 
 
+def test_a_refused_form_for_another_sites_woman_shows_nothing_of_her(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    # A form refused before any check of her site (too many blocks) was shown again with
+    # her name and phone at the top: a coordinator of A could read any woman's phone.
+    app, seeded = app_and_seed
+    browser = Browser(app, seeded.users["coord_a"])
+    answer = browser.post(
+        "/participants/WB001/checklist", {"form_token": "t", "pregnancies[99].outcome": "x"}
+    )
+    assert answer.status_code == 404
+    assert "Test Woman WB001" not in answer.text
+    assert "555 0100" not in answer.text
+
+
 def test_a_save_is_confirmed_with_what_was_recorded_and_the_next_call(
     app_and_seed: tuple[FastAPI, Seeded],
 ) -> None:

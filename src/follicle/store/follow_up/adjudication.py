@@ -205,17 +205,18 @@ def _status(
     return status
 
 
-def open_events(
+def judged_events(
     connection: Connection, actor: User, participant_id: str
 ) -> frozenset[tuple[str, str]]:
-    """Her events (``event_type``, ``event_key``) whose judgments ``actor`` may not see yet:
-    to review or with one judgment. None for an admin, who sees every judgment (as on the
-    review pages, :func:`_blind`)."""
-    if actor.role == "admin":
-        return frozenset()
+    """Her events (``event_type``, ``event_key``) whose judgments ``actor`` may see: both
+    reviewers have judged (settled, disputed or decided). Every judgment of any other event
+    stays blinded to all but its own reviewer and admins — an event still open, and one
+    that exists no more: a condition's key holds its condition and date, so correcting
+    either makes it a new event, judged afresh, and the judgments of its old key must not
+    show the second reviewer what the first one thought of it."""
     status = _status(connection, actor, None, participant_id)
-    still = status[status["status"].isin(OPEN)]
-    return frozenset(zip(still["event_type"], still["event_key"], strict=True))
+    both = status[~status["status"].isin(OPEN)]
+    return frozenset(zip(both["event_type"], both["event_key"], strict=True))
 
 
 def is_adjudicator(connection: Connection, actor: User) -> bool:

@@ -67,13 +67,12 @@ from follicle.store.records import (
     visible_site,
 )
 from follicle.store.tables import (
-    LIKE_ESCAPE,
     ROW_ID,
     VERSION,
     WORKBOOK_TABLES,
     audit_log,
     checklist_submissions,
-    like_literal,
+    key_of_hers,
 )
 from follicle.store.woman import (
     Change,
@@ -705,13 +704,12 @@ def saved_checklist(
     ).scalar_one_or_none()
     if not token or found is None:
         raise NotFound(f"no checklist saved for {participant_id} with this form")
-    prefix = like_literal(participant_id)
     entries = connection.execute(
         select(audit_log.c.table_name, audit_log.c.after)
         .where(
             audit_log.c.at == found,
             audit_log.c.action == "create",
-            audit_log.c.record_key.like(prefix + "/%", escape=LIKE_ESCAPE),
+            key_of_hers(audit_log.c.record_key, participant_id),
         )
         .order_by(audit_log.c.id)
     ).all()

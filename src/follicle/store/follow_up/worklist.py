@@ -370,14 +370,23 @@ def identities(
     connection: Connection, actor: User, participant_ids: list[str]
 ) -> dict[str, tuple[str, str]]:
     """Name and phone of each of these women, for the roles that may see them (others get
-    an empty mapping). One query; the caller passes a page's worth of IDs."""
+    an empty mapping), at the actor's sites only: a woman of another site is left out, as
+    if she had none. One query; the caller passes a page's worth of IDs."""
     if not actor.sees_identity or not participant_ids:
         return {}
-    rows = connection.execute(
+    p = WORKBOOK_TABLES["participants"]
+    statement = (
         select(
             participant_identity.c.participant_id,
             participant_identity.c.full_name,
             participant_identity.c.phone,
-        ).where(participant_identity.c.participant_id.in_(sorted(set(participant_ids))))
+        )
+        .join(p, p.c.participant_id == participant_identity.c.participant_id)
+        .where(participant_identity.c.participant_id.in_(sorted(set(participant_ids))))
     )
+    if actor.role != "admin":
+        # Checked here, not left to the caller: a page that names a woman before checking
+        # her site (a form refused before the check) must not show another site's phone.
+        statement = statement.where(p.c.site.in_(sorted(actor.sites)))
+    rows = connection.execute(statement)
     return {r.participant_id: (r.full_name or "", r.phone or "") for r in rows}

@@ -201,8 +201,16 @@ def participants_router() -> APIRouter:
         to one, ``q`` searches IDs; ``Link`` names the next page)."""
         with reg.read() as connection:
             # One row past the page says whether another follows, without counting them all.
+            # IDs only: a name matched would tell who is enrolled, and a substring at a time
+            # spell her name out, through an API that carries no names.
             frame = records.list_participants(
-                connection, user, site=site, search=q, limit=page.limit + 1, offset=page.offset
+                connection,
+                user,
+                site=site,
+                search=q,
+                search_names=False,
+                limit=page.limit + 1,
+                offset=page.offset,
             )
         set_page_headers(request, response, page, more=len(frame) > page.limit)
         # Names and phones stay on the pages: the API carries study data only.

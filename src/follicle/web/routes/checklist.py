@@ -115,13 +115,14 @@ def save(
     fields["participant_id"] = participant_id  # the URL's woman, whatever the form says
     values = nest(fields)
     try:
-        filled = checklist.ChecklistForm.from_form(fields)
         # Validate outside the write lock; the save re-checks, under the lock, that none of
         # her rows moved meanwhile (and validates again if one did).
         with reg.checking() as connection:
             # 404 unless hers: her site only (reading all her rows here, as the page of her
             # record does, would double the save's reads; the check reads what it needs).
+            # Before the form is read: a form refused is shown again with her name and phone.
             records.visible_site(connection, user, participant_id)
+            filled = checklist.ChecklistForm.from_form(fields)
             try:
                 checked: checklist.CheckedChecklist | None = checklist.check_checklist(
                     connection, user, filled
