@@ -8,6 +8,7 @@ URL of another database.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -126,4 +127,17 @@ def test_serve_names_a_web_setting_that_does_not_hold(tmp_path: Path, monkeypatc
     assert "FOLLICLE_THREADS='0': Input should be greater than or equal to 1" in result.output
     assert "FOLLICLE_SESSION_MINUTES='soon'" in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "registry.db").exists()  # stopped before the registry
+
+
+def test_serve_on_a_taken_port_stops_before_the_registry(tmp_path: Path, monkeypatch) -> None:
+    # One process (the default): the check comes before any start-up work, as with several.
+    monkeypatch.setenv("FOLLICLE_DATABASE_URL", f"sqlite:///{tmp_path / 'registry.db'}")
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--host", "127.0.0.1", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"Cannot listen on 127.0.0.1:{port}" in " ".join(result.output.split())
     assert not (tmp_path / "registry.db").exists()  # stopped before the registry

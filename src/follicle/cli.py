@@ -923,7 +923,7 @@ def serve(
     from uvicorn.config import LOGGING_CONFIG
 
     from follicle.store.engine import database_url, display_url, ensure_schema, make_engine
-    from follicle.web.workers import PortInUse, can_share_port
+    from follicle.web.workers import PortInUse, can_share_port, check_port_free
     from follicle.web.workers import serve as serve_workers
 
     if reload and workers > 1:
@@ -931,6 +931,13 @@ def serve(
             "--reload runs one process: leave out --workers", param_hint="--workers"
         )
     _check_web_settings()  # here, with a message, rather than in every worker
+    try:
+        # Before any start-up work: uvicorn binds only after the application's start-up (the
+        # audit chain verified, a checkpoint recorded), so a taken port surfaced last.
+        check_port_free(host, port)
+    except PortInUse as error:
+        console.print(f"[red]Cannot listen on {escape(host)}:{port}[/]: {escape(str(error))}")
+        raise typer.Exit(1) from error
     with _handled():
         engine = make_engine()
         ensure_schema(engine)  # fail here, with a message, rather than in the server
