@@ -86,6 +86,22 @@ def test_an_admin_narrows_the_report_to_a_site_an_analyst_cannot(
     assert whole != job
 
 
+def test_a_site_that_is_not_registered_starts_no_report(
+    app_and_seed: tuple[FastAPI, Seeded],
+) -> None:
+    # Each site's report stays on disk until replaced: made-up codes must not pile them up.
+    app, seeded = app_and_seed
+    admin = Browser(app, seeded.users["admin"])
+    _job_id(admin.get("/report").text)
+    root = app.state.report_jobs.root
+    folders = sorted(root.iterdir())
+    for path in ("/report?site=nowhere", "/report/progress?site=nowhere"):
+        answer = admin.get(path)
+        assert answer.status_code == 404, path
+        assert FILES.search(answer.text) is None
+    assert sorted(root.iterdir()) == folders
+
+
 def test_the_adjudicated_report_states_the_review(app_and_seed: tuple[FastAPI, Seeded]) -> None:
     app, seeded = app_and_seed
     analyst = Browser(app, seeded.users["analyst"])

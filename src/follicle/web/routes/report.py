@@ -51,9 +51,16 @@ def _jobs(request: Request) -> ReportJobs:
     return jobs
 
 
-def _site(user: User, site: str) -> str | None:
-    """The site filter: admins may narrow to a site; analysts see the whole registry."""
-    return site.strip() or None if user.role == "admin" else None
+def _site(reg: Registry, user: User, site: str) -> str | None:
+    """The site filter: admins may narrow to a registered site; analysts see the whole
+    registry. A code that names no site is not found: each site's report stays on disk
+    until it is replaced, so made-up codes would pile up reports of no one."""
+    chosen = site.strip() or None if user.role == "admin" else None
+    if chosen is not None:
+        with reg.read() as connection:
+            if chosen not in {code for code, _ in enrolment_sites(connection, user)}:
+                raise NotFound(f"there is no site {chosen}")
+    return chosen
 
 
 def _job(
@@ -78,7 +85,7 @@ def report_page(
     request: Request, user: Exporter, reg: RegistryDep, site: str = "", adjudicated: bool = False
 ) -> Response:
     """The current report, or its progress while it is computed."""
-    chosen = _site(user, site)
+    chosen = _site(reg, user, site)
     job = _job(request, reg, user, chosen, adjudicated, start=True)
     assert job is not None
     with reg.read() as connection:
@@ -103,7 +110,7 @@ def progress(
     request: Request, user: Exporter, reg: RegistryDep, site: str = "", adjudicated: bool = False
 ) -> Response:
     """The progress fragment (HTMX); when the report is ready, the page reloads itself."""
-    chosen = _site(user, site)
+    chosen = _site(reg, user, site)
     job = _job(request, reg, user, chosen, adjudicated, start=False)
     headers = {}
     if job is None or job.status != "running":
