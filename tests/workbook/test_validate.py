@@ -92,6 +92,29 @@ def test_an_event_after_the_end_of_follow_up_is_an_error(tmp_path: Path) -> None
     assert ("ivf_cycles.csv", 2, "start_date", "after_end_of_followup") in _problems(folder)
 
 
+def test_a_contact_or_an_event_after_her_death_is_an_error(tmp_path: Path) -> None:
+    # 008 recorded deceased at her 2019-06-15 contact, then seen alive and injected again.
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 5, "vital_status", "deceased")
+    found = _problems(folder)
+    assert ("contacts.csv", 6, "vital_status", "after_death") in found  # empty: alive
+    assert ("contacts.csv", 7, "vital_status", "after_death") in found  # alive
+    assert ("injections.csv", 4, "injection_date", "after_death") in found
+    assert {p for p in found if p[3] == "after_death"} == {
+        ("contacts.csv", 6, "vital_status", "after_death"),
+        ("contacts.csv", 7, "vital_status", "after_death"),
+        ("injections.csv", 4, "injection_date", "after_death"),
+    }
+
+
+def test_a_records_review_after_her_death_that_records_it_is_valid(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 7, "vital_status", "deceased")  # her last contact
+    assert validate_path(folder).ok
+    set_cell(folder, "contacts", 6, "vital_status", "deceased")  # a later one says so too
+    assert validate_path(folder).ok
+
+
 def test_an_ivf_cycle_of_another_woman_is_an_error(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "pregnancies", 5, "ivf_cycle_id", "C01")

@@ -19,7 +19,7 @@ import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.judgment_rules import JUDGMENT_CHECKS
-from follicle.workbook.keys import Women, isin, lookup, positions
+from follicle.workbook.keys import NAT, Women, date_ticks, extreme_by_woman, isin, lookup, positions
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.schema import (
     AGE_AT_FIRST_INJECTION,
@@ -403,6 +403,56 @@ def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -
             f[column],
             "after_end_of_followup",
             _quoting(f"{column} " + _text("after_end_of_followup"), bad, end),
+        )
+
+
+def _deceased(contacts: pd.DataFrame) -> pd.Series:
+    """Whether each contact recorded the woman as deceased (an empty cell means alive)."""
+    return (contacts["vital_status"].astype("string") == "deceased").fillna(False)
+
+
+@_rule("after_death")
+def _after_death(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    c = frames["contacts"]
+    women = coded_women(frames, "contacts", *(name for name, _ in _EVENTS))
+    deceased = _deceased(c).to_numpy(dtype=bool)
+    # Her death is known from her first deceased contact: the contacts that say she is
+    # alive, or say nothing (alive by default), do not count, nor do dates that failed to
+    # parse — unlike her end of follow-up, a missing date cannot make this one earlier.
+    ticks = np.where(deceased, date_ticks(c["contact_date"]), NAT)
+    deaths = extreme_by_woman(women.codes["contacts"], ticks, women.count, "min")
+    death = _dates_per_row(frames, women, "contacts", deaths)
+    # A records review after her death may still be dated later; it records her deceased.
+    alive = (c["contact_date"] > death) & ~deceased
+    found.add(
+        labels["contacts"],
+        alive,
+        "vital_status",
+        c["vital_status"],
+        "after_death",
+        _quoting(
+            "a contact after the one that recorded her as deceased must record her deceased too",
+            alive,
+            death,
+        ),
+    )
+    for name, column in _EVENTS:
+        f = frames[name]
+        if f.empty:
+            continue
+        death = _dates_per_row(frames, women, name, deaths)
+        bad = f[column] > death
+        found.add(
+            labels[name],
+            bad,
+            column,
+            f[column],
+            "after_death",
+            _quoting(
+                f"{column} must be on or before the contact that recorded her as deceased",
+                bad,
+                death,
+            ),
         )
 
 

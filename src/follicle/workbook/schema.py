@@ -626,6 +626,13 @@ RULES: tuple[Rule, ...] = (
         ("injections", "conditions", "ivf_cycles", "pregnancies"),
     ),
     Rule(
+        "after_death",
+        "must be on or before the first contact that recorded the woman as deceased: a later "
+        "contact records her deceased too, and no injection, condition, IVF cycle or "
+        "conception comes after it",
+        ("contacts", "injections", "conditions", "ivf_cycles", "pregnancies"),
+    ),
+    Rule(
         "outcome_before_conception",
         "the outcome date must be on or after the conception date",
         ("pregnancies",),
