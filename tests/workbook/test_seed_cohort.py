@@ -532,6 +532,9 @@ def _rule_checks(t: dict[str, pd.DataFrame], w: pd.DataFrame) -> dict[str, bool]
             == named.participant_id.to_numpy()
         ).all(),
         "ivf_cycle_wrong_mode": (named["mode"] == "ivf").all(),
+        "conception_before_ivf_cycle": (
+            named.conception_date.to_numpy() >= cycles.loc[named.ivf_cycle_id].start_date.to_numpy()
+        ).all(),
         "pregnancies_overlap": (
             ordered.conception_date[previous_end.notna()] > previous_end.dropna()
         ).all(),

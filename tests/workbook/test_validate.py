@@ -121,6 +121,16 @@ def test_an_ivf_cycle_of_another_woman_is_an_error(tmp_path: Path) -> None:
     assert ("pregnancies.csv", 5, "ivf_cycle_id", "ivf_cycle_other_woman") in _problems(folder)
 
 
+def test_a_conception_before_its_ivf_cycle_started_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "pregnancies", 4, "conception_date", "2020-05-31")  # C01 starts 06-01
+    assert _problems(folder) == {
+        ("pregnancies.csv", 4, "conception_date", "conception_before_ivf_cycle")
+    }
+    set_cell(folder, "pregnancies", 4, "conception_date", "2020-06-01")  # its first day
+    assert validate_path(folder).ok
+
+
 def test_a_birth_far_from_the_outcome_date_is_an_error(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "infants", 2, "birth_date", "2020-01-25")

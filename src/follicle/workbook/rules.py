@@ -518,6 +518,21 @@ def _ivf_cycle_wrong_mode(frames: Frames, labels: Labels, found: ProblemSink) ->
     )
 
 
+@_rule("conception_before_ivf_cycle")
+def _conception_before_ivf_cycle(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"]
+    start = lookup(g["ivf_cycle_id"], _cycles_by_id(frames)["start_date"])
+    bad = g["conception_date"] < start
+    found.add(
+        labels["pregnancies"],
+        bad,
+        "conception_date",
+        g["conception_date"],
+        "conception_before_ivf_cycle",
+        _quoting(_text("conception_before_ivf_cycle") + "; the cycle started", bad, start),
+    )
+
+
 @_rule("pregnancies_overlap")
 def _pregnancies_overlap(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     g = frames["pregnancies"].dropna(subset=["participant_id", "conception_date"])

@@ -653,6 +653,11 @@ RULES: tuple[Rule, ...] = (
         ("pregnancies",),
     ),
     Rule(
+        "conception_before_ivf_cycle",
+        "a pregnancy cannot be conceived before the start of the IVF cycle that gave it",
+        ("pregnancies", "ivf_cycles"),
+    ),
+    Rule(
         "pregnancies_overlap",
         "a woman's pregnancies must not overlap: each conception must come after the "
         "previous pregnancy's outcome",
