@@ -50,8 +50,10 @@ def test_each_rule_reads_its_declared_tables_and_those_its_check_reads():
     assert not any(
         code.startswith("judgment_") for t in TABLES for code in affected_rules([t.name])
     )
-    # An infant condition names her infant (a reference); no rule of hers reads it.
-    assert tables_needed(["infant_conditions"]) == {"infant_conditions", "infants"}
+    # An infant condition names her infant (a reference), and its diagnosis cannot come
+    # before that infant's pregnancy was conceived.
+    assert tables_needed(["infant_conditions"]) == {"infant_conditions", "infants", "pregnancies"}
+    assert affected_rules(["infant_conditions"]) == ["infant_condition_before_conception"]
 
 
 @pytest.mark.parametrize("plain_constructor", [False, True])

@@ -546,6 +546,17 @@ def _rule_checks(t: dict[str, pd.DataFrame], w: pd.DataFrame) -> dict[str, bool]
         "same_day_injection": not t["injections"]
         .duplicated(["participant_id", "injection_date"])
         .any(),
+        "infant_condition_before_conception": (
+            t["infant_conditions"]
+            .merge(infants, on="infant_id")
+            .pipe(
+                lambda ic: (
+                    ic.diagnosis_date.isna()
+                    | (pd.to_datetime(ic.diagnosis_date) >= pd.to_datetime(ic.conception_date))
+                )
+            )
+            .all()
+        ),
         # The seed records no death: nothing can come after one.
         "after_death": not (t["contacts"].vital_status == "deceased").any(),
         "death_before_birth": (

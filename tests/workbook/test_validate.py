@@ -146,6 +146,16 @@ def test_a_birth_three_centuries_from_the_outcome_date_is_an_error_not_a_crash(
     assert ("infants.csv", 2, "birth_date", "birth_not_at_outcome") in _problems(folder)
 
 
+def test_an_infant_condition_before_its_conception_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")  # B2 of G3, conceived 2020-06-15
+    set_cell(folder, "infant_conditions", 2, "diagnosis_date", "2020-06-14")
+    assert _problems(folder) == {
+        ("infant_conditions.csv", 2, "diagnosis_date", "infant_condition_before_conception")
+    }
+    set_cell(folder, "infant_conditions", 2, "diagnosis_date", "2020-11-01")  # prenatal
+    assert validate_path(folder).ok
+
+
 def test_a_death_before_birth_is_an_error(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "infants", 2, "death_date", "2020-01-01")

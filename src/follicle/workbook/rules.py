@@ -561,7 +561,8 @@ def _pregnancies_overlap(frames: Frames, labels: Labels, found: ProblemSink) -> 
 
 
 def _pregnancy_of(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Each infant's pregnancy columns (outcome, outcome_date, fetuses), row-aligned."""
+    """Each infant's pregnancy columns (outcome, outcome_date, fetuses, conception_date),
+    row-aligned."""
     return _remembered(frames, "pregnancy_of_infants", lambda: _lookup_pregnancies(frames))
 
 
@@ -573,9 +574,32 @@ def _lookup_pregnancies(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             c: lookup(inf["pregnancy_id"], preg[c], at)
-            for c in ("outcome", "outcome_date", "fetuses")
+            for c in ("outcome", "outcome_date", "fetuses", "conception_date")
         },
         index=inf.index,
+    )
+
+
+@_rule("infant_condition_before_conception")
+def _infant_condition_before_conception(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    ic = frames["infant_conditions"]
+    if ic.empty:
+        return
+    infants = frames["infants"]
+    conception = pd.Series(
+        _pregnancy_of(frames)["conception_date"].to_numpy(), index=infants["infant_id"]
+    )
+    # An infant ID repeated in its table counts once (its first row), as its references do.
+    conception = conception[conception.index.notna() & ~conception.index.duplicated()]
+    conceived = lookup(ic["infant_id"], conception)
+    bad = ic["diagnosis_date"] < conceived
+    found.add(
+        labels["infant_conditions"],
+        bad,
+        "diagnosis_date",
+        ic["diagnosis_date"],
+        "infant_condition_before_conception",
+        _quoting(_text("infant_condition_before_conception") + "; it was", bad, conceived),
     )
 
 

@@ -679,6 +679,12 @@ RULES: tuple[Rule, ...] = (
         f"{BIRTH_OUTCOME_TOLERANCE_DAYS} day)",
         ("infants", "pregnancies"),
     ),
+    Rule(
+        "infant_condition_before_conception",
+        "an infant's condition cannot be diagnosed before its pregnancy was conceived (a "
+        "prenatal diagnosis is after the conception)",
+        ("infant_conditions", "infants", "pregnancies"),
+    ),
     Rule("death_before_birth", "the death date must be on or after the birth date", ("infants",)),
     Rule(
         "judgment_reason_missing",
