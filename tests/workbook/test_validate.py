@@ -156,6 +156,26 @@ def test_an_infant_condition_before_its_conception_is_an_error(tmp_path: Path) -
     assert validate_path(folder).ok
 
 
+def test_a_cell_that_did_not_parse_is_not_reported_again_as_empty_or_its_default(
+    tmp_path: Path,
+) -> None:
+    # Each cell once, for what it holds: not also "outcome date required" (value ''), nor
+    # "more infants than fetuses: fetuses is 1", nor "must record her deceased" (value '').
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "pregnancies", 3, "outcome_date", "2021-05-32")
+    set_cell(folder, "pregnancies", 4, "fetuses", "two")  # G3 has two infants
+    set_cell(folder, "contacts", 5, "vital_status", "deceased")
+    set_cell(folder, "contacts", 6, "vital_status", "dead")
+    set_cell(folder, "injections", 4, "injection_date", "2019-06-01")
+    problems = validate_path(folder).problems
+    assert {(p.row, p.column, p.value, p.rule) for p in problems} == {
+        (3, "outcome_date", "2021-05-32", "not_a_date"),
+        (4, "fetuses", "two", "not_an_integer"),
+        (6, "vital_status", "dead", "not_in_vocabulary"),
+        (7, "vital_status", "alive", "after_death"),
+    }
+
+
 def test_a_death_before_birth_is_an_error(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "infants", 2, "death_date", "2020-01-01")

@@ -424,6 +424,8 @@ def _after_death(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     death = _dates_per_row(frames, women, "contacts", deaths)
     # A records review after her death may still be dated later; it records her deceased.
     alive = (c["contact_date"] > death) & ~deceased
+    if alive.any():  # a vital status that did not parse is not alive: it is reported
+        alive &= ~found.reported(labels["contacts"], "vital_status", c.index)
     found.add(
         labels["contacts"],
         alive,
@@ -461,6 +463,8 @@ def _outcome_date_missing(frames: Frames, labels: Labels, found: ProblemSink) ->
     g = frames["pregnancies"]
     closed = g["outcome"].notna() & ~g["outcome"].isin(OPEN_OUTCOMES)
     bad = closed & g["outcome_date"].isna()
+    if bad.any():  # an outcome date that did not parse is not missing: it is reported
+        bad &= ~found.reported(labels["pregnancies"], "outcome_date", g.index)
     found.add(
         labels["pregnancies"],
         bad,
@@ -631,6 +635,10 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
     n = lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
     fetuses = g["fetuses"].fillna(1)
     bad = flags(n > fetuses)
+    if not bad.any():
+        return
+    # Fetuses that did not parse are not the default one: that cell's problem is reported.
+    bad &= ~found.reported(labels["pregnancies"], "fetuses", g.index)
     if not bad.any():
         return
     # The infants' row lists are joined in Python, so only for the pregnancies in error.
