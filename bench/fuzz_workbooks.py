@@ -247,6 +247,193 @@ GRID_MUTATIONS: tuple[
 )
 
 
+# -- consistency: valid-looking values that break an order or a reference -------------------
+
+#: Values that look like a date, a number, a word or nothing, and are none of them quite.
+LOOKALIKES: tuple[str, ...] = (
+    "2020-02-29",
+    "2019-02-29",
+    "2100-02-29",
+    "0001-01-01",
+    "9999-12-31",
+    "2020-01-01T00:00:00Z",
+    "2020-01-01+02:00",
+    "２０２０-01-01",
+    "٢٠٢٠-٠١-٠١",
+    "2020-1-1",
+    "20200101",
+    "NA",
+    "NULL",
+    "-",
+    "N/A",
+    "\u00a0",
+    "\u3000",
+    "٣",
+    "３",
+    "1_000",
+    "0x10",
+    "+5",
+    ".5",
+    "1e-400",
+    "Regular",
+    " live_birth",
+    "ＭenSC",
+    "007\u00a0",
+    "²",
+)
+
+#: Cells whose word decides a rule elsewhere (a death, an open outcome, a mode, a default).
+DECIDING: dict[str, tuple[str, ...]] = {
+    "vital_status": ("deceased", "alive", ""),
+    "outcome": ("live_birth", "miscarriage", "ongoing", "unknown", "ectopic"),
+    "mode": ("ivf", "spontaneous", "clinic", "records"),
+    "fetuses": ("", "1", "2"),
+    "arm": ("control", "PRP", "", "declined"),
+    "cancelled": ("yes", "no"),
+}
+
+
+def _cells_of(
+    grid: dict[str, list[list[str]]], wanted: Callable[[str], bool]
+) -> list[tuple[str, int, int]]:
+    """Every data cell ``(table, row, column)`` whose header ``wanted`` accepts."""
+    return [
+        (table, r, c)
+        for table, rows in sorted(grid.items())
+        if rows
+        for c, name in enumerate(rows[0])
+        if wanted(name)
+        for r in range(1, len(rows))
+        if c < len(rows[r])
+    ]
+
+
+def shift_date(rng: random.Random, grid: dict[str, list[list[str]]]) -> str:
+    """Move one date by a day to decades, either way: an order across rows or tables breaks."""
+    import datetime as dt
+
+    cells = [t for t in _cells_of(grid, lambda n: n.endswith("_date")) if grid[t[0]][t[1]][t[2]]]
+    if not cells:
+        return "shift:none"
+    table, r, c = rng.choice(cells)
+    days = rng.choice([-1, 1, -2, 2, -30, 30, -365, 365, -3650, -20000, 400, -400, 1000])
+    try:
+        moved = dt.date.fromisoformat(grid[table][r][c]) + dt.timedelta(days=days)
+    except (ValueError, OverflowError):
+        return f"shift:{table}:unparsed"
+    grid[table][r][c] = moved.isoformat()
+    return f"shift:{table}:{grid[table][0][c]}"
+
+
+def set_word(rng: random.Random, grid: dict[str, list[list[str]]]) -> str:
+    """Set a cell whose word decides another rule, or put a look-alike value anywhere."""
+    cells = _cells_of(grid, lambda n: n in DECIDING)
+    if not cells or rng.random() < 0.3:
+        cells = _cells_of(grid, lambda n: True)
+        if not cells:
+            return "word:none"
+        table, r, c = rng.choice(cells)
+        grid[table][r][c] = rng.choice(LOOKALIKES)
+        return f"lookalike:{table}:{grid[table][0][c]}"
+    table, r, c = rng.choice(cells)
+    grid[table][r][c] = rng.choice(DECIDING[grid[table][0][c]])
+    return f"word:{table}:{grid[table][0][c]}"
+
+
+def repoint(rng: random.Random, grid: dict[str, list[list[str]]]) -> str:
+    """Point an ID or a reference at another row's (of the same or the referenced table),
+    or at a near miss of one (leading zeros, case)."""
+    cells = _cells_of(grid, lambda n: n.endswith("_id"))
+    if not cells:
+        return "repoint:none"
+    table, r, c = rng.choice(cells)
+    ids = sorted({row[c] for row in grid[table][1:] if c < len(row) and row[c]})
+    near = [v.lstrip("0") or "0" for v in ids] + ["0" + v for v in ids] + [v.lower() for v in ids]
+    grid[table][r][c] = rng.choice(ids + near if ids else ["X1"])
+    return f"repoint:{table}:{grid[table][0][c]}"
+
+
+def move_row(rng: random.Random, grid: dict[str, list[list[str]]]) -> str:
+    """Give a row to another woman (her participant_id), keeping its dates."""
+    cells = _cells_of(grid, lambda n: n == "participant_id")
+    women = [row[0] for row in grid.get("participants", [])[1:] if row]
+    if not cells or not women:
+        return "move:none"
+    table, r, c = rng.choice(cells)
+    grid[table].insert(rng.randrange(1, len(grid[table]) + 1), list(grid[table][r]))
+    grid[table][r][c] = rng.choice(women)
+    return f"move:{table}"
+
+
+#: The consistency family (``--family consistency``): cells that parse, in orders and
+#: references that do not hold.
+CONSISTENCY_MUTATIONS: tuple[
+    tuple[Callable[[random.Random, dict[str, list[list[str]]]], str], int], ...
+] = (
+    (shift_date, 6),
+    (set_word, 4),
+    (repoint, 3),
+    (move_row, 2),
+)
+
+
+def xlsx_structure(rng: random.Random, path: Path) -> str:
+    """One .xlsx oddity that Excel itself can write or open: a row numbered out of order,
+    an error, date or boolean cell, rich text, a merged range, a hidden sheet."""
+    how = rng.choice(["row_order", "error", "date", "boolean", "rich", "merged", "hidden"])
+    with zipfile.ZipFile(path) as zin:
+        infos = zin.infolist()
+        members = {i.filename: zin.read(i.filename) for i in infos}
+    sheets = sorted(n for n in members if n.startswith("xl/worksheets/sheet"))
+    target = rng.choice(sheets)
+    body = members[target]
+    cells = re.findall(rb'<c r="([A-Z]+)([0-9]+)"[^>]*>.*?</c>', body)
+    data_cells = [(col, row) for col, row in cells if int(row) > 1]
+    if not data_cells and how != "hidden":
+        return f"xlsx:{how}:none"
+    if how == "row_order":
+        rows = sorted({int(row) for _, row in data_cells})
+        old, new = rng.choice(rows), rows[-1] + rng.randint(1, 3)
+        element = re.search(rf'<row r="{old}".*?</row>'.encode(), body)
+        if element:
+            moved = re.sub(rf'r="([A-Z]*){old}"'.encode(), rf'r="\g<1>{new}"'.encode(), element[0])
+            body = body.replace(element[0], moved)
+    elif how == "hidden":
+        members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(
+            b'state="visible"', b'state="hidden"', 1
+        )
+    else:
+        col, row = rng.choice(data_cells)
+        ref = col + row
+        cell = re.compile(rb'<c r="' + ref + rb'"[^>]*>.*?</c>')
+        replacement = {
+            "error": b'<c r="%s" t="e"><v>%s</v></c>'
+            % (ref, rng.choice([b"#DIV/0!", b"#N/A", b"#VALUE!", b"#REF!"])),
+            "date": b'<c r="%s" t="d"><v>%s</v></c>'
+            % (ref, rng.choice([b"2019-01-20T00:00:00", b"2019-01-20T13:30:00", b"1900-01-01"])),
+            "boolean": b'<c r="%s" t="b"><v>%s</v></c>' % (ref, rng.choice([b"1", b"0"])),
+            "rich": b'<c r="%s" t="inlineStr"><is><r><t>%s</t></r><r><rPr><b/></rPr><t>x</t></r>'
+            b"</is></c>" % (ref, ref),
+            "merged": b"",
+        }[how]
+        if how == "merged":
+            body = body.replace(
+                b"</sheetData>",
+                b'</sheetData><mergeCells count="1">'
+                b'<mergeCell ref="%s:%s%d"/></mergeCells>' % (ref, col, int(row) + 1),
+                1,
+            )
+        else:
+            body = cell.sub(lambda _: replacement, body, count=1)
+    members[target] = body
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in infos:
+            zout.writestr(info.filename, members[info.filename])
+    path.write_bytes(buffer.getvalue())
+    return f"xlsx:{how}"
+
+
 # -- bytes ---------------------------------------------------------------------------------
 
 
@@ -343,14 +530,21 @@ def _strip_illegal(value: str) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value)
 
 
-def build(number: int, seed: int, where: Path) -> tuple[Case, Path]:
-    """Case ``number``: the mutated workbook written under ``where``."""
-    rng = random.Random(f"{seed}:{number}")
+#: The families of mutations (``--family``): the cells family's cases are numbered as they
+#: always were (the corpus of tests/fixtures/fuzz keeps some).
+FAMILIES = ("cells", "consistency")
+
+
+def build(number: int, seed: int, where: Path, family: str = "cells") -> tuple[Case, Path]:
+    """Case ``number`` of ``family``: the mutated workbook written under ``where``."""
+    classic = family == "cells"
+    rng = random.Random(f"{seed}:{number}" if classic else f"{family}:{seed}:{number}")
     kind = "xlsx" if rng.random() < 0.35 else "csv"
     case = Case(number, kind)
     grid = read_grid(SMALL)
+    mutations = GRID_MUTATIONS if classic else CONSISTENCY_MUTATIONS
     for _ in range(rng.randint(1, 3)):
-        mutate = rng.choices([m for m, _ in GRID_MUTATIONS], [w for _, w in GRID_MUTATIONS])[0]
+        mutate = rng.choices([m for m, _ in mutations], [w for _, w in mutations])[0]
         case.mutations.append(mutate(rng, grid))
     if kind == "csv":
         folder = where / "workbook"
@@ -378,7 +572,7 @@ def build(number: int, seed: int, where: Path) -> tuple[Case, Path]:
     path = where / "workbook.xlsx"
     book.save(path)
     if rng.random() < 0.3:
-        case.mutations.append(xlsx_damage(rng, path))
+        case.mutations.append(xlsx_damage(rng, path) if classic else xlsx_structure(rng, path))
     return case, path
 
 
@@ -447,14 +641,17 @@ def _postgres_import(book: Any, base_url: str) -> None:
         _import(book, url)
 
 
-def run_case(number: int, seed: int, template_db: Path, postgres: str | None) -> dict[str, Any]:
-    """Build, validate and (when accepted) import case ``number``; its outcome as a dict."""
+def run_case(
+    number: int, seed: int, template_db: Path, postgres: str | None, family: str = "cells"
+) -> dict[str, Any]:
+    """Build, validate and (when accepted) import case ``number`` of ``family``; its outcome
+    as a dict."""
     from follicle.errors import FollicleError
     from follicle.workbook.problems import unlocated as located_nowhere
     from follicle.workbook.validate import validate_path
 
     with tempfile.TemporaryDirectory() as tmp:
-        case, path = build(number, seed, Path(tmp))
+        case, path = build(number, seed, Path(tmp), family)
         out: dict[str, Any] = {"case": number, "kind": case.kind, "mutations": case.mutations}
         started = time.perf_counter()
         try:
@@ -504,7 +701,7 @@ def _cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:200]}{where}"
 
 
-def _worker(connection: Any, seed: int, template_db: Path) -> None:
+def _worker(connection: Any, seed: int, template_db: Path, family: str) -> None:
     # Import everything a case needs before saying ready: a cold start under load takes
     # seconds, which must not count against the first case's timeout.
     import openpyxl  # noqa: F401
@@ -518,21 +715,21 @@ def _worker(connection: Any, seed: int, template_db: Path) -> None:
         if job is None:
             return
         number, postgres = job
-        connection.send(run_case(number, seed, template_db, postgres))
+        connection.send(run_case(number, seed, template_db, postgres, family))
 
 
 class Worker:
     """A child process that runs cases one at a time, replaced when a case hangs."""
 
-    def __init__(self, seed: int, template_db: Path) -> None:
-        self.seed, self.template_db = seed, template_db
+    def __init__(self, seed: int, template_db: Path, family: str = "cells") -> None:
+        self.seed, self.template_db, self.family = seed, template_db, family
         self._start()
 
     def _start(self) -> None:
         context = mp.get_context("spawn")
         self.connection, child = context.Pipe()
         self.process = context.Process(
-            target=_worker, args=(child, self.seed, self.template_db), daemon=True
+            target=_worker, args=(child, self.seed, self.template_db, self.family), daemon=True
         )
         self.process.start()
         if not self.connection.poll(600) or self.connection.recv() != "ready":
@@ -623,6 +820,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--first", type=int, default=0, help="number of the first case")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--family",
+        choices=FAMILIES,
+        default="cells",
+        help="cells: damaged cells, rows, headers and bytes; consistency: dates moved, "
+        "deciding words and references changed, .xlsx rows out of order and typed cells",
+    )
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--postgres-url", default=os.environ.get("FOLLICLE_TEST_POSTGRES_URL"))
     parser.add_argument("--postgres-every", type=int, default=50)
@@ -661,7 +865,7 @@ def main() -> None:
                 )
 
     def work(numbers: range, template: Path) -> None:
-        worker = Worker(args.seed, template)
+        worker = Worker(args.seed, template, args.family)
         try:
             for number in numbers:
                 # Every n-th case is also imported into PostgreSQL when it is accepted.
@@ -706,6 +910,7 @@ def write_summary(
         "cases_done": sum(outcomes.values()),
         "first": args.first,
         "seed": args.seed,
+        "family": args.family,
         "jobs": args.jobs,
         "cpu_timeout_seconds": args.timeout,
         "wall_seconds": round(time.perf_counter() - started, 1),

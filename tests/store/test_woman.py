@@ -42,12 +42,18 @@ def test_each_rule_reads_its_declared_tables_and_those_its_check_reads():
     # contacts; but the judgments are not a table of hers (the registry's review keeps and
     # checks them), so no judgment rule runs on her rows, nor are its tables read for it.
     assert "contacts" in RULE_TABLES["judgment_unknown_event"]
-    assert affected_rules(["contacts"]) == ["contact_before_consent", "after_end_of_followup"]
+    assert affected_rules(["contacts"]) == [
+        "contact_before_consent",
+        "after_end_of_followup",
+        "after_death",
+    ]
     assert not any(
         code.startswith("judgment_") for t in TABLES for code in affected_rules([t.name])
     )
-    # An infant condition names her infant (a reference); no rule of hers reads it.
-    assert tables_needed(["infant_conditions"]) == {"infant_conditions", "infants"}
+    # An infant condition names her infant (a reference), and its diagnosis cannot come
+    # before that infant's pregnancy was conceived.
+    assert tables_needed(["infant_conditions"]) == {"infant_conditions", "infants", "pregnancies"}
+    assert affected_rules(["infant_conditions"]) == ["infant_condition_before_conception"]
 
 
 @pytest.mark.parametrize("plain_constructor", [False, True])

@@ -128,6 +128,38 @@ def test_xlsx_rows_beyond_a_stale_dimension_tag_are_read(tmp_path: Path) -> None
     assert result.row_counts == validate_path(SMALL).row_counts
 
 
+def _renumber_row(target: Path, member: str, old: int, new: int) -> Path:
+    """Give row ``old`` of one sheet's XML (and its cells) the number ``new``, in place."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(target) as source:
+        parts = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in parts:
+            if info.filename == member:
+                element = re.search(rf'<row r="{old}".*?</row>'.encode(), data)
+                assert element is not None
+                moved = re.sub(
+                    rf'r="([A-Z]*){old}"'.encode(), rf'r="\g<1>{new}"'.encode(), element[0]
+                )
+                data = data.replace(element[0], moved)
+            out.writestr(info, data)
+    return target
+
+
+def test_xlsx_rows_out_of_order_are_refused_not_lost(tmp_path: Path) -> None:
+    # Row 10 of contacts written as row 12, before row 11: openpyxl's read-only reader
+    # skipped row 11 (010's only contact) without a word, and the workbook was valid.
+    target = to_xlsx(SMALL, tmp_path / "disorder.xlsx")
+    _renumber_row(target, "xl/worksheets/sheet2.xml", 10, 12)
+    problems = validate_path(target).problems
+    assert [(p.file, p.rule) for p in problems] == [
+        ("disorder.xlsx, sheet contacts", "not_xlsx")
+    ], problems
+    assert "row 11 comes after its row 12" in problems[0].message
+
+
 def test_an_excel_date_time_in_a_date_column_gives_its_date(tmp_path: Path) -> None:
     import datetime
 

@@ -532,6 +532,9 @@ def _rule_checks(t: dict[str, pd.DataFrame], w: pd.DataFrame) -> dict[str, bool]
             == named.participant_id.to_numpy()
         ).all(),
         "ivf_cycle_wrong_mode": (named["mode"] == "ivf").all(),
+        "conception_before_ivf_cycle": (
+            named.conception_date.to_numpy() >= cycles.loc[named.ivf_cycle_id].start_date.to_numpy()
+        ).all(),
         "pregnancies_overlap": (
             ordered.conception_date[previous_end.notna()] > previous_end.dropna()
         ).all(),
@@ -543,6 +546,19 @@ def _rule_checks(t: dict[str, pd.DataFrame], w: pd.DataFrame) -> dict[str, bool]
         "same_day_injection": not t["injections"]
         .duplicated(["participant_id", "injection_date"])
         .any(),
+        "infant_condition_before_conception": (
+            t["infant_conditions"]
+            .merge(infants, on="infant_id")
+            .pipe(
+                lambda ic: (
+                    ic.diagnosis_date.isna()
+                    | (pd.to_datetime(ic.diagnosis_date) >= pd.to_datetime(ic.conception_date))
+                )
+            )
+            .all()
+        ),
+        # The seed records no death: nothing can come after one.
+        "after_death": not (t["contacts"].vital_status == "deceased").any(),
         "death_before_birth": (
             t["infants"].death_date.isna() | (t["infants"].death_date >= t["infants"].birth_date)
         ).all(),

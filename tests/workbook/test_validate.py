@@ -92,10 +92,43 @@ def test_an_event_after_the_end_of_follow_up_is_an_error(tmp_path: Path) -> None
     assert ("ivf_cycles.csv", 2, "start_date", "after_end_of_followup") in _problems(folder)
 
 
+def test_a_contact_or_an_event_after_her_death_is_an_error(tmp_path: Path) -> None:
+    # 008 recorded deceased at her 2019-06-15 contact, then seen alive and injected again.
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 5, "vital_status", "deceased")
+    found = _problems(folder)
+    assert ("contacts.csv", 6, "vital_status", "after_death") in found  # empty: alive
+    assert ("contacts.csv", 7, "vital_status", "after_death") in found  # alive
+    assert ("injections.csv", 4, "injection_date", "after_death") in found
+    assert {p for p in found if p[3] == "after_death"} == {
+        ("contacts.csv", 6, "vital_status", "after_death"),
+        ("contacts.csv", 7, "vital_status", "after_death"),
+        ("injections.csv", 4, "injection_date", "after_death"),
+    }
+
+
+def test_a_records_review_after_her_death_that_records_it_is_valid(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "contacts", 7, "vital_status", "deceased")  # her last contact
+    assert validate_path(folder).ok
+    set_cell(folder, "contacts", 6, "vital_status", "deceased")  # a later one says so too
+    assert validate_path(folder).ok
+
+
 def test_an_ivf_cycle_of_another_woman_is_an_error(tmp_path: Path) -> None:
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "pregnancies", 5, "ivf_cycle_id", "C01")
     assert ("pregnancies.csv", 5, "ivf_cycle_id", "ivf_cycle_other_woman") in _problems(folder)
+
+
+def test_a_conception_before_its_ivf_cycle_started_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "pregnancies", 4, "conception_date", "2020-05-31")  # C01 starts 06-01
+    assert _problems(folder) == {
+        ("pregnancies.csv", 4, "conception_date", "conception_before_ivf_cycle")
+    }
+    set_cell(folder, "pregnancies", 4, "conception_date", "2020-06-01")  # its first day
+    assert validate_path(folder).ok
 
 
 def test_a_birth_far_from_the_outcome_date_is_an_error(tmp_path: Path) -> None:
@@ -111,6 +144,36 @@ def test_a_birth_three_centuries_from_the_outcome_date_is_an_error_not_a_crash(
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "infants", 2, "birth_date", "1719-01-25")
     assert ("infants.csv", 2, "birth_date", "birth_not_at_outcome") in _problems(folder)
+
+
+def test_an_infant_condition_before_its_conception_is_an_error(tmp_path: Path) -> None:
+    folder = copy_workbook(tmp_path / "wb")  # B2 of G3, conceived 2020-06-15
+    set_cell(folder, "infant_conditions", 2, "diagnosis_date", "2020-06-14")
+    assert _problems(folder) == {
+        ("infant_conditions.csv", 2, "diagnosis_date", "infant_condition_before_conception")
+    }
+    set_cell(folder, "infant_conditions", 2, "diagnosis_date", "2020-11-01")  # prenatal
+    assert validate_path(folder).ok
+
+
+def test_a_cell_that_did_not_parse_is_not_reported_again_as_empty_or_its_default(
+    tmp_path: Path,
+) -> None:
+    # Each cell once, for what it holds: not also "outcome date required" (value ''), nor
+    # "more infants than fetuses: fetuses is 1", nor "must record her deceased" (value '').
+    folder = copy_workbook(tmp_path / "wb")
+    set_cell(folder, "pregnancies", 3, "outcome_date", "2021-05-32")
+    set_cell(folder, "pregnancies", 4, "fetuses", "two")  # G3 has two infants
+    set_cell(folder, "contacts", 5, "vital_status", "deceased")
+    set_cell(folder, "contacts", 6, "vital_status", "dead")
+    set_cell(folder, "injections", 4, "injection_date", "2019-06-01")
+    problems = validate_path(folder).problems
+    assert {(p.row, p.column, p.value, p.rule) for p in problems} == {
+        (3, "outcome_date", "2021-05-32", "not_a_date"),
+        (4, "fetuses", "two", "not_an_integer"),
+        (6, "vital_status", "dead", "not_in_vocabulary"),
+        (7, "vital_status", "alive", "after_death"),
+    }
 
 
 def test_a_death_before_birth_is_an_error(tmp_path: Path) -> None:

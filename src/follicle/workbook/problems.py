@@ -83,6 +83,17 @@ class ProblemSink:
             text = message if texts is None else str(texts.iloc[i])
             sink.append(Problem(label, int(row), column, value, rule, str(text)))
 
+    def reported(self, label: str, column: str, index: pd.Index) -> np.ndarray:
+        """Whether the cell of ``column`` in each row of ``index`` has a problem already.
+
+        A cell that did not parse is missing from the typed frame, but it is not empty: a
+        rule that reads missing as empty (a required outcome date) or as its default (one
+        fetus, alive) would quote an empty value, or the default, for a cell that holds
+        another, and the cell's own problem says what is wrong with it.
+        """
+        rows = [p.row for p in self.problems if p.file == label and p.column == column]
+        return np.asarray(index.isin(rows), dtype=bool)
+
 
 def flags(mask: pd.Series) -> pd.Series:
     """``mask`` as plain booleans, missing as false, whatever its dtype.

@@ -688,6 +688,22 @@ def _read_xlsx_book(file: Path, handles: contextlib.ExitStack) -> RawWorkbook:
                 )
                 continue
             sheet = book[table.name]
+            disorder = _row_out_of_order(sheet)
+            if disorder is not None:
+                number, previous = disorder
+                problems.append(
+                    Problem(
+                        label,
+                        None,
+                        None,
+                        None,
+                        "not_xlsx",
+                        f"the sheet {table.name} is damaged: its row {number} comes after its "
+                        f"row {previous}, and rows out of order would be lost. Open it in Excel "
+                        "and save it again, or save each sheet as CSV UTF-8",
+                    )
+                )
+                continue
             rows = _sheet_rows(sheet)
             blank = next(
                 (i for i, r in enumerate(rows) if any(v not in (None, "") for v in r)), None
@@ -792,6 +808,36 @@ def _blank_required(raw: RawTable) -> list[str]:
     """The required columns of ``raw`` with an empty cell."""
     frame = raw.frame
     return [c for c in raw.table.required_columns if c in frame and (frame[c] == "").any()]
+
+
+#: A row element's start tag and its number (the ``r`` attribute, optional in the format).
+_ROW_TAG = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+
+
+def _row_out_of_order(sheet: Any) -> tuple[int, int] | None:
+    """The first row element of the sheet's XML numbered at or below the one before it,
+    as ``(its number, the number before)``; ``None`` when they ascend: a byte scan.
+
+    Excel writes rows in ascending order; openpyxl's read-only reader skips, without a
+    word, a row whose number it has passed (one written out of order, or twice).
+    """
+    get_source = getattr(sheet, "_get_source", None)  # openpyxl's handle on the sheet XML
+    if get_source is None:
+        return None
+    previous = 0
+    tail = b""
+    with get_source() as source:
+        while chunk := source.read(1 << 20):
+            data = tail + chunk
+            # The last tag may go on in the next chunk: it is scanned with that one.
+            cut = max(data.rfind(b"<"), 0)
+            tail = data[cut:]
+            for match in _ROW_TAG.finditer(data, 0, cut):
+                number = int(match[1])
+                if number <= previous:
+                    return number, previous
+                previous = number
+    return None
 
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")

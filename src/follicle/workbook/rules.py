@@ -19,7 +19,7 @@ import pandas as pd
 
 from follicle.workbook.dates import completed_years
 from follicle.workbook.judgment_rules import JUDGMENT_CHECKS
-from follicle.workbook.keys import Women, isin, lookup, positions
+from follicle.workbook.keys import NAT, Women, date_ticks, extreme_by_woman, isin, lookup, positions
 from follicle.workbook.problems import ProblemSink, flags
 from follicle.workbook.schema import (
     AGE_AT_FIRST_INJECTION,
@@ -406,11 +406,65 @@ def _after_end_of_followup(frames: Frames, labels: Labels, found: ProblemSink) -
         )
 
 
+def _deceased(contacts: pd.DataFrame) -> pd.Series:
+    """Whether each contact recorded the woman as deceased (an empty cell means alive)."""
+    return (contacts["vital_status"].astype("string") == "deceased").fillna(False)
+
+
+@_rule("after_death")
+def _after_death(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    c = frames["contacts"]
+    women = coded_women(frames, "contacts", *(name for name, _ in _EVENTS))
+    deceased = _deceased(c).to_numpy(dtype=bool)
+    # Her death is known from her first deceased contact: the contacts that say she is
+    # alive, or say nothing (alive by default), do not count, nor do dates that failed to
+    # parse — unlike her end of follow-up, a missing date cannot make this one earlier.
+    ticks = np.where(deceased, date_ticks(c["contact_date"]), NAT)
+    deaths = extreme_by_woman(women.codes["contacts"], ticks, women.count, "min")
+    death = _dates_per_row(frames, women, "contacts", deaths)
+    # A records review after her death may still be dated later; it records her deceased.
+    alive = (c["contact_date"] > death) & ~deceased
+    if alive.any():  # a vital status that did not parse is not alive: it is reported
+        alive &= ~found.reported(labels["contacts"], "vital_status", c.index)
+    found.add(
+        labels["contacts"],
+        alive,
+        "vital_status",
+        c["vital_status"],
+        "after_death",
+        _quoting(
+            "a contact after the one that recorded her as deceased must record her deceased too",
+            alive,
+            death,
+        ),
+    )
+    for name, column in _EVENTS:
+        f = frames[name]
+        if f.empty:
+            continue
+        death = _dates_per_row(frames, women, name, deaths)
+        bad = f[column] > death
+        found.add(
+            labels[name],
+            bad,
+            column,
+            f[column],
+            "after_death",
+            _quoting(
+                f"{column} must be on or before the contact that recorded her as deceased",
+                bad,
+                death,
+            ),
+        )
+
+
 @_rule("outcome_date_missing")
 def _outcome_date_missing(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     g = frames["pregnancies"]
     closed = g["outcome"].notna() & ~g["outcome"].isin(OPEN_OUTCOMES)
     bad = closed & g["outcome_date"].isna()
+    if bad.any():  # an outcome date that did not parse is not missing: it is reported
+        bad &= ~found.reported(labels["pregnancies"], "outcome_date", g.index)
     found.add(
         labels["pregnancies"],
         bad,
@@ -468,6 +522,21 @@ def _ivf_cycle_wrong_mode(frames: Frames, labels: Labels, found: ProblemSink) ->
     )
 
 
+@_rule("conception_before_ivf_cycle")
+def _conception_before_ivf_cycle(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    g = frames["pregnancies"]
+    start = lookup(g["ivf_cycle_id"], _cycles_by_id(frames)["start_date"])
+    bad = g["conception_date"] < start
+    found.add(
+        labels["pregnancies"],
+        bad,
+        "conception_date",
+        g["conception_date"],
+        "conception_before_ivf_cycle",
+        _quoting(_text("conception_before_ivf_cycle") + "; the cycle started", bad, start),
+    )
+
+
 @_rule("pregnancies_overlap")
 def _pregnancies_overlap(frames: Frames, labels: Labels, found: ProblemSink) -> None:
     g = frames["pregnancies"].dropna(subset=["participant_id", "conception_date"])
@@ -496,7 +565,8 @@ def _pregnancies_overlap(frames: Frames, labels: Labels, found: ProblemSink) -> 
 
 
 def _pregnancy_of(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """Each infant's pregnancy columns (outcome, outcome_date, fetuses), row-aligned."""
+    """Each infant's pregnancy columns (outcome, outcome_date, fetuses, conception_date),
+    row-aligned."""
     return _remembered(frames, "pregnancy_of_infants", lambda: _lookup_pregnancies(frames))
 
 
@@ -508,9 +578,32 @@ def _lookup_pregnancies(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             c: lookup(inf["pregnancy_id"], preg[c], at)
-            for c in ("outcome", "outcome_date", "fetuses")
+            for c in ("outcome", "outcome_date", "fetuses", "conception_date")
         },
         index=inf.index,
+    )
+
+
+@_rule("infant_condition_before_conception")
+def _infant_condition_before_conception(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    ic = frames["infant_conditions"]
+    if ic.empty:
+        return
+    infants = frames["infants"]
+    conception = pd.Series(
+        _pregnancy_of(frames)["conception_date"].to_numpy(), index=infants["infant_id"]
+    )
+    # An infant ID repeated in its table counts once (its first row), as its references do.
+    conception = conception[conception.index.notna() & ~conception.index.duplicated()]
+    conceived = lookup(ic["infant_id"], conception)
+    bad = ic["diagnosis_date"] < conceived
+    found.add(
+        labels["infant_conditions"],
+        bad,
+        "diagnosis_date",
+        ic["diagnosis_date"],
+        "infant_condition_before_conception",
+        _quoting(_text("infant_condition_before_conception") + "; it was", bad, conceived),
     )
 
 
@@ -542,6 +635,10 @@ def _more_infants_than_fetuses(frames: Frames, labels: Labels, found: ProblemSin
     n = lookup(g["pregnancy_id"], counts).fillna(0).astype(int)
     fetuses = g["fetuses"].fillna(1)
     bad = flags(n > fetuses)
+    if not bad.any():
+        return
+    # Fetuses that did not parse are not the default one: that cell's problem is reported.
+    bad &= ~found.reported(labels["pregnancies"], "fetuses", g.index)
     if not bad.any():
         return
     # The infants' row lists are joined in Python, so only for the pregnancies in error.

@@ -626,6 +626,13 @@ RULES: tuple[Rule, ...] = (
         ("injections", "conditions", "ivf_cycles", "pregnancies"),
     ),
     Rule(
+        "after_death",
+        "must be on or before the first contact that recorded the woman as deceased: a later "
+        "contact records her deceased too, and no injection, condition, IVF cycle or "
+        "conception comes after it",
+        ("contacts", "injections", "conditions", "ivf_cycles", "pregnancies"),
+    ),
+    Rule(
         "outcome_before_conception",
         "the outcome date must be on or after the conception date",
         ("pregnancies",),
@@ -644,6 +651,11 @@ RULES: tuple[Rule, ...] = (
         "ivf_cycle_wrong_mode",
         "only a pregnancy conceived by IVF can name an IVF cycle",
         ("pregnancies",),
+    ),
+    Rule(
+        "conception_before_ivf_cycle",
+        "a pregnancy cannot be conceived before the start of the IVF cycle that gave it",
+        ("pregnancies", "ivf_cycles"),
     ),
     Rule(
         "pregnancies_overlap",
@@ -666,6 +678,12 @@ RULES: tuple[Rule, ...] = (
         "an infant's birth date must equal its pregnancy's outcome date (± "
         f"{BIRTH_OUTCOME_TOLERANCE_DAYS} day)",
         ("infants", "pregnancies"),
+    ),
+    Rule(
+        "infant_condition_before_conception",
+        "an infant's condition cannot be diagnosed before its pregnancy was conceived (a "
+        "prenatal diagnosis is after the conception)",
+        ("infant_conditions", "infants", "pregnancies"),
     ),
     Rule("death_before_birth", "the death date must be on or after the birth date", ("infants",)),
     Rule(
