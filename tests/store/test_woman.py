@@ -46,6 +46,7 @@ def test_each_rule_reads_its_declared_tables_and_those_its_check_reads():
         "contact_before_consent",
         "after_end_of_followup",
         "after_death",
+        "contact_after_death",
     ]
     assert not any(
         code.startswith("judgment_") for t in TABLES for code in affected_rules([t.name])

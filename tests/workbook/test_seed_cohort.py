@@ -559,6 +559,7 @@ def _rule_checks(t: dict[str, pd.DataFrame], w: pd.DataFrame) -> dict[str, bool]
         ),
         # The seed records no death: nothing can come after one.
         "after_death": not (t["contacts"].vital_status == "deceased").any(),
+        "contact_after_death": not (t["contacts"].vital_status == "deceased").any(),
         "death_before_birth": (
             t["infants"].death_date.isna() | (t["infants"].death_date >= t["infants"].birth_date)
         ).all(),

@@ -92,19 +92,22 @@ def test_an_event_after_the_end_of_follow_up_is_an_error(tmp_path: Path) -> None
     assert ("ivf_cycles.csv", 2, "start_date", "after_end_of_followup") in _problems(folder)
 
 
-def test_a_contact_or_an_event_after_her_death_is_an_error(tmp_path: Path) -> None:
+def test_an_event_after_her_death_is_an_error_a_contact_a_warning(tmp_path: Path) -> None:
     # 008 recorded deceased at her 2019-06-15 contact, then seen alive and injected again.
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "contacts", 5, "vital_status", "deceased")
-    found = _problems(folder)
-    assert ("contacts.csv", 6, "vital_status", "after_death") in found  # empty: alive
-    assert ("contacts.csv", 7, "vital_status", "after_death") in found  # alive
-    assert ("injections.csv", 4, "injection_date", "after_death") in found
-    assert {p for p in found if p[3] == "after_death"} == {
-        ("contacts.csv", 6, "vital_status", "after_death"),
-        ("contacts.csv", 7, "vital_status", "after_death"),
+    result = validate_path(folder)
+    errors = {(p.file, p.row, p.column, p.rule) for p in result.problems}
+    assert {p for p in errors if p[3] == "after_death"} == {
         ("injections.csv", 4, "injection_date", "after_death"),
     }
+    # A later contact that says alive (or nothing: alive by default) contradicts the death,
+    # but which of the two is wrong is for the coordinator to tell: a warning.
+    assert {(w.file, w.row, w.column, w.rule) for w in result.warnings} >= {
+        ("contacts.csv", 6, "vital_status", "contact_after_death"),  # empty: alive
+        ("contacts.csv", 7, "vital_status", "contact_after_death"),  # alive
+    }
+    assert not any(p.rule == "contact_after_death" for p in result.problems)
 
 
 def test_a_records_review_after_her_death_that_records_it_is_valid(tmp_path: Path) -> None:
@@ -121,14 +124,17 @@ def test_an_ivf_cycle_of_another_woman_is_an_error(tmp_path: Path) -> None:
     assert ("pregnancies.csv", 5, "ivf_cycle_id", "ivf_cycle_other_woman") in _problems(folder)
 
 
-def test_a_conception_before_its_ivf_cycle_started_is_an_error(tmp_path: Path) -> None:
+def test_a_conception_before_its_ivf_cycle_started_is_a_warning(tmp_path: Path) -> None:
+    # A warning: the conception date is an estimate, perhaps from the last period.
     folder = copy_workbook(tmp_path / "wb")
     set_cell(folder, "pregnancies", 4, "conception_date", "2020-05-31")  # C01 starts 06-01
-    assert _problems(folder) == {
+    result = validate_path(folder)
+    assert result.ok
+    assert {(w.file, w.row, w.column, w.rule) for w in result.warnings} == {
         ("pregnancies.csv", 4, "conception_date", "conception_before_ivf_cycle")
     }
     set_cell(folder, "pregnancies", 4, "conception_date", "2020-06-01")  # its first day
-    assert validate_path(folder).ok
+    assert not validate_path(folder).warnings
 
 
 def test_a_birth_far_from_the_outcome_date_is_an_error(tmp_path: Path) -> None:
@@ -172,7 +178,10 @@ def test_a_cell_that_did_not_parse_is_not_reported_again_as_empty_or_its_default
         (3, "outcome_date", "2021-05-32", "not_a_date"),
         (4, "fetuses", "two", "not_an_integer"),
         (6, "vital_status", "dead", "not_in_vocabulary"),
-        (7, "vital_status", "alive", "after_death"),
+    }
+    after = validate_path(folder).warnings
+    assert {(w.row, w.value, w.rule) for w in after if w.rule == "contact_after_death"} == {
+        (7, "alive", "contact_after_death")
     }
 
 

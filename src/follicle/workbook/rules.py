@@ -411,33 +411,25 @@ def _deceased(contacts: pd.DataFrame) -> pd.Series:
     return (contacts["vital_status"].astype("string") == "deceased").fillna(False)
 
 
+def _deaths(frames: Frames) -> tuple[Women, np.ndarray]:
+    """The women of the contacts and the dated events, and each one's death as the date of
+    her first contact that recorded her deceased (``NaT``: none did)."""
+
+    def compute() -> tuple[Women, np.ndarray]:
+        c = frames["contacts"]
+        women = coded_women(frames, "contacts", *(name for name, _ in _EVENTS))
+        # Contacts that say she is alive, or say nothing (alive by default), do not count,
+        # nor do dates that failed to parse: unlike her end of follow-up, a missing date
+        # cannot make this one earlier.
+        ticks = np.where(_deceased(c).to_numpy(dtype=bool), date_ticks(c["contact_date"]), NAT)
+        return women, extreme_by_woman(women.codes["contacts"], ticks, women.count, "min")
+
+    return _remembered(frames, "deaths", compute)
+
+
 @_rule("after_death")
 def _after_death(frames: Frames, labels: Labels, found: ProblemSink) -> None:
-    c = frames["contacts"]
-    women = coded_women(frames, "contacts", *(name for name, _ in _EVENTS))
-    deceased = _deceased(c).to_numpy(dtype=bool)
-    # Her death is known from her first deceased contact: the contacts that say she is
-    # alive, or say nothing (alive by default), do not count, nor do dates that failed to
-    # parse — unlike her end of follow-up, a missing date cannot make this one earlier.
-    ticks = np.where(deceased, date_ticks(c["contact_date"]), NAT)
-    deaths = extreme_by_woman(women.codes["contacts"], ticks, women.count, "min")
-    death = _dates_per_row(frames, women, "contacts", deaths)
-    # A records review after her death may still be dated later; it records her deceased.
-    alive = (c["contact_date"] > death) & ~deceased
-    if alive.any():  # a vital status that did not parse is not alive: it is reported
-        alive &= ~found.reported(labels["contacts"], "vital_status", c.index)
-    found.add(
-        labels["contacts"],
-        alive,
-        "vital_status",
-        c["vital_status"],
-        "after_death",
-        _quoting(
-            "a contact after the one that recorded her as deceased must record her deceased too",
-            alive,
-            death,
-        ),
-    )
+    women, deaths = _deaths(frames)
     for name, column in _EVENTS:
         f = frames[name]
         if f.empty:
@@ -456,6 +448,33 @@ def _after_death(frames: Frames, labels: Labels, found: ProblemSink) -> None:
                 death,
             ),
         )
+
+
+@_rule("contact_after_death")
+def _contact_after_death(frames: Frames, labels: Labels, found: ProblemSink) -> None:
+    # A warning, not an error: a later contact that records no vital status (alive by
+    # default) may be a records review that did not ask; one that says "alive" contradicts
+    # the death, but which of the two is wrong the coordinator must tell.
+    c = frames["contacts"]
+    women, deaths = _deaths(frames)
+    death = _dates_per_row(frames, women, "contacts", deaths)
+    # A records review after her death may still be dated later; it records her deceased.
+    alive = (c["contact_date"] > death) & ~_deceased(c)
+    if alive.any():  # a vital status that did not parse is not alive: it is reported
+        alive &= ~found.reported(labels["contacts"], "vital_status", c.index)
+    found.add(
+        labels["contacts"],
+        alive,
+        "vital_status",
+        c["vital_status"],
+        "contact_after_death",
+        _quoting(
+            "a contact after the one that recorded her as deceased does not record her deceased",
+            alive,
+            death,
+        ),
+        warning=True,
+    )
 
 
 @_rule("outcome_date_missing")
@@ -533,7 +552,15 @@ def _conception_before_ivf_cycle(frames: Frames, labels: Labels, found: ProblemS
         "conception_date",
         g["conception_date"],
         "conception_before_ivf_cycle",
-        _quoting(_text("conception_before_ivf_cycle") + "; the cycle started", bad, start),
+        _quoting(
+            "the pregnancy's conception date is before the first day of stimulation of the IVF "
+            "cycle that gave it; the cycle started",
+            bad,
+            start,
+        ),
+        # A warning: the conception date is an estimate (workbook.md), which may be dated
+        # from the last period, a day or two before stimulation starts.
+        warning=True,
     )
 
 

@@ -627,10 +627,15 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "after_death",
-        "must be on or before the first contact that recorded the woman as deceased: a later "
-        "contact records her deceased too, and no injection, condition, IVF cycle or "
-        "conception comes after it",
+        "no injection, condition, IVF cycle or conception may come after the first contact "
+        "that recorded the woman as deceased",
         ("contacts", "injections", "conditions", "ivf_cycles", "pregnancies"),
+    ),
+    Rule(
+        "contact_after_death",
+        "warning: a contact after the first one that recorded the woman as deceased does not "
+        "record her deceased (it says alive, or nothing, which means alive)",
+        ("contacts",),
     ),
     Rule(
         "outcome_before_conception",
@@ -654,7 +659,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "conception_before_ivf_cycle",
-        "a pregnancy cannot be conceived before the start of the IVF cycle that gave it",
+        "warning: a pregnancy's (estimated) conception date is before the first day of "
+        "stimulation of the IVF cycle that gave it",
         ("pregnancies", "ivf_cycles"),
     ),
     Rule(
