@@ -103,17 +103,25 @@ def test_a_parts_heading_is_printed_with_what_follows_it(report: tuple[Path, Any
 
 
 @pytest.fixture(scope="module")
-def axe_results(report: tuple[Path, Any]) -> Iterator[dict[str, Any]]:
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module: Playwright's sync API allows one at a time."""
+    with chromium() as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def axe_results(report: tuple[Path, Any], browser: Any) -> dict[str, Any]:
     """axe-core's results on the page, in headless Chromium."""
     if not AXE.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{AXE} required under CI (.ci/run installs it)")
         pytest.skip(f"{AXE} not installed")
-    with chromium() as browser:
-        page = browser.new_page()
-        page.goto(report[0].resolve().as_uri())
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-        yield page.evaluate("async () => await axe.run(document)")
+    page = browser.new_page()
+    page.goto(report[0].resolve().as_uri())
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    results: dict[str, Any] = page.evaluate("async () => await axe.run(document)")
+    page.close()
+    return results
 
 
 @pytest.mark.browser
@@ -128,20 +136,20 @@ def test_axe_finds_no_serious_or_critical_violation(axe_results: dict[str, Any])
 
 
 @pytest.mark.browser
-def test_on_a_phone_only_the_wide_tables_scroll(report: tuple[Path, Any]) -> None:
+def test_on_a_phone_only_the_wide_tables_scroll(report: tuple[Path, Any], browser: Any) -> None:
     """At 390 px the page itself never scrolls sideways: each table sits in a focusable
     region of its own that does (Table 1 is wider than a phone)."""
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 390, "height": 800})
-        page.goto(report[0].resolve().as_uri())
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        tables = page.locator("table.report")
-        assert page.locator(".table-scroll[tabindex='0'] > table.report").count() == tables.count()
-        widest = page.evaluate(
-            "Math.max(...[...document.querySelectorAll('.table-scroll')]"
-            ".map(e => e.scrollWidth - e.clientWidth))"
-        )
-        assert widest > 0  # some table does scroll within its region
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    page.goto(report[0].resolve().as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tables = page.locator("table.report")
+    assert page.locator(".table-scroll[tabindex='0'] > table.report").count() == tables.count()
+    widest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('.table-scroll')]"
+        ".map(e => e.scrollWidth - e.clientWidth))"
+    )
+    assert widest > 0  # some table does scroll within its region
+    page.close()
 
 
 def test_an_unknown_figure_is_described_by_its_caption_and_first_note() -> None:

@@ -104,3 +104,12 @@ def test_a_reference_without_pregnancies_gives_infinite_hazard_ratios() -> None:
     assert len(table) == 2 * len(MODEL_IDS)
     assert np.isposinf(table["HR"].to_numpy(dtype=float)).all()
     assert table[["HR_low", "HR_high", "p", "E-value", "E-value, CI"]].isna().all().all()
+
+
+def test_the_forest_plot_says_which_rows_are_not_estimable(results: dict[str, Result]) -> None:
+    # A hazard ratio of 0 has no point on a log axis: its row is labelled, not left empty.
+    from follicle.analysis.arms.figures import plot_forest
+
+    figure = plot_forest(results["figure_arms_forest"])
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert texts == ["not estimable (no pregnancy on one side)"] * len(MODEL_IDS)

@@ -25,7 +25,8 @@ _AT_RISK_TOP = 48.0
 _AT_RISK_STEP = 12.0
 _LABEL_GAP = 16.0
 #: Candidate ticks of the forest plot's log axis.
-_TICKS = (0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0)
+#: (0.2 and 0.25 together would print over each other on a log axis: 0.25 only.)
+_TICKS = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0)
 #: Dash patterns that tell the arms apart in greyscale.
 _STYLES = ("-", "--", ":", "-.")
 
@@ -136,5 +137,20 @@ def plot_forest(data: Result, ax: Axes | None = None) -> Figure:
     ticks = [t for t in _TICKS if lo / 1.2 <= t <= hi * 1.2] or [1.0]
     ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
     ax.minorticks_off()
+    # A hazard ratio of 0 or ∞ (no pregnancy in the arm or the reference) has no point on a
+    # log axis: its row says so rather than standing empty.
+    for row in rows[~ok]:
+        ax.text(
+            0.02,
+            row,
+            "not estimable (no pregnancy on one side)",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize="small",
+            color="0.3",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+            zorder=4,
+        )
+    ax.set_ylim(-0.6, len(table) - 0.4)  # the first and last rows clear of the axes' edges
     ax.set_xlabel("Hazard ratio of a first pregnancy (95% CI)")
     return figure
