@@ -415,10 +415,17 @@ def _weighted_pair(
             "w": w,
         }
     )
-    fit = fit_cox(
-        data, ["arm"], stop="months", weights="w", robust=True, initial=np.array([initial])
-    )
-    t = fit.table(level).iloc[0]
+    event = data["event"].to_numpy(dtype=bool)
+    if event[treated].any() and event[~treated].any():
+        fit = fit_cox(
+            data, ["arm"], stop="months", weights="w", robust=True, initial=np.array([initial])
+        )
+        t = fit.table(level).iloc[0]
+    else:
+        # No pregnancy on one side: the likelihood has no maximum, and Newton–Raphson's
+        # information matrix turns singular on the way (a LinAlgError with some lifelines
+        # and SciPy). Not fitted; hazard_models reports the hazard ratio's limit.
+        t = pd.Series(np.nan, index=["hr", "hr_low", "hr_high", "p", "coef", "se"])
     model = {
         "comparison": f"{arm} vs {reference}",
         "model": f"Propensity-weighted Cox ({estimand})",

@@ -70,8 +70,12 @@ class CoxFit:
 
     @property
     def se(self) -> FloatArray:
-        """Standard errors of the coefficients."""
-        return np.sqrt(np.diag(self.variance))
+        """Standard errors of the coefficients (``NaN`` where the variance is not positive)."""
+        # A coefficient running off to infinity (an arm or a reference without events) leaves
+        # the information nearly singular, and its inverse's diagonal may come out negative:
+        # no standard error, as there is no finite estimate (the comparison says so).
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(np.diag(self.variance))
 
     def table(self, level: float = 0.95) -> pd.DataFrame:
         """Hazard ratios with Wald intervals and p-values, one row per term."""
