@@ -528,15 +528,11 @@ def hazard_models(
         balance_rows += pair_balance
         balance_values |= pair_values
         weight_notes += pair_notes
-    no_estimate = [
-        f"{r['comparison']} ({r['model']})"
-        for r in rows
-        if _mark_not_estimable(
-            r,
-            events_by_model[str(r["model_id"])][str(r["arm_id"])],
-            events_by_model[str(r["model_id"])][arms.reference],
-        )
-    ]
+    no_estimate = []
+    for r in rows:
+        counts = events_by_model[str(r["model_id"])]
+        if _mark_not_estimable(r, counts[str(r["arm_id"])], counts[arms.reference]):
+            no_estimate.append(f"{r['comparison']} ({r['model']})")
     order = {k: i for i, (k, _) in enumerate(MODELS)}
     table = pd.DataFrame(rows)
     table = table.assign(_order=table["model_id"].map(order))

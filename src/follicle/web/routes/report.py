@@ -51,16 +51,23 @@ def _jobs(request: Request) -> ReportJobs:
     return jobs
 
 
-def _site(reg: Registry, user: User, site: str) -> str | None:
-    """The site filter: admins may narrow to a registered site; analysts see the whole
-    registry. A code that names no site is not found: each site's report stays on disk
-    until it is replaced, so made-up codes would pile up reports of no one."""
+def _site(user: User, site: str, sites: list[tuple[str, str]]) -> str | None:
+    """The site filter: admins may narrow to one of ``sites`` (:func:`enrolment_sites`);
+    analysts see the whole registry. A code that names no site is not found: each site's
+    report stays on disk until it is replaced, so made-up codes would pile up reports of
+    no one."""
     chosen = site.strip() or None if user.role == "admin" else None
-    if chosen is not None:
-        with reg.read() as connection:
-            if chosen not in {code for code, _ in enrolment_sites(connection, user)}:
-                raise NotFound(f"there is no site {chosen}")
+    if chosen is not None and chosen not in {code for code, _ in sites}:
+        raise NotFound(f"there is no site {chosen}")
     return chosen
+
+
+def _admin_sites(reg: Registry, user: User) -> list[tuple[str, str]]:
+    """The sites an admin may narrow the report to (none for an analyst)."""
+    if user.role != "admin":
+        return []
+    with reg.read() as connection:
+        return enrolment_sites(connection, user)
 
 
 def _job(
@@ -85,11 +92,10 @@ def report_page(
     request: Request, user: Exporter, reg: RegistryDep, site: str = "", adjudicated: bool = False
 ) -> Response:
     """The current report, or its progress while it is computed."""
-    chosen = _site(reg, user, site)
+    sites = _admin_sites(reg, user)  # read once: the filter's check and the page's choices
+    chosen = _site(user, site, sites)
     job = _job(request, reg, user, chosen, adjudicated, start=True)
     assert job is not None
-    with reg.read() as connection:
-        sites = enrolment_sites(connection, user) if user.role == "admin" else []
     return render(
         request,
         "report.html",
@@ -110,7 +116,7 @@ def progress(
     request: Request, user: Exporter, reg: RegistryDep, site: str = "", adjudicated: bool = False
 ) -> Response:
     """The progress fragment (HTMX); when the report is ready, the page reloads itself."""
-    chosen = _site(reg, user, site)
+    chosen = _site(user, site, _admin_sites(reg, user) if site.strip() else [])
     job = _job(request, reg, user, chosen, adjudicated, start=False)
     headers = {}
     if job is None or job.status != "running":
